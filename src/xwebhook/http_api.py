@@ -1,0 +1,48 @@
+"""API Gateway HTTP API (payload format 2.0) requests and responses.
+
+No imports at module level: the crc function loads this on its cold path.
+"""
+
+
+class BadRequest(Exception):
+    """The request cannot be read; the message is the reason given to the caller."""
+
+
+def header(event, name):
+    """The value of header `name` (lower case). HTTP APIs lower-case header names; other front
+    ends (sam local, test tools) may not, so fall back to a case-insensitive look-up."""
+    headers = event.get("headers") or {}
+    value = headers.get(name)
+    if value is None:
+        for key, candidate in headers.items():
+            if key.lower() == name:
+                return candidate
+    return value
+
+
+def query_parameter(event, name):
+    """A query parameter as API Gateway decoded it; repeated parameters arrive comma-joined."""
+    return (event.get("queryStringParameters") or {}).get(name)
+
+
+def raw_body(event):
+    """The request body as the bytes the sender signed (API Gateway may hand them base64-encoded)."""
+    body = event.get("body")
+    if body is None:
+        return b""
+    if event.get("isBase64Encoded"):
+        import binascii
+
+        try:
+            return binascii.a2b_base64(body.encode("ascii"), strict_mode=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise BadRequest("body is marked base64-encoded but is not valid base64") from None
+    return body.encode("utf-8")
+
+
+def json_response(status, body, extra_headers=None):
+    """A payload 2.0 response with a JSON text `body` (already serialised)."""
+    headers = {"content-type": "application/json", "cache-control": "no-store"}
+    if extra_headers:
+        headers.update(extra_headers)
+    return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}

@@ -1,0 +1,15 @@
+"""The structured logger and metrics of the ingest and admin functions (not crc: see settings.py).
+
+Powertools writes JSON log lines and CloudWatch embedded-metric lines to stdout: no API calls.
+Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.
+"""
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+NAMESPACE = "XWebhook"
+
+logger = Logger(service="xwebhook")
+metrics = Metrics(namespace=NAMESPACE, service="xwebhook")
+
+__all__ = ["logger", "metrics", "MetricUnit", "NAMESPACE"]
