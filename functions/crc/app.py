@@ -17,6 +17,8 @@ _secret = consumer_secret(SecretSettings.from_env())
 def handler(event, context):
     answer = answer_crc(query_parameter(event, "crc_token"), _secret)
     # One log line per check; the token and the answer are not logged.
-    sys.stdout.write('{"level":"%s","message":"crc","status":%d,"reason":"%s"}\n' % (
-        "INFO" if answer.status == 200 else "WARNING", answer.status, answer.reason))
+    sys.stdout.write(
+        '{"level":"%s","message":"crc","status":%d,"reason":"%s"}\n'
+        % ("INFO" if answer.status == 200 else "WARNING", answer.status, answer.reason)
+    )
     return json_response(answer.status, answer.body)

@@ -13,6 +13,12 @@ from xwebhook.settings import SIGNATURE_HEADER, IngestSettings
 ingestor = build_ingestor(IngestSettings.from_env())
 
 
+def _delivery_metric(status):
+    if status >= 500:
+        return "DeliveriesFailed"  # X will retry; alarmed on
+    return "DeliveriesRejected" if status >= 400 else "DeliveriesAccepted"
+
+
 @metrics.log_metrics
 def handler(event, context):
     try:
@@ -33,9 +39,5 @@ def handler(event, context):
     if outcome.status == 200:
         metrics.add_metric(name="EventsEnqueued", unit=MetricUnit.Count, value=outcome.enqueued)
         metrics.add_metric(name="DuplicatesSkipped", unit=MetricUnit.Count, value=outcome.duplicates)
-    metrics.add_metric(
-        name="DeliveriesFailed" if outcome.status >= 500 else "DeliveriesRejected" if outcome.status >= 400 else "DeliveriesAccepted",
-        unit=MetricUnit.Count,
-        value=1,
-    )
+    metrics.add_metric(name=_delivery_metric(outcome.status), unit=MetricUnit.Count, value=1)
     return json_response(outcome.status, outcome.body())

@@ -73,7 +73,9 @@ class SqsEventPublisher:
             entry = self._entry(message)
             size = _entry_size(entry)
             if size > SQS_MAX_MESSAGE_BYTES:
-                raise MessageTooLarge(f"event {message.event_type} makes a {size}-byte message; SQS takes at most {SQS_MAX_MESSAGE_BYTES}")
+                raise MessageTooLarge(
+                    f"event {message.event_type} makes a {size}-byte message; SQS takes at most {SQS_MAX_MESSAGE_BYTES}"
+                )
             if current and (len(current) == MAX_BATCH_ENTRIES or current_size + size > MAX_BATCH_BYTES):
                 batches.append(current)
                 current, current_size = [], 0

@@ -62,10 +62,7 @@ def _http_get(port, path, token, timeout):
     try:
         sock.settimeout(timeout)
         sock.connect(("127.0.0.1", port))
-        request = (
-            f"GET {path} HTTP/1.0\r\nHost: localhost:{port}\r\n"
-            f"X-Aws-Parameters-Secrets-Token: {token}\r\n\r\n"
-        )
+        request = f"GET {path} HTTP/1.0\r\nHost: localhost:{port}\r\nX-Aws-Parameters-Secrets-Token: {token}\r\n\r\n"
         sock.sendall(request.encode())
         chunks, size = [], 0
         while True:
