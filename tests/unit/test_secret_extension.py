@@ -1,0 +1,184 @@
+"""The extension client against a real HTTP server on 127.0.0.1 that answers like the extension."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from xwebhook.consumer_secret import CachedSecret, consumer_secret, consumer_secret_from_value
+from xwebhook.secret_extension import SecretUnavailable, fetch_secret_string, parse_json
+from xwebhook.settings import SecretSettings
+
+
+class FakeExtension(BaseHTTPRequestHandler):
+    secrets = {}
+    token = "session-token"
+    raw_answer = None
+    seen = []
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        FakeExtension.seen.append((url.path, parse_qs(url.query), self.headers.get("X-Aws-Parameters-Secrets-Token")))
+        if FakeExtension.raw_answer is not None:
+            self.wfile.write(FakeExtension.raw_answer)
+            return
+        if self.headers.get("X-Aws-Parameters-Secrets-Token") != self.token:
+            return self._answer(401, b"Unauthorized")
+        secret_id = parse_qs(url.query).get("secretId", [""])[0]
+        if url.path != "/secretsmanager/get" or secret_id not in self.secrets:
+            return self._answer(400, b"ResourceNotFoundException: Secrets Manager can't find the specified secret.")
+        document = {"ARN": "arn:x", "Name": secret_id, "SecretString": self.secrets[secret_id]}
+        return self._answer(200, json.dumps(document).encode())
+
+    def _answer(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def extension_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeExtension)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def extension(extension_server):
+    FakeExtension.secrets = {"arn:aws:secretsmanager:us-east-1:1:secret:x/consumer+secret-AbC": "s3cret"}
+    FakeExtension.raw_answer = None
+    FakeExtension.seen = []
+    return extension_server
+
+
+ARN = "arn:aws:secretsmanager:us-east-1:1:secret:x/consumer+secret-AbC"
+
+
+def test_fetch_sends_the_token_and_the_encoded_id_and_returns_the_string(extension):
+    assert fetch_secret_string(ARN, extension, "session-token") == "s3cret"
+    path, query, token = FakeExtension.seen[-1]
+    assert path == "/secretsmanager/get"
+    assert query["secretId"] == [ARN]  # ':', '/' and '+' survived the round trip
+    assert token == "session-token"
+
+
+def test_wrong_session_token_is_unavailable_without_the_value(extension):
+    with pytest.raises(SecretUnavailable, match="401"):
+        fetch_secret_string(ARN, extension, "wrong")
+
+
+def test_unknown_secret_reports_the_extension_reason(extension):
+    with pytest.raises(SecretUnavailable, match="ResourceNotFound"):
+        fetch_secret_string("missing", extension, "session-token")
+
+
+def test_closed_port_is_unavailable(extension):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    with pytest.raises(SecretUnavailable, match="not reachable"):
+        fetch_secret_string(ARN, free_port, "session-token", timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",  # connection closed without a word
+        b"garbage",
+        b"HTTP/1.1 200 OK\r\n\r\nnot json",
+        b'HTTP/1.1 200 OK\r\n\r\n{"SecretBinary": "AAAA"}',
+        b'HTTP/1.1 200 OK\r\n\r\n{"SecretString": 42}',
+        b'HTTP/1.1 200 OK\r\n\r\n["SecretString"]',
+    ],
+)
+def test_malformed_answers_are_unavailable(extension, raw):
+    FakeExtension.raw_answer = raw
+    with pytest.raises(SecretUnavailable):
+        fetch_secret_string(ARN, extension, "session-token")
+
+
+def test_cached_secret_reads_once_within_ttl_and_again_after(extension):
+    now = [1000.0]
+    settings = SecretSettings(ARN, cache_seconds=300, extension_port=extension, session_token="session-token")
+    secret = consumer_secret(settings)
+    secret._clock = lambda: now[0]
+    assert secret.get() == b"s3cret"
+    assert secret.get() == b"s3cret"
+    assert len(FakeExtension.seen) == 1
+    now[0] += 301
+    FakeExtension.secrets[ARN] = "rotated"
+    assert secret.get() == b"rotated"
+    assert len(FakeExtension.seen) == 2
+
+
+def test_failed_fetch_is_not_cached_and_no_stale_value_is_served():
+    values = iter(["first"])
+    now = [0.0]
+
+    def fetch():
+        try:
+            return next(values)
+        except StopIteration:
+            raise SecretUnavailable("down") from None
+
+    secret = CachedSecret(fetch, ttl_seconds=10, clock=lambda: now[0])
+    assert secret.get() == b"first"
+    now[0] = 11
+    with pytest.raises(SecretUnavailable):
+        secret.get()
+    with pytest.raises(SecretUnavailable):  # still failing: nothing stale comes back
+        secret.get()
+
+
+def test_refresh_if_older_than_respects_the_age_floor():
+    calls = []
+    now = [0.0]
+    secret = CachedSecret(lambda: calls.append(1) or "v", ttl_seconds=300, clock=lambda: now[0])
+    assert secret.refresh_if_older_than(30) is False  # nothing cached yet: nothing to refresh
+    secret.get()
+    now[0] = 10
+    assert secret.refresh_if_older_than(30) is False
+    now[0] = 31
+    assert secret.refresh_if_older_than(30) is True
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("abc", b"abc"),
+        ("  abc\n", b"abc"),
+        ('{"consumer_secret": "abc", "consumer_key": "k"}', b"abc"),
+    ],
+)
+def test_secret_value_forms(stored, expected):
+    assert consumer_secret_from_value(stored) == expected
+
+
+@pytest.mark.parametrize(
+    "stored", ["", "   ", '{"consumer_secret": ""}', '{"other": "x"}', "{not json", '{"consumer_secret": 5}']
+)
+def test_unusable_secret_values_are_unavailable(stored):
+    with pytest.raises(SecretUnavailable) as caught:
+        consumer_secret_from_value(stored)
+    assert "abc" not in str(caught.value)
+
+
+def test_parse_json_is_json():
+    text = '{"a": [1, 2.5, true, null, "\\u00e9"], "b": {"c": -1e3}}'
+    assert parse_json(text) == json.loads(text)
+    with pytest.raises(ValueError):
+        parse_json('{"a": 1} trailing')
+    with pytest.raises(ValueError):
+        parse_json("")

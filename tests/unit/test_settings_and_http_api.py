@@ -1,0 +1,75 @@
+"""Settings validation and the HTTP API payload-2.0 helpers."""
+
+import base64
+
+import pytest
+
+from xwebhook.http_api import BadRequest, header, json_response, query_parameter, raw_body
+from xwebhook.settings import ConfigError, IngestSettings, SecretSettings
+
+BASE = {"CONSUMER_SECRET_ID": "arn:secret", "EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q.fifo"}
+
+
+def test_defaults():
+    settings = IngestSettings.from_env(BASE)
+    assert settings.max_body_bytes == 512 * 1024
+    assert settings.dedup_table == ""
+    assert settings.dedup_ttl_seconds == 30 * 3600
+    assert settings.secret.cache_seconds == 300
+    assert settings.secret.extension_port == 2773
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"CONSUMER_SECRET_ID": ""}, "CONSUMER_SECRET_ID must be set"),
+        ({"EVENTS_QUEUE_URL": ""}, "EVENTS_QUEUE_URL must be set"),
+        ({"EVENTS_QUEUE_URL": "events"}, "must be a queue URL"),
+        ({"MAX_BODY_BYTES": "lots"}, "MAX_BODY_BYTES must be an integer"),
+        ({"MAX_BODY_BYTES": str(2 * 1024 * 1024)}, "MAX_BODY_BYTES must be between"),
+        ({"DEDUP_TTL_HOURS": "2"}, "DEDUP_TTL_HOURS must be between 25"),
+        ({"SECRET_CACHE_SECONDS": "-1"}, "SECRET_CACHE_SECONDS must be between"),
+        ({"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "70000"}, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"),
+    ],
+)
+def test_bad_settings_name_the_variable(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        IngestSettings.from_env({**BASE, **overrides})
+
+
+def test_secret_settings_take_the_session_token():
+    settings = SecretSettings.from_env({"CONSUMER_SECRET_ID": "x", "AWS_SESSION_TOKEN": "tok"})
+    assert (settings.secret_id, settings.session_token) == ("x", "tok")
+
+
+def test_header_lookup_is_lower_case_first_then_case_insensitive():
+    assert header({"headers": {"x-twitter-webhooks-signature": "a"}}, "x-twitter-webhooks-signature") == "a"
+    assert header({"headers": {"X-Twitter-Webhooks-Signature": "b"}}, "x-twitter-webhooks-signature") == "b"
+    assert header({"headers": None}, "x-twitter-webhooks-signature") is None
+    assert header({}, "x") is None
+
+
+def test_query_parameter():
+    assert query_parameter({"queryStringParameters": {"crc_token": "t"}}, "crc_token") == "t"
+    assert query_parameter({"queryStringParameters": None}, "crc_token") is None
+
+
+def test_raw_body_plain_and_base64():
+    assert raw_body({"body": "héllo"}) == "héllo".encode()
+    encoded = base64.b64encode("héllo".encode()).decode()
+    assert raw_body({"body": encoded, "isBase64Encoded": True}) == "héllo".encode()
+    assert raw_body({}) == b""
+
+
+@pytest.mark.parametrize("bad", ["not base64!", "aGk", "aGk=\n!!"])
+def test_raw_body_rejects_invalid_base64(bad):
+    with pytest.raises(BadRequest):
+        raw_body({"body": bad, "isBase64Encoded": True})
+
+
+def test_json_response_shape():
+    response = json_response(503, '{"error": "x"}')
+    assert response["statusCode"] == 503
+    assert response["headers"]["content-type"] == "application/json"
+    assert response["body"] == '{"error": "x"}'
+    assert response["isBase64Encoded"] is False
