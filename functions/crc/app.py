@@ -4,11 +4,10 @@ Thin and lean: settings and the secret cache are made at import, the secret is r
 call (the extension is not ready during init) and cached. See src/xwebhook/crc.py for the rules.
 """
 
-import sys
-
 from xwebhook.consumer_secret import consumer_secret
 from xwebhook.crc import answer_crc
 from xwebhook.http_api import json_response, query_parameter
+from xwebhook.log_line import emit, level_for
 from xwebhook.settings import SecretSettings
 
 _secret = consumer_secret(SecretSettings.from_env())
@@ -16,9 +15,6 @@ _secret = consumer_secret(SecretSettings.from_env())
 
 def handler(event, context):
     answer = answer_crc(query_parameter(event, "crc_token"), _secret)
-    # One log line per check; the token and the answer are not logged.
-    sys.stdout.write(
-        '{"level":"%s","message":"crc","status":%d,"reason":"%s"}\n'
-        % ("INFO" if answer.status == 200 else "WARNING", answer.status, answer.reason)
-    )
+    # The token and the answer are not logged.
+    emit(level_for(answer.status), "crc", context, status=answer.status, reason=answer.reason)
     return json_response(answer.status, answer.body)

@@ -138,8 +138,9 @@ def _referenced_ids(value, found):
     return found
 
 
-def _dumps(document):
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every message: json.dumps with options builds a new one per call (~3 us each).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_dumps = _ENCODER.encode
 
 
 def _message(event_id, event_type, source, for_user_id, received_at, event, context):

@@ -73,3 +73,25 @@ def test_json_response_shape():
     assert response["headers"]["content-type"] == "application/json"
     assert response["body"] == '{"error": "x"}'
     assert response["isBase64Encoded"] is False
+
+
+def test_log_line_is_one_json_object_per_call_with_powertools_key_names():
+    import io
+    import json
+
+    from xwebhook.log_line import emit, level_for
+
+    class Context:
+        aws_request_id = "req-1"
+
+    stream = io.StringIO()
+    emit("INFO", "delivery", Context(), stream=stream, status=200, types=["a", 'q"uote'], none=None, ok=True)
+    emit(level_for(503), "delivery", None, stream=stream, detail={"not": "a scalar"})
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["function_request_id"] == "req-1"
+    assert (first["level"], first["message"], first["service"]) == ("INFO", "delivery", "xwebhook")
+    assert (first["status"], first["types"], first["none"], first["ok"]) == (200, ["a", 'q"uote'], None, True)
+    assert first["timestamp"].endswith("Z") and len(first["timestamp"]) == len("2026-11-28T03:40:00.000Z")
+    assert second["level"] == "ERROR" and second["cold_start"] is False
+    assert second["detail"] == "{'not': 'a scalar'}"
+    assert level_for(404) == "WARNING" and level_for(200) == "INFO"

@@ -7,7 +7,7 @@ import pytest
 from tests.fakes import StaticSecret
 from xwebhook.consumer_secret import CachedSecret
 from xwebhook.crc import MAX_TOKEN_LENGTH, answer_crc, token_problem
-from xwebhook.signing import sign, verify_signature
+from xwebhook.signing import hmac_sha256, sign, verify_signature
 
 VECTOR = ("my_consumer_secret", "challenge_string", "sha256=xHgZcz09m35qwbyhR9BRzhnX8yXbAZpOn2dqCPp6Enw=")
 
@@ -92,3 +92,18 @@ def test_verify_signature_accepts_only_the_exact_body():
     assert not verify_signature(b"s3cret", body, "")
     assert not verify_signature(b"s3cret", body, None)
     assert not verify_signature(b"s3cret", body, "sha256=ünïcode")
+
+
+@pytest.mark.parametrize("key_length", [0, 1, 32, 63, 64, 65, 200])
+@pytest.mark.parametrize("message_length", [0, 1, 55, 56, 64, 1000, 100_000])
+def test_hmac_sha256_equals_the_standard_library(key_length, message_length):
+    import hmac
+    import os
+
+    key, message = os.urandom(key_length), os.urandom(message_length)
+    assert hmac_sha256(key, message) == hmac.digest(key, message, "sha256")
+
+
+def test_hmac_sha256_rfc4231_case_2():
+    expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    assert hmac_sha256(b"Jefe", b"what do ya want for nothing?").hex() == expected
