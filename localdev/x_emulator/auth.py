@@ -1,0 +1,124 @@
+"""Who is calling: an app-only bearer token or an OAuth 1.0a user-context signature, checked for real.
+
+OAuth 1.0a (RFC 5849, HMAC-SHA1 as X uses it): the signature is recomputed over the method, the base string
+URI (scheme + the request's Host header + path, as section 3.4.1.2 says a server does), the query
+parameters, the Authorization header's oauth_* parameters and, for form-encoded bodies only, the body
+parameters. Consumer key must be the app's; the token must belong to a known user; the timestamp must be
+within `window` seconds of the real time (the client's clock, not the emulator's test clock); a
+(timestamp, nonce) pair is accepted once.
+"""
+
+import hmac
+import threading
+import time
+from types import SimpleNamespace
+from urllib.parse import parse_qsl
+
+from oauthlib.oauth1.rfc5849 import signature, utils
+
+from localdev.x_emulator import errors
+
+
+class Caller:
+    """The authenticated caller: kind "bearer" (the app) or "oauth1" (a user, `user_id`)."""
+
+    __slots__ = ("kind", "user_id")
+
+    def __init__(self, kind, user_id=None):
+        self.kind = kind
+        self.user_id = user_id
+
+    @property
+    def rate_key(self):
+        return "app" if self.kind == "bearer" else f"user:{self.user_id}"
+
+
+def auth_kind(header):
+    """What kind of credentials a raw Authorization header carries (recorded for every request)."""
+    if not header:
+        return "none"
+    scheme = header.split(None, 1)[0].lower()
+    if scheme == "bearer":
+        return "bearer"
+    if scheme == "oauth":
+        return "oauth1"
+    return "other"
+
+
+class Authenticator:
+    def __init__(self, consumer_key, consumer_secret, bearer_token, users, window=300.0, wall_clock=time.time):
+        self.consumer_key = consumer_key
+        self.consumer_secret = consumer_secret
+        self.bearer_token = bearer_token
+        self.users = users  # user_id -> (access_token, access_token_secret)
+        self.window = window
+        self.wall_clock = wall_clock
+        self._nonces = {}  # (timestamp, nonce, token) -> expiry
+        self._lock = threading.Lock()
+
+    def token_owner(self, access_token):
+        for user_id, (token, token_secret) in self.users.items():
+            if hmac.compare_digest(token.encode(), access_token.encode()):
+                return user_id, token_secret
+        return None, None
+
+    def authenticate(self, method, host, path, query, headers, body):
+        """The Caller for a request, or raise ApiError 401."""
+        header = headers.get("Authorization", "")
+        kind = auth_kind(header)
+        if kind == "bearer":
+            token = header.split(None, 1)[1].strip() if " " in header.strip() else ""
+            if token and hmac.compare_digest(token.encode(), self.bearer_token.encode()):
+                return Caller("bearer")
+            raise errors.unauthorized(89, "Invalid or expired token.")
+        if kind == "oauth1":
+            return Caller("oauth1", self._verify_oauth1(method, host, path, query, headers, body))
+        raise errors.unauthorized(215, "Bad Authentication data.")
+
+    def _verify_oauth1(self, method, host, path, query, headers, body):
+        header = headers.get("Authorization", "")
+        try:
+            oauth = {k: utils.unescape(v) for k, v in utils.parse_authorization_header(header)}
+        except (ValueError, IndexError) as exc:
+            raise errors.unauthorized() from exc
+        required = ("oauth_consumer_key", "oauth_token", "oauth_signature", "oauth_signature_method")
+        if any(not oauth.get(name) for name in (*required, "oauth_timestamp", "oauth_nonce")):
+            raise errors.unauthorized()
+        if oauth["oauth_signature_method"] != "HMAC-SHA1" or oauth.get("oauth_version", "1.0") != "1.0":
+            raise errors.unauthorized()
+        if not hmac.compare_digest(oauth["oauth_consumer_key"].encode(), self.consumer_key.encode()):
+            raise errors.unauthorized()
+        user_id, token_secret = self.token_owner(oauth["oauth_token"])
+        if user_id is None:
+            raise errors.unauthorized(89, "Invalid or expired token.")
+        try:
+            timestamp = int(oauth["oauth_timestamp"])
+        except ValueError as exc:
+            raise errors.unauthorized() from exc
+        now = self.wall_clock()
+        if abs(now - timestamp) > self.window:
+            raise errors.unauthorized(135, "Timestamp out of bounds.")
+
+        form = None
+        content_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if body and content_type == "application/x-www-form-urlencoded":
+            form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        params = signature.collect_parameters(
+            uri_query=query, body=form, headers={"Authorization": header}, exclude_oauth_signature=True
+        )
+        base_uri = signature.base_string_uri(f"http://{host}{path}")
+        base = signature.signature_base_string(method, base_uri, signature.normalize_parameters(params))
+        keys = SimpleNamespace(client_secret=self.consumer_secret, resource_owner_secret=token_secret)
+        expected = signature.sign_hmac_sha1_with_client(base, keys)
+        if not hmac.compare_digest(expected.encode(), oauth["oauth_signature"].encode()):
+            raise errors.unauthorized()
+
+        # Only a correctly signed request uses up its nonce, so nobody can burn someone else's.
+        key = (oauth["oauth_timestamp"], oauth["oauth_nonce"], oauth["oauth_token"])
+        with self._lock:
+            for old in [k for k, expiry in self._nonces.items() if expiry < now]:
+                del self._nonces[old]
+            if key in self._nonces:
+                raise errors.unauthorized()
+            self._nonces[key] = timestamp + self.window + 1
+        return user_id

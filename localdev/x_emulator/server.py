@@ -1,0 +1,154 @@
+"""The HTTP server: parse, record, inject faults, authenticate, count rate limits, route, answer."""
+
+import json
+import logging
+import sys
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from localdev.x_emulator import api_v1, api_v2, control, errors
+from localdev.x_emulator.routing import Request, Response, match
+
+MAX_REQUEST_BODY = 1024 * 1024
+API_TABLES = (api_v2.ROUTES, api_v1.ROUTES)
+DEFAULT_RATE_LIMIT = 15
+
+log = logging.getLogger("localdev.x_emulator")
+
+
+def dispatch(emu, method, target, headers, body, host):
+    """The Response to one request."""
+    path, _, query = target.partition("?")
+    request = Request(method, path, query, headers, body, host)
+    if path == "/_emulator" or path.startswith("/_emulator/"):
+        return _control(emu, request)
+
+    family = "v1" if path.startswith("/1.1/") else "v2"
+    emu.record_request(method, path, headers.get("Authorization"))
+    fault = emu.take_fault(method, path)
+    if fault is not None:
+        return _fault_response(emu, fault, family)
+    try:
+        route, request.args = match(API_TABLES, method, path)
+    except errors.ApiError as exc:
+        return _with_rate_headers(emu, _error_response(exc, family), None, None)
+
+    rate = None
+    try:
+        request.caller = emu.auth.authenticate(method, host, path, query, headers, body)
+        if request.caller.kind not in route.auth:
+            raise errors.unsupported_authentication(request.caller.kind, route.auth)
+        rate = emu.rate_limiter.hit(route.bucket, request.caller.rate_key, route.limit, emu.now())
+        if rate[3] and emu.enforce_rate_limits:
+            raise errors.too_many_requests()
+        response = route.handler(emu, request)
+    except errors.ApiError as exc:
+        response = _error_response(exc, route.family)
+    return _with_rate_headers(emu, response, route, rate)
+
+
+def _control(emu, request):
+    try:
+        route, request.args = match((control.ROUTES,), request.method, request.path)
+        return route.handler(emu, request)
+    except errors.ApiError as exc:
+        return Response(exc.status, {"error": exc.v2_body.get("detail") or exc.v2_body.get("title")})
+
+
+def _error_response(exc, family):
+    return Response(exc.status_for(family), exc.body(family), exc.headers)
+
+
+def _fault_response(emu, fault, family):
+    status = fault["status"]
+    headers = {}
+    if status == 429:
+        headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(emu.now()) + 60)}
+    headers.update(fault["headers"])
+    body = fault["body"] if fault["body"] is not None else errors.default_fault_body(status, family)
+    return _with_rate_headers(emu, Response(status, body, headers), None, None)
+
+
+def _with_rate_headers(emu, response, route, rate):
+    if rate is None:
+        bucket = route.bucket if route else "unrouted"
+        limit = route.limit if route else DEFAULT_RATE_LIMIT
+        rate = emu.rate_limiter.hit(bucket, "app", limit, emu.now(), consume=False)
+    limit, remaining, reset, _exceeded = rate
+    response.headers.setdefault("x-rate-limit-limit", str(limit))
+    response.headers.setdefault("x-rate-limit-remaining", str(remaining))
+    response.headers.setdefault("x-rate-limit-reset", str(reset))
+    return response
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "XEmulator/1"
+    timeout = 30  # an idle keep-alive connection is dropped after this
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; no 40 ms delayed-ACK stalls
+
+    def do_GET(self):
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _serve(self):
+        emu = self.server.emulator
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self._write(Response(411, errors.problem(411, "Length Required")), close=True)
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_REQUEST_BODY:
+            self._write(Response(413, errors.problem(413)), close=True)
+            return
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        try:
+            response = dispatch(emu, self.command, self.path, self.headers, body, host)
+        except Exception:  # a bug in the emulator: answer 500 and say so on stderr
+            traceback.print_exc(file=sys.stderr)
+            response = Response(500, errors.problem(500, detail="the X emulator failed; see its stderr"))
+        self._write(response)
+        if response.after is not None:
+            response.after()
+
+    def _write(self, response, close=False):
+        body = response.body
+        content_type = response.headers.pop("Content-Type", None)
+        if isinstance(body, (dict, list)):
+            if content_type is None:
+                problem = isinstance(body, dict) and response.status >= 400 and "type" in body
+                content_type = "application/problem+json" if problem else "application/json; charset=utf-8"
+            payload = json.dumps(body).encode("utf-8")
+        elif isinstance(body, str):
+            payload = body.encode("utf-8")
+        else:
+            payload = body or b""
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if response.status != 204:
+            if payload or content_type:
+                self.send_header("Content-Type", content_type or "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if response.status != 204 and self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def log_message(self, format, *args):
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, address, emulator):
+        self.emulator = emulator
+        super().__init__(address, _Handler)
