@@ -61,7 +61,7 @@ e2e: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m cfnlint infra/template.yaml
+	$(VENV)/bin/cfn-lint infra/template.yaml
 
 format: venv
 	$(PY) -m ruff format .
@@ -76,12 +76,13 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
 	@touch $@
 
-# sam build wants the runtime's Python (3.13) on PATH.
+# sam build (samconfig.toml names the template) runs infra/Makefile, which wants the runtime's
+# Python (3.13) on PATH to install Linux wheels and precompile .pyc files.
 build: $(SAM_VENV)/.installed
-	PATH="$$(dirname "$(BASE_PYTHON)"):$$PATH" $(SAM) build --template-file infra/template.yaml
+	PATH="$$(dirname "$(BASE_PYTHON)"):$$PATH" $(SAM) build
 
 validate: $(SAM_VENV)/.installed
-	$(SAM) validate --lint --template-file infra/template.yaml
+	$(SAM) validate --lint
 
 lock: venv
 	(echo "# Exact versions for the dev/test environment (make venv). Refresh: make lock"; \

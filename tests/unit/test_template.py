@@ -1,0 +1,735 @@
+"""infra/template.yaml: the properties that matter and could regress, read from the template itself.
+
+Routes, runtimes, layers, environment names, least-privilege roles, queues, secrets without values,
+schedule, alarms and outputs; the ingest metric filters against the lines the real ingest handler
+writes; the layer and function builds (infra/Makefile) run for real; cfn-lint on the whole template.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.api import lint_file
+from cfnlint.decode import cfn_yaml
+
+from localdev.handlers import load_function
+from tests.conftest import DEV_SECRET, sample_bytes, signature
+from tests.fakes import FakeSqs, StaticSecret
+from xwebhook.ingest import DeliveryIngestor
+from xwebhook.publisher import SqsEventPublisher
+
+REPO = Path(__file__).resolve().parents[2]
+INFRA = REPO / "infra"
+TEMPLATE_PATH = INFRA / "template.yaml"
+
+FUNCTIONS = {"crc": "CrcFunction", "ingest": "IngestFunction", "admin": "AdminFunction"}
+
+# The contract's environment variable names per function (Globals + the function's own).
+CRC_ENV = {"CONSUMER_SECRET_ID", "SECRET_CACHE_SECONDS", "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"}
+INGEST_ENV = CRC_ENV | {
+    "EVENTS_QUEUE_URL",
+    "MAX_BODY_BYTES",
+    "DEDUP_TABLE",
+    "DEDUP_TTL_HOURS",
+    "PUBLISH_ATTEMPTS",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "LOG_LEVEL",
+}
+ADMIN_ENV = {
+    "X_API_BASE_URL",
+    "X_API_FLAVOUR",
+    "X_PREMIUM_ENV_NAME",
+    "WEBHOOK_URL",
+    "CONSUMER_SECRET_ID",
+    "X_CREDENTIALS_SECRET_ID",
+    "ENSURE_SUBSCRIBE",
+    "X_API_TIMEOUT_SECONDS",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "LOG_LEVEL",
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+}
+EXPECTED_ENV = {"CrcFunction": CRC_ENV, "IngestFunction": INGEST_ENV, "AdminFunction": ADMIN_ENV}
+
+# Which of the template's resources each function's role may touch, and with which actions.
+EXPECTED_ACCESS = {
+    "CrcFunction": {
+        "CrcLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
+        "ConsumerSecret": {"secretsmanager:GetSecretValue"},
+    },
+    "IngestFunction": {
+        "IngestLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
+        "ConsumerSecret": {"secretsmanager:GetSecretValue"},
+        "EventsQueue": {"sqs:SendMessage"},
+        "DedupTable": {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"},
+    },
+    "AdminFunction": {
+        "AdminLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
+        "ConsumerSecret": {"secretsmanager:GetSecretValue"},
+        "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
+    },
+}
+
+OUTPUTS = {
+    "WebhookUrl",
+    "EventsQueueUrl",
+    "EventsQueueArn",
+    "DeadLetterQueueUrl",
+    "DeadLetterQueueArn",
+    "ConsumerSecretArn",
+    "XApiCredentialsSecretArn",
+    "AdminFunctionName",
+    "DedupTableName",
+}
+
+FAKE_QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/xwebhook-events.fifo"
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def plain(node):
+    """cfn-lint's YAML nodes as plain dicts, lists and scalars."""
+    if isinstance(node, dict):
+        return {str(key): plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [plain(item) for item in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+@pytest.fixture(scope="module")
+def template():
+    return plain(cfn_yaml.load(str(TEMPLATE_PATH)))
+
+
+def resources_of_type(template, type_name):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == type_name}
+
+
+def props(template, logical_id):
+    return template["Resources"][logical_id].get("Properties", {})
+
+
+def referenced_ids(value):
+    """Logical ids (resources or parameters) a value points at through Ref, GetAtt or Sub."""
+    found = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref":
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                found.add(inner[0] if isinstance(inner, list) else inner.split(".")[0])
+            elif key == "Fn::Sub":
+                text = inner[0] if isinstance(inner, list) else inner
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text)}
+                if isinstance(inner, list):
+                    found |= referenced_ids(inner[1])
+            else:
+                found |= referenced_ids(inner)
+    elif isinstance(value, list):
+        for item in value:
+            found |= referenced_ids(item)
+    return {name for name in found if not name.startswith("AWS::")}
+
+
+NO_VALUE = object()
+
+
+class Resolver:
+    """Evaluates the template's intrinsics for one set of parameter values (defaults unless given).
+
+    Refs to resources become stand-ins of the right shape (queue URL, secret ARN, table name), so that
+    environments can be handed to the real handlers.
+    """
+
+    STAND_INS = {
+        "AWS::SQS::Queue": FAKE_QUEUE_URL,
+        "AWS::SecretsManager::Secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:xwebhook/stand-in-AbCdEf",
+        "AWS::DynamoDB::Table": "xwebhook-DedupTable-STANDIN",
+        "AWS::Serverless::HttpApi": "abc123defg",
+    }
+    PSEUDO = {
+        "AWS::StackName": "xwebhook",
+        "AWS::Region": "us-east-1",
+        "AWS::AccountId": "123456789012",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::Partition": "aws",
+    }
+
+    def __init__(self, template, **parameters):
+        self.template = template
+        self.parameters = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+        self.parameters.update(parameters)
+
+    def condition(self, name):
+        return self.truth(self.template["Conditions"][name])
+
+    def truth(self, expression):
+        (function, argument), *_ = expression.items()
+        if function == "Fn::Equals":
+            left, right = (self.value(item) for item in argument)
+            return str(left) == str(right)
+        if function == "Fn::Not":
+            return not self.truth(argument[0])
+        if function == "Fn::And":
+            return all(self.truth(item) for item in argument)
+        if function == "Fn::Or":
+            return any(self.truth(item) for item in argument)
+        if function == "Condition":
+            return self.condition(argument)
+        raise AssertionError(f"unexpected condition function {function}")
+
+    def value(self, node):
+        if isinstance(node, list):
+            return [item for item in (self.value(item) for item in node) if item is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            (function, argument), *_ = node.items()
+            if function == "Ref":
+                return self.ref(argument)
+            if function == "Fn::If":
+                condition, when_true, when_false = argument
+                return self.value(when_true if self.condition(condition) else when_false)
+            if function == "Fn::Sub":
+                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self.ref(m.group(1))), argument)
+            if function == "Fn::FindInMap":
+                mapping, first, second = (self.value(item) for item in argument)
+                return self.template["Mappings"][mapping][str(first)][second]
+        return {key: inner for key, inner in ((k, self.value(v)) for k, v in node.items()) if inner is not NO_VALUE}
+
+    def ref(self, name):
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.PSEUDO:
+            return self.PSEUDO[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.STAND_INS[self.template["Resources"][name]["Type"]]
+
+
+def function_environment(template, logical_id):
+    """Environment.Variables as Lambda gets them: Globals merged with the function's own."""
+    merged = dict(template["Globals"]["Function"].get("Environment", {}).get("Variables", {}))
+    merged.update(props(template, logical_id).get("Environment", {}).get("Variables", {}))
+    return merged
+
+
+def function_setting(template, logical_id, key):
+    return props(template, logical_id).get(key, template["Globals"]["Function"].get(key))
+
+
+def function_layers(template, logical_id):
+    return template["Globals"]["Function"].get("Layers", []) + props(template, logical_id).get("Layers", [])
+
+
+def policy_statements(policy_holder):
+    for policy in policy_holder.get("Policies", []):
+        if isinstance(policy, dict) and "PolicyDocument" in policy:
+            yield from policy["PolicyDocument"]["Statement"]
+        elif isinstance(policy, dict) and "Statement" in policy:
+            yield from policy["Statement"]
+
+
+def all_policy_statements(template):
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] in {"AWS::IAM::Role", "AWS::Serverless::Function"}:
+            yield from policy_statements(properties)
+        elif resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+            yield from properties["PolicyDocument"]["Statement"]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def role_of(template, function_id):
+    role = props(template, function_id)["Role"]
+    assert set(role) == {"Fn::GetAtt"}, f"{function_id} must use a role of this template"
+    return role["Fn::GetAtt"][0] if isinstance(role["Fn::GetAtt"], list) else role["Fn::GetAtt"].split(".")[0]
+
+
+# ---------------------------------------------------------------------------------------- routes
+def test_get_and_post_webhook_route_to_crc_and_ingest(template):
+    routes = {}
+    for function_id in FUNCTIONS.values():
+        for event in props(template, function_id).get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                route = (event["Properties"]["Method"].upper(), event["Properties"]["Path"])
+                routes[route] = function_id
+                assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+                assert event["Properties"]["PayloadFormatVersion"] == "2.0"
+    assert routes == {("GET", "/webhook"): "CrcFunction", ("POST", "/webhook"): "IngestFunction"}
+    assert template["Resources"]["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
+
+
+def test_http_api_is_throttled_and_logs_without_query_or_headers(template):
+    api = props(template, "HttpApi")
+    assert set(api["DefaultRouteSettings"]) >= {"ThrottlingRateLimit", "ThrottlingBurstLimit"}
+    log_format = api["AccessLogSettings"]["Format"]
+    json.loads(log_format)  # one JSON object per request
+    assert "crc_token" not in log_format and "querystring" not in log_format.lower()
+    assert "signature" not in log_format.lower() and "$context.path" not in log_format
+    assert referenced_ids(api["AccessLogSettings"]["DestinationArn"]) == {"HttpApiAccessLogs"}
+
+
+# ---------------------------------------------------------------------------------------- functions
+@pytest.mark.parametrize("name, function_id", FUNCTIONS.items())
+def test_functions_run_python_313_from_their_own_directory(template, name, function_id):
+    assert function_setting(template, function_id, "Runtime") == "python3.13"
+    assert function_setting(template, function_id, "Handler") == "app.handler"
+    code = (INFRA / props(template, function_id)["CodeUri"]).resolve()
+    assert code == REPO / "functions" / name
+    assert (code / "requirements.txt").is_file()
+    metadata = template["Resources"][function_id]["Metadata"]
+    assert metadata["BuildMethod"] == "makefile"
+    assert (INFRA / metadata["ContextPath"] / "Makefile").is_file()
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS.values())
+def test_every_function_has_the_shared_layer_and_the_secrets_extension(template, function_id):
+    layers = function_layers(template, function_id)
+    assert {"Ref": "SharedLayer"} in layers
+    extension = [layer for layer in layers if layer != {"Ref": "SharedLayer"}]
+    assert extension == [
+        {
+            "Fn::If": [
+                "HasExtensionLayerArn",
+                {"Ref": "ParametersSecretsExtensionLayerArn"},
+                {"Fn::FindInMap": ["ExtensionLayers", {"Ref": "AWS::Region"}, "Arn"]},
+            ]
+        }
+    ]
+    assert Resolver(template).value(extension[0]).startswith("arn:aws:lambda:us-east-1:177933569100:layer:")
+    override = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:99"
+    assert Resolver(template, ParametersSecretsExtensionLayerArn=override).value(extension[0]) == override
+
+
+def test_extension_mapping_holds_one_x86_arn_per_region_of_its_partition(template):
+    mapping = template["Mappings"]["ExtensionLayers"]
+    assert {"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"} <= set(mapping)
+    for region, entry in mapping.items():
+        partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+        pattern = rf"arn:{partition}:lambda:{region}:\d{{12}}:layer:AWS-Parameters-and-Secrets-Lambda-Extension:\d+"
+        assert re.fullmatch(pattern, entry["Arn"]), entry["Arn"]
+    assert template["Parameters"]["ParametersSecretsExtensionLayerArn"]["Default"] == ""
+
+
+def test_shared_layer_packages_src_with_the_makefile(template):
+    layer = template["Resources"]["SharedLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert (INFRA / layer["Properties"]["ContentUri"]).resolve() == REPO / "src"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert "build-SharedLayer:" in (INFRA / layer["Metadata"]["ContextPath"] / "Makefile").read_text()
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS.values())
+def test_environment_names_are_the_contracts(template, function_id):
+    environment = function_environment(template, function_id)
+    assert set(environment) == EXPECTED_ENV[function_id]
+    for name, value in environment.items():  # Lambda takes strings only; no secret values resolved in
+        assert isinstance(value, (str, dict)), name
+        assert "resolve:secretsmanager" not in json.dumps(value), name
+
+
+def test_environment_points_at_this_stacks_resources(template):
+    ingest = function_environment(template, "IngestFunction")
+    admin = function_environment(template, "AdminFunction")
+    assert ingest["CONSUMER_SECRET_ID"] == {"Ref": "ConsumerSecret"}
+    assert ingest["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}
+    assert ingest["DEDUP_TABLE"] == {"Ref": "DedupTable"}
+    assert admin["X_CREDENTIALS_SECRET_ID"] == {"Ref": "XApiCredentialsSecret"}
+    assert admin["POWERTOOLS_METRICS_NAMESPACE"] == ingest["POWERTOOLS_METRICS_NAMESPACE"] == "XWebhook"
+    assert admin["POWERTOOLS_SERVICE_NAME"] == ingest["POWERTOOLS_SERVICE_NAME"] == "xwebhook"
+    defaults = Resolver(template)
+    assert defaults.value(admin["X_API_BASE_URL"]) == "https://api.x.com"
+    assert defaults.value(admin["X_API_FLAVOUR"]) == "v2"
+    assert template["Parameters"]["XApiFlavour"]["AllowedValues"] == ["v2", "enterprise", "premium"]
+
+
+def test_webhook_url_is_the_http_apis_unless_overridden(template):
+    admin_url = function_environment(template, "AdminFunction")["WEBHOOK_URL"]
+    assert admin_url == template["Outputs"]["WebhookUrl"]["Value"]
+    assert Resolver(template).value(admin_url) == "https://abc123defg.execute-api.us-east-1.amazonaws.com/webhook"
+    custom = "https://hooks.example.com/webhook"
+    assert Resolver(template, PublicWebhookUrl=custom).value(admin_url) == custom
+    assert re.fullmatch(template["Parameters"]["PublicWebhookUrl"]["AllowedPattern"], custom)
+    assert not re.fullmatch(template["Parameters"]["PublicWebhookUrl"]["AllowedPattern"], "https://h.example:8443/x")
+
+
+@pytest.mark.parametrize("name", ["crc", "ingest"])
+def test_the_templates_environment_is_enough_for_the_handler_to_start(template, name):
+    env = {
+        key: str(Resolver(template).value(value))
+        for key, value in function_environment(template, FUNCTIONS[name]).items()
+    }
+    env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+    module = load_function(name, env, module_name=f"template_test_{name}")
+    assert callable(module.handler)
+
+
+# ---------------------------------------------------------------------------------------- least privilege
+def test_no_policy_statement_has_a_wildcard_action_or_resource(template):
+    statements = list(all_policy_statements(template))
+    assert len(statements) >= 8
+    for statement in statements:
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, statement
+        for resource in as_list(statement["Resource"]):
+            assert not (isinstance(resource, str) and "*" in resource), statement
+        assert "NotAction" not in statement and "NotResource" not in statement
+
+
+@pytest.mark.parametrize("function_id", FUNCTIONS.values())
+def test_each_function_role_reaches_only_its_own_resources(template, function_id):
+    function = props(template, function_id)
+    # SAM-made roles would carry AWSLambdaBasicExecutionRole (logs on Resource "*").
+    assert "Policies" not in function
+    role = props(template, role_of(template, function_id))
+    assert "ManagedPolicyArns" not in role
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+    access = {}
+    for statement in policy_statements(role):
+        assert statement["Effect"] == "Allow"
+        for resource in as_list(statement["Resource"]):
+            (target,) = referenced_ids(resource)
+            access.setdefault(target, set()).update(as_list(statement["Action"]))
+    assert access == EXPECTED_ACCESS[function_id]
+    log_group = function["LoggingConfig"]["LogGroup"]
+    assert log_group == {"Ref": f"{function_id.removesuffix('Function')}LogGroup"}
+
+
+def test_schedule_role_can_only_invoke_the_admin_function(template):
+    role = props(template, "EnsureScheduleRole")
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    (statement,) = policy_statements(role)
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == {"Fn::GetAtt": ["AdminFunction", "Arn"]}
+
+
+# ---------------------------------------------------------------------------------------- queues
+@pytest.mark.parametrize("queue_type", ["fifo", "standard"])
+def test_queues_switch_type_and_names_together(template, queue_type):
+    resolver = Resolver(template, QueueType=queue_type)
+    events = resolver.value(props(template, "EventsQueue"))
+    dlq = resolver.value(props(template, "EventsDeadLetterQueue"))
+    fifo = queue_type == "fifo"
+    for queue in (events, dlq):
+        assert queue.get("FifoQueue", False) is fifo
+        assert queue["QueueName"].endswith(".fifo") is fifo
+        assert queue["MaximumMessageSize"] == 1048576
+        assert queue["SqsManagedSseEnabled"] is True
+    assert events["QueueName"] != dlq["QueueName"]
+    fifo_only = {"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"}
+    if fifo:
+        # explicit dedup ids from ingest; high-throughput FIFO with dedup per message group
+        assert events["ContentBasedDeduplication"] is False
+        assert events["DeduplicationScope"] == "messageGroup"
+        assert events["FifoThroughputLimit"] == "perMessageGroupId"
+    else:
+        assert not fifo_only & set(events)
+
+
+def test_dead_letter_queue_takes_what_consumers_fail(template):
+    events = props(template, "EventsQueue")
+    dlq = props(template, "EventsDeadLetterQueue")
+    assert events["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
+    assert events["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+    assert template["Parameters"]["MaxReceiveCount"]["Default"] == 5
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    # a message's age counts from its first enqueue, so the DLQ must keep messages longer
+    assert events["MessageRetentionPeriod"] < dlq["MessageRetentionPeriod"]
+    assert events["VisibilityTimeout"] == {"Ref": "EventsVisibilityTimeoutSeconds"}
+
+
+def test_queue_names_fit_sqs_limits_for_the_default_stack_name(template):
+    for logical_id in ("EventsQueue", "EventsDeadLetterQueue"):
+        name = Resolver(template).value(props(template, logical_id)["QueueName"])
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,75}(\.fifo)?", name), name
+
+
+# ---------------------------------------------------------------------------------------- secrets, table
+@pytest.mark.parametrize("logical_id", ["ConsumerSecret", "XApiCredentialsSecret"])
+def test_secrets_are_created_without_a_value(template, logical_id):
+    secret = template["Resources"][logical_id]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert not {"SecretString", "GenerateSecretString", "SecretBinary"} & set(secret["Properties"])
+
+
+def test_no_secret_value_in_parameters_or_dynamic_references(template):
+    text = TEMPLATE_PATH.read_text()
+    assert "{{resolve:" not in text
+    for name, parameter in template["Parameters"].items():
+        assert not re.search(r"secret|token|password", name, re.IGNORECASE) or parameter.get("Default") in ("", None)
+
+
+def test_dedup_table_matches_the_dedup_store(template):
+    table = props(template, "DedupTable")
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "event_id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "event_id", "AttributeType": "S"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+
+
+# ---------------------------------------------------------------------------------------- schedule, alarms
+def test_schedule_runs_ensure_on_the_admin_function_hourly_by_default(template):
+    schedule = props(template, "EnsureSchedule")
+    assert template["Resources"]["EnsureSchedule"]["Type"] == "AWS::Scheduler::Schedule"
+    assert json.loads(schedule["Target"]["Input"]) == {"action": "ensure"}
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["AdminFunction", "Arn"]}
+    assert schedule["Target"]["RoleArn"] == {"Fn::GetAtt": ["EnsureScheduleRole", "Arn"]}
+    assert Resolver(template).value(schedule["ScheduleExpression"]) == "rate(60 minutes)"
+    assert props(template, "AdminFunction")["Timeout"] >= 30
+
+
+def alarm_on(template, metric_name):
+    (alarm,) = [
+        a["Properties"]
+        for a in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == metric_name
+    ]
+    return alarm
+
+
+def test_webhook_valid_alarm_fires_when_invalid_or_not_reported(template):
+    alarm = alarm_on(template, "WebhookValid")
+    assert alarm["Namespace"] == "XWebhook"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["TreatMissingData"] == "breaching"
+    schedule = props(template, "EnsureSchedule")["ScheduleExpression"]
+    for minutes in template["Parameters"]["EnsureIntervalMinutes"]["AllowedValues"]:
+        resolver = Resolver(template, EnsureIntervalMinutes=minutes)
+        period = resolver.value(alarm["Period"])
+        assert resolver.value(schedule) == f"rate({minutes} minutes)"
+        assert period == int(minutes) * 60  # one ensure per period
+        assert period * alarm["EvaluationPeriods"] <= 86400  # CloudWatch's evaluation range
+
+
+def test_dead_letter_queue_alarm(template):
+    alarm = alarm_on(template, "ApproximateNumberOfMessagesVisible")
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["EventsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_deliveries_failed_alarm(template):
+    alarm = alarm_on(template, "DeliveriesFailed")
+    assert alarm["Namespace"] == "XWebhook"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+
+
+def test_alarms_notify_the_topic_only_when_an_email_is_given(template):
+    assert template["Resources"]["AlarmTopic"]["Condition"] == "HasAlarmEmail"
+    for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values():
+        for key in ("AlarmActions", "OKActions"):
+            assert alarm["Properties"][key] == {
+                "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+            }
+    assert Resolver(template).condition("HasAlarmEmail") is False
+    assert Resolver(template, AlarmEmail="ops@example.com").condition("HasAlarmEmail") is True
+
+
+# ---------------------------------------------------------------------------------------- ingest metrics
+def filter_matches(pattern, line):
+    """CloudWatch Logs JSON filter patterns of the form `{ $.a = "x" && $.b >= 500 }`."""
+    body = pattern.strip()
+    assert body.startswith("{") and body.endswith("}") and "||" not in body and "(" not in body, pattern
+    for term in body[1:-1].split("&&"):
+        field, operator, literal = re.fullmatch(r'\s*\$\.(\w+)\s*(=|!=|<=|>=|<|>)\s*("[^"]*"|-?\d+)\s*', term).groups()
+        if field not in line:
+            return False
+        actual, expected = line[field], json.loads(literal)
+        if operator in ("=", "!=") and (actual == expected) != (operator == "="):
+            return False
+        if (
+            operator not in ("=", "!=")
+            and not {
+                "<": actual < expected,
+                "<=": actual <= expected,
+                ">": actual > expected,
+                ">=": actual >= expected,
+            }[operator]
+        ):
+            return False
+    return True
+
+
+@pytest.fixture
+def ingest_lines(template, capsys):
+    """One log line each from the real ingest handler for a 200, a 401 and a 503."""
+    env = {
+        key: str(Resolver(template).value(value))
+        for key, value in function_environment(template, "IngestFunction").items()
+    }
+    env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+    app = load_function("ingest", env, module_name="template_test_ingest_metrics")
+    body = sample_bytes("aaa/favorite")
+
+    def post(secret, headers):
+        app.ingestor = DeliveryIngestor(secret, SqsEventPublisher(FakeSqs(), FAKE_QUEUE_URL), 512 * 1024)
+        event = {"headers": headers, "body": body.decode(), "isBase64Encoded": False}
+        capsys.readouterr()
+        response = app.handler(event, None)
+        (line,) = capsys.readouterr().out.splitlines()
+        return response["statusCode"], json.loads(line)
+
+    return [
+        post(StaticSecret(DEV_SECRET.encode()), {"x-twitter-webhooks-signature": signature(body)}),
+        post(StaticSecret(DEV_SECRET.encode()), {}),
+        post(StaticSecret(available=False), {"x-twitter-webhooks-signature": signature(body)}),
+    ]
+
+
+def test_metric_filters_count_what_ingest_logs(template, ingest_lines):
+    filters = {
+        f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
+        for f in resources_of_type(template, "AWS::Logs::MetricFilter").values()
+    }
+    assert set(filters) == {
+        "DeliveriesAccepted",
+        "DeliveriesRejected",
+        "DeliveriesFailed",
+        "EventsEnqueued",
+        "DuplicatesSkipped",
+    }
+    assert [status for status, _ in ingest_lines] == [200, 401, 503]
+    expected = {
+        200: {"DeliveriesAccepted", "EventsEnqueued", "DuplicatesSkipped"},
+        401: {"DeliveriesRejected"},
+        503: {"DeliveriesFailed"},
+    }
+    for status, line in ingest_lines:
+        matched = {name for name, f in filters.items() if filter_matches(f["FilterPattern"], line)}
+        assert matched == expected[status], (status, line)
+    accepted = ingest_lines[0][1]
+    assert accepted["enqueued"] >= 1
+    for f in filters.values():
+        assert f["LogGroupName"] == {"Ref": "IngestLogGroup"}
+        (transformation,) = f["MetricTransformations"]
+        assert transformation["MetricNamespace"] == "XWebhook"
+        assert transformation["Dimensions"] == [{"Key": "service", "Value": "$.service"}]
+        value = transformation["MetricValue"]
+        assert value == "1" or value.removeprefix("$.") in accepted
+    assert accepted["service"] == "xwebhook"
+
+
+# ---------------------------------------------------------------------------------------- outputs
+def test_outputs_are_the_contracts_and_carry_no_secret_value(template):
+    outputs = template["Outputs"]
+    assert set(outputs) == OUTPUTS
+    assert outputs["ConsumerSecretArn"]["Value"] == {"Ref": "ConsumerSecret"}  # the ARN, not the value
+    assert outputs["XApiCredentialsSecretArn"]["Value"] == {"Ref": "XApiCredentialsSecret"}
+    assert outputs["EventsQueueUrl"]["Value"] == {"Ref": "EventsQueue"}
+    assert outputs["DeadLetterQueueArn"]["Value"] == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
+    assert outputs["AdminFunctionName"]["Value"] == {"Ref": "AdminFunction"}
+    assert outputs["DedupTableName"]["Value"] == {"Ref": "DedupTable"}
+    for output in outputs.values():
+        assert "resolve:" not in json.dumps(output)
+        assert "SecretString" not in json.dumps(output)
+
+
+# ---------------------------------------------------------------------------------------- builds
+def python_313():
+    if sys.version_info[:2] == (3, 13):
+        return sys.executable
+    return shutil.which("python3.13")
+
+
+def make_target(target, source, artifacts, tmp_path, extra_dirs=()):
+    """Run a build target as `sam build` does: in a scratch copy of the source, ARTIFACTS_DIR set."""
+    scratch = tmp_path / "scratch"
+    shutil.copytree(source, scratch, ignore=shutil.ignore_patterns(".aws-sam", ".git"))
+    artifacts.mkdir()  # SAM creates it before running make
+    for directory in extra_dirs:
+        (scratch / directory).mkdir(parents=True, exist_ok=True)
+        (scratch / directory / "PKG-INFO").write_text("Name: stand-in\n")
+    env = {"PATH": "/usr/bin:/bin", "ARTIFACTS_DIR": str(artifacts), "PYTHON": python_313()}
+    subprocess.run(
+        ["make", "--makefile", str(INFRA / "Makefile"), target], cwd=scratch, env=env, check=True, capture_output=True
+    )
+    return sorted(str(p.relative_to(artifacts)) for p in artifacts.rglob("*") if p.is_file())
+
+
+needs_make = pytest.mark.skipif(not shutil.which("make") or not python_313(), reason="needs make and Python 3.13")
+
+
+def assert_unchecked_hash_pyc(path):
+    header = path.read_bytes()[:8]
+    assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, not checked against the source
+
+
+@needs_make
+def test_layer_build_holds_only_the_package_precompiled(tmp_path):
+    artifacts = tmp_path / "layer"
+    # what an editable install and earlier imports leave in src/
+    leftovers = ("xwebhook.egg-info", "xwebhook/__pycache__")
+    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_dirs=leftovers)
+    modules = sorted(p.name for p in (REPO / "src" / "xwebhook").glob("*.py"))
+    assert files == sorted(
+        [f"python/xwebhook/{m}" for m in modules]
+        + [f"python/xwebhook/__pycache__/{m.removesuffix('.py')}.cpython-313.pyc" for m in modules]
+    )
+    assert_unchecked_hash_pyc(artifacts / "python/xwebhook/__pycache__/crc.cpython-313.pyc")
+
+
+@needs_make
+def test_crc_build_holds_its_handler_and_nothing_else(tmp_path):
+    artifacts = tmp_path / "crc"
+    files = make_target("build-CrcFunction", REPO / "functions" / "crc", artifacts, tmp_path)
+    assert files == ["__pycache__/app.cpython-313.pyc", "app.py", "requirements.txt"]
+    assert_unchecked_hash_pyc(artifacts / "__pycache__/app.cpython-313.pyc")
+
+
+def other_python():
+    """A working interpreter that is not 3.13 (pyenv shims that fail to run do not count)."""
+    candidates = [shutil.which(name) for name in ("python3.12", "python3.11")]
+    candidates += sorted(str(p) for p in Path(sys.base_prefix).parent.glob("3.1[12]*/bin/python3"))
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True)
+        if probe.returncode == 0 and probe.stdout.strip() != b"(3, 13)":
+            return candidate
+    return None
+
+
+@needs_make
+@pytest.mark.skipif(not other_python(), reason="needs a Python other than 3.13")
+def test_build_refuses_a_python_other_than_the_runtimes(tmp_path):
+    scratch = tmp_path / "scratch"
+    shutil.copytree(REPO / "functions" / "crc", scratch)
+    env = {"PATH": "/usr/bin:/bin", "ARTIFACTS_DIR": str(tmp_path / "out"), "PYTHON": other_python()}
+    result = subprocess.run(
+        ["make", "--makefile", str(INFRA / "Makefile"), "build-CrcFunction"], cwd=scratch, env=env, capture_output=True
+    )
+    assert result.returncode != 0
+    assert b"needs Python 3.13" in result.stderr
+    assert not (tmp_path / "out" / "app.py").exists()
+
+
+# ---------------------------------------------------------------------------------------- cfn-lint
+def test_cfn_lint_finds_nothing():
+    matches = lint_file(TEMPLATE_PATH)
+    assert [str(m) for m in matches] == []
+
+
+def test_cfn_lint_would_catch_a_broken_queue(tmp_path):
+    broken = tmp_path / "template.yaml"
+    broken.write_text(
+        TEMPLATE_PATH.read_text().replace("MaximumMessageSize: 1048576", "MaximumMessageSize: 2097152", 1)
+    )
+    assert any("2097152" in str(m) for m in lint_file(broken))
