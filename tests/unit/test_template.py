@@ -36,9 +36,6 @@ INGEST_ENV = CRC_ENV | {
     "DEDUP_TABLE",
     "DEDUP_TTL_HOURS",
     "PUBLISH_ATTEMPTS",
-    "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE",
-    "LOG_LEVEL",
 }
 ADMIN_ENV = {
     "X_API_BASE_URL",
@@ -346,8 +343,8 @@ def test_environment_points_at_this_stacks_resources(template):
     assert ingest["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}
     assert ingest["DEDUP_TABLE"] == {"Ref": "DedupTable"}
     assert admin["X_CREDENTIALS_SECRET_ID"] == {"Ref": "XApiCredentialsSecret"}
-    assert admin["POWERTOOLS_METRICS_NAMESPACE"] == ingest["POWERTOOLS_METRICS_NAMESPACE"] == "XWebhook"
-    assert admin["POWERTOOLS_SERVICE_NAME"] == ingest["POWERTOOLS_SERVICE_NAME"] == "xwebhook"
+    assert admin["POWERTOOLS_METRICS_NAMESPACE"] == "XWebhook"
+    assert admin["POWERTOOLS_SERVICE_NAME"] == "xwebhook"
     defaults = Resolver(template)
     assert defaults.value(admin["X_API_BASE_URL"]) == "https://api.x.com"
     assert defaults.value(admin["X_API_FLAVOUR"]) == "v2"
