@@ -1,0 +1,33 @@
+"""admin function: one Lambda, many actions. Invoke with {"action": "<name>", ...}; returns a JSON result.
+
+Called by the EnsureSchedule ({"action": "ensure"}), from the console, or with `aws lambda invoke`.
+Thin: settings at import (a bad one is reported by every invocation rather than failing init), then
+parse -> one action -> result, one log line, and for `ensure` the WebhookValid metric (1/0) that the
+alarm watches. It never raises: errors come back as {"ok": false, "error": "..."}.
+See src/xwebhook/admin/ for the actions.
+"""
+
+from xwebhook.admin.actions import admin_from_env
+from xwebhook.observability import MetricUnit, logger, metrics
+
+admin = admin_from_env(logger=logger)
+
+
+def _time_left(context):
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return (lambda: remaining() / 1000.0) if remaining else None
+
+
+def handler(event, context):
+    result = admin.handle(event, _time_left(context))
+    if result["action"] == "ensure":
+        # 0 whenever a valid webhook could not be confirmed (invalid, missing, or X/secrets unreachable).
+        metrics.add_metric(name="WebhookValid", unit=MetricUnit.Count, value=1 if result.get("webhook_valid") else 0)
+        metrics.flush_metrics()
+    if result["action"] == "ensure" and not result.get("webhook_valid"):
+        logger.error("admin ensure: the webhook is not valid", result=result)
+    elif not result["ok"]:
+        logger.warning(f"admin {result['action']} failed", result=result)
+    else:
+        logger.info(f"admin {result['action']}", result=result)
+    return result

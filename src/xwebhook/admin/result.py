@@ -1,0 +1,18 @@
+"""Results of admin actions: JSON-serialisable dicts, the same shape for every action.
+
+  {"action": "<name>", "ok": true, ...what the action found or did...}
+  {"action": "<name>", "ok": false, "error": "<one line>", "x_error": {...X's error body...},
+   "rate_limit_reset": "<ISO>", "rate_limit_reset_epoch": n, "retry_after_seconds": n}   (when X said so)
+
+`error` is written for the operator reading the console or the CLI; `x_error` keeps what X sent.
+No result ever holds a secret (tokens given to `subscribe` are not echoed).
+"""
+
+
+def succeeded(action, **fields):
+    return {"action": action, "ok": True, **fields}
+
+
+def failed(action, exc, **fields):
+    """The result for AdminError `exc` (its message and its details, e.g. X's error and reset time)."""
+    return {"action": action, "ok": False, **fields, "error": str(exc), **exc.details()}

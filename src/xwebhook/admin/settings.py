@@ -1,0 +1,88 @@
+"""Settings of the admin function, read from the environment and validated once.
+
+The admin function is not on X's CRC clock, so this may use dataclasses; it still reads every variable
+at import and names the variable in each problem. Unlike crc/ingest, a bad setting does not fail the
+function's init: the handler answers every invocation with the ConfigError's message (and `ensure`
+emits WebhookValid 0), so the console, the CLI and the alarm all say what is wrong.
+"""
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from xwebhook.settings import ConfigError, SecretSettings
+
+FLAVOURS = ("v2", "enterprise", "premium")
+DEFAULT_BASE_URL = "https://api.x.com"
+TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "off"})
+
+
+def _http_url(env, name, default=None):
+    value = env.get(name, "").strip() or default
+    if not value:
+        raise ConfigError(f"{name} must be set")
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _bool(env, name, default):
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _seconds(env, name, default, lowest, highest):
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not lowest <= value <= highest:
+        raise ConfigError(f"{name} must be between {lowest} and {highest}, got {raw}")
+    return value
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    x_api_base_url: str
+    flavour: str
+    premium_env_name: str
+    webhook_url: str
+    credentials_secret_id: str
+    secret: SecretSettings  # the consumer secret's id, cache lifetime and the extension's port/token
+    ensure_subscribe: bool = True
+    timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, env=os.environ):
+        flavour = env.get("X_API_FLAVOUR", "").strip().lower() or "v2"
+        if flavour not in FLAVOURS:
+            raise ConfigError(f"X_API_FLAVOUR must be one of {', '.join(FLAVOURS)}, got {flavour!r}")
+        premium_env_name = env.get("X_PREMIUM_ENV_NAME", "").strip()
+        if flavour == "premium" and not premium_env_name:
+            raise ConfigError("X_PREMIUM_ENV_NAME must be set when X_API_FLAVOUR is premium")
+        credentials_secret_id = env.get("X_CREDENTIALS_SECRET_ID", "").strip()
+        if not credentials_secret_id:
+            raise ConfigError("X_CREDENTIALS_SECRET_ID must be set")
+        return cls(
+            # X's URL rules (https, no port, <= 200 characters) are X's to enforce: the local stack
+            # registers http://127.0.0.1:3000/webhook with the emulator.
+            x_api_base_url=_http_url(env, "X_API_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            flavour=flavour,
+            premium_env_name=premium_env_name,
+            webhook_url=_http_url(env, "WEBHOOK_URL"),
+            credentials_secret_id=credentials_secret_id,
+            secret=SecretSettings.from_env(env),
+            ensure_subscribe=_bool(env, "ENSURE_SUBSCRIBE", True),
+            timeout_seconds=_seconds(env, "X_API_TIMEOUT_SECONDS", 10.0, 1.0, 60.0),
+        )

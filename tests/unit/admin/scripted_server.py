@@ -1,0 +1,68 @@
+"""A tiny HTTP server on 127.0.0.1 that answers from a script and records what it was sent.
+
+For the X client's error mapping: each request takes the next scripted answer (status, headers, body),
+or "drop" to close the connection without an answer (a network error), or the default when the
+script is empty.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DROP = "drop"
+
+
+class ScriptedServer:
+    def __init__(self, script=(), default=(200, {}, {"data": []})):
+        self.script = list(script)
+        self.default = default
+        self.requests = []  # dicts: method, path, headers, body
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with server._lock:
+                    server.requests.append(
+                        {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+                    )
+                    step = server.script.pop(0) if server.script else server.default
+                if step == DROP:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                status, headers, payload = step
+                data = (
+                    payload if isinstance(payload, bytes) else b"" if payload is None else json.dumps(payload).encode()
+                )
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, str(value))
+                if data:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

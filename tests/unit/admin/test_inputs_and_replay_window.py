@@ -1,0 +1,143 @@
+"""What an invocation asks for: action names, scheduled events, input validation, and replay windows."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from xwebhook.admin.actions import ACTIONS, requested_action
+from xwebhook.admin.errors import BadInput
+from xwebhook.admin.models import (
+    ReplayInput,
+    SubscribeInput,
+    UnsubscribeInput,
+    WebhookInput,
+    XaaCreateInput,
+    XaaUpdateInput,
+    parse_input,
+)
+from xwebhook.admin.replay_window import replay_window
+
+NOW = datetime(2026, 11, 27, 15, 30, 42, tzinfo=UTC)
+RULE_EVENT = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-11-27T15:30:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/xwebhook-ensure"],
+    "detail": {},
+}
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"action": "status"}, ("status", {})),
+        ({"action": " Ensure "}, ("ensure", {})),
+        ({"action": "xaa-create", "tag": "t"}, ("xaa_create", {"tag": "t"})),
+        (RULE_EVENT, ("ensure", {})),
+        ({"action": "ensure", "source": "aws.scheduler"}, ("ensure", {"source": "aws.scheduler"})),
+    ],
+)
+def test_requested_action(event, expected):
+    assert requested_action(event) == expected
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ("status", "the event must be a JSON object"),
+        ({}, "the event has no action; one of: status, register"),
+        ({"action": 3}, "the event has no action"),
+        ({"action": "launch"}, "unknown action 'launch'; one of: status, register, revalidate, ensure"),
+    ],
+)
+def test_bad_requests(event, message):
+    with pytest.raises(BadInput) as caught:
+        requested_action(event)
+    assert message in str(caught.value)
+
+
+def test_every_action_has_an_input_model_and_a_description():
+    assert set(ACTIONS) == {
+        "status",
+        "register",
+        "revalidate",
+        "ensure",
+        "delete",
+        "subscribe",
+        "unsubscribe",
+        "subscriptions",
+        "replay",
+        "xaa_create",
+        "xaa_list",
+        "xaa_update",
+        "xaa_delete",
+    }
+    assert all(description for _model, description in ACTIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "message"),
+    [
+        (WebhookInput, {"webhook_id": "abc"}, "webhook_id: must be a numeric id (digits only)"),
+        (WebhookInput, {"webhook_id": True}, "webhook_id: must be a numeric id"),
+        (WebhookInput, {"hook": "1"}, "unknown field 'hook'"),
+        (UnsubscribeInput, {}, "user_id: Field required"),
+        (SubscribeInput, {"access_token": "1-secret-token"}, "access_token and access_token_secret go together"),
+        (ReplayInput, {}, "from: Field required"),
+        (ReplayInput, {"from": "x", "form": "y"}, "unknown field 'form'"),
+        (XaaCreateInput, {"event_type": "post.create"}, "give exactly one filter: user_id or keyword"),
+        (XaaCreateInput, {"event_type": "post.create", "user_id": "1", "keyword": "k"}, "exactly one filter"),
+        (XaaUpdateInput, {"subscription_id": "9"}, "give tag and/or webhook_id to change"),
+    ],
+)
+def test_bad_input_names_fields_and_rules(model, fields, message):
+    with pytest.raises(BadInput) as caught:
+        parse_input(model, fields)
+    assert message in str(caught.value)
+    assert "secret-token" not in str(caught.value)
+
+
+def test_ids_may_be_json_numbers_and_x_date_names_are_accepted():
+    assert parse_input(WebhookInput, {"webhook_id": 1146654567674912769}).webhook_id == "1146654567674912769"
+    replay = parse_input(ReplayInput, {"from_date": "202611271400", "to_date": "202611271500"})
+    assert (replay.from_time, replay.to_time) == ("202611271400", "202611271500")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "window"),
+    [
+        ("202611271400", "202611271500", ("202611271400", "202611271500")),
+        ("2026-11-27T14:00:59Z", "2026-11-27T15:00:00+00:00", ("202611271400", "202611271500")),
+        ("2026-11-27T15:00:00+01:00", None, ("202611271400", "202611271530")),  # to: the current minute
+        ("2026-11-27T14:00", "2026-11-27 15:00", ("202611271400", "202611271500")),  # no offset: UTC
+        ("202611261531", "202611271530", ("202611261531", "202611271530")),  # the whole 24 h
+        ("-90m", "-30m", ("202611271400", "202611271500")),  # relative to now (15:30:42)
+        ("-2h", None, ("202611271330", "202611271530")),
+    ],
+)
+def test_replay_window_forms(start, end, window):
+    got = replay_window(start, end, NOW)
+    assert (got.from_date, got.to_date) == window
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("yesterday", None, "from must be an ISO 8601 time (2026-11-27T15:30:00Z), yyyymmddhhmm (202611271530) or"),
+        ("-1d", None, "from must be an ISO 8601 time"),
+        ("-24h", None, "outside X's 24 h replay window"),
+        ("202611271400", "2026-13-01", "to must be an ISO 8601 time"),
+        ("202611271500", "202611271400", "from (202611271500) must be before to (202611271400)"),
+        ("2026-11-27T14:00:10Z", "2026-11-27T14:00:50Z", "must be before to"),  # the same minute
+        ("202611261530", None, "outside X's 24 h replay window; the earliest accepted is 202611261531 UTC"),
+        ("202611271400", "202611271531", "to (202611271531 UTC) is in the future"),
+    ],
+)
+def test_replay_window_refusals(start, end, message):
+    with pytest.raises(BadInput) as caught:
+        replay_window(start, end, NOW)
+    assert message in str(caught.value)
