@@ -16,7 +16,7 @@ ACTION ?= status
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run send queue admin emulator test unit integration e2e lint format bench build validate lock clean
+.PHONY: venv run send queue admin emulator events test unit integration e2e lint format bench build validate lock clean
 
 venv: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ admin: venv
 emulator: venv
 	$(PY) -m localdev.x_emulator $(ARGS)
 
+# Regenerate the sam-local-invoke payloads in events/ (signed with the dev secret, see events/README.md).
+events: venv
+	$(PY) -m localdev.events
+
 test: lint
 	$(PY) -m pytest $(ARGS)
 
@@ -62,6 +66,7 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/cfn-lint infra/template.yaml
+	$(PY) -m localdev.events --check
 
 format: venv
 	$(PY) -m ruff format .
