@@ -1,0 +1,161 @@
+"""The local HTTP API over real HTTP, in front of the real handlers running as instances of their own."""
+
+import http.client
+import io
+import json
+import threading
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from localdev import gateway as gateway_module
+from localdev.gateway import MAX_BODY_BYTES, Gateway
+from localdev.send import freshen
+from localdev.testing import message_bodies
+from tests.conftest import DEV_SECRET, sample, sample_bytes, signature
+from xwebhook.signing import sign
+from xwebhook.splitting import split_delivery
+
+
+def request(url, method, path, body=None, headers=None):
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
+
+
+def signed_post(gateway, body, secret=DEV_SECRET):
+    headers = {"Content-Type": "application/json", "X-Twitter-Webhooks-Signature": signature(body, secret)}
+    return request(gateway.url, "POST", "/webhook", body, headers)
+
+
+@pytest.fixture
+def gateway_for(local_stack, tmp_path):
+    """gateway_for(**options) -> a started Gateway over local_stack's crc and ingest; stopped after the test."""
+    started = []
+
+    def make(functions=None, **options):
+        options.setdefault("function_log", str(tmp_path / "functions.log"))
+        functions = functions or {name: local_stack.env(name) for name in ("crc", "ingest")}
+        gateway = Gateway(functions, **options).start()
+        started.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in started:
+        gateway.stop()
+
+
+def test_a_crc_round_trip_over_http(local_stack, gateway_for):
+    gateway = gateway_for()
+    status, headers, body = request(gateway.url, "GET", "/webhook?crc_token=round-trip-token")
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body) == {"response_token": sign(DEV_SECRET.encode(), b"round-trip-token")}
+    assert headers["apigw-requestid"]
+
+
+def test_a_signed_post_lands_on_the_queue_and_is_printed(local_stack, gateway_for):
+    out = io.StringIO()
+    gateway = gateway_for(out=out)
+    status, _, body = signed_post(gateway, sample_bytes("aaa/favorite_multi"))
+    assert status == 200 and json.loads(body)["enqueued"] == 3
+    assert len(local_stack.drain()) == 3
+    line = out.getvalue().strip()
+    assert line.split()[1:5] == ["POST", "/webhook", "200", "enqueued=3"]
+    assert gateway.enqueued == 3
+
+
+def test_bodies_can_be_handed_over_base64_encoded(local_stack, gateway_for):
+    gateway = gateway_for(base64_bodies=True)
+    status, _, _ = signed_post(gateway, sample_bytes("xaa/post.create"))
+    assert status == 200
+    assert message_bodies(local_stack.drain())[0]["event_type"] == "post.create"
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/"), ("POST", "/webhook/"), ("PUT", "/webhook"), ("GET", "/x")])
+def test_other_routes_are_404_like_api_gateway(gateway_for, method, path):
+    gateway = gateway_for(prewarm=False)
+    status, _, body = request(gateway.url, method, path)
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+
+
+def test_a_body_over_10_mib_is_413_before_any_function_runs(local_stack, gateway_for):
+    gateway = gateway_for(prewarm=False)
+    body = b"{" + b" " * MAX_BODY_BYTES + b"}"
+    status, _, answer = signed_post(gateway, body)
+    assert (status, json.loads(answer)) == (413, {"message": "Request Entity Too Large"})
+    assert local_stack.peek_count() == 0
+    assert gateway.pools["ingest"].cold_starts == 0
+
+
+def test_a_function_that_fails_its_init_is_a_500(local_stack, gateway_for):
+    broken = local_stack.env("ingest", EVENTS_QUEUE_URL="not-a-queue-url")  # ConfigError at import
+    out = io.StringIO()
+    gateway = gateway_for({"crc": local_stack.env("crc"), "ingest": broken}, out=out)
+    assert "ingest: init failed: ConfigError: EVENTS_QUEUE_URL" in out.getvalue()  # said at start
+    status, _, body = signed_post(gateway, sample_bytes("aaa/favorite"))
+    assert (status, json.loads(body)) == (500, {"message": "Internal Server Error"})
+    assert out.getvalue().count("init failed") == 2  # and on the request
+    assert local_stack.peek_count() == 0
+
+
+def test_concurrent_senders_get_every_event_on_the_queue_exactly_once(local_stack, gateway_for):
+    # Given at most 3 instances of each function
+    gateway = gateway_for(instances=3)
+    deliveries = []
+    for copy in range(8):
+        for name in ("aaa/favorite_multi", "aaa/follow", "xaa/like.create"):
+            deliveries.append(json.dumps(freshen(sample(name), f"{copy:04d}"), separators=(",", ":")).encode())
+    expected = sorted(m.event_id for body in deliveries for m in split_delivery(json.loads(body), "t"))
+    # When 12 senders post at once
+    with ThreadPoolExecutor(12) as pool:
+        statuses = [status for status, _, _ in pool.map(lambda body: signed_post(gateway, body), deliveries)]
+    # Then all are accepted, each event is on the queue once, and no more instances ran than allowed
+    assert statuses == [200] * len(deliveries)
+    received = sorted(b["event_id"] for b in message_bodies(local_stack.drain()))
+    assert received == expected and len(set(expected)) == len(expected)
+    assert gateway.pools["ingest"].cold_starts <= 3
+
+
+def test_each_instance_handles_one_request_at_a_time(local_stack, gateway_for, monkeypatch):
+    # Given invocations watched per instance
+    busy, most, lock = set(), [0], threading.Lock()
+    invoke = gateway_module._Instance.invoke
+
+    def watched(instance, event, request_id):
+        with lock:
+            assert instance not in busy, "an instance was handed a second request while busy"
+            busy.add(instance)
+            most[0] = max(most[0], len(busy))
+        try:
+            return invoke(instance, event, request_id)
+        finally:
+            with lock:
+                busy.discard(instance)
+
+    monkeypatch.setattr(gateway_module._Instance, "invoke", watched)
+    gateway = gateway_for(instances=2)
+    # When 6 clients send 12 CRCs at once
+    with ThreadPoolExecutor(6) as executor:
+        statuses = list(executor.map(lambda i: request(gateway.url, "GET", f"/webhook?crc_token=t{i}")[0], range(12)))
+    # Then all are answered, by at most 2 instances, never two requests in one instance at a time
+    assert statuses == [200] * 12
+    assert 1 <= most[0] <= 2
+    assert gateway.pools["crc"].cold_starts <= 2
+
+
+def test_function_logs_never_hold_the_secret(local_stack, gateway_for, tmp_path):
+    gateway = gateway_for()
+    request(gateway.url, "GET", "/webhook?crc_token=abc")
+    signed_post(gateway, sample_bytes("aaa/favorite"))
+    signed_post(gateway, sample_bytes("aaa/favorite"), "forged")
+    gateway.stop()
+    logs = (tmp_path / "functions.log").read_text()
+    assert '"message":"crc"' in logs and '"message":"delivery"' in logs
+    assert DEV_SECRET not in logs
