@@ -17,6 +17,14 @@ from xwebhook.publisher import MessageTooLarge, PublishError
 from xwebhook.signing import verify_signature
 from xwebhook.splitting import EmptyDelivery, split_delivery
 
+
+def _not_json(constant):
+    raise ValueError(f"{constant} is not JSON")
+
+
+# Strict JSON (RFC 8259): the standard library would otherwise accept NaN and Infinity. Made once.
+_DECODER = json.JSONDecoder(parse_constant=_not_json)
+
 # A signature that does not match makes us re-read the secret (it may have been rotated), at most
 # once per this many seconds.
 SECRET_RECHECK_SECONDS = 30.0
@@ -68,9 +76,9 @@ class DeliveryIngestor:
         except SecretUnavailable:
             return IngestOutcome(503, "consumer secret unavailable")
         try:
-            delivery = json.loads(body)
+            delivery = _DECODER.decode(body.decode("utf-8"))
         except ValueError:  # also UnicodeDecodeError
-            return IngestOutcome(400, "body is not JSON")
+            return IngestOutcome(400, "body is not JSON (UTF-8, RFC 8259)")
         if not isinstance(delivery, dict):
             return IngestOutcome(400, "body is JSON but not an object")
         try:

@@ -21,6 +21,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+try:
+    import orjson  # in ingest's requirements.txt: message bodies ~10x faster than json (bench/warm.py)
+except ImportError:  # pragma: no cover - a tool run without it falls back to the standard library
+    orjson = None
+
 AAA_CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked"})
 # Kinds with a `type` naming the action; both `follow_events` with type `unfollow` and X's
 # `unfollow_events` become `follow.unfollow`, the name the X Activity API uses for the same thing.
@@ -68,7 +73,7 @@ def _joined(*parts):
 
 
 def _content_hash(item):
-    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"))  # ASCII: lone surrogates too
     return "h" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
@@ -138,9 +143,29 @@ def _referenced_ids(value, found):
     return found
 
 
-# One encoder for every message: json.dumps with options builds a new one per call (~3 us each).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_dumps = _ENCODER.encode
+# Encoders made once: json.dumps with options builds a new one per call (~3 us each).
+_UTF8_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _dumps(document):
+    """Compact JSON text of a message, always valid UTF-8 for SQS whatever the delivery held.
+
+    A delivery may escape a lone surrogate ("\\ud800"), which no UTF-8 text can carry, or hold an
+    integer beyond 64 bits, which orjson refuses: the standard library's ASCII encoding keeps both
+    exactly. orjson only writes here; deliveries are parsed by the standard library (ingest.py).
+    """
+    if orjson is not None:
+        try:
+            return orjson.dumps(document).decode()
+        except TypeError:  # orjson.JSONEncodeError
+            return _ASCII_ENCODER.encode(document)
+    text = _UTF8_ENCODER.encode(document)
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return _ASCII_ENCODER.encode(document)
+    return text
 
 
 def _message(event_id, event_type, source, for_user_id, received_at, event, context):

@@ -180,3 +180,28 @@ def test_dedup_store_faults_are_503(operation, enqueued):
     outcome = ingestor.ingest(*signed("aaa/favorite"))
     assert outcome.status == 503
     assert len(sqs.accepted) == enqueued  # a failed read sends nothing; a failed write asks X to retry
+
+
+def test_a_lone_surrogate_escape_is_enqueued_as_valid_utf8_not_a_crash():
+    body = b'{"for_user_id":"1","favorite_events":[{"id":"s","text":"\\ud800 and \xc3\xa9"}]}'
+    ingestor, sqs = make()
+    outcome = ingestor.ingest(body, signature(body))
+    assert outcome.status == 200
+    (entry,) = sqs.accepted
+    entry["MessageBody"].encode("utf-8")  # what SQS needs
+    assert json.loads(entry["MessageBody"])["event"]["text"] == "\ud800 and é"
+
+
+def test_integers_beyond_64_bits_are_kept_exactly():
+    body = b'{"for_user_id":"1","future_kind_events":[{"id":"big","n":123456789012345678901234567890}]}'
+    ingestor, sqs = make()
+    assert ingestor.ingest(body, signature(body)).status == 200
+    assert json.loads(sqs.accepted[0]["MessageBody"])["event"]["n"] == 123456789012345678901234567890
+
+
+@pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
+def test_non_json_constants_are_400(constant):
+    body = b'{"for_user_id":"1","favorite_events":[{"id":"x","n":' + constant + b"}]}"
+    ingestor, sqs = make()
+    outcome = ingestor.ingest(body, signature(body))
+    assert (outcome.status, sqs.calls) == (400, [])

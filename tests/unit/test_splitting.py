@@ -200,3 +200,20 @@ def test_non_ascii_text_is_kept_as_utf8_not_escaped():
     delivery = {"for_user_id": "1", "tweet_create_events": [{"id_str": "7", "text": "héllo 𝕏"}]}
     (message,) = split_delivery(delivery, AT)
     assert "héllo 𝕏" in message.body
+
+
+@pytest.mark.parametrize("with_orjson", [True, False])
+def test_message_bodies_are_the_same_json_with_or_without_orjson(monkeypatch, with_orjson):
+    import xwebhook.splitting as splitting
+
+    if not with_orjson:
+        monkeypatch.setattr(splitting, "orjson", None)
+    for name in all_sample_names():
+        for message in split_delivery(sample(name), AT):
+            body = json.loads(message.body)
+            assert body["event"] is not None
+            message.body.encode("utf-8")
+    odd = {"for_user_id": "1", "x_events": [{"id": "1", "s": "\ud800", "big": 2**70, "t": "é"}]}
+    (message,) = split_delivery(odd, AT)
+    assert json.loads(message.body)["event"] == odd["x_events"][0]
+    message.body.encode("utf-8")
