@@ -27,8 +27,9 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@touch $@
 
 # The main job: receiver on http://127.0.0.1:$${PORT:-3000}/webhook, AWS endpoint on 127.0.0.1:$${AWS_PORT:-4566}.
+# Template parameters other than their defaults: make run ARGS='--parameter ReplayDedup=disabled'
 run: venv
-	$(PY) -m localdev.run
+	$(PY) -m localdev.run $(ARGS)
 
 # Sign and send sample deliveries: make send ARGS='--kind favorite --kind post.create'
 send: venv

@@ -60,6 +60,13 @@ def parse_args(argv=None):
         help="most instances per function, each serving one request at a time (default 4)",
     )
     parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template parameter other than its default, e.g. --parameter ReplayDedup=disabled (repeatable)",
+    )
+    parser.add_argument(
         "--base64-bodies", action="store_true", help="hand every request body to the functions base64-encoded"
     )
     parser.add_argument(
@@ -69,6 +76,17 @@ def parse_args(argv=None):
         "--exit-with-parent", action="store_true", help="stop when the process that started this one is gone (tests)"
     )
     return parser.parse_args(argv)
+
+
+def template_parameters(pairs):
+    """{"Name": "value"} from ["Name=value", ...]; unknown names are refused by the provisioner."""
+    parameters = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name.strip():
+            raise RunError(f"--parameter takes NAME=VALUE, got {pair!r}")
+        parameters[name.strip()] = value
+    return parameters
 
 
 class Settings:
@@ -247,6 +265,7 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
             moto.endpoint,
             region=settings.region,
             stack_name=args.stack_name,
+            parameters=template_parameters(args.parameter),
             consumer_secret=settings.consumer_secret,
             credentials=settings.credentials,
             webhook_url=webhook_url,

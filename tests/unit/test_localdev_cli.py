@@ -134,3 +134,16 @@ def test_run_refuses_a_bad_port(value):
 
     with pytest.raises(RunError, match="PORT"):
         Settings({"PORT": value})
+
+
+def test_run_takes_template_parameters_as_name_value_pairs():
+    from localdev.run import RunError, template_parameters
+
+    assert template_parameters(["ReplayDedup=disabled", "QueueType=standard"]) == {
+        "ReplayDedup": "disabled",
+        "QueueType": "standard",
+    }
+    assert template_parameters(["AlarmEmail="]) == {"AlarmEmail": ""}
+    for bad in (["ReplayDedup"], ["=x"]):
+        with pytest.raises(RunError, match="NAME=VALUE"):
+            template_parameters(bad)

@@ -225,21 +225,37 @@ def function_layers(template, logical_id):
     return template["Globals"]["Function"].get("Layers", []) + props(template, logical_id).get("Layers", [])
 
 
-def policy_statements(policy_holder):
+def choose_branches(node, resolver):
+    """`node` with every Fn::If decided for `resolver`'s parameters; Ref and GetAtt left as they are."""
+    if isinstance(node, list):
+        chosen = (choose_branches(item, resolver) for item in node)
+        return [item for item in chosen if item != {"Ref": "AWS::NoValue"}]
+    if isinstance(node, dict):
+        if set(node) == {"Fn::If"}:
+            condition, when_true, when_false = node["Fn::If"]
+            return choose_branches(when_true if resolver.condition(condition) else when_false, resolver)
+        return {key: choose_branches(value, resolver) for key, value in node.items()}
+    return node
+
+
+def policy_statements(policy_holder, resolver=None):
     for policy in policy_holder.get("Policies", []):
         if isinstance(policy, dict) and "PolicyDocument" in policy:
-            yield from policy["PolicyDocument"]["Statement"]
+            statements = policy["PolicyDocument"]["Statement"]
         elif isinstance(policy, dict) and "Statement" in policy:
-            yield from policy["Statement"]
+            statements = policy["Statement"]
+        else:
+            continue
+        yield from (choose_branches(statements, resolver) if resolver else statements)
 
 
-def all_policy_statements(template):
+def all_policy_statements(template, resolver):
     for resource in template["Resources"].values():
         properties = resource.get("Properties", {})
         if resource["Type"] in {"AWS::IAM::Role", "AWS::Serverless::Function"}:
-            yield from policy_statements(properties)
+            yield from policy_statements(properties, resolver)
         elif resource["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
-            yield from properties["PolicyDocument"]["Statement"]
+            yield from choose_branches(properties["PolicyDocument"]["Statement"], resolver)
 
 
 def as_list(value):
@@ -341,7 +357,8 @@ def test_environment_points_at_this_stacks_resources(template):
     admin = function_environment(template, "AdminFunction")
     assert ingest["CONSUMER_SECRET_ID"] == {"Ref": "ConsumerSecret"}
     assert ingest["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}
-    assert ingest["DEDUP_TABLE"] == {"Ref": "DedupTable"}
+    assert Resolver(template).value(ingest["DEDUP_TABLE"]) == Resolver.STAND_INS["AWS::DynamoDB::Table"]
+    assert Resolver(template, ReplayDedup="disabled").value(ingest["DEDUP_TABLE"]) == ""
     assert admin["X_CREDENTIALS_SECRET_ID"] == {"Ref": "XApiCredentialsSecret"}
     assert admin["POWERTOOLS_METRICS_NAMESPACE"] == "XWebhook"
     assert admin["POWERTOOLS_SERVICE_NAME"] == "xwebhook"
@@ -373,8 +390,9 @@ def test_the_templates_environment_is_enough_for_the_handler_to_start(template, 
 
 
 # ---------------------------------------------------------------------------------------- least privilege
-def test_no_policy_statement_has_a_wildcard_action_or_resource(template):
-    statements = list(all_policy_statements(template))
+@pytest.mark.parametrize("replay_dedup", ["enabled", "disabled"])
+def test_no_policy_statement_has_a_wildcard_action_or_resource(template, replay_dedup):
+    statements = list(all_policy_statements(template, Resolver(template, ReplayDedup=replay_dedup)))
     assert len(statements) >= 8
     for statement in statements:
         for action in as_list(statement["Action"]):
@@ -384,8 +402,9 @@ def test_no_policy_statement_has_a_wildcard_action_or_resource(template):
         assert "NotAction" not in statement and "NotResource" not in statement
 
 
+@pytest.mark.parametrize("replay_dedup", ["enabled", "disabled"])
 @pytest.mark.parametrize("function_id", FUNCTIONS.values())
-def test_each_function_role_reaches_only_its_own_resources(template, function_id):
+def test_each_function_role_reaches_only_its_own_resources(template, function_id, replay_dedup):
     function = props(template, function_id)
     # SAM-made roles would carry AWSLambdaBasicExecutionRole (logs on Resource "*").
     assert "Policies" not in function
@@ -395,12 +414,15 @@ def test_each_function_role_reaches_only_its_own_resources(template, function_id
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ]
     access = {}
-    for statement in policy_statements(role):
+    for statement in policy_statements(role, Resolver(template, ReplayDedup=replay_dedup)):
         assert statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"]):
             (target,) = referenced_ids(resource)
             access.setdefault(target, set()).update(as_list(statement["Action"]))
-    assert access == EXPECTED_ACCESS[function_id]
+    expected = dict(EXPECTED_ACCESS[function_id])
+    if replay_dedup == "disabled":
+        expected.pop("DedupTable", None)  # no table, no access to it
+    assert access == expected
     log_group = function["LoggingConfig"]["LogGroup"]
     assert log_group == {"Ref": f"{function_id.removesuffix('Function')}LogGroup"}
 
@@ -469,6 +491,14 @@ def test_no_secret_value_in_parameters_or_dynamic_references(template):
     assert "{{resolve:" not in text
     for name, parameter in template["Parameters"].items():
         assert not re.search(r"secret|token|password", name, re.IGNORECASE) or parameter.get("Default") in ("", None)
+
+
+def test_replay_dedup_can_be_switched_off_with_its_table_and_output(template):
+    assert template["Parameters"]["ReplayDedup"]["Default"] == "enabled"
+    assert template["Resources"]["DedupTable"]["Condition"] == "UseReplayDedup"
+    assert template["Outputs"]["DedupTableName"]["Condition"] == "UseReplayDedup"
+    assert Resolver(template).condition("UseReplayDedup")
+    assert not Resolver(template, ReplayDedup="disabled").condition("UseReplayDedup")
 
 
 def test_dedup_table_matches_the_dedup_store(template):
