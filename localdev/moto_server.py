@@ -55,7 +55,10 @@ def check_port_free(port, what, variable=None, host=LOCALHOST):
 # It also caches two pure functions moto calls thousands of times per request (the camelCase to
 # snake_case conversion behind every SQS queue-attributes look-up, and the listing of moto's own
 # package directory behind every backend look-up): profiled here, they were a third of moto's CPU
-# per ingest delivery. Should a moto release rename them, moto runs unpatched.
+# per ingest delivery. And `unix_time()`/`unix_time_millis()` without an argument ("now"), which
+# moto's SQS calls for every stored message on every send and receive, answer from time.time()
+# instead of building two datetimes (the same number): under load they were over half of moto's
+# CPU. Should a moto release rename these, moto runs unpatched. Request logging is off.
 _LAUNCHER = """
 import functools, os, runpy, sys, threading, time
 parent = os.getppid()
@@ -78,8 +81,18 @@ try:
             module.camelcase_to_underscores = cached
     modules = tuple(moto.backends.list_of_moto_modules())
     moto.backends.list_of_moto_modules = lambda: modules
+    slow_unix_time = moto.core.utils.unix_time
+    def unix_time(dt=None):
+        return time.time() if dt is None else slow_unix_time(dt)
+    def unix_time_millis(dt=None):
+        return unix_time(dt) * 1000.0
+    moto.core.utils.unix_time = unix_time
+    moto.core.utils.unix_time_millis = unix_time_millis
 except (ImportError, AttributeError):
     pass
+# werkzeug logs every request at INFO: a tenth of moto's time under load, and nobody reads it.
+import logging
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 sys.argv = ["moto_server", *sys.argv[1:]]
 runpy.run_module("moto.server", run_name="__main__", alter_sys=True)
 """
