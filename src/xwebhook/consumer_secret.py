@@ -29,18 +29,20 @@ def consumer_secret_from_value(value):
 
 
 class CachedSecret:
-    """Holds a fetched secret for `ttl_seconds`, then fetches it again.
+    """Holds a fetched and parsed secret for `ttl_seconds`, then fetches it again.
 
-    A failed fetch is never cached and never answered with a stale or made-up value: callers get
-    SecretUnavailable and answer 5xx, which X treats as transient.
+    A failed fetch or parse is never cached and never answered with a stale or made-up value: callers
+    get the exception (SecretUnavailable here) and answer 5xx, which X treats as transient.
+    `parse` turns the stored text into what callers use: the consumer secret's bytes by default.
     """
 
-    __slots__ = ("_fetch", "_ttl", "_clock", "_value", "_fetched_at")
+    __slots__ = ("_fetch", "_ttl", "_clock", "_parse", "_value", "_fetched_at")
 
-    def __init__(self, fetch, ttl_seconds=300, clock=time.monotonic):
+    def __init__(self, fetch, ttl_seconds=300, clock=time.monotonic, parse=consumer_secret_from_value):
         self._fetch = fetch
         self._ttl = ttl_seconds
         self._clock = clock
+        self._parse = parse
         self._value = None
         self._fetched_at = 0.0
 
@@ -48,7 +50,7 @@ class CachedSecret:
         now = self._clock()
         if self._value is None or now - self._fetched_at >= self._ttl:
             self._value = None
-            self._value = consumer_secret_from_value(self._fetch())
+            self._value = self._parse(self._fetch())
             self._fetched_at = now
         return self._value
 

@@ -19,7 +19,11 @@ class ConfigError(ValueError):
     """A setting is missing or out of range. The message names the variable, never a secret."""
 
 
-def _text(env, name, default=None):
+# Typed readers of one variable each, shared by every function's settings.
+
+
+def text(env, name, default=None):
+    """The stripped value; `default` when unset (None: the variable is required)."""
     value = env.get(name, "").strip()
     if value:
         return value
@@ -28,17 +32,30 @@ def _text(env, name, default=None):
     return default
 
 
-def _int(env, name, default, lowest, highest):
+def number(env, name, default, lowest, highest, kind=int):
+    """An int (or float, with kind=float) within [lowest, highest]; `default` when unset."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+        raise ConfigError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
     if not lowest <= value <= highest:
-        raise ConfigError(f"{name} must be between {lowest} and {highest}, got {value}")
+        raise ConfigError(f"{name} must be between {lowest} and {highest}, got {raw}")
     return value
+
+
+def flag(env, name, default):
+    """true/1/yes/on or false/0/no/off; `default` when unset."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes", "on"):
+        return True
+    if raw in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 class SecretSettings:
@@ -55,10 +72,10 @@ class SecretSettings:
     @classmethod
     def from_env(cls, env=os.environ):
         return cls(
-            secret_id=_text(env, "CONSUMER_SECRET_ID"),
-            cache_seconds=_int(env, "SECRET_CACHE_SECONDS", 300, 0, 3600),
+            secret_id=text(env, "CONSUMER_SECRET_ID"),
+            cache_seconds=number(env, "SECRET_CACHE_SECONDS", 300, 0, 3600),
             # Both names are the AWS Parameters and Secrets Lambda Extension's own.
-            extension_port=_int(env, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773, 1, 65535),
+            extension_port=number(env, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773, 1, 65535),
             session_token=env.get("AWS_SESSION_TOKEN", ""),
         )
 
@@ -93,7 +110,7 @@ class IngestSettings:
 
     @classmethod
     def from_env(cls, env=os.environ):
-        queue_url = _text(env, "EVENTS_QUEUE_URL")
+        queue_url = text(env, "EVENTS_QUEUE_URL")
         if not queue_url.startswith(("https://", "http://")):
             raise ConfigError(f"EVENTS_QUEUE_URL must be a queue URL, got {queue_url!r}")
         return cls(
@@ -101,9 +118,9 @@ class IngestSettings:
             queue_url=queue_url,
             # Each event becomes one message no larger than its delivery plus ~1 KB of envelope,
             # so a cap below SQS's 1 MiB keeps every message of an accepted delivery sendable.
-            max_body_bytes=_int(env, "MAX_BODY_BYTES", 512 * 1024, 1024, SQS_MAX_MESSAGE_BYTES - 16384),
+            max_body_bytes=number(env, "MAX_BODY_BYTES", 512 * 1024, 1024, SQS_MAX_MESSAGE_BYTES - 16384),
             dedup_table=env.get("DEDUP_TABLE", "").strip(),
             # X replays up to 24 h back; a replayed copy can arrive a while after the job starts.
-            dedup_ttl_seconds=_int(env, "DEDUP_TTL_HOURS", 30, 25, 24 * 14) * 3600,
-            publish_attempts=_int(env, "PUBLISH_ATTEMPTS", 3, 1, 5),
+            dedup_ttl_seconds=number(env, "DEDUP_TTL_HOURS", 30, 25, 24 * 14) * 3600,
+            publish_attempts=number(env, "PUBLISH_ATTEMPTS", 3, 1, 5),
         )

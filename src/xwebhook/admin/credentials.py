@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from xwebhook.admin.errors import CredentialsError
-from xwebhook.consumer_secret import consumer_secret_from_value
+from xwebhook.consumer_secret import CachedSecret, consumer_secret_from_value
 from xwebhook.secret_extension import SecretUnavailable, fetch_secret_string, parse_json
 
 
@@ -136,32 +136,26 @@ def parse_credentials(text, consumer_secret):
 class CredentialSource:
     """Reads both secrets on first use and keeps them for `ttl_seconds` (a warm container reuses them).
 
-    Read lazily, not at import: the extension only answers once the function's init is over.
+    Read lazily, not at import: the extension only answers once the function's init is over. The
+    caching is xwebhook.consumer_secret.CachedSecret's: nothing failed or half-read is kept.
     """
 
     def __init__(self, fetch_credentials, fetch_consumer_secret, ttl_seconds=300, clock=time.monotonic):
-        self._fetch_credentials = fetch_credentials
-        self._fetch_consumer_secret = fetch_consumer_secret
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._value = None
-        self._fetched_at = 0.0
-
-    def get(self):
-        now = self._clock()
-        if self._value is None or now - self._fetched_at >= self._ttl:
-            self._value = None
+        def read_both():
             try:
-                consumer_secret = consumer_secret_from_value(self._fetch_consumer_secret()).decode()
+                consumer_secret = consumer_secret_from_value(fetch_consumer_secret()).decode()
             except SecretUnavailable as exc:
                 raise CredentialsError(f"cannot read the consumer secret: {exc}") from None
             try:
-                text = self._fetch_credentials()
+                text = fetch_credentials()
             except SecretUnavailable as exc:
                 raise CredentialsError(f"cannot read the X credentials secret: {exc}") from None
-            self._value = parse_credentials(text, consumer_secret)
-            self._fetched_at = now
-        return self._value
+            return parse_credentials(text, consumer_secret)
+
+        self._cache = CachedSecret(read_both, ttl_seconds, clock, parse=lambda credentials: credentials)
+
+    def get(self):
+        return self._cache.get()
 
 
 def credential_source(settings):

@@ -10,12 +10,10 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from xwebhook.settings import ConfigError, SecretSettings
+from xwebhook.settings import ConfigError, SecretSettings, flag, number
 
 FLAVOURS = ("v2", "enterprise", "premium")
 DEFAULT_BASE_URL = "https://api.x.com"
-TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
-FALSE_WORDS = frozenset({"false", "0", "no", "off"})
 
 
 def _http_url(env, name, default=None):
@@ -25,30 +23,6 @@ def _http_url(env, name, default=None):
     parts = urlsplit(value)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
-    return value
-
-
-def _bool(env, name, default):
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
-def _seconds(env, name, default, lowest, highest):
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not lowest <= value <= highest:
-        raise ConfigError(f"{name} must be between {lowest} and {highest}, got {raw}")
     return value
 
 
@@ -83,6 +57,6 @@ class AdminSettings:
             webhook_url=_http_url(env, "WEBHOOK_URL"),
             credentials_secret_id=credentials_secret_id,
             secret=SecretSettings.from_env(env),
-            ensure_subscribe=_bool(env, "ENSURE_SUBSCRIBE", True),
-            timeout_seconds=_seconds(env, "X_API_TIMEOUT_SECONDS", 10.0, 1.0, 60.0),
+            ensure_subscribe=flag(env, "ENSURE_SUBSCRIBE", True),
+            timeout_seconds=number(env, "X_API_TIMEOUT_SECONDS", 10.0, 1.0, 60.0, kind=float),
         )

@@ -51,7 +51,7 @@ def test_every_setting_is_read():
         ({"X_CREDENTIALS_SECRET_ID": " "}, "X_CREDENTIALS_SECRET_ID must be set"),
         ({"CONSUMER_SECRET_ID": ""}, "CONSUMER_SECRET_ID must be set"),
         ({"ENSURE_SUBSCRIBE": "maybe"}, "ENSURE_SUBSCRIBE must be true or false"),
-        ({"X_API_TIMEOUT_SECONDS": "soon"}, "X_API_TIMEOUT_SECONDS must be a number of seconds"),
+        ({"X_API_TIMEOUT_SECONDS": "soon"}, "X_API_TIMEOUT_SECONDS must be a number, got"),
         ({"X_API_TIMEOUT_SECONDS": "600"}, "X_API_TIMEOUT_SECONDS must be between 1.0 and 60.0"),
     ],
 )
