@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from localdev.gateway import http_api_event
+from xwebhook.settings import SIGNATURE_HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO / "events"
@@ -23,7 +24,6 @@ SAMPLES = REPO / "tests" / "samples"
 DEV_SECRET = "dev-consumer-secret"  # noqa: S105 - the documented dev secret of the sample events
 DEV_SECRET_ID = "xwebhook-dev/consumer-secret"  # noqa: S105 - a secret name
 DEV_QUEUE_NAME = "xwebhook-dev-events.fifo"
-SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 # A fixed instant and host, so the files are stable; the host is shaped like an HTTP API's.
 EVENT_TIME = 1767225600.0  # 2026-01-01T00:00:00Z
 HOST = "abcdef1234.execute-api.us-east-1.amazonaws.com"

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from localdev import stack
 from localdev.events import sample_bytes, sample_names, sign
+from xwebhook.splitting import AAA_CONTEXT_KEYS, is_xaa
 
 DEFAULT_KINDS = ["aaa/favorite", "xaa/post.create"]
 FORGING_SECRET = "not-the-consumer-secret"  # noqa: S105 - signs forged deliveries
@@ -72,12 +73,11 @@ def _suffix_id(value, salt):
 def freshen(delivery, salt):
     """A copy of a parsed delivery whose events have new natural ids (so nothing drops it as a copy)."""
     copy = json.loads(json.dumps(delivery))
-    data = copy.get("data")
-    if isinstance(data, dict) and ("event_uuid" in data or "event_type" in data):
-        data["event_uuid"] = _suffix_id(data.get("event_uuid", "0"), salt)
+    if is_xaa(copy):
+        copy["data"]["event_uuid"] = _suffix_id(copy["data"].get("event_uuid", "0"), salt)
         return copy
     for key, value in copy.items():
-        if key in ("for_user_id", "users", "apps", "user_has_blocked"):
+        if key in AAA_CONTEXT_KEYS:
             continue
         for item in value if isinstance(value, list) else [value]:
             if not isinstance(item, dict):

@@ -1,14 +1,14 @@
-"""Shared test helpers: X's sample deliveries and signing."""
+"""Shared test helpers: X's sample deliveries and signing (one definition, in localdev.events)."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-from xwebhook.signing import sign
+from localdev.events import DEV_SECRET, SAMPLES, sample_bytes
+from localdev.events import sample_names as all_sample_names
+from localdev.events import sign as signature
 
-SAMPLES = Path(__file__).parent / "samples"
-DEV_SECRET = "dev-consumer-secret"
+__all__ = ["DEV_SECRET", "SAMPLES", "all_sample_names", "sample", "sample_bytes", "sample_path", "signature"]
 
 
 def sample_path(name):
@@ -16,21 +16,8 @@ def sample_path(name):
     return SAMPLES / f"{name}.json"
 
 
-def sample_bytes(name):
-    return sample_path(name).read_bytes().strip()
-
-
 def sample(name):
     return json.loads(sample_bytes(name))
-
-
-def all_sample_names(family=None):
-    families = [family] if family else ["aaa", "xaa"]
-    return [f"{fam}/{path.stem}" for fam in families for path in sorted((SAMPLES / fam).glob("*.json"))]
-
-
-def signature(body, secret=DEV_SECRET):
-    return sign(secret.encode(), body)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from xwebhook.consumer_secret import SecretUnavailable
 from xwebhook.dedup import DedupUnavailable
+from xwebhook.log_line import utc_timestamp
 from xwebhook.publisher import MessageTooLarge, PublishError
 from xwebhook.signing import verify_signature
 from xwebhook.splitting import EmptyDelivery, split_delivery
@@ -48,12 +49,6 @@ class IngestOutcome:
         else:
             document = {"error": self.reason}
         return json.dumps(document)
-
-
-def utc_timestamp(epoch_seconds):
-    seconds = int(epoch_seconds)
-    millis = int((epoch_seconds - seconds) * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 class DeliveryIngestor:

@@ -35,7 +35,8 @@ def _encode(value):
     return _quote(str(value))
 
 
-def _timestamp(now):
+def utc_timestamp(now):
+    """`now` (epoch seconds) as ISO 8601 UTC with milliseconds: 2026-11-28T03:20:00.500Z."""
     seconds = int(now)
     if seconds != _state["second"]:  # strftime once per second, not once per line
         _state["second"] = seconds
@@ -53,7 +54,7 @@ def emit(level, message, context=None, stream=None, **fields):
         ',"service":"',
         SERVICE,
         '","timestamp":"',
-        _timestamp(time.time()),
+        utc_timestamp(time.time()),
         '","cold_start":',
         "true" if _state["cold_start"] else "false",
         ',"function_request_id":',

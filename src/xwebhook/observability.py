@@ -1,4 +1,4 @@
-"""The structured logger and metrics of the ingest and admin functions (not crc: see settings.py).
+"""The admin function's structured logger and metrics (crc and ingest log with log_line.py: see there why).
 
 Powertools writes JSON log lines and CloudWatch embedded-metric lines to stdout: no API calls.
 Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.

@@ -1,12 +1,12 @@
 """The extension client against a real HTTP server on 127.0.0.1 that answers like the extension."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.local_server import LocalServer
 from xwebhook.consumer_secret import CachedSecret, consumer_secret, consumer_secret_from_value
 from xwebhook.secret_extension import SecretUnavailable, fetch_secret_string, parse_json
 from xwebhook.settings import SecretSettings
@@ -44,12 +44,9 @@ class FakeExtension(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def extension_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeExtension)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    server = LocalServer(FakeExtension)
+    yield server.port
+    server.close()
 
 
 @pytest.fixture

@@ -6,15 +6,15 @@ so register and revalidate make a real CRC round trip. Its `crc_mode` breaks tha
 """
 
 import json
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from localdev.x_emulator import XEmulator
+from tests.local_server import LocalServer
 from tests.unit.admin.fakes import OTHER_ID, OWNER_ID
 from xwebhook.admin.actions import Admin
 from xwebhook.admin.credentials import parse_credentials
@@ -86,18 +86,14 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._server = LocalServer(Handler)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self._server.server_address[1]}/webhook"
+        return f"http://127.0.0.1:{self._server.port}/webhook"
 
     def close(self):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.close()
 
 
 @pytest.fixture
@@ -193,18 +189,14 @@ class FakeExtension:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._server = LocalServer(Handler)
 
     @property
     def port(self):
-        return self._server.server_address[1]
+        return self._server.port
 
     def close(self):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.close()
 
 
 @pytest.fixture
