@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO))
 from localdev.send import Sender, freshen  # noqa: E402
 from localdev.testing import run_local_stack  # noqa: E402
 from tests.conftest import all_sample_names, sample  # noqa: E402
-from xwebhook.signing import sign  # noqa: E402
-from xwebhook.splitting import split_delivery  # noqa: E402
+from xwebhook.receive.signing import sign  # noqa: E402
+from xwebhook.receive.splitting import split_delivery  # noqa: E402
 
 SECRET = "load-consumer-secret"
 

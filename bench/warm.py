@@ -18,8 +18,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from localdev.handlers import load_function  # noqa: E402
-from xwebhook.consumer_secret import CachedSecret  # noqa: E402
-from xwebhook.signing import sign  # noqa: E402
+from xwebhook.credentials.cache import CachedSecret  # noqa: E402
+from xwebhook.credentials.consumer_secret import consumer_secret_from_value  # noqa: E402
+from xwebhook.receive.signing import sign  # noqa: E402
 
 SECRET = "bench-consumer-secret"
 ENV = {
@@ -105,12 +106,12 @@ def per_call_us(function, calls, rounds=7):
 
 def measure():
     crc = load_function("crc", ENV, module_name="bench_crc")
-    crc._secret = CachedSecret(lambda: SECRET, ttl_seconds=3600)
+    crc._secret = CachedSecret(lambda: SECRET, ttl_seconds=3600, parse=consumer_secret_from_value)
     crc_event = http_event("GET", query={"crc_token": "9b4507b3-9040-4669-9ca3-6b94edb50553"})
 
     ingest = load_function("ingest", ENV, module_name="bench_ingest")
     ingestor = ingest.ingestor
-    ingestor._secret = CachedSecret(lambda: SECRET, ttl_seconds=3600)
+    ingestor._secret = CachedSecret(lambda: SECRET, ttl_seconds=3600, parse=consumer_secret_from_value)
     sqs = AcceptingSqs()
     ingestor._publisher._client = sqs
     body = three_event_body()

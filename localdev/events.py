@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from localdev.gateway import http_api_event
-from xwebhook.settings import SIGNATURE_HEADER
+from xwebhook.receive.settings import SIGNATURE_HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO / "events"
@@ -45,7 +45,7 @@ def sample_names(family=None):
 
 
 def sign(body, secret=DEV_SECRET):
-    from xwebhook.signing import sign as hmac_sign
+    from xwebhook.receive.signing import sign as hmac_sign
 
     return hmac_sign(secret.encode(), body)
 

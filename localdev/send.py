@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from localdev import stack
 from localdev.events import sample_bytes, sample_names, sign
-from xwebhook.splitting import AAA_CONTEXT_KEYS, is_xaa
+from xwebhook.receive.splitting import AAA_CONTEXT_KEYS, is_xaa
 
 DEFAULT_KINDS = ["aaa/favorite", "xaa/post.create"]
 FORGING_SECRET = "not-the-consumer-secret"  # noqa: S105 - signs forged deliveries

@@ -105,7 +105,7 @@ def aws_client(state, service, **config):
 
 def consumer_secret(state):
     """The consumer secret the local stack's functions use, read from its Secrets Manager."""
-    from xwebhook.consumer_secret import consumer_secret_from_value
+    from xwebhook.credentials.consumer_secret import consumer_secret_from_value
 
     secret_id = state["resources"]["ConsumerSecret"]
     value = aws_client(state, "secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]

@@ -1,6 +1,6 @@
 """In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret)."""
 
-from xwebhook.secret_extension import SecretUnavailable
+from xwebhook.credentials.extension import SecretUnavailable
 
 
 class FakeSqs:

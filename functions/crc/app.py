@@ -1,14 +1,13 @@
 """crc function: answers X's challenge-response check on GET /webhook?crc_token=...
 
 Thin and lean: settings and the secret cache are made at import, the secret is read on the first
-call (the extension is not ready during init) and cached. See src/xwebhook/crc.py for the rules.
+call (the extension is not ready during init) and cached. See src/xwebhook/receive/crc.py for the rules.
 """
 
-from xwebhook.consumer_secret import consumer_secret
-from xwebhook.crc import answer_crc
+from xwebhook.credentials.consumer_secret import SecretSettings, consumer_secret
 from xwebhook.http_api import json_response, query_parameter
 from xwebhook.log_line import emit, level_for
-from xwebhook.settings import SecretSettings
+from xwebhook.receive.crc import answer_crc
 
 _secret = consumer_secret(SecretSettings.from_env())
 

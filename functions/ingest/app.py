@@ -5,11 +5,11 @@ one line per delivery (CloudWatch metric filters turn those lines into the inges
 200 only once SQS has every event of the delivery.
 """
 
-from xwebhook.aws import build_ingestor
 from xwebhook.http_api import BadRequest, header, json_response, raw_body
-from xwebhook.ingest import IngestOutcome
 from xwebhook.log_line import emit, level_for
-from xwebhook.settings import SIGNATURE_HEADER, IngestSettings
+from xwebhook.receive.ingest import IngestOutcome
+from xwebhook.receive.settings import SIGNATURE_HEADER, IngestSettings
+from xwebhook.receive.wiring import build_ingestor
 
 ingestor = build_ingestor(IngestSettings.from_env())
 

@@ -34,7 +34,7 @@ from localdev.testing import (  # noqa: F401 - fixtures
 )
 from localdev.x_emulator import XEmulator
 from tests.conftest import sample
-from xwebhook.splitting import split_delivery
+from xwebhook.receive.splitting import split_delivery
 
 OWNER_ID = "2244994945"
 OWNER_TOKENS = (f"{OWNER_ID}-e2e-owner-token", "e2e-owner-token-secret")

@@ -19,8 +19,8 @@ from localdev import send as send_cli
 from localdev import stack
 from localdev.testing import REPO, run_local_stack
 from tests.conftest import DEV_SECRET, all_sample_names, sample, sample_bytes, signature
-from xwebhook.signing import sign
-from xwebhook.splitting import split_delivery
+from xwebhook.receive.signing import sign
+from xwebhook.receive.splitting import split_delivery
 
 
 def http(method, url, body=None, headers=None):

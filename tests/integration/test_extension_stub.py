@@ -9,7 +9,7 @@ import pytest
 from localdev.extension_stub import TOKEN_HEADER, ExtensionStub
 from localdev.moto_server import free_port
 from localdev.testing import SESSION_TOKEN
-from xwebhook.secret_extension import SecretUnavailable, fetch_secret_string
+from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string
 
 
 def get(stub, path, headers=None, method="GET"):

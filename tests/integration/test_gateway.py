@@ -14,8 +14,8 @@ from localdev.gateway import MAX_BODY_BYTES, Gateway
 from localdev.send import freshen
 from localdev.testing import message_bodies
 from tests.conftest import DEV_SECRET, sample, sample_bytes, signature
-from xwebhook.signing import sign
-from xwebhook.splitting import split_delivery
+from xwebhook.receive.signing import sign
+from xwebhook.receive.splitting import split_delivery
 
 
 def request(url, method, path, body=None, headers=None):

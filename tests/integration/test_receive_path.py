@@ -11,7 +11,7 @@ from localdev.extension_stub import ExtensionStub
 from localdev.moto_server import free_port
 from localdev.testing import SESSION_TOKEN, invoke, message_bodies
 from tests.conftest import DEV_SECRET, all_sample_names, sample, sample_bytes
-from xwebhook.splitting import split_delivery
+from xwebhook.receive.splitting import split_delivery
 
 X_TEST_VECTOR = "sha256=xHgZcz09m35qwbyhR9BRzhnX8yXbAZpOn2dqCPp6Enw="
 

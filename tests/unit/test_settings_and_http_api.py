@@ -4,8 +4,10 @@ import base64
 
 import pytest
 
+from xwebhook.credentials.consumer_secret import SecretSettings
+from xwebhook.env import ConfigError
 from xwebhook.http_api import BadRequest, header, json_response, query_parameter, raw_body
-from xwebhook.settings import ConfigError, IngestSettings, SecretSettings
+from xwebhook.receive.settings import IngestSettings
 
 BASE = {"CONSUMER_SECRET_ID": "arn:secret", "EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q.fifo"}
 

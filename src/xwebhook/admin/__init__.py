@@ -4,14 +4,14 @@ subscriptions, replay, XAA subscriptions) against X's API.
 
 Modules, in the order a call passes through them:
   settings       AdminSettings.from_env: the admin function's environment, validated once
-  models         the actions' inputs (pydantic) and the webhook record
-  credentials    X credentials and the consumer secret from Secrets Manager (via the extension), cached
-  x_client       one HTTP session to X: auth, timeouts, bounded retries, X's errors as exceptions
-  flavours       the endpoint tables of v2, v1.1 Enterprise and v1.1 Premium, and one API over them
+  models         the actions' inputs (pydantic)
+  errors         AdminError, BadInput, and FAILURES (every failure an action reports)
   replay_window  from/to times -> X's yyyymmddhhmm window, checked against the 24 h limit
   reconcile      ensure: observed state -> plan (pure) -> applied steps
   actions        one function per action, and dispatch(event) -> result
   result         results and errors as JSON-serialisable dicts
+
+X's API is xwebhook.x_api; the credentials come from xwebhook.credentials.
 
 Nothing here is imported by the crc or ingest functions.
 """

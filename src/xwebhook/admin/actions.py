@@ -10,9 +10,7 @@ Actions that work on "the webhook" use `webhook_id` when given, else the one X l
 import time
 from datetime import UTC, datetime
 
-from xwebhook.admin.credentials import UserTokens, credential_source, user_id_from_access_token
-from xwebhook.admin.errors import AdminError, BadInput
-from xwebhook.admin.flavours import V2_ONLY, WebhooksApi
+from xwebhook.admin.errors import FAILURES, AdminError, BadInput
 from xwebhook.admin.models import (
     NoInput,
     ReplayInput,
@@ -28,8 +26,10 @@ from xwebhook.admin.reconcile import Observed, apply_plan, find_webhook, plan_en
 from xwebhook.admin.replay_window import replay_window
 from xwebhook.admin.result import failed, succeeded
 from xwebhook.admin.settings import AdminSettings
-from xwebhook.admin.x_client import XClient
-from xwebhook.settings import ConfigError
+from xwebhook.credentials.x_credentials import UserTokens, credential_source, user_id_from_access_token
+from xwebhook.env import ConfigError
+from xwebhook.x_api.client import XClient
+from xwebhook.x_api.endpoints import V2_ONLY, WebhooksApi
 
 # action name -> (input model, what it does: the README's and the error message's one-liner)
 ACTIONS = {
@@ -89,7 +89,7 @@ class Admin:
                 self.api.endpoint(action)  # Unsupported on v1.1 flavours, whatever the fields say
             request = parse_input(ACTIONS[action][0], fields)
             return getattr(self, action)(request)
-        except AdminError as exc:
+        except FAILURES as exc:
             result = failed(action, exc)
             if action == "ensure":
                 result["webhook_valid"] = False  # could not be confirmed: the metric says 0
@@ -130,7 +130,7 @@ class Admin:
         if webhook is not None:
             try:
                 subscribed = frozenset(self.api.list_subscriptions(webhook.id))
-            except AdminError as exc:
+            except FAILURES as exc:
                 subscribed = None
                 problems.append(f"subscriptions could not be listed: {exc}")
         if self.settings.ensure_subscribe and credentials.owner is not None and not credentials.owner.user_id:
@@ -178,7 +178,7 @@ class Admin:
             )
         try:
             webhook = self.api.create_webhook(self.settings.webhook_url)
-        except AdminError as exc:
+        except FAILURES as exc:
             # A retried POST may have gone through the first time (or a concurrent ensure registered
             # it): look before reporting a refusal.
             existing, _ = self._our_webhook()
@@ -317,7 +317,7 @@ class MisconfiguredAdmin:
     def handle(self, event, time_left=None):
         try:
             action, _ = requested_action(event)
-        except AdminError:
+        except FAILURES:
             action = "?"
         result = {"action": action, "ok": False, "error": f"configuration: {self.problem}"}
         if action == "ensure":

@@ -3,7 +3,8 @@
 Every message is safe to return and log: no secret value, no request header, no token.
 """
 
-import time
+from xwebhook.credentials.x_credentials import CredentialsError
+from xwebhook.x_api.errors import XError
 
 
 class AdminError(Exception):
@@ -18,75 +19,6 @@ class BadInput(AdminError):
     """The invocation's fields are missing, malformed or out of range."""
 
 
-class CredentialsError(AdminError):
-    """A secret could not be read, or lacks a value an endpoint needs."""
-
-
-class Unsupported(AdminError):
-    """The configured API flavour has no such operation (e.g. replay on v1.1)."""
-
-
-class XApiError(AdminError):
-    """X answered with a 4xx (other than 429): X's reason and the parsed error body."""
-
-    def __init__(self, operation, status, reason, x_error=None):
-        super().__init__(f"X refused {operation} (HTTP {status}): {reason}")
-        self.operation = operation
-        self.status = status
-        self.reason = reason
-        self.x_error = x_error or {}
-
-    def details(self):
-        return {"x_error": {"status": self.status, **self.x_error}}
-
-
-class RateLimited(AdminError):
-    """X answered 429. Not retried: the limit resets at a known time, usually minutes away."""
-
-    def __init__(self, operation, reset_epoch=None, limit=None, remaining=None, clock=time.time):
-        self.operation = operation
-        self.reset_epoch = reset_epoch
-        self.limit = limit
-        self.remaining = remaining
-        self.retry_after_seconds = None if reset_epoch is None else max(0, int(reset_epoch - clock()))
-        when = "at an unknown time (no x-rate-limit-reset header)"
-        if reset_epoch is not None:
-            when = f"at {iso_utc(reset_epoch)} (in {self.retry_after_seconds} s)"
-        super().__init__(f"X rate limit reached for {operation}; it resets {when}")
-
-    def details(self):
-        details = {"x_error": {"status": 429}}
-        if self.reset_epoch is not None:
-            details.update(
-                rate_limit_reset=iso_utc(self.reset_epoch),
-                rate_limit_reset_epoch=self.reset_epoch,
-                retry_after_seconds=self.retry_after_seconds,
-            )
-        if self.limit is not None:
-            details["x_error"]["rate_limit_limit"] = self.limit
-        return details
-
-
-class XUnavailable(AdminError):
-    """X's API answered 5xx or could not be reached, after the bounded retries."""
-
-    def __init__(self, operation, problem, attempts, status=None, x_error=None):
-        super().__init__(f"X API unavailable for {operation} after {attempts} attempt(s): {problem}")
-        self.status = status
-        self.x_error = x_error or {}
-
-    def details(self):
-        if self.status is None:
-            return {}
-        return {"x_error": {"status": self.status, **self.x_error}}
-
-
-def iso_utc(epoch_seconds):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
-
-
-class UnexpectedAnswer(AdminError):
-    """X answered 2xx with a body this code cannot read (a changed API, or the wrong base URL)."""
-
-    def __init__(self, operation, what):
-        super().__init__(f"unexpected answer from X for {operation}: {what}")
+# Every failure an action can meet (its own, X's, the credentials'), each with a safe message and
+# details() for the result.
+FAILURES = (AdminError, XError, CredentialsError)

@@ -1,4 +1,4 @@
-"""The shapes the admin function works with: a webhook as X describes it, and each action's input.
+"""The admin actions' inputs.
 
 Inputs are pydantic models: unknown fields are refused (a typo like `form` for `from` must not turn a
 replay into something else), ids may be given as JSON numbers or strings, and token fields are
@@ -6,36 +6,11 @@ SecretStr so a validation problem cannot echo them. Problems are reported by fie
 never with the value given (see `input_problem`).
 """
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from xwebhook.admin.errors import BadInput
-
-
-@dataclass(frozen=True)
-class Webhook:
-    id: str
-    url: str
-    valid: bool
-    created_at: str | None = None
-
-    @classmethod
-    def from_x(cls, document):
-        """From v2 ({"id","url","valid","created_at"}) or v1.1 ({..., "created_timestamp"})."""
-        if not isinstance(document, dict) or "id" not in document:
-            raise ValueError("not a webhook object")
-        created = document.get("created_at") or document.get("created_timestamp")
-        return cls(
-            id=str(document["id"]),
-            url=str(document.get("url", "")),
-            valid=document.get("valid") is True or str(document.get("valid")).lower() == "true",
-            created_at=None if created is None else str(created),
-        )
-
-    def as_dict(self):
-        return {"id": self.id, "url": self.url, "valid": self.valid, "created_at": self.created_at}
 
 
 def _numeric_id(value):

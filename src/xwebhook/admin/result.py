@@ -14,5 +14,5 @@ def succeeded(action, **fields):
 
 
 def failed(action, exc, **fields):
-    """The result for AdminError `exc` (its message and its details, e.g. X's error and reset time)."""
+    """The result for a failure `exc` (one of admin.errors.FAILURES): its message and its details."""
     return {"action": action, "ok": False, **fields, "error": str(exc), **exc.details()}

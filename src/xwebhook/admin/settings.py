@@ -8,22 +8,12 @@ emits WebhookValid 0), so the console, the CLI and the alarm all say what is wro
 
 import os
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from xwebhook.settings import ConfigError, SecretSettings, flag, number
+from xwebhook.credentials.consumer_secret import SecretSettings
+from xwebhook.env import ConfigError, flag, http_url, number
 
 FLAVOURS = ("v2", "enterprise", "premium")
 DEFAULT_BASE_URL = "https://api.x.com"
-
-
-def _http_url(env, name, default=None):
-    value = env.get(name, "").strip() or default
-    if not value:
-        raise ConfigError(f"{name} must be set")
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -51,10 +41,10 @@ class AdminSettings:
         return cls(
             # X's URL rules (https, no port, <= 200 characters) are X's to enforce: the local stack
             # registers http://127.0.0.1:3000/webhook with the emulator.
-            x_api_base_url=_http_url(env, "X_API_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            x_api_base_url=http_url(env, "X_API_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
             flavour=flavour,
             premium_env_name=premium_env_name,
-            webhook_url=_http_url(env, "WEBHOOK_URL"),
+            webhook_url=http_url(env, "WEBHOOK_URL"),
             credentials_secret_id=credentials_secret_id,
             secret=SecretSettings.from_env(env),
             ensure_subscribe=flag(env, "ENSURE_SUBSCRIBE", True),

@@ -17,13 +17,13 @@ from localdev.x_emulator import XEmulator
 from tests.local_server import LocalServer
 from tests.unit.admin.fakes import OTHER_ID, OWNER_ID
 from xwebhook.admin.actions import Admin
-from xwebhook.admin.credentials import parse_credentials
-from xwebhook.admin.flavours import WebhooksApi
 from xwebhook.admin.settings import AdminSettings
-from xwebhook.admin.x_client import XClient
-from xwebhook.crc import answer_crc
-from xwebhook.settings import SecretSettings
-from xwebhook.signing import verify_signature
+from xwebhook.credentials.consumer_secret import SecretSettings
+from xwebhook.credentials.x_credentials import parse_credentials
+from xwebhook.receive.crc import answer_crc
+from xwebhook.receive.signing import verify_signature
+from xwebhook.x_api.client import XClient
+from xwebhook.x_api.endpoints import WebhooksApi
 
 CONSUMER_KEY = "test-consumer-key"
 CONSUMER_SECRET = "test-consumer-secret"

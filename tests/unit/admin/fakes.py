@@ -1,9 +1,9 @@
 """An in-memory WebhooksApi for the reconciler and the actions: X's state as plain data, scripted failures."""
 
-from xwebhook.admin.credentials import UserTokens, XCredentials
-from xwebhook.admin.errors import XApiError
-from xwebhook.admin.flavours import Revalidation
-from xwebhook.admin.models import Webhook
+from xwebhook.credentials.x_credentials import UserTokens, XCredentials
+from xwebhook.x_api.endpoints import Revalidation
+from xwebhook.x_api.errors import XApiError
+from xwebhook.x_api.models import Webhook
 
 OWNER_ID = "2244994945"
 OTHER_ID = "783214"

@@ -3,9 +3,9 @@ auth X requires for each (x-webhooks.md), and paths that name the premium enviro
 
 import pytest
 
-from xwebhook.admin.errors import Unsupported
-from xwebhook.admin.flavours import ENDPOINTS, V2_ONLY, WebhooksApi
-from xwebhook.admin.x_client import BEARER, USER
+from xwebhook.x_api.client import BEARER, USER
+from xwebhook.x_api.endpoints import ENDPOINTS, V2_ONLY, WebhooksApi
+from xwebhook.x_api.errors import Unsupported
 
 AAA_OPERATIONS = {
     "list_webhooks",

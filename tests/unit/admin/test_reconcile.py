@@ -5,8 +5,6 @@ import itertools
 import pytest
 
 from tests.unit.admin.fakes import OTHER_ID, OWNER_ID, FakeApi, credentials
-from xwebhook.admin.errors import XApiError, XUnavailable
-from xwebhook.admin.models import Webhook
 from xwebhook.admin.reconcile import (
     REGISTER,
     REVALIDATE,
@@ -16,6 +14,8 @@ from xwebhook.admin.reconcile import (
     find_webhook,
     plan_ensure,
 )
+from xwebhook.x_api.errors import XApiError, XUnavailable
+from xwebhook.x_api.models import Webhook
 
 URL = "https://hooks.example.com/webhook"
 VALID = Webhook("1001", URL, True)

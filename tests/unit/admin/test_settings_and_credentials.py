@@ -2,11 +2,15 @@
 
 import pytest
 
-from xwebhook.admin.credentials import CredentialSource, parse_credentials, user_id_from_access_token
-from xwebhook.admin.errors import CredentialsError
 from xwebhook.admin.settings import AdminSettings
-from xwebhook.secret_extension import SecretUnavailable
-from xwebhook.settings import ConfigError
+from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.credentials.x_credentials import (
+    CredentialsError,
+    CredentialSource,
+    parse_credentials,
+    user_id_from_access_token,
+)
+from xwebhook.env import ConfigError
 
 BASE_ENV = {
     "WEBHOOK_URL": "https://abc.execute-api.us-east-1.amazonaws.com/webhook",

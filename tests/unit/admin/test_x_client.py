@@ -3,9 +3,17 @@
 import pytest
 
 from tests.unit.admin.scripted_server import DROP, ScriptedServer
-from xwebhook.admin.credentials import UserTokens, XCredentials
-from xwebhook.admin.errors import RateLimited, XApiError, XUnavailable
-from xwebhook.admin.x_client import BEARER, USER, BearerAuth, Endpoint, XClient, describe_x_error, user_auth
+from xwebhook.credentials.x_credentials import UserTokens, XCredentials
+from xwebhook.x_api.client import (
+    BEARER,
+    USER,
+    BearerAuth,
+    Endpoint,
+    XClient,
+    describe_x_error,
+    user_auth,
+)
+from xwebhook.x_api.errors import RateLimited, XApiError, XUnavailable
 
 LIST = Endpoint("list webhooks", "GET", "/2/webhooks", BEARER)
 REGISTER = Endpoint("register", "POST", "/2/webhooks", BEARER, triggers_crc=True)

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.local_server import LocalServer
-from xwebhook.consumer_secret import CachedSecret, consumer_secret, consumer_secret_from_value
-from xwebhook.secret_extension import SecretUnavailable, fetch_secret_string, parse_json
-from xwebhook.settings import SecretSettings
+from xwebhook.credentials.cache import CachedSecret
+from xwebhook.credentials.consumer_secret import SecretSettings, consumer_secret, consumer_secret_from_value
+from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string, parse_json
 
 
 class FakeExtension(BaseHTTPRequestHandler):
@@ -129,7 +129,7 @@ def test_failed_fetch_is_not_cached_and_no_stale_value_is_served():
         except StopIteration:
             raise SecretUnavailable("down") from None
 
-    secret = CachedSecret(fetch, ttl_seconds=10, clock=lambda: now[0])
+    secret = CachedSecret(fetch, ttl_seconds=10, clock=lambda: now[0], parse=consumer_secret_from_value)
     assert secret.get() == b"first"
     now[0] = 11
     with pytest.raises(SecretUnavailable):
@@ -141,7 +141,9 @@ def test_failed_fetch_is_not_cached_and_no_stale_value_is_served():
 def test_refresh_if_older_than_respects_the_age_floor():
     calls = []
     now = [0.0]
-    secret = CachedSecret(lambda: calls.append(1) or "v", ttl_seconds=300, clock=lambda: now[0])
+    secret = CachedSecret(
+        lambda: calls.append(1) or "v", ttl_seconds=300, clock=lambda: now[0], parse=consumer_secret_from_value
+    )
     assert secret.refresh_if_older_than(30) is False  # nothing cached yet: nothing to refresh
     secret.get()
     now[0] = 10

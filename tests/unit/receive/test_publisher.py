@@ -5,8 +5,8 @@ import json
 import pytest
 
 from tests.fakes import FakeSqs
-from xwebhook.publisher import MessageTooLarge, PublishError, SqsEventPublisher, deduplication_id
-from xwebhook.splitting import EventMessage
+from xwebhook.receive.publisher import MessageTooLarge, PublishError, SqsEventPublisher, deduplication_id
+from xwebhook.receive.splitting import EventMessage
 
 FIFO = "https://sqs.us-east-1.amazonaws.com/1/xwebhook-events.fifo"
 STANDARD = "https://sqs.us-east-1.amazonaws.com/1/xwebhook-events"

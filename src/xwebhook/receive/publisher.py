@@ -13,7 +13,7 @@
 import hashlib
 import time
 
-from xwebhook.settings import SQS_MAX_MESSAGE_BYTES
+from xwebhook.receive.settings import SQS_MAX_MESSAGE_BYTES
 
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = SQS_MAX_MESSAGE_BYTES

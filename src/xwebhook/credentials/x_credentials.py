@@ -1,4 +1,4 @@
-"""X credentials for the admin function, read from Secrets Manager through the extension and cached.
+"""X credentials (the app's keys and tokens), read from Secrets Manager through the extension and cached.
 
 Two secrets (the template lets only the admin function read the second):
 - the consumer secret (CONSUMER_SECRET_ID), shared with crc and ingest: a bare string or
@@ -18,9 +18,16 @@ error names the key that is missing, never what is there.
 import time
 from dataclasses import dataclass, field
 
-from xwebhook.admin.errors import CredentialsError
-from xwebhook.consumer_secret import CachedSecret, consumer_secret_from_value
-from xwebhook.secret_extension import SecretUnavailable, fetch_secret_string, parse_json
+from xwebhook.credentials.cache import CachedSecret
+from xwebhook.credentials.consumer_secret import consumer_secret_from_value
+from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string, parse_json
+
+
+class CredentialsError(Exception):
+    """A secret could not be read, or lacks a value an endpoint needs. The message names keys, never values."""
+
+    def details(self):
+        return {}
 
 
 def user_id_from_access_token(access_token):
@@ -137,7 +144,7 @@ class CredentialSource:
     """Reads both secrets on first use and keeps them for `ttl_seconds` (a warm container reuses them).
 
     Read lazily, not at import: the extension only answers once the function's init is over. The
-    caching is xwebhook.consumer_secret.CachedSecret's: nothing failed or half-read is kept.
+    caching is xwebhook.credentials.cache.CachedSecret's: nothing failed or half-read is kept.
     """
 
     def __init__(self, fetch_credentials, fetch_consumer_secret, ttl_seconds=300, clock=time.monotonic):

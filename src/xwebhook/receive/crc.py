@@ -11,8 +11,8 @@ produce. Anything else is a 400 with a reason; X treats a 4XX as a transient fai
 wrong answer.
 """
 
-from xwebhook.secret_extension import SecretUnavailable
-from xwebhook.signing import sign
+from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.receive.signing import sign
 
 MAX_TOKEN_LENGTH = 1024
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=")

@@ -5,9 +5,10 @@ import json
 import pytest
 
 from tests.fakes import StaticSecret
-from xwebhook.consumer_secret import CachedSecret
-from xwebhook.crc import MAX_TOKEN_LENGTH, answer_crc, token_problem
-from xwebhook.signing import hmac_sha256, sign, verify_signature
+from xwebhook.credentials.cache import CachedSecret
+from xwebhook.credentials.consumer_secret import consumer_secret_from_value
+from xwebhook.receive.crc import MAX_TOKEN_LENGTH, answer_crc, token_problem
+from xwebhook.receive.signing import hmac_sha256, sign, verify_signature
 
 VECTOR = ("my_consumer_secret", "challenge_string", "sha256=xHgZcz09m35qwbyhR9BRzhnX8yXbAZpOn2dqCPp6Enw=")
 
@@ -77,7 +78,9 @@ def test_unreadable_secret_gives_503_never_a_token():
 
 
 def test_unconfigured_empty_secret_gives_503():
-    answer = answer_crc("challenge_string", CachedSecret(lambda: "  ", ttl_seconds=60))
+    answer = answer_crc(
+        "challenge_string", CachedSecret(lambda: "  ", ttl_seconds=60, parse=consumer_secret_from_value)
+    )
     assert answer.status == 503
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import all_sample_names, sample
-from xwebhook.splitting import EmptyDelivery, split_delivery
+from xwebhook.receive.splitting import EmptyDelivery, split_delivery
 
 AT = "2026-11-28T03:00:00.000Z"
 
@@ -204,7 +204,7 @@ def test_non_ascii_text_is_kept_as_utf8_not_escaped():
 
 @pytest.mark.parametrize("with_orjson", [True, False])
 def test_message_bodies_are_the_same_json_with_or_without_orjson(monkeypatch, with_orjson):
-    import xwebhook.splitting as splitting
+    import xwebhook.receive.splitting as splitting
 
     if not with_orjson:
         monkeypatch.setattr(splitting, "orjson", None)

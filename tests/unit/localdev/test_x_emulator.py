@@ -19,7 +19,7 @@ from requests_oauthlib import OAuth1
 from localdev.x_emulator import XEmulator, is_xaa_event_type
 from localdev.x_emulator import errors as x_errors
 from tests.conftest import all_sample_names, sample, sample_bytes
-from xwebhook.signing import sign, verify_signature
+from xwebhook.receive.signing import sign, verify_signature
 
 SECRET = "emulator-test-consumer-secret"
 OWNER = "2244994945"

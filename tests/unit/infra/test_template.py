@@ -19,10 +19,10 @@ from cfnlint.decode import cfn_yaml
 from localdev.handlers import load_function
 from tests.conftest import DEV_SECRET, sample_bytes, signature
 from tests.fakes import FakeSqs, StaticSecret
-from xwebhook.ingest import DeliveryIngestor
-from xwebhook.publisher import SqsEventPublisher
+from xwebhook.receive.ingest import DeliveryIngestor
+from xwebhook.receive.publisher import SqsEventPublisher
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 INFRA = REPO / "infra"
 TEMPLATE_PATH = INFRA / "template.yaml"
 
@@ -705,14 +705,17 @@ def assert_unchecked_hash_pyc(path):
 def test_layer_build_holds_only_the_package_precompiled(tmp_path):
     artifacts = tmp_path / "layer"
     # what an editable install and earlier imports leave in src/
-    leftovers = ("xwebhook.egg-info", "xwebhook/__pycache__")
+    leftovers = ("xwebhook.egg-info", "xwebhook/__pycache__", "xwebhook/receive/__pycache__")
     files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_dirs=leftovers)
-    modules = sorted(p.name for p in (REPO / "src" / "xwebhook").glob("*.py"))
+    package = REPO / "src" / "xwebhook"
+    modules = sorted(p.relative_to(package) for p in package.rglob("*.py") if "cli" not in p.relative_to(package).parts)
+    assert any(len(module.parts) > 1 for module in modules)  # subpackages (admin/, receive/, ...) are shipped
     assert files == sorted(
         [f"python/xwebhook/{m}" for m in modules]
-        + [f"python/xwebhook/__pycache__/{m.removesuffix('.py')}.cpython-313.pyc" for m in modules]
+        + [f"python/xwebhook/{m.parent / '__pycache__' / m.stem}.cpython-313.pyc".replace("/./", "/") for m in modules]
     )
-    assert_unchecked_hash_pyc(artifacts / "python/xwebhook/__pycache__/crc.cpython-313.pyc")
+    assert not any("/cli/" in name for name in files)
+    assert_unchecked_hash_pyc(artifacts / "python/xwebhook/receive/__pycache__/crc.cpython-313.pyc")
 
 
 @needs_make

@@ -11,12 +11,12 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from xwebhook.consumer_secret import SecretUnavailable
-from xwebhook.dedup import DedupUnavailable
+from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.log_line import utc_timestamp
-from xwebhook.publisher import MessageTooLarge, PublishError
-from xwebhook.signing import verify_signature
-from xwebhook.splitting import EmptyDelivery, split_delivery
+from xwebhook.receive.dedup import DedupUnavailable
+from xwebhook.receive.publisher import MessageTooLarge, PublishError
+from xwebhook.receive.signing import verify_signature
+from xwebhook.receive.splitting import EmptyDelivery, split_delivery
 
 
 def _not_json(constant):

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import requests
 from requests_oauthlib import OAuth1
 
-from xwebhook.admin.errors import RateLimited, XApiError, XUnavailable
+from xwebhook.x_api.errors import RateLimited, XApiError, XUnavailable
 
 BEARER = "bearer"  # app-only: Authorization: Bearer <bearer token>
 USER = "user"  # OAuth 1.0a user context: consumer key/secret + a user's access token/secret

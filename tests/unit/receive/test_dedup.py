@@ -3,7 +3,7 @@
 import pytest
 
 from tests.fakes import FakeDynamo
-from xwebhook.dedup import DedupUnavailable, DynamoDedupStore
+from xwebhook.receive.dedup import DedupUnavailable, DynamoDedupStore
 
 
 def store(dynamo, now, ttl=3600):

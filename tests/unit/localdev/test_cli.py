@@ -11,7 +11,7 @@ from localdev import send as send_cli
 from localdev import stack
 from localdev.send import SendError, freshen, resolve_kinds
 from tests.conftest import all_sample_names, sample
-from xwebhook.splitting import split_delivery
+from xwebhook.receive.splitting import split_delivery
 
 # --- send ----------------------------------------------------------------------------------------------
 

@@ -6,10 +6,11 @@ import pytest
 
 from tests.conftest import all_sample_names, sample_bytes, signature
 from tests.fakes import FakeDynamo, FakeSqs, StaticSecret
-from xwebhook.consumer_secret import CachedSecret
-from xwebhook.dedup import DynamoDedupStore
-from xwebhook.ingest import DeliveryIngestor, utc_timestamp
-from xwebhook.publisher import SqsEventPublisher
+from xwebhook.credentials.cache import CachedSecret
+from xwebhook.credentials.consumer_secret import consumer_secret_from_value
+from xwebhook.receive.dedup import DynamoDedupStore
+from xwebhook.receive.ingest import DeliveryIngestor, utc_timestamp
+from xwebhook.receive.publisher import SqsEventPublisher
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/1/events.fifo"
 
@@ -82,7 +83,7 @@ def test_signature_made_with_another_secret_is_401():
 def test_a_mismatch_rechecks_a_possibly_rotated_secret_once():
     values = iter(["old-secret", "dev-consumer-secret"])
     now = [0.0]
-    secret = CachedSecret(lambda: next(values), ttl_seconds=300, clock=lambda: now[0])
+    secret = CachedSecret(lambda: next(values), ttl_seconds=300, clock=lambda: now[0], parse=consumer_secret_from_value)
     ingestor, sqs = make(secret=secret)
     secret.get()
     now[0] = 60  # older than the re-check floor

@@ -9,7 +9,7 @@ from localdev.events import DEV_SECRET, EVENTS_DIR, build_events, drift, env_jso
 from localdev.provision import FUNCTIONS, load_template
 from localdev.testing import template_path
 from xwebhook.http_api import raw_body
-from xwebhook.signing import verify_signature
+from xwebhook.receive.signing import verify_signature
 
 EVENTS = build_events()
 

@@ -15,9 +15,16 @@ actions and the reconciler never look at the flavour.
 
 from dataclasses import dataclass
 
-from xwebhook.admin.errors import UnexpectedAnswer, Unsupported
-from xwebhook.admin.models import Webhook
-from xwebhook.admin.x_client import BEARER, USER, BearerAuth, Endpoint, describe_x_error, user_auth
+from xwebhook.x_api.client import (
+    BEARER,
+    USER,
+    BearerAuth,
+    Endpoint,
+    describe_x_error,
+    user_auth,
+)
+from xwebhook.x_api.errors import UnexpectedAnswer, Unsupported
+from xwebhook.x_api.models import Webhook
 
 _AAA2 = "/2/account_activity"
 _WEBHOOK_SUBS2 = _AAA2 + "/webhooks/{webhook_id}/subscriptions"

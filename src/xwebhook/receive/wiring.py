@@ -1,0 +1,20 @@
+"""The ingest function's composition root: DeliveryIngestor wired to SQS (and DynamoDB when set)."""
+
+from xwebhook.aws import client
+from xwebhook.credentials.consumer_secret import consumer_secret
+from xwebhook.receive.dedup import DynamoDedupStore
+from xwebhook.receive.ingest import DeliveryIngestor
+from xwebhook.receive.publisher import SqsEventPublisher
+
+
+def build_ingestor(settings):
+    """The DeliveryIngestor described by IngestSettings."""
+    dedup = None
+    if settings.dedup_table:
+        dedup = DynamoDedupStore(client("dynamodb"), settings.dedup_table, settings.dedup_ttl_seconds)
+    return DeliveryIngestor(
+        secret=consumer_secret(settings.secret),
+        publisher=SqsEventPublisher(client("sqs"), settings.queue_url, max_attempts=settings.publish_attempts),
+        max_body_bytes=settings.max_body_bytes,
+        dedup=dedup,
+    )
