@@ -16,7 +16,7 @@ ACTION ?= status
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run send queue admin emulator events test unit integration e2e lint format bench build validate lock clean
+.PHONY: venv run send queue admin emulator events test browser unit integration e2e lint format bench build validate lock clean
 
 venv: $(VENV)/.installed
 
@@ -51,8 +51,19 @@ emulator: venv
 events: venv
 	$(PY) -m localdev.events
 
-test: lint
+test: lint browser
 	$(PY) -m pytest $(ARGS)
+
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own browser download does
+# not work everywhere). Installs the package when it is missing: needs root (as in CI) or sudo.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing Chromium for the browser tests (apt-get install chromium) ..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	    || { echo "could not install Chromium: install the chromium package, or set CHROMIUM=/path/to/chromium"; exit 1; }; \
+	fi
 
 unit: venv
 	$(PY) -m pytest tests/unit $(ARGS)

@@ -8,6 +8,8 @@ from localdev.events import DEV_SECRET, SAMPLES, sample_bytes
 from localdev.events import sample_names as all_sample_names
 from localdev.events import sign as signature
 
+pytest_plugins = ["tests.browser"]  # the `browser` fixture (Chromium through Playwright)
+
 __all__ = ["DEV_SECRET", "SAMPLES", "all_sample_names", "sample", "sample_bytes", "sample_path", "signature"]
 
 
@@ -23,3 +25,9 @@ def sample(name):
 @pytest.fixture
 def dev_secret():
     return DEV_SECRET
+
+
+@pytest.fixture
+def all_xaa_types():
+    """The event_type of every XAA sample delivery."""
+    return [sample(name)["data"]["event_type"] for name in all_sample_names() if name.startswith("xaa/")]

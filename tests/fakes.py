@@ -1,5 +1,6 @@
-"""In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret)."""
+"""In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret, the accounts store)."""
 
+from xwebhook.accounts.store import AccountStore, StaleAccount, StaleRefreshToken
 from xwebhook.credentials.extension import SecretUnavailable
 
 
@@ -82,3 +83,37 @@ class StaticSecret:
     def refresh_if_older_than(self, seconds):
         self.refreshes += 1
         return False
+
+
+class MemoryAccountStore(AccountStore):
+    """The AccountStore port in memory, with the same conditional-write rules as the DynamoDB adapter."""
+
+    def __init__(self, accounts=()):
+        self.accounts = {}
+        for account in accounts:
+            self.put(account)
+
+    def get(self, user_id):
+        return self.accounts.get(user_id)
+
+    def all(self):
+        return [self.accounts[user_id] for user_id in sorted(self.accounts)]
+
+    def put(self, account):
+        stored = self.accounts.get(account.user_id)
+        if (stored.version if stored else 0) != account.version:
+            raise StaleAccount(f"account {account.user_id} changed since it was read")
+        saved = account.with_changes(version=account.version + 1)
+        self.accounts[account.user_id] = saved
+        return saved
+
+    def replace_oauth2(self, user_id, spent_refresh_token, tokens):
+        stored = self.accounts.get(user_id)
+        if stored is None or stored.oauth2 is None or stored.oauth2.refresh_token != spent_refresh_token:
+            raise StaleRefreshToken(f"account {user_id} has a newer refresh token")
+        saved = stored.with_changes(oauth2=tokens, version=stored.version + 1)
+        self.accounts[user_id] = saved
+        return saved
+
+    def delete(self, user_id):
+        self.accounts.pop(user_id, None)
