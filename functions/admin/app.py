@@ -7,7 +7,7 @@ alarm watches. It never raises: errors come back as {"ok": false, "error": "..."
 See src/xwebhook/admin/ for the actions.
 """
 
-from xwebhook.admin.actions import admin_from_env
+from xwebhook.admin.wiring import admin_from_env
 from xwebhook.observability import MetricUnit, logger, metrics
 
 admin = admin_from_env(logger=logger)

@@ -7,8 +7,10 @@ Modules, in the order a call passes through them:
   models         the actions' inputs (pydantic)
   errors         AdminError, BadInput, and FAILURES (every failure an action reports)
   replay_window  from/to times -> X's yyyymmddhhmm window, checked against the 24 h limit
-  reconcile      ensure: observed state -> plan (pure) -> applied steps
-  actions        one function per action, and dispatch(event) -> result
+  reconcile      ensure's webhook part: observed state -> plan (pure) -> applied steps
+  actions/       the actions, one module per capability (webhook, ensure, subscriptions)
+  dispatch       ACTIONS, requested_action, Admin.handle(event) -> result, MisconfiguredAdmin
+  wiring         the composition root: every capability's actions and ensure/status parts
   result         results and errors as JSON-serialisable dicts
 
 X's API is xwebhook.x_api; the credentials come from xwebhook.credentials.

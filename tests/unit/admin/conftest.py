@@ -16,7 +16,7 @@ import pytest
 from localdev.x_emulator import XEmulator
 from tests.local_server import LocalServer
 from tests.unit.admin.fakes import OTHER_ID, OWNER_ID
-from xwebhook.admin.actions import Admin
+from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.credentials.x_credentials import parse_credentials

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from xwebhook.admin.actions import ACTIONS, requested_action
+from xwebhook.admin.dispatch import requested_action
 from xwebhook.admin.models import parse_input
 from xwebhook.admin.replay_window import replay_window
+from xwebhook.admin.wiring import ACTIONS
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 ADMIN_EVENTS = sorted(EVENTS.glob("admin-*.json"))

@@ -126,10 +126,11 @@ def test_bad_invocations_get_an_error_never_a_traceback(emulator, receiver, exte
 def test_an_unexpected_exception_is_logged_and_answered_briefly(emulator, receiver, extension, caplog):
     app = load_function("admin", admin_env(emulator, receiver, extension))
 
-    def broken(_request):
+    def broken(_admin, _request):
         raise KeyError("boom")
 
-    app.admin.status = broken
+    model, _, summary = app.admin.actions["status"]
+    app.admin.actions = {**app.admin.actions, "status": (model, broken, summary)}
     result = app.handler({"action": "status"}, None)
     assert result == {"action": "status", "ok": False, "error": "internal error (KeyError); see the log"}
     [error] = logged(caplog, "ERROR")

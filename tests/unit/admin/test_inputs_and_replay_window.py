@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from xwebhook.admin.actions import ACTIONS, requested_action
+from xwebhook.admin.dispatch import requested_action
 from xwebhook.admin.errors import BadInput
 from xwebhook.admin.models import (
     ReplayInput,
@@ -16,6 +16,7 @@ from xwebhook.admin.models import (
     parse_input,
 )
 from xwebhook.admin.replay_window import replay_window
+from xwebhook.admin.wiring import ACTIONS
 
 NOW = datetime(2026, 11, 27, 15, 30, 42, tzinfo=UTC)
 RULE_EVENT = {
@@ -76,7 +77,7 @@ def test_every_action_has_an_input_model_and_a_description():
         "xaa_update",
         "xaa_delete",
     }
-    assert all(description for _model, description in ACTIONS.values())
+    assert all(description and callable(function) for _model, function, description in ACTIONS.values())
 
 
 @pytest.mark.parametrize(
