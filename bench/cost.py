@@ -556,6 +556,9 @@ def measured_inputs(results_path=RESULTS, out=None):
         sources[key] = "infra/template.yaml"
     for key in ("message_bytes", "ingest_log_bytes", "crc_log_bytes", "response_bytes"):
         sources[key] = "the code (samples, handlers)"
+    sources["events_per_delivery"] = "--events-per-delivery"
+    sources["filter_metrics_per_hour"] = "the 200-line counters and CrcAnswered, which get data every hour"
+    sources["ensure_metrics"] = "WebhookValid, AccountsNeedingReconnect"
     return values, sources
 
 
@@ -575,10 +578,10 @@ def render(inputs, regions=None, volumes=VOLUMES, markdown=False, sources=None):
     home = regions[0]
     lines = []
 
-    def table(header, rows):
+    def table(header, rows, numeric=True):
         if markdown:
             lines.append("| " + " | ".join(header) + " |")
-            lines.append("|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|")
+            lines.append("|" + "|".join("---:" if i and numeric else "---" for i in range(len(header))) + "|")
             lines.extend("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
         else:
             widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
