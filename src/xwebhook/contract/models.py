@@ -48,7 +48,8 @@ class _Common(BaseModel):
             raise ValueError("must be UTC ISO 8601 text ending in Z, such as 2026-11-28T03:20:00.500Z")
         return value
 
-    @field_validator("activity_id", mode="before")
+    # Optional fields are absent or hold a value, never null (as the schema says).
+    @field_validator("activity_id", "user_has_blocked", mode="before", check_fields=False)
     @classmethod
     def _absent_rather_than_null(cls, value):
         if value is None:
@@ -64,13 +65,6 @@ class AaaMessage(_Common):
     users: dict[str, dict[str, Any]] = Field(default_factory=dict, description="the users the event refers to")
     apps: dict[str, dict[str, Any]] = Field(default_factory=dict, description="the apps the event refers to")
     user_has_blocked: str | bool | None = Field(default=None, description='copied from the delivery ("true"/"false")')
-
-    @field_validator("user_has_blocked", mode="before")
-    @classmethod
-    def _user_has_blocked_absent_rather_than_null(cls, value):
-        if value is None:
-            raise ValueError("may be absent, not null")
-        return value
 
 
 class XaaFilter(BaseModel):
