@@ -27,8 +27,14 @@ class InvalidMessage(ValueError):
 
     def __init__(self, errors):
         self.errors = errors
-        problems = "; ".join(f"{'.'.join(str(part) for part in e['loc']) or 'body'}: {e['msg']}" for e in errors)
+        problems = "; ".join(_problem(error) for error in errors)
         super().__init__(f"not an xwebhook message: {problems}")
+
+
+def _problem(error):
+    if error["type"] in ("union_tag_not_found", "union_tag_invalid"):  # the discriminator
+        return "source: must be aaa or xaa"
+    return f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
 
 
 class _Common(BaseModel):

@@ -141,6 +141,12 @@ def test_a_body_that_is_not_a_json_object_is_refused(body):
         parse_message(body)
 
 
+@pytest.mark.parametrize("source", [DROP, "twitter"])
+def test_a_message_without_a_known_source_is_refused_for_its_source(source):
+    with pytest.raises(InvalidMessage, match="source: must be aaa or xaa"):
+        parse_message(json.dumps(good_message(source=source)))
+
+
 def test_the_refusal_names_the_field_but_never_quotes_the_message():
     body = good_message(event_id=DROP, event={"text": "my private direct message"})
     with pytest.raises(InvalidMessage) as caught:
