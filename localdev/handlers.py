@@ -1,4 +1,4 @@
-"""Load the real Lambda handlers from functions/<name>/app.py, each as its own module.
+"""Load the real Lambda handlers from functions/<name>/app.py (or any handler file), each as its own module.
 
 Every function's file is called app.py, as SAM expects, so they are imported by path under distinct
 names. The environment a handler reads at import is set for the duration of the import, as Lambda
@@ -33,8 +33,11 @@ def load_function(name, env, module_name=None):
     """Import functions/<name>/app.py with `env` set, as a fresh module; returns the module."""
     if name not in FUNCTIONS:
         raise ValueError(f"unknown function {name!r}; expected one of {FUNCTIONS}")
-    module_name = module_name or f"xwebhook_function_{name}"
-    path = REPO / "functions" / name / "app.py"
+    return load_module(REPO / "functions" / name / "app.py", env, module_name or f"xwebhook_function_{name}")
+
+
+def load_module(path, env, module_name):
+    """Import the handler file at `path` with `env` set, as a fresh module named `module_name`."""
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     with environment(env):
