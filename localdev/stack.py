@@ -23,8 +23,7 @@ DEFAULT_STATE_FILE = REPO / ".local" / "stack.json"
 STATE_FILE_ENV = "XWEBHOOK_STATE_FILE"
 
 # Credentials of the local stack: moto accepts any, these make it obvious they are not real.
-LOCAL_ACCESS_KEY_ID = "local-access-key"
-LOCAL_SECRET_ACCESS_KEY = "local-secret-key"  # noqa: S105 - a dummy credential for moto
+from xwebhook.cli.local_endpoint import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY  # noqa: E402
 
 
 class StackNotRunning(RuntimeError):

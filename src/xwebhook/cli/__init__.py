@@ -1,0 +1,1 @@
+"""xwebhook CLI (placeholder)."""
