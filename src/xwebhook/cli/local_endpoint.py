@@ -35,7 +35,7 @@ class TapUnavailable(RuntimeError):
 
 
 class QueueTap:
-    """The guard's tap on `endpoint` for one queue (by name)."""
+    """The guard's tap on `endpoint` for one queue (by name; None: every queue, for `added`)."""
 
     def __init__(self, endpoint, queue_name, region="us-east-1", timeout=30.0):
         self.endpoint = endpoint.rstrip("/")
@@ -44,7 +44,8 @@ class QueueTap:
         self.timeout = timeout
 
     def _get(self, what, **query):
-        url = f"{self.endpoint}{TAP_PATH}{what}?" + urllib.parse.urlencode({"queue": self.queue_name, **query})
+        scope = {"queue": self.queue_name} if self.queue_name else {}
+        url = f"{self.endpoint}{TAP_PATH}{what}?" + urllib.parse.urlencode({**scope, **query})
         try:
             with signed_urlopen(url, timeout=self.timeout, region=self.region) as answer:
                 return json.loads(answer.read())
