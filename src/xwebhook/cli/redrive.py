@@ -14,8 +14,6 @@ import time
 
 from xwebhook.cli.errors import CliError
 
-MOVE_TASK_MISSING = ("InvalidAction", "UnsupportedOperation", "NotImplemented", "UnknownOperationException")
-
 
 def _arn(sqs, queue_url):
     return sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -34,7 +32,7 @@ def redrive(sqs, dlq_url, queue_url, count=None, progress=None, poll_seconds=2.0
         try:
             return _move_task(sqs, dlq_url, queue_url, total, progress, poll_seconds)
         except _NoMoveTask:
-            pass
+            pass  # receive-send-delete below
     moved = _receive_send_delete(sqs, dlq_url, queue_url, total, progress)
     return {"moved": moved, "total": total, "method": "receive-send-delete"}
 
@@ -50,12 +48,11 @@ def _move_task(sqs, dlq_url, queue_url, total, progress, poll_seconds):
     try:
         handle = sqs.start_message_move_task(SourceArn=source, DestinationArn=_arn(sqs, queue_url))["TaskHandle"]
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in MOVE_TASK_MISSING or ("not" in code.lower() and "implement" in str(exc).lower()):
-            raise _NoMoveTask() from None
-        raise
+        # The endpoint lacks the operation (moto answers 500), or refuses it: receive-send-delete works wherever
+        # receiving and sending do, so it is the fallback for any refusal.
+        raise _NoMoveTask(exc.response.get("Error", {}).get("Code") or "refused") from None
     except AttributeError:  # a botocore without the operation
-        raise _NoMoveTask() from None
+        raise _NoMoveTask("no such operation") from None
     while True:
         tasks = sqs.list_message_move_tasks(SourceArn=source, MaxResults=10).get("Results", [])
         task = next((t for t in tasks if t.get("TaskHandle") == handle), tasks[0] if tasks else {})

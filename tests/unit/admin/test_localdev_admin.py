@@ -18,7 +18,9 @@ from tests.unit.admin.conftest import OWNER_ID, admin_env
 def invoke_endpoint(emulator, receiver, extension, tmp_path):
     """The admin handler in a function instance behind the invoke endpoint, as `make run` serves it."""
     log = tmp_path / "functions.log"
-    pool = FunctionPool("admin", admin_env(emulator, receiver, extension), size=1, timeout_seconds=30, log_path=str(log))
+    pool = FunctionPool(
+        "admin", admin_env(emulator, receiver, extension), size=1, timeout_seconds=30, log_path=str(log)
+    )
     server = InvokeServer(LambdaEndpoint({"admin": pool}, "xwebhook-test", FUNCTIONS)).start()
     yield server, log
     server.stop()

@@ -10,8 +10,8 @@ from localdev import queue as queue_cli
 from localdev import send as send_cli
 from localdev import stack
 from localdev.send import SendError, freshen, resolve_kinds
-from xwebhook.cli.deliveries import known_kinds
 from tests.conftest import all_sample_names, sample
+from xwebhook.cli.deliveries import known_kinds
 from xwebhook.receive.splitting import split_delivery
 
 # --- send ----------------------------------------------------------------------------------------------
