@@ -118,3 +118,23 @@ def test_help_is_everywhere_and_lists_the_exit_codes():
             [sys.executable, "-m", "xwebhook.cli", *command, "--help"], capture_output=True, text=True, timeout=60
         )
         assert result.returncode == 0 and "Exit codes:" in result.stdout, command
+
+
+def test_send_as_x_has_the_emulator_deliver_and_a_replay_brings_nothing_twice(emulated_run):
+    assert xwebhook(emulated_run, "admin", "ensure").returncode == 0
+    emulated_run.drain()
+    sent = xwebhook(emulated_run, "--json", "send", "--as-x", "xaa/like.create", "--user", "9000001")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert json.loads(sent.stdout)["results"][0]["status"] == 200
+
+    replayed = xwebhook(emulated_run, "--json", "replay", "--from", "-10m")
+    assert replayed.returncode == 0, replayed.stdout
+    time.sleep(2)  # the emulator delivers the window again in the background
+
+    likes = [m for m in emulated_run.drain() if json.loads(m["Body"])["event_type"] == "like.create"]
+    assert len(likes) == 1  # X delivered it twice; ingest enqueued it once
+
+
+def test_an_unknown_kind_is_a_usage_error_not_a_traceback(emulated_run):
+    result = xwebhook(emulated_run, "send", "no.such.kind")
+    assert result.returncode == 2 and "xwebhook send --list" in result.stderr and "Traceback" not in result.stderr

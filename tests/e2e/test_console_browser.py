@@ -117,7 +117,8 @@ ATTACK = """async ([console, moto]) => {
                                                 headers: {'Content-Type': 'text/plain'}});
   await attempt('health', console + '/api/health', {});
   await attempt('secrets', moto + '/?Action=ListSecrets', {method: 'POST'});
-  await attempt('no-cors-send', console + '/api/send', {method: 'POST', mode: 'no-cors', body: '{"kind": "aaa/favorite"}'});
+  await attempt('no-cors-send', console + '/api/send',
+                {method: 'POST', mode: 'no-cors', body: '{"kind": "aaa/favorite"}'});
   return tries;
 }"""
 

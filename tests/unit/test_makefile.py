@@ -11,7 +11,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def make(*arguments):
-    return subprocess.run(["make", "--no-print-directory", *arguments], cwd=REPO, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        ["make", "--no-print-directory", *arguments], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
 
 
 def phony_targets():

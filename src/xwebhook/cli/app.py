@@ -197,11 +197,14 @@ def crc_check(options, url, secret, timeout, insecure):
 @click.option("--unsigned", is_flag=True, help="no signature header (401 too)")
 @click.option("--secret", help="the consumer secret (default: X_CONSUMER_SECRET, else the stack's)")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option(
+    "--as-x", is_flag=True, help="local stack with X_EMULATOR=1: the X API emulator delivers them (replayable)"
+)
 @click.option("--list", "list_kinds", is_flag=True, help="list the kinds and exit")
 @click.pass_obj
 @command
 def send(
-    options, kinds, url, count, every, family, user_id, same_ids, forge, unsigned, secret, concurrency, list_kinds
+    options, kinds, url, count, every, family, user_id, same_ids, forge, unsigned, secret, concurrency, as_x, list_kinds
 ):
     """Sign deliveries as X does and POST them: any AAA kind or XAA type by name, or a JSON file.
 
@@ -226,8 +229,8 @@ def send(
     items = []
     files = [k for k in kinds if k.endswith(".json") or Path(k).is_file()]
     named = [k for k in kinds if k not in files]
-    chosen = deliveries.resolve_kinds(named, every, family) if (named or every or family or not files) else []
     try:
+        chosen = deliveries.resolve_kinds(named, every, family) if (named or every or family or not files) else []
         sources = [(name, deliveries.delivery_bytes(name)) for name in chosen]
         sources += [(path, deliveries.file_bytes(path)) for path in files]
         for copy in range(count):
@@ -237,6 +240,15 @@ def send(
         sender = deliveries.Sender(url)
     except deliveries.SendError as exc:
         raise CliError(str(exc), errors.USAGE) from None
+    if as_x:
+        state = options.target().state or {}
+        if not state.get("emulator_url"):
+            raise errors.Unsupported("--as-x needs the local stack started with X_EMULATOR=1 (make run X_EMULATOR=1)")
+        try:
+            results = deliveries.deliver_as_x(state["emulator_url"], state["emulator_control_token"], items, said_as_x)
+        except deliveries.SendError as exc:
+            raise errors.Unreachable(str(exc)) from None
+        return _sent(options, state["emulator_url"], results, "X-delivered", 200)
     key = None if unsigned else deliveries.FORGING_SECRET if forge else _secret(options, secret)
     if key is None and not unsigned:
         raise errors.NoTarget("no consumer secret: pass --secret, set X_CONSUMER_SECRET, or run `make run`/--stack")
@@ -250,16 +262,26 @@ def send(
             out.print(f"POST {name} [{colour}]{result.status or '-'}[/] {answer} ({result.ms:.0f} ms)")
 
     results = deliveries.deliver(sender, items, key, expected, concurrency, said)
+    return _sent(options, url, results, "forged" if forge else "unsigned" if unsigned else "signed", expected)
+
+
+def said_as_x(result):
+    options = click.get_current_context().find_object(Options)
+    if not options.json:
+        colour = "green" if result.as_expected else "red"
+        console().print(f"X -> {esc(f'{result.name:<34}')} [{colour}]{result.status or '-'}[/] {esc(result.answer)}")
+
+
+def _sent(options, url, results, what, expected):
     unexpected = [r for r in results if not r.as_expected]
     if options.json:
         emit_json(
             {"url": url, "sent": len(results), "unexpected": len(unexpected), "results": [r.as_dict() for r in results]}
         )
     else:
-        what = "forged" if forge else "unsigned" if unsigned else "signed"
         tail = f", [red]{len(unexpected)} did not[/]" if unexpected else ""
         good = len(results) - len(unexpected)
-        out.print(f"{len(results)} {what} deliveries to {esc(url)}: {good} answered {expected}{tail}")
+        console().print(f"{len(results)} {what} deliveries to {esc(url)}: {good} answered {expected}{tail}")
     return errors.FAILED if unexpected else 0
 
 

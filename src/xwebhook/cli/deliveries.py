@@ -264,3 +264,36 @@ def deliver(sender, deliveries, secret, expected=200, concurrency=1, on_result=N
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return list(pool.map(one, deliveries))
+
+
+def deliver_as_x(emulator_url, control_token, deliveries, on_result=None):
+    """Have the X API emulator deliver each (name, body) as X does: signed with its consumer secret, POSTed to
+    its valid webhook, recorded for replay. Returns [Delivered] (status None: the emulator had no valid
+    webhook, so nothing was sent)."""
+    import urllib.request
+
+    results = []
+    for name, body in deliveries:
+        started = time.perf_counter()
+        request = urllib.request.Request(  # noqa: S310 - the local emulator
+            emulator_url.rstrip("/") + "/_emulator/deliver",
+            data=json.dumps({"body": body.decode()}).encode(),
+            headers={"Content-Type": "application/json", "X-Emulator-Token": control_token},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                document = json.loads(answer.read())
+        except OSError as exc:
+            raise SendError(f"the X API emulator at {emulator_url} did not answer: {exc}") from None
+        status = document.get("status")
+        text = (
+            "the emulator has no valid webhook (xwebhook admin ensure)"
+            if status is None
+            else f"X delivered it: {status}"
+        )
+        result = Delivered(name, status, text, round((time.perf_counter() - started) * 1000, 1), 200)
+        if on_result:
+            on_result(result)
+        results.append(result)
+    return results
