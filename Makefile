@@ -18,7 +18,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console venv run send queue admin emulator events test browser unit integration e2e lint format bench build validate lock clean
+.PHONY: help console awscli venv run send queue admin emulator events test browser unit integration e2e lint format bench build validate lock clean
 
 # List the targets (this text): every target with the comment above it.
 help:
@@ -69,7 +69,7 @@ events: venv
 	$(PY) -m localdev.events
 
 # The whole suite, as CI runs it (.ci/run): lint, then every test (browser tests included).
-test: lint browser
+test: lint browser awscli
 	$(PY) -m pytest $(ARGS)
 
 CHROMIUM ?= /usr/bin/chromium
@@ -82,6 +82,22 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
 	    || { echo "could not install Chromium: install the chromium package, or set CHROMIUM=/path/to/chromium"; exit 1; }; \
+	fi
+
+AWSCLI_V1_VERSION := 1.45.64
+AWSCLI_VENV := .venv-awscli
+# Install AWS CLI v1 (pip, into .venv-awscli) and v2 (Debian's awscli) for the test of the README's commands.
+# Debian's v2 (2.9) predates AWS_ENDPOINT_URL, as v1 ignores it: the commands must name their endpoint.
+awscli:
+	@test -x $(AWSCLI_VENV)/bin/aws || { \
+	  echo "installing AWS CLI v1 $(AWSCLI_V1_VERSION) into $(AWSCLI_VENV) (for the README commands test) ..."; \
+	  base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; "$$base" -m venv $(AWSCLI_VENV) && \
+	  $(AWSCLI_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar on awscli==$(AWSCLI_V1_VERSION); }
+	@if [ ! -x /usr/bin/aws ]; then \
+	  echo "installing AWS CLI v2 (apt-get install awscli) for the README commands test ..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq awscli >/dev/null \
+	    || { echo "could not install awscli: install AWS CLI v2 as /usr/bin/aws"; exit 1; }; \
 	fi
 
 # One layer of the suite: make unit | integration | e2e (ARGS='-k name' picks tests).
@@ -136,4 +152,4 @@ lock: venv
 
 # Remove the venvs, build output, caches and .local/.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local
+	rm -rf $(VENV) $(SAM_VENV) $(AWSCLI_VENV) .aws-sam .pytest_cache .ruff_cache .local
