@@ -138,3 +138,18 @@ def test_send_as_x_has_the_emulator_deliver_and_a_replay_brings_nothing_twice(em
 def test_an_unknown_kind_is_a_usage_error_not_a_traceback(emulated_run):
     result = xwebhook(emulated_run, "send", "no.such.kind")
     assert result.returncode == 2 and "xwebhook send --list" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_make_run_starts_again_on_the_same_ports_right_after_ctrl_c(tmp_path):
+    from localdev.moto_server import free_port
+    from localdev.testing import DEV_SECRET, run_local_stack
+
+    ports = {"PORT": str(free_port()), "CONSOLE_PORT": str(free_port()), "X_CONSUMER_SECRET": DEV_SECRET}
+    with run_local_stack(tmp_path / "first", env=ports) as first:
+        assert xwebhook(first, "send", "favorite").returncode == 0  # connections the server then closes
+        assert xwebhook(first, "crc-check").returncode == 0
+    assert first.process.returncode == 0  # stopped by SIGINT, as Ctrl-C does
+
+    with run_local_stack(tmp_path / "second", env=ports) as second:  # at once: ports still in TIME_WAIT
+        assert second.state["webhook_url"] == f"http://127.0.0.1:{ports['PORT']}/webhook"
+        assert xwebhook(second, "crc-check").returncode == 0
