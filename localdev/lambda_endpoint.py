@@ -19,7 +19,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from localdev.gateway import FunctionFailed
-from localdev.moto_server import LOCALHOST
+from localdev.moto_server import LOCALHOST, OnLoopback
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
@@ -79,11 +79,12 @@ class LambdaEndpoint:
         return 200, headers, json.dumps(result).encode()
 
 
-class InvokeServer:
+class InvokeServer(OnLoopback):
     """The invoke path alone on a loopback port (the console serves it too; tests use this one)."""
 
     def __init__(self, endpoint, port=0):
         self.endpoint = endpoint
+        self.host = LOCALHOST
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,10 +113,6 @@ class InvokeServer:
         self._server = ThreadingHTTPServer((LOCALHOST, port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-
-    @property
-    def url(self):
-        return f"http://{LOCALHOST}:{self._server.server_address[1]}"
 
     def start(self):
         self._thread.start()

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from localdev import lambda_endpoint
-from localdev.moto_server import LOCALHOST, check_port_free, require_localhost
+from localdev.moto_server import LOCALHOST, OnLoopback, check_port_free, require_localhost
 from xwebhook.cli import deliveries, messages
 from xwebhook.cli.local_endpoint import QueueTap, TapUnavailable, queue_name
 
@@ -168,7 +168,7 @@ class Console:
         return 200, {"kind": name, "status": status, "answer": answer}
 
 
-class ConsoleServer:
+class ConsoleServer(OnLoopback):
     def __init__(self, console, port=0, host=LOCALHOST, lambda_endpoint=None):
         require_localhost(host)
         self.console = console
@@ -177,14 +177,6 @@ class ConsoleServer:
         self.lambda_endpoint = lambda_endpoint
         self._server = None
         self._thread = None
-
-    @property
-    def port(self):
-        return self._server.server_address[1] if self._server else None
-
-    @property
-    def url(self):
-        return f"http://{self.host}:{self.port}"
 
     def start(self):
         if self.requested_port:

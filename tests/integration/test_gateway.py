@@ -212,6 +212,8 @@ def test_request_paths_are_printed_escaped_so_they_cannot_drive_the_terminal(gat
 
     raw_exchange(gateway, b"GET /webhook\x1b]0;owned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n")
 
-    line = out.getvalue()
+    from localdev.moto_server import wait_until
+
+    line = wait_until(out.getvalue, 5, what="the request's line")  # printed once the answer is sent
     assert "\x1b" not in line and "\x07" not in line
     assert "/webhook\\x1b]0;owned\\x07\\x1b[2J 404" in line
