@@ -1,7 +1,7 @@
 # xwebhook: every command a newcomer needs. The first target that needs it creates .venv.
 #   make run     local receiver on an embedded AWS endpoint (moto server), no AWS account, no Docker
 #   make test    the whole suite: ruff, template lint, unit, integration and end-to-end tests
-# See README.md for the rest (send, queue, admin, bench, build, deploy).
+# `make` or `make help` lists every target with the comment above it. See README.md for the rest.
 
 SHELL := /bin/bash
 VENV := .venv
@@ -16,16 +16,29 @@ ACTION ?= status
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run send queue consume admin emulator events test browser unit integration e2e lint format bench cost build validate lock clean
+.DEFAULT_GOAL := help
 
+.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e lint format bench cost build validate lock clean
+
+# List the targets (this text): every target with the comment above it.
+help:
+	@echo "xwebhook: make TARGET [ARGS='...']. First time: make run (creates .venv), then see README.md."
+	@awk '/^# / { if (text == "") text = substr($$0, 3); next } \
+	  /^[a-z][a-z0-9-]*:/ && text != "" { split($$0, t, ":"); printf "  make %-12s %s\n", t[1], text } \
+	  { text = "" }' $(MAKEFILE_LIST)
+
+# Create .venv with the pinned dependencies (the first target that needs it does this; about a minute).
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	@base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; \
-	  test -x $(PY) || "$$base" -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+	  test -x $(PY) || { echo "creating $(VENV) with $$base ..."; "$$base" -m venv $(VENV); }
+	@echo "installing the pinned dependencies into $(VENV) (about a minute the first time; pip lists each package) ..."
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -c requirements/constraints.txt -e '.[dev]'
+	@echo "$(VENV) is ready: $(VENV)/bin/xwebhook is the CLI."
 	@touch $@
 
+# The receiver, locally, and its console: webhook on PORT (3000), console on CONSOLE_PORT (3001).
 # The main job: receiver on http://127.0.0.1:$${PORT:-3000}/webhook, AWS endpoint on 127.0.0.1:$${AWS_PORT:-4566}.
 # Template parameters other than their defaults: make run ARGS='--parameter ReplayDedup=disabled'
 run: venv
@@ -44,6 +57,10 @@ queue: venv
 consume: venv
 	$(PY) -m localdev.consume $(ARGS)
 
+# Print the running local stack's console URL (make run serves it on CONSOLE_PORT, 3001).
+console: venv
+	@$(PY) -m localdev.console
+
 # Run the admin function against the running local stack: make admin ACTION=status ARGS='{"user_id": "1"}'
 admin: venv
 	$(PY) -m localdev.admin $(ACTION) '$(ARGS)'
@@ -56,12 +73,14 @@ emulator: venv
 events: venv
 	$(PY) -m localdev.events
 
-test: lint browser
+# The whole suite, as CI runs it (.ci/run): lint, then every test (browser tests included).
+test: lint browser awscli
 	$(PY) -m pytest $(ARGS)
 
+CHROMIUM ?= /usr/bin/chromium
+# Install Debian's Chromium for the browser tests when it is missing.
 # The browser tests drive Debian's Chromium through Playwright (Playwright's own browser download does
 # not work everywhere). Installs the package when it is missing: needs root (as in CI) or sudo.
-CHROMIUM ?= /usr/bin/chromium
 browser:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  echo "installing Chromium for the browser tests (apt-get install chromium) ..."; \
@@ -70,25 +89,47 @@ browser:
 	    || { echo "could not install Chromium: install the chromium package, or set CHROMIUM=/path/to/chromium"; exit 1; }; \
 	fi
 
+AWSCLI_V1_VERSION := 1.45.64
+AWSCLI_VENV := .venv-awscli
+# Install AWS CLI v1 (pip, into .venv-awscli) and v2 (Debian's awscli) for the test of the README's commands.
+# Debian's v2 (2.9) predates AWS_ENDPOINT_URL, as v1 ignores it: the commands must name their endpoint.
+awscli:
+	@test -x $(AWSCLI_VENV)/bin/aws || { \
+	  echo "installing AWS CLI v1 $(AWSCLI_V1_VERSION) into $(AWSCLI_VENV) (for the README commands test) ..."; \
+	  base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; "$$base" -m venv $(AWSCLI_VENV) && \
+	  $(AWSCLI_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar on awscli==$(AWSCLI_V1_VERSION); }
+	@if [ ! -x /usr/bin/aws ]; then \
+	  echo "installing AWS CLI v2 (apt-get install awscli) for the README commands test ..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq awscli >/dev/null \
+	    || { echo "could not install awscli: install AWS CLI v2 as /usr/bin/aws"; exit 1; }; \
+	fi
+
+# One layer of the suite: make unit | integration | e2e (ARGS='-k name' picks tests).
 unit: venv
 	$(PY) -m pytest tests/unit $(ARGS)
 
+# The integration tests: the handlers against a moto server over HTTP.
 integration: venv
 	$(PY) -m pytest tests/integration $(ARGS)
 
+# The end-to-end tests: `make run` itself, the CLI, the console in Chromium.
 e2e: venv
 	$(PY) -m pytest tests/e2e $(ARGS)
 
+# ruff, ruff format --check, cfn-lint of the template, events/ drift.
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/cfn-lint infra/template.yaml
 	$(PY) -m localdev.events --check
 
+# ruff format and ruff's fixes.
 format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# The benchmarks: the figures the README quotes (ARGS='--quick' for a shorter load test).
 bench: venv
 	$(PY) -m bench $(ARGS)
 
@@ -100,20 +141,25 @@ cost: venv
 $(SAM_VENV)/.installed:
 	@base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; \
 	  test -x $(SAM_VENV)/bin/python || "$$base" -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
+	@echo "installing AWS SAM CLI $(SAM_CLI_VERSION) into $(SAM_VENV) (a few minutes the first time) ..."
+	$(SAM_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar on aws-sam-cli==$(SAM_CLI_VERSION)
 	@touch $@
 
+# sam build: the artifacts sam deploy ships (installs SAM CLI into .venv-sam if needed).
 # sam build (samconfig.toml names the template) runs infra/Makefile, which wants the runtime's
 # Python (3.13) on PATH to install Linux wheels and precompile .pyc files.
 build: $(SAM_VENV)/.installed
 	PATH="$$(dirname "$(BASE_PYTHON)"):$$PATH" $(SAM) build
 
+# sam validate --lint.
 validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint
 
+# Refresh requirements/constraints.txt from .venv.
 lock: venv
 	(echo "# Exact versions for the dev/test environment (make venv). Refresh: make lock"; \
 	  $(PY) -m pip freeze --exclude-editable) > requirements/constraints.txt
 
+# Remove the venvs, build output, caches and .local/.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .local
+	rm -rf $(VENV) $(SAM_VENV) $(AWSCLI_VENV) .aws-sam .pytest_cache .ruff_cache .local

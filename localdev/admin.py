@@ -1,9 +1,11 @@
-"""`make admin ACTION=<name> [ARGS='<json object>']`: run the admin function against the running local stack.
+"""`make admin ACTION=<name> [ARGS='<json object>']`: invoke the running local stack's admin function.
 
-Reads the admin function's environment from .local/stack.json (written by `make run`), loads
-functions/admin/app.py as Lambda would, invokes its handler with {"action": ACTION, **ARGS} and prints
-the JSON result on stdout. The function's own log lines and metrics go to stderr, so the output can be
-piped into jq. Exit code 0 when the result says ok, 1 when it does not, 2 when it could not be run.
+The same call as `xwebhook admin ACTION` (xwebhook/cli/target.py): a Lambda Invoke to the local stack's
+invoke endpoint (on the console's port), where `make run` runs the real functions/admin/app.py handler in
+a function instance of its own, with the template's environment. The JSON result is printed once on stdout
+(pipe it into jq); the function's own log lines and metrics go where Lambda's would go, to the function
+log (.local/functions.log). Exit code 0 when the result says ok, 1 when it does not, 2 when it could not
+be run.
 
     make admin                                   # status
     make admin ACTION=ensure
@@ -15,12 +17,11 @@ The local stack talks to whatever X_API_BASE_URL its admin environment names: th
 """
 
 import argparse
-import contextlib
 import json
 import sys
 
-from localdev.handlers import environment, load_function
-from localdev.stack import StackNotRunning, read_state
+from xwebhook.cli.errors import CliError, Unsupported
+from xwebhook.cli.target import resolve
 
 
 def parse_fields(text):
@@ -36,20 +37,11 @@ def parse_fields(text):
     return fields
 
 
-def invoke(action, fields, state):
-    """The handler's result for {"action": action, **fields} with the stack's admin environment."""
-    env = state["functions"]["admin"]
-    # Logs and EMF metrics are the function's stdout in Lambda; here they go to stderr so that stdout
-    # holds the result alone. The logger binds its stream at import, hence the redirect around the load.
-    with contextlib.redirect_stdout(sys.stderr), environment(env):
-        app = load_function("admin", env, module_name="xwebhook_function_admin_cli")
-        return app.handler({**fields, "action": action}, None)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="make admin", description=__doc__.split("\n\n")[0])
     parser.add_argument("action", nargs="?", default="status", help="status, register, ensure, ... (default status)")
     parser.add_argument("args", nargs="?", default="", help="JSON object of extra fields")
+    parser.add_argument("--state-file", help="the local stack's state file (default .local/stack.json)")
     options = parser.parse_args(argv)
     try:
         fields = parse_fields(options.args)
@@ -57,15 +49,16 @@ def main(argv=None):
         print(exc, file=sys.stderr)
         return 2
     try:
-        state = read_state()
-    except StackNotRunning as exc:
-        print(f"make admin: {exc}", file=sys.stderr)
+        result = resolve(state_file=options.state_file).invoke_admin(options.action, fields)
+    except Unsupported as exc:
+        result = exc.details.get("result") or {"action": options.action, "ok": False, "error": exc.message}
+    except CliError as exc:
+        print(f"make admin: {exc.message}", file=sys.stderr)
         return 2
-    if "admin" not in state.get("functions", {}):
-        print("make admin: the running stack has no admin function environment; restart `make run`", file=sys.stderr)
-        return 2
-    result = invoke(options.action, fields, state)
     print(json.dumps(result, indent=2, sort_keys=False))
+    logs = ".local/functions.log"
+    if not result.get("ok"):
+        print(f"make admin: {options.action} did not succeed; the function's log is in {logs}", file=sys.stderr)
     return 0 if result.get("ok") else 1
 
 

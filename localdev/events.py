@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 from localdev.gateway import http_api_event
+from xwebhook.cli.deliveries import SAMPLES, sample_bytes, sample_names  # noqa: F401 - X's samples, one place
 from xwebhook.receive.settings import SIGNATURE_HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO / "events"
-SAMPLES = REPO / "tests" / "samples"
 DEV_SECRET = "dev-consumer-secret"  # noqa: S105 - the documented dev secret of the sample events
 DEV_SECRET_ID = "xwebhook-dev/consumer-secret"  # noqa: S105 - a secret name
 DEV_QUEUE_NAME = "xwebhook-dev-events.fifo"
@@ -32,16 +32,6 @@ USER_AGENT = "xwebhook-sample-events"
 MAX_BODY_BYTES = 512 * 1024  # the ingest function's default MAX_BODY_BYTES (and the template's)
 CRC_TOKEN = "challenge_string"  # noqa: S105 - the CRC test vector's token
 FORGING_SECRET = "not-the-consumer-secret"  # noqa: S105
-
-
-def sample_bytes(name):
-    """`aaa/favorite` -> the sample delivery's bytes, as a POST body."""
-    return (SAMPLES / f"{name}.json").read_bytes().strip()
-
-
-def sample_names(family=None):
-    families = [family] if family else ["aaa", "xaa"]
-    return [f"{fam}/{path.stem}" for fam in families for path in sorted((SAMPLES / fam).glob("*.json"))]
 
 
 def sign(body, secret=DEV_SECRET):

@@ -18,6 +18,7 @@ is warm); more start on demand, up to `instances` per function, and stay warm. B
 """
 
 import base64
+import collections
 import contextlib
 import hashlib
 import json
@@ -187,6 +188,19 @@ def http_answer(result):
     # Without statusCode, HTTP APIs take the result itself as a JSON body.
     data = (result if isinstance(result, str) else json.dumps(result)).encode("utf-8")
     return 200, [("content-type", "application/json")], data
+
+
+def chunk_size(line):
+    """The size on a chunked body's size line (hex, extensions after `;`); ValueError when it is not one."""
+    text = line.split(b";", 1)[0].strip() or b"0"
+    if not all(c in b"0123456789abcdefABCDEF" for c in text) or len(text) > 16:
+        raise ValueError(f"bad chunk size {text[:20]!r}")  # a sign, spaces, 0x: int(..., 16) would take some
+    return int(text, 16)
+
+
+def printable(text):
+    """`text` safe for a terminal: control characters (escape sequences) and non-ASCII shown as \\x.. escapes."""
+    return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 INTERNAL_ERROR = (500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}')
@@ -493,6 +507,7 @@ class Gateway:
         }
         self.requests = 0
         self.enqueued = 0
+        self.recent = collections.deque(maxlen=200)  # the last requests, for the local console
         self._counter_lock = threading.Lock()
         self._print_lock = threading.Lock()
         self._server = None
@@ -598,6 +613,17 @@ class Gateway:
     def log_request(self, method, path, status, note, seconds):
         with self._counter_lock:
             self.requests += 1
+            self.recent.append(
+                {
+                    "time": time.time(),
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "note": note,
+                    "ms": seconds * 1000,
+                }
+            )
+        method, path, note = printable(method), printable(path), printable(str(note))
         self.log_line(f"{time.strftime('%H:%M:%S')} {method:<4} {path} {status} {note} ({seconds * 1000:.1f} ms)\n")
 
     def log_line(self, line):
@@ -625,7 +651,7 @@ class Gateway:
                     chunks, size = [], 0
                     while True:
                         line = self.rfile.readline(1024)
-                        length = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                        length = chunk_size(line)
                         if length == 0:
                             while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                                 pass

@@ -14,9 +14,11 @@ import sys
 import tempfile
 import time
 import urllib.error
-import urllib.request
+
+from xwebhook.cli.local_endpoint import signed_urlopen
 
 LOCALHOST = "127.0.0.1"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class PortInUse(RuntimeError):
@@ -40,8 +42,14 @@ def free_port(host=LOCALHOST):
 
 
 def check_port_free(port, what, variable=None, host=LOCALHOST):
-    """Raise PortInUse with a message naming the setting to change when `port` is taken."""
+    """Raise PortInUse with a message naming the setting to change when `port` is taken.
+
+    The probe binds as the servers do, with SO_REUSEADDR: connections of a stopped server linger in
+    TIME_WAIT for up to a minute, and without it the probe would call the port taken while nothing listens
+    (a `make run` restarted right after Ctrl-C). A port something listens on is still refused.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -60,7 +68,7 @@ def check_port_free(port, what, variable=None, host=LOCALHOST):
 # instead of building two datetimes (the same number): under load they were over half of moto's
 # CPU. Should a moto release rename these, moto runs unpatched. Request logging is off.
 _LAUNCHER = """
-import functools, os, runpy, sys, threading, time
+import functools, os, sys, threading, time
 parent = os.getppid()
 def watch():
     while os.getppid() == parent:
@@ -93,9 +101,22 @@ except (ImportError, AttributeError):
 # werkzeug logs every request at INFO: a tenth of moto's time under load, and nobody reads it.
 import logging
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-sys.argv = ["moto_server", *sys.argv[1:]]
-runpy.run_module("moto.server", run_name="__main__", alter_sys=True)
+# moto behind localdev.moto_guard: cross-origin and unsigned requests refused, the read-only queue tap.
+from localdev.moto_guard import serve
+serve(sys.argv[1:])
 """
+
+
+class OnLoopback:
+    """`port` and `url` of a local server object that holds `self._server` (a socketserver) and `self.host`."""
+
+    @property
+    def port(self):
+        return self._server.server_address[1] if self._server else None
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
 
 
 def wait_until(condition, timeout, interval=0.05, what="condition"):
@@ -155,6 +176,8 @@ class MotoServer:
             self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         env = dict(os.environ)
         env.pop("AWS_ENDPOINT_URL", None)  # moto must not try to reach itself or anything else
+        env["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # the guard strips CORS headers too
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
         self._process = subprocess.Popen(
             [self.python, "-c", _LAUNCHER, "-H", self.host, "-p", str(self.port)],
             stdin=subprocess.DEVNULL,
@@ -171,7 +194,7 @@ class MotoServer:
         if self._process.poll() is not None:
             raise ServerFailed(f"moto server exited with {self._process.returncode}: {self.log_tail()}")
         try:
-            with urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=1) as answer:  # noqa: S310
+            with signed_urlopen(self.endpoint + "/moto-api/", timeout=1) as answer:
                 return answer.status == 200
         except (urllib.error.URLError, OSError):
             return False
@@ -189,8 +212,7 @@ class MotoServer:
 
     def reset(self):
         """Forget every resource (moto's reset API)."""
-        request = urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own local endpoint
+        with signed_urlopen(self.endpoint + "/moto-api/reset", method="POST", timeout=10) as answer:
             answer.read()
 
     def running(self):

@@ -12,6 +12,11 @@ for_user_id}, "receive_count", "body": the event message}. `--peek` receives eac
 its visibility timeout back to 0, so it stays on the queue; it shows what a consumer would get next (a
 FIFO queue hands out a group's later messages only after the earlier ones are deleted), and each peek
 counts as a receive towards the queue's maxReceiveCount (after which SQS moves it to the dead-letter queue).
+`xwebhook tail` shows the local queue without receiving at all.
+
+Messages another reader received and did not delete (an `aws sqs receive-message`, a consumer at work)
+are hidden until their visibility timeout runs out (the queue's 60 s unless the reader chose another):
+`make queue` then says how many are in flight and why it did not get them.
 """
 
 import argparse
@@ -21,6 +26,9 @@ import sys
 import time
 
 from localdev import stack
+from xwebhook.cli.messages import consume, depth, hidden_note, render  # shared with `xwebhook tail`
+
+__all__ = ["consume", "main", "render"]
 
 
 def parse_args(argv=None):
@@ -52,85 +60,6 @@ def _client(args):
     return boto3.client("sqs"), queue_url
 
 
-def render(message):
-    try:
-        body = json.loads(message["Body"])
-    except ValueError:
-        body = message["Body"]
-    attributes = {name: value.get("StringValue") for name, value in (message.get("MessageAttributes") or {}).items()}
-    system = message.get("Attributes") or {}
-    document = {"message_id": message["MessageId"]}
-    if "MessageGroupId" in system:
-        document["group_id"] = system["MessageGroupId"]
-    document["receive_count"] = int(system.get("ApproximateReceiveCount", "1"))
-    document["attributes"] = attributes
-    document["body"] = body
-    return document
-
-
-def receive(sqs, queue_url, wait_seconds, max_messages):
-    return sqs.receive_message(
-        QueueUrl=queue_url,
-        MaxNumberOfMessages=max(1, min(10, max_messages)),
-        AttributeNames=["All"],
-        MessageAttributeNames=["All"],
-        VisibilityTimeout=30,
-        WaitTimeSeconds=int(min(20, max(0, wait_seconds))),
-    ).get("Messages", [])
-
-
-def _entries(messages):
-    return [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-
-
-def _release(sqs, queue_url, messages):
-    """Make received messages visible again at once (visibility timeout 0)."""
-    for start in range(0, len(messages), 10):
-        chunk = messages[start : start + 10]
-        entries = [dict(entry, VisibilityTimeout=0) for entry in _entries(chunk)]
-        sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=entries)
-
-
-def consume(sqs, queue_url, peek=False, max_messages=0, wait=0.0, follow=False, emit=None):
-    """Receive messages and call `emit(message)` for each; returns the count.
-
-    Consuming deletes each batch once it is printed. Peeking receives each message once and then
-    sets its visibility timeout to 0, so it is back on the queue as it was (one receive counted).
-    If printing fails, what was printed is deleted (or released) and the rest made visible again.
-    """
-    held = []  # peeked messages, released at the end
-    count = 0
-    first = True
-    try:
-        while True:
-            remaining = max_messages - count if max_messages else 10
-            if max_messages and remaining <= 0:
-                return count
-            batch = receive(sqs, queue_url, 20 if follow else (wait if first else 0), remaining)
-            first = False
-            if not batch:
-                if follow:
-                    continue
-                return count
-            printed = []
-            try:
-                for message in batch:
-                    emit(message)
-                    printed.append(message)
-                    count += 1
-            finally:
-                unprinted = batch[len(printed) :]
-                if unprinted:
-                    _release(sqs, queue_url, unprinted)
-                if peek:
-                    held.extend(printed)
-                elif printed:
-                    sqs.delete_message_batch(QueueUrl=queue_url, Entries=_entries(printed))
-    finally:
-        if held:
-            _release(sqs, queue_url, held)
-
-
 def main(argv=None, out=None):
     out = out or sys.stdout
     args = parse_args(argv)
@@ -156,12 +85,15 @@ def main(argv=None, out=None):
     except Exception as exc:  # botocore errors: a wrong URL, the endpoint down
         sys.stderr.write(f"make queue: {exc.__class__.__name__}: {exc}\n")
         return 2
-    left = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    counts = depth(sqs, queue_url)
     verb = "peeked at" if args.peek else "consumed"
     sys.stderr.write(
         f"{verb} {count} message(s) from {queue_url} in {time.monotonic() - started:.1f} s; "
-        f"about {left['Attributes']['ApproximateNumberOfMessages']} visible now\n"
+        f"about {counts['visible']} visible now\n"
     )
+    note = hidden_note(counts, queue_url.endswith(".fifo"))
+    if note:
+        sys.stderr.write(note + "\n")
     return 0
 
 

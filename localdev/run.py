@@ -5,13 +5,15 @@
   3. a stand-in for the Parameters and Secrets Lambda Extension on 127.0.0.1:$EXTENSION_PORT (2773);
   4. the real crc and ingest handlers behind a local HTTP API on 127.0.0.1:$PORT (3000) /webhook;
   5. with X_EMULATOR=1, X's API emulated on 127.0.0.1:$EMULATOR_PORT (8787) for `make admin`;
-then .local/stack.json for `make send`, `make queue` and `make admin`, and one line per request
-until Ctrl-C.
+  6. the local console on 127.0.0.1:$CONSOLE_PORT (3001): a page with live events, webhook health,
+     queues, accounts and send buttons, and the Lambda Invoke API for the admin function;
+then .local/stack.json for `xwebhook`, `make send`, `make queue` and `make admin`, and one line per
+request until Ctrl-C.
 
 Settings (environment): X_CONSUMER_SECRET (else a dev secret is generated and printed),
 X_CONSUMER_KEY, X_BEARER_TOKEN, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET (the credentials secret),
 X_API_BASE_URL, WEBHOOK_URL (default: this gateway's URL), PORT, AWS_PORT, EXTENSION_PORT,
-X_EMULATOR, EMULATOR_PORT, X_USER_ID (the emulator's app owner), GATEWAY_INSTANCES (4),
+X_EMULATOR, EMULATOR_PORT, CONSOLE_PORT, X_USER_ID (the emulator's app owner), GATEWAY_INSTANCES (4),
 STACK_NAME (xwebhook-local). A port of 0 means any free port.
 """
 
@@ -98,6 +100,7 @@ class Settings:
         self.extension_port = _port(env, "EXTENSION_PORT", 2773)
         self.emulator = env.get("X_EMULATOR", "").strip().lower() in TRUE_WORDS
         self.emulator_port = _port(env, "EMULATOR_PORT", 8787)
+        self.console_port = _port(env, "CONSOLE_PORT", 3001)
         self.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.consumer_secret = env.get("X_CONSUMER_SECRET", "").strip()
         self.consumer_secret_source = "X_CONSUMER_SECRET" if self.consumer_secret else "generated"
@@ -115,6 +118,7 @@ class Settings:
             (self.gateway_port, "local gateway", "PORT"),
             (self.aws_port, "AWS endpoint", "AWS_PORT"),
             (self.extension_port, "secrets extension", "EXTENSION_PORT"),
+            (self.console_port, "local console", "CONSOLE_PORT"),
             *([(self.emulator_port, "X API emulator", "EMULATOR_PORT")] if self.emulator else []),
         ):
             if port:
@@ -182,6 +186,7 @@ def banner(state, settings, provisioned, function_log, state_file):
         x_api = f"{state['emulator_url']}  (X API emulator; try `make admin ACTION=register`)"
     lines = [
         "xwebhook local stack is running.",
+        f"  console          {state['console_url']}/   (live events, webhook health, send buttons)",
         f"  webhook          {state['webhook_url']}   (GET ?crc_token=... answers the CRC, POST takes deliveries)",
         f"  AWS endpoint     {endpoint}   (moto; any SQS client works with AWS_ENDPOINT_URL={endpoint})",
         f"  events queue     {resources.get('EventsQueue', '-')}",
@@ -196,15 +201,59 @@ def banner(state, settings, provisioned, function_log, state_file):
         f"  function logs    {function_log or 'printed here'}",
         f"  state            {_relative(state_file)}",
         "Try, in another terminal:",
-        "  make send                              # sign and POST sample deliveries (make send ARGS=--list)",
-        "  make send ARGS='--all'                 # every sample; ARGS='--forge' or '--unsigned' shows rejections",
+        "  .venv/bin/xwebhook send post.create    # a signed delivery (xwebhook send --list: every kind)",
+        "  .venv/bin/xwebhook tail --follow       # events as they arrive, taken from no consumer",
+        "  .venv/bin/xwebhook status              # webhook, queues, dead letters",
         "  make queue                             # print and consume what is on the events queue",
         f"  curl '{state['webhook_url']}?crc_token=test'",
-        f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws sqs receive-message --region {settings.region} "
-        f"--endpoint-url {endpoint} --queue-url {resources.get('EventsQueue', '')}",
+        f"  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region {settings.region} "
+        f"--endpoint-url {endpoint} sqs receive-message --visibility-timeout 0 "
+        f"--queue-url {resources.get('EventsQueue', '')}",
         "Ctrl-C stops everything. One line per request follows.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def start_console(settings, stack_name, provisioned, gateway, function_log, cleanup, endpoint, webhook_url):
+    """The admin function's pool, the Lambda Invoke endpoint for it, and the console page, on CONSOLE_PORT."""
+    from localdev.console.server import Console, ConsoleServer
+    from localdev.gateway import FunctionPool
+    from localdev.lambda_endpoint import LambdaEndpoint
+    from localdev.provision import FUNCTIONS
+
+    pools = {}
+    if "admin" in provisioned.functions:
+        pools["admin"] = FunctionPool(
+            "admin",
+            provisioned.functions["admin"],
+            size=2,
+            timeout_seconds=provisioned.timeouts.get("admin", 60.0),
+            log_path=str(function_log) if function_log else None,
+        )
+        cleanup.callback(pools["admin"].close)
+    lambda_endpoint = LambdaEndpoint(pools, stack_name, FUNCTIONS)
+    state = {
+        "aws_endpoint": endpoint,
+        "region": settings.region,
+        "resources": provisioned.resources,
+        "webhook_url": webhook_url,
+    }
+
+    def invoke_admin(event):
+        if "admin" not in pools:
+            return {"action": event.get("action"), "ok": False, "error": "the template has no admin function"}
+        return pools["admin"].invoke(event)
+
+    def secret():
+        from localdev import stack
+
+        return stack.consumer_secret(state)
+
+    console = Console(state, gateway, invoke_admin, secret)
+    server = ConsoleServer(console, port=settings.console_port, lambda_endpoint=lambda_endpoint)
+    cleanup.callback(server.stop)
+    server.start()
+    return server
 
 
 def _raise_interrupt(signum, frame):
@@ -292,6 +341,9 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
         gateway.start()
 
         admin_env = provisioned.functions.get("admin", {})
+        console_server = start_console(
+            settings, args.stack_name, provisioned, gateway, function_log, cleanup, moto.endpoint, webhook_url
+        )
         state = {
             "aws_endpoint": moto.endpoint,
             "region": settings.region,
@@ -300,6 +352,9 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
             "extension_port": extension.port,
             "x_api_base_url": admin_env.get("X_API_BASE_URL", x_api_base_url),
             "emulator_url": emulator.base_url if emulator else None,
+            "emulator_control_token": emulator.control_token if emulator else None,
+            "console_url": console_server.url,
+            "lambda_endpoint": console_server.url,
             "stack_name": args.stack_name,
             "resources": provisioned.resources,
             "arns": provisioned.arns,

@@ -6,140 +6,36 @@
     make send ARGS='--family xaa --repeat 3 --fresh'   new event ids on every copy (else SQS/dedup drops copies)
     make send ARGS='--forge'                       wrong signature: the receiver must answer 401
     make send ARGS='--unsigned'                    no signature header: 401 too
-    make send ARGS='--crc'                         a CRC round trip: GET ?crc_token=..., check the answer
+    make send ARGS='--crc'                         a CRC round trip (xwebhook crc-check names what is wrong)
     make send ARGS='--url https://.../webhook --secret ...'   any receiver
 
-The secret: --secret, else X_CONSUMER_SECRET, else the running local stack's (read from its Secrets
+The same deliveries as `xwebhook send` (xwebhook/cli/deliveries.py), which also gives every copy new ids by
+default. The secret: --secret, else X_CONSUMER_SECRET, else the running local stack's (read from its Secrets
 Manager). Prints one line per request; exits 1 when an answer is not the one expected (200 for
 signed deliveries, 401 for forged or unsigned ones, a matching token for --crc).
 """
 
 import argparse
 import http.client
-import json
 import os
-import secrets
 import sys
 import threading
-import time
-import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 
 from localdev import stack
-from localdev.events import sample_bytes, sample_names, sign
-from xwebhook.receive.splitting import AAA_CONTEXT_KEYS, is_xaa
+from xwebhook.cli.deliveries import (  # one implementation, shared with `xwebhook send` and the console
+    DEFAULT_KINDS,
+    FORGING_SECRET,
+    Sender,
+    SendError,
+    build,
+    deliver,
+    delivery_bytes,
+    freshen,
+    known_kinds,
+    resolve_kinds,
+)
 
-DEFAULT_KINDS = ["aaa/favorite", "xaa/post.create"]
-FORGING_SECRET = "not-the-consumer-secret"  # noqa: S105 - signs forged deliveries
-
-
-class SendError(RuntimeError):
-    pass
-
-
-def resolve_kinds(kinds, every=False, family=None):
-    """Sample names (`aaa/favorite`) for --kind values (with or without the family), --all, --family."""
-    available = sample_names()
-    if every:
-        return available
-    if family:
-        if family not in ("aaa", "xaa"):
-            raise SendError(f"--family is aaa or xaa, not {family!r}")
-        chosen = sample_names(family)
-    else:
-        chosen = []
-    for kind in kinds or []:
-        if kind in available:
-            chosen.append(kind)
-            continue
-        matches = [name for name in available if name.split("/", 1)[1] == kind]
-        if len(matches) == 1:
-            chosen.append(matches[0])
-        elif matches:
-            raise SendError(f"{kind!r} is ambiguous: {', '.join(matches)}")
-        else:
-            raise SendError(f"no sample {kind!r}; `make send ARGS=--list` lists them")
-    return chosen or list(DEFAULT_KINDS)
-
-
-def _suffix_id(value, salt):
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(f"{value}{salt}")
-    return f"{value}{salt}"
-
-
-def freshen(delivery, salt):
-    """A copy of a parsed delivery whose events have new natural ids (so nothing drops it as a copy)."""
-    copy = json.loads(json.dumps(delivery))
-    if is_xaa(copy):
-        copy["data"]["event_uuid"] = _suffix_id(copy["data"].get("event_uuid", "0"), salt)
-        return copy
-    for key, value in copy.items():
-        if key in AAA_CONTEXT_KEYS:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if not isinstance(item, dict):
-                continue
-            for field in ("id", "id_str", "created_timestamp", "job_id"):
-                if field in item:
-                    item[field] = _suffix_id(item[field], salt)
-            if isinstance(item.get("status"), dict) and "id" in item["status"]:  # tweet_delete
-                item["status"]["id"] = _suffix_id(item["status"]["id"], salt)
-            revoke = item.get("revoke")
-            if isinstance(revoke, dict) and "date_time" in revoke:  # user_event
-                revoke["date_time"] = _suffix_id(revoke["date_time"], salt)
-            if not any(f in item for f in ("id", "id_str", "created_timestamp", "job_id", "status", "revoke")):
-                item["_fresh"] = salt  # unknown kinds are identified by a hash of their content
-    return copy
-
-
-class Sender:
-    """POSTs (or GETs) over one keep-alive connection per thread."""
-
-    def __init__(self, url, timeout=15.0):
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https"):
-            raise SendError(f"{url!r} is not an http(s) URL")
-        self.parsed = parsed
-        self.path = parsed.path or "/"
-        self.timeout = timeout
-        self._local = threading.local()
-
-    def _connection(self):
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            kind = http.client.HTTPSConnection if self.parsed.scheme == "https" else http.client.HTTPConnection
-            connection = kind(self.parsed.hostname, self.parsed.port, timeout=self.timeout)
-            self._local.connection = connection
-        return connection
-
-    def request(self, method, path, body=None, headers=None):
-        for attempt in range(2):
-            connection = self._connection()
-            try:
-                connection.request(method, path, body=body, headers=headers or {})
-                answer = connection.getresponse()
-                return answer.status, answer.read().decode("utf-8", "replace")
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                connection.close()  # a keep-alive connection the server closed: open a new one once
-                self._local.connection = None
-                if attempt:
-                    raise
-        raise SendError("unreachable")
-
-    def post(self, body, signature=None):
-        headers = {"Content-Type": "application/json", "User-Agent": "xwebhook-send"}
-        if signature is not None:
-            headers["X-Twitter-Webhooks-Signature"] = signature
-        query = f"?{self.parsed.query}" if self.parsed.query else ""
-        return self.request("POST", self.path + query, body, headers)
-
-    def crc(self, token):
-        separator = "&" if self.parsed.query else ""
-        query = f"?{self.parsed.query}{separator}crc_token={urllib.parse.quote(token, safe='')}"
-        return self.request("GET", self.path + query, headers={"User-Agent": "xwebhook-send"})
+__all__ = ["DEFAULT_KINDS", "FORGING_SECRET", "SendError", "Sender", "freshen", "main", "resolve_kinds"]
 
 
 def find_secret(args, state):
@@ -177,7 +73,7 @@ def main(argv=None, out=None):
     try:
         args = parse_args(argv)
         if args.list:
-            for name in sample_names():
+            for name in known_kinds():
                 out.write(name + "\n")
             return 0
         return _send(args, out)
@@ -198,7 +94,6 @@ def _send(args, out):
             if not args.url:
                 raise
     url = args.url or state["webhook_url"]
-    sender = Sender(url)
     write_lock = threading.Lock()
 
     def say(line):
@@ -208,50 +103,39 @@ def _send(args, out):
                 out.flush()
 
     if args.crc:
-        return _crc_round_trip(sender, find_secret(args, state), say, out)
+        return _crc_round_trip(url, find_secret(args, state), say, out)
+    sender = Sender(url)
     kinds = resolve_kinds(args.kind, args.all, args.family)
     secret = None if args.unsigned else FORGING_SECRET if args.forge else find_secret(args, state)
     expected = 401 if (args.unsigned or args.forge) else 200
-    deliveries = []
-    for copy in range(max(1, args.repeat)):
-        for name in kinds:
-            body = sample_bytes(name)
-            if args.fresh:
-                salt = f"{int(time.time() * 1000) % 10**9}{copy:03d}{secrets.randbelow(1000):03d}"
-                body = json.dumps(freshen(json.loads(body), salt), separators=(",", ":")).encode()
-            deliveries.append((name, body))
+    deliveries = [
+        (name, build(delivery_bytes(name), fresh=args.fresh, copy=copy))
+        for copy in range(max(1, args.repeat))
+        for name in kinds
+    ]
 
-    def deliver(item):
-        name, body = item
-        started = time.perf_counter()
-        status, text = sender.post(body, sign(body, secret) if secret else None)
-        say(f"POST {name:<32} {status} {text.strip()} ({(time.perf_counter() - started) * 1000:.0f} ms)")
-        return status
+    def said(result):
+        say(f"POST {result.name:<32} {result.status} {result.answer} ({result.ms:.0f} ms)")
 
-    with ThreadPoolExecutor(max_workers=max(1, args.concurrency)) as pool:
-        statuses = list(pool.map(deliver, deliveries))
-    unexpected = sum(1 for status in statuses if status != expected)
+    results = deliver(sender, deliveries, secret, expected, args.concurrency, said)
+    unexpected = sum(1 for result in results if not result.as_expected)
     what = "forged" if args.forge else "unsigned" if args.unsigned else "signed"
     out.write(
-        f"{len(statuses)} {what} deliveries to {url}: {len(statuses) - unexpected} answered {expected} as expected"
+        f"{len(results)} {what} deliveries to {url}: {len(results) - unexpected} answered {expected} as expected"
         + (f", {unexpected} did not" if unexpected else "")
         + "\n"
     )
     return 1 if unexpected else 0
 
 
-def _crc_round_trip(sender, secret, say, out):
-    token = secrets.token_urlsafe(24)
-    status, text = sender.crc(token)
-    expected = sign(token.encode(), secret)
-    try:
-        answered = json.loads(text).get("response_token")
-    except (ValueError, AttributeError):
-        answered = None
-    say(f"GET  crc_token={token} {status} {text.strip()}")
-    good = status == 200 and answered == expected
-    out.write("CRC round trip: " + ("the response token matches" if good else f"FAILED (expected {expected})") + "\n")
-    return 0 if good else 1
+def _crc_round_trip(url, secret, say, out):
+    from xwebhook.cli.crc_check import check_crc
+
+    report = check_crc(url, secret)
+    say(f"GET  crc_token={report.token} {report.status} {report.answer.strip()}")
+    causes = "; ".join(f"{code}: {detail}" for code, detail in report.causes)
+    out.write("CRC round trip: " + ("the response token matches" if report.ok else f"FAILED ({causes})") + "\n")
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

@@ -16,34 +16,28 @@ Format (keys beyond the contract's are marked +):
 import json
 import os
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_STATE_FILE = REPO / ".local" / "stack.json"
-STATE_FILE_ENV = "XWEBHOOK_STATE_FILE"
+from xwebhook.cli.local_endpoint import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+from xwebhook.cli.local_state import (  # the reading side, shared with the CLI
+    DEFAULT_STATE_FILE,
+    REPO,
+    STATE_FILE_ENV,
+    StackNotRunning,
+    local_client,
+    read_state,
+    state_path,
+)
 
-# Credentials of the local stack: moto accepts any, these make it obvious they are not real.
-LOCAL_ACCESS_KEY_ID = "local-access-key"
-LOCAL_SECRET_ACCESS_KEY = "local-secret-key"  # noqa: S105 - a dummy credential for moto
-
-
-class StackNotRunning(RuntimeError):
-    """No usable state file: `make run` is not running (or was killed)."""
-
-
-def state_path(path=None):
-    """The state file: `path`, else $XWEBHOOK_STATE_FILE, else .local/stack.json in the repository."""
-    return Path(path or os.environ.get(STATE_FILE_ENV) or DEFAULT_STATE_FILE)
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+__all__ = [
+    "LOCAL_ACCESS_KEY_ID",
+    "LOCAL_SECRET_ACCESS_KEY",
+    "DEFAULT_STATE_FILE",
+    "REPO",
+    "STATE_FILE_ENV",
+    "StackNotRunning",
+    "read_state",
+    "state_path",
+]
 
 
 def write_state(state, path=None):
@@ -62,21 +56,6 @@ def write_state(state, path=None):
     return target
 
 
-def read_state(path=None, check_alive=True):
-    """The state of the running local stack; StackNotRunning when there is none."""
-    target = state_path(path)
-    try:
-        state = json.loads(target.read_text())
-    except FileNotFoundError:
-        raise StackNotRunning(f"no local stack is running (no {target}); start one with `make run`") from None
-    except ValueError:
-        raise StackNotRunning(f"{target} is not a stack state file; restart `make run`") from None
-    pid = state.get("pid")
-    if check_alive and isinstance(pid, int) and not _alive(pid):
-        raise StackNotRunning(f"{target} was left by a `make run` that is gone (pid {pid}); start it again")
-    return state
-
-
 def remove_state(path=None, pid=None):
     """Remove the state file if it is ours (written by `pid`, default this process)."""
     target = state_path(path)
@@ -90,17 +69,7 @@ def remove_state(path=None, pid=None):
 
 def aws_client(state, service, **config):
     """A boto3 client for `service` on the local stack's AWS endpoint."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        service,
-        endpoint_url=state["aws_endpoint"],
-        region_name=state.get("region", "us-east-1"),
-        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-        config=Config(**({"retries": {"max_attempts": 2, "mode": "standard"}} | config)),
-    )
+    return local_client(state, service, **config)
 
 
 def consumer_secret(state):

@@ -229,11 +229,19 @@ class RunningStack:
 def _child_environment(extra):
     # Nothing from the developer's shell that would change what the stack does (their X_* or AWS_* settings).
     env = {key: value for key, value in os.environ.items() if not key.startswith(("X_", "AWS_"))}
-    for key in ("PORT", "EXTENSION_PORT", "EMULATOR_PORT", "WEBHOOK_URL", "STACK_NAME", "GATEWAY_INSTANCES"):
+    for key in (
+        "PORT",
+        "EXTENSION_PORT",
+        "EMULATOR_PORT",
+        "CONSOLE_PORT",
+        "WEBHOOK_URL",
+        "STACK_NAME",
+        "GATEWAY_INSTANCES",
+    ):
         env.pop(key, None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
-    env.update({"PORT": "0", "AWS_PORT": "0", "EXTENSION_PORT": "0", "EMULATOR_PORT": "0"})
+    env.update({"PORT": "0", "AWS_PORT": "0", "EXTENSION_PORT": "0", "EMULATOR_PORT": "0", "CONSOLE_PORT": "0"})
     env.update({key: str(value) for key, value in (extra or {}).items()})
     return env
 

@@ -64,6 +64,12 @@ def parse_args(argv=None):
     parser.add_argument("--strict-urls", action="store_true", help="require https URLs without a port, as X does")
     parser.add_argument("--retry-delays", type=_delays, default=(), help="delivery retries, e.g. 3,27,242")
     parser.add_argument("--enforce-rate-limits", action="store_true", help="answer 429 past X's 15-minute limits")
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get("X_EMULATOR_CONTROL_TOKEN") or None,
+        help="the token /_emulator/ requests need in X-Emulator-Token (default: $X_EMULATOR_CONTROL_TOKEN, "
+        "else a new one, printed on stderr)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return parser.parse_args(argv)
 
@@ -86,6 +92,7 @@ def build(args):
         premium_envs=tuple(args.premium_env or ("dev",)),
         retry_delays=args.retry_delays,
         enforce_rate_limits=args.enforce_rate_limits,
+        control_token=args.control_token,
     )
 
 
@@ -99,7 +106,8 @@ def main(argv=None):
     print(emulator.base_url, flush=True)
     print(
         f"X API emulator on {emulator.base_url} (app {emulator.app_id}, users {', '.join(emulator.users)}); "
-        f"control plane at {emulator.base_url}/_emulator/state; Ctrl-C stops it",
+        f"control plane at {emulator.base_url}/_emulator/state (header X-Emulator-Token: {emulator.control_token}); "
+        "Ctrl-C stops it",
         file=sys.stderr,
         flush=True,
     )

@@ -1,4 +1,9 @@
-"""The control plane under /_emulator/: what a test does with the Python API, over HTTP (JSON, no auth).
+"""The control plane under /_emulator/: what a test does with the Python API, over HTTP (JSON).
+
+Every route but /health needs the emulator's per-run token in the X-Emulator-Token header
+(XEmulator.control_token, printed by `python -m localdev.x_emulator`, in .local/stack.json under `make run`):
+401 without it. Any request with an Origin header (a web page's fetch, a CORS preflight) gets 403, so a
+page the developer visits can neither deliver events to the local receiver nor read the emulator's state.
 
 GET    /_emulator/health                          {"ok": true}
 GET    /_emulator/state                           XEmulator.state()
@@ -16,9 +21,13 @@ POST   /_emulator/replay_jobs/<id>/wait           {"timeout"?: 5} -> the job rec
 Errors: {"error": "..."} with 400 or 404.
 """
 
+import hmac
+
 from localdev.x_emulator import errors
 from localdev.x_emulator.routing import Response, RouteTable
 
+CONTROL_TOKEN_HEADER = "X-Emulator-Token"  # noqa: S105 - a header name
+OPEN_ROUTES = ("/_emulator/health",)
 ROUTES = RouteTable("control")
 route = ROUTES.route
 C = "/_emulator"
@@ -33,6 +42,18 @@ def _body(request):
 
 def _bad(message, status=400):
     return errors.ApiError(status, errors.problem(status, detail=message), {})
+
+
+def refusal(emu, request):
+    """(status, reason) when a control request must be refused, else None."""
+    if request.headers.get("Origin") is not None:
+        return 403, "cross-origin requests to the emulator's control plane are refused"
+    if request.path in OPEN_ROUTES:
+        return None
+    given = request.headers.get(CONTROL_TOKEN_HEADER) or ""
+    if not hmac.compare_digest(given.encode(), emu.control_token.encode()):
+        return 401, f"the control plane needs the emulator's token in the {CONTROL_TOKEN_HEADER} header"
+    return None
 
 
 def _webhook_id(emu, request):

@@ -8,6 +8,7 @@ route renders in its API's style.
 
 import itertools
 import json
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 
 from localdev.x_emulator import errors, outbound
 from localdev.x_emulator.auth import Authenticator, auth_kind
+from localdev.x_emulator.control import CONTROL_TOKEN_HEADER
 from localdev.x_emulator.server import EmulatorHTTPServer
 
 DEFAULT_USERS = {"2244994945": ("owner-token", "owner-token-secret")}
@@ -132,6 +134,7 @@ class XEmulator:
         enforce_rate_limits=False,
         oauth_window=300.0,
         account_name="my-account",
+        control_token=None,
     ):
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -150,6 +153,9 @@ class XEmulator:
         self.delivery_timeout = delivery_timeout
         self.enforce_rate_limits = enforce_rate_limits
         self.account_name = account_name
+        # The control plane (/_emulator/...) answers only requests carrying this per-run token, and never a
+        # cross-origin one: a web page must not deliver events or read the state (see control.py).
+        self.control_token = control_token or secrets.token_urlsafe(18)
         self.auth = Authenticator(consumer_key, consumer_secret, bearer_token, self.users, oauth_window)
         self.rate_limiter = RateLimiter()
 
@@ -214,6 +220,10 @@ class XEmulator:
     def owner_id(self):
         """The app owner: the first of `users`."""
         return next(iter(self.users), None)
+
+    def control_headers(self):
+        """The headers a control-plane request needs (the per-run token)."""
+        return {CONTROL_TOKEN_HEADER: self.control_token}
 
     def now(self):
         return self.clock() + self._clock_offset

@@ -48,6 +48,9 @@ def dispatch(emu, method, target, headers, body, host):
 
 
 def _control(emu, request):
+    refused = control.refusal(emu, request)
+    if refused is not None:
+        return Response(refused[0], {"error": refused[1]})
     try:
         route, request.args = match((control.ROUTES,), request.method, request.path)
         return route.handler(emu, request)
@@ -90,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._serve()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
 
     def _serve(self):
         emu = self.server.emulator

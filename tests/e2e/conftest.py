@@ -14,3 +14,28 @@ from localdev.testing import DEV_SECRET, run_local_stack
 def local_run(tmp_path_factory):
     with run_local_stack(tmp_path_factory.mktemp("local-run"), env={"X_CONSUMER_SECRET": DEV_SECRET}) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def emulated_run(tmp_path_factory):
+    """`make run` with X_EMULATOR=1: X's API emulated, the console and the invoke endpoint on free ports."""
+    env = {"X_CONSUMER_SECRET": DEV_SECRET, "X_EMULATOR": "1"}
+    with run_local_stack(tmp_path_factory.mktemp("emulated-run"), env=env) as running:
+        yield running
+
+
+def xwebhook(running, *arguments, timeout=60, env=None):
+    """`python -m xwebhook.cli --state-file <the run's> ARGUMENTS...` -> CompletedProcess (text)."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "AWS_", "XWEBHOOK_"))}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "xwebhook.cli", "--state-file", str(running.state_file), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+    )

@@ -159,3 +159,61 @@ def test_function_logs_never_hold_the_secret(local_stack, gateway_for, tmp_path)
     logs = (tmp_path / "functions.log").read_text()
     assert '"message":"crc"' in logs and '"message":"delivery"' in logs
     assert DEV_SECRET not in logs
+
+
+def raw_exchange(gateway, data):
+    """Send `data` as it is on one connection; the answer's status line and the rest."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as connection:
+        connection.sendall(data)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    return received.split(b"\r\n", 1)[0].decode(), received
+
+
+@pytest.mark.parametrize("size", [b"-5", b"-0x10", b"+5", b"0x10", b"zz"])
+def test_a_chunked_body_with_a_negative_or_malformed_chunk_size_is_400_and_nothing_runs(local_stack, gateway_for, size):
+    gateway = gateway_for(prewarm=False)
+    request_bytes = (
+        b"POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+        + size
+        + b"\r\n{}\r\n0\r\n\r\n"
+    )
+
+    status_line, _ = raw_exchange(gateway, request_bytes)
+
+    assert status_line == "HTTP/1.1 400 Bad Request"
+    assert gateway.pools["ingest"].cold_starts == 0 and local_stack.peek_count() == 0
+
+
+def test_a_well_formed_chunked_body_still_reaches_the_function(local_stack, gateway_for):
+    gateway = gateway_for()
+    body = sample_bytes("xaa/post.create")
+    head = (
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n"
+        f"X-Twitter-Webhooks-Signature: {signature(body, DEV_SECRET)}\r\n\r\n"
+    ).encode()
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:]))
+
+    status_line, _ = raw_exchange(gateway, head + chunks + b"0\r\n\r\n")
+
+    assert status_line == "HTTP/1.1 200 OK"
+    assert len(local_stack.drain()) == 1
+
+
+def test_request_paths_are_printed_escaped_so_they_cannot_drive_the_terminal(gateway_for):
+    out = io.StringIO()
+    gateway = gateway_for(out=out, prewarm=False)
+
+    raw_exchange(gateway, b"GET /webhook\x1b]0;owned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\n\r\n")
+
+    from localdev.moto_server import wait_until
+
+    line = wait_until(out.getvalue, 5, what="the request's line")  # printed once the answer is sent
+    assert "\x1b" not in line and "\x07" not in line
+    assert "/webhook\\x1b]0;owned\\x07\\x1b[2J 404" in line

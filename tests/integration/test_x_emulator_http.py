@@ -19,7 +19,9 @@ ENV = {
     "X_ACCESS_TOKEN": "cli-owner-token",
     "X_ACCESS_TOKEN_SECRET": "cli-owner-token-secret",
     "X_OWNER_ID": "1111",
+    "X_EMULATOR_CONTROL_TOKEN": "cli-control-token",
 }
+CONTROL = {"X-Emulator-Token": "cli-control-token"}
 
 
 def start(*args, env=None):
@@ -59,7 +61,7 @@ def test_cli_takes_credentials_from_the_environment():
         with_other_bearer = requests.get(base_url + "/2/webhooks", headers={"Authorization": "Bearer bt"}, timeout=5)
         owner = OAuth1("cli-consumer-key", "cli-consumer-secret", "cli-owner-token", "cli-owner-token-secret")
         count = requests.get(base_url + "/2/account_activity/webhooks/1/subscriptions/all", auth=owner, timeout=5)
-        state = requests.get(base_url + "/_emulator/state", timeout=5).json()
+        state = requests.get(base_url + "/_emulator/state", headers=CONTROL, timeout=5).json()
     finally:
         code = stop(process)
 
@@ -83,7 +85,7 @@ def test_cli_options_override_the_environment():
     try:
         bearer = {"Authorization": "Bearer flag-bearer"}
         listed = requests.get(base_url + "/1.1/account_activity/all/webhooks.json", headers=bearer, timeout=5)
-        state = requests.get(base_url + "/_emulator/state", timeout=5).json()
+        state = requests.get(base_url + "/_emulator/state", headers=CONTROL, timeout=5).json()
     finally:
         stop(process)
 

@@ -11,6 +11,7 @@ from localdev import send as send_cli
 from localdev import stack
 from localdev.send import SendError, freshen, resolve_kinds
 from tests.conftest import all_sample_names, sample
+from xwebhook.cli.deliveries import known_kinds
 from xwebhook.receive.splitting import split_delivery
 
 # --- send ----------------------------------------------------------------------------------------------
@@ -22,7 +23,7 @@ from xwebhook.receive.splitting import split_delivery
         ([], {}, ["aaa/favorite", "xaa/post.create"]),
         (["favorite", "xaa/like.create"], {}, ["aaa/favorite", "xaa/like.create"]),
         (["post.create"], {"family": "aaa"}, [*all_sample_names("aaa"), "xaa/post.create"]),
-        ([], {"every": True}, all_sample_names()),
+        ([], {"every": True}, known_kinds()),
     ],
 )
 def test_kinds_resolve_to_samples(kinds, options, expected):
@@ -43,10 +44,11 @@ def test_fresh_copies_get_new_event_ids(name):
     assert not (original & first) and not (first & second)
 
 
-def test_list_prints_every_sample():
+def test_list_prints_every_sample_and_xaa_type():
     out = io.StringIO()
     assert send_cli.main(["--list"], out) == 0
-    assert out.getvalue().split() == all_sample_names()
+    assert out.getvalue().split() == known_kinds()
+    assert set(all_sample_names()) <= set(known_kinds())
 
 
 def test_without_a_stack_or_url_send_says_how_to_start_one(tmp_path, capsys):

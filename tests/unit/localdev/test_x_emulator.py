@@ -894,8 +894,40 @@ def test_fail_next_in_v1_style_and_with_custom_status_headers_and_body(emu, http
 # ---- control plane --------------------------------------------------------------------------------------
 
 
+def test_the_control_plane_refuses_requests_without_the_per_run_token(emu, receiver, http):
+    register(http, emu, receiver.url)
+    control = emu.base_url + "/_emulator"
+
+    missing = http.post(control + "/deliver", json={"payload": {"event": "x"}})
+    wrong = http.get(control + "/state", headers={"X-Emulator-Token": "guessed"})
+
+    assert missing.status_code == wrong.status_code == 401
+    assert "X-Emulator-Token" in missing.json()["error"]
+    assert receiver.posts == [] and emu.deliveries == []
+    assert http.get(control + "/health").json()["ok"] is True  # the one open route
+
+
+@pytest.mark.parametrize("route", ["/state", "/health", "/deliver"])
+def test_the_control_plane_refuses_cross_origin_requests_even_with_the_token(emu, receiver, http, route):
+    register(http, emu, receiver.url)
+    headers = {**emu.control_headers(), "Origin": "https://attacker.example"}
+
+    answer = http.post(emu.base_url + "/_emulator" + route, json={"payload": {"event": "x"}}, headers=headers)
+    preflight = http.options(emu.base_url + "/_emulator" + route, headers=headers)
+
+    assert answer.status_code == preflight.status_code == 403
+    assert "access-control-allow-origin" not in {name.lower() for name in answer.headers}
+    assert emu.deliveries == []
+
+
+def test_each_emulator_gets_its_own_control_token():
+    assert XEmulator().control_token != XEmulator().control_token
+    assert XEmulator(control_token="given").control_headers() == {"X-Emulator-Token": "given"}
+
+
 def test_control_plane_over_http(emu, receiver, http, clock):
     control = emu.base_url + "/_emulator"
+    http.headers.update(emu.control_headers())
     webhook_id = register(http, emu, receiver.url).json()["data"]["id"]
 
     delivered = http.post(control + "/deliver", json={"payload": {"event": "x"}}).json()
@@ -929,6 +961,7 @@ def test_control_plane_over_http(emu, receiver, http, clock):
 
 def test_control_plane_replay_wait_and_raw_body_delivery(emu, receiver, http, clock):
     control = emu.base_url + "/_emulator"
+    http.headers.update(emu.control_headers())
     seeded = http.post(control + "/webhooks", json={"url": receiver.url}).json()
     raw = sample_bytes("aaa/tweet_create").decode()
     assert http.post(control + "/deliver", json={"body": raw}).json()["status"] == 200

@@ -1,0 +1,177 @@
+"""The local AWS endpoint's guard and its read-only tap: what runs inside the moto process.
+
+moto answers any request, with `Access-Control-Allow-Origin: *`: any web page the developer visits could
+read the local queues and secrets (which hold real X tokens when `make run` talks to X). The guard, a WSGI
+middleware in front of moto, refuses (403, a JSON reason):
+  - requests whose Host is not this loopback endpoint (DNS rebinding: a page's own name resolving here);
+  - requests that carry an Origin header (every cross-origin fetch/XHR, and every CORS preflight);
+  - unsigned requests: no SigV4 `Authorization: AWS4-HMAC-SHA256 ...` header and no presigned
+    `X-Amz-Signature` query parameter. A page cannot send an Authorization header to another origin
+    without a preflight, which is refused above. Any credentials sign (moto does not check them), so
+    boto3, the AWS CLI (v1 and v2) and every SDK keep working.
+and strips CORS headers from moto's answers.
+
+The tap (`/_xwebhook/sqs/...`, signed like any other request) lets `xwebhook tail` and the local console
+show the queues without receiving anything: no visibility change, no receive count, nothing taken from a
+consumer.
+  GET /_xwebhook/sqs/added?after=SEQ&wait=SECONDS&queue=NAME   messages added to queues (sent, or moved to
+                                                               a dead-letter queue) after SEQ, oldest first
+  GET /_xwebhook/sqs/messages?queue=NAME                        what a queue holds now, visible or in flight
+"""
+
+import json
+import threading
+import time
+import urllib.parse
+from collections import deque
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+TAP_SIZE = 5000
+TAP_PREFIX = "/_xwebhook/sqs/"
+
+
+def is_signed(environ):
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    if authorization.startswith("AWS4-HMAC-SHA256 ") and "Signature=" in authorization:
+        return True
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    return bool(query.get("X-Amz-Signature"))
+
+
+def refusal(environ, port):
+    """Why the guard refuses this request, or None."""
+    host = environ.get("HTTP_HOST", "")
+    name, _, given_port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if name not in LOOPBACK_HOSTS or (port and given_port != str(port)):
+        return f"Host {host[:80]!r} is not this local endpoint"
+    if "HTTP_ORIGIN" in environ:
+        return "cross-origin requests are refused (the local AWS endpoint holds the local secrets)"
+    if not is_signed(environ):
+        return "unsigned request: sign it with SigV4 (any AWS SDK or CLI does; any credentials work locally)"
+    return None
+
+
+def _json(start_response, status, document):
+    body = json.dumps(document).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class Guard:
+    """WSGI middleware: refuse what `refusal` names, drop CORS headers, serve the tap."""
+
+    def __init__(self, app, port, tap=None):
+        self.app = app
+        self.port = port
+        self.tap = tap
+
+    def __call__(self, environ, start_response):
+        reason = refusal(environ, self.port)
+        if reason:
+            return _json(start_response, "403 Forbidden", {"error": reason})
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(TAP_PREFIX) and self.tap is not None:
+            status, document = self.tap.answer(path[len(TAP_PREFIX) :], environ.get("QUERY_STRING", ""))
+            return _json(start_response, status, document)
+
+        def without_cors(status, headers, exc_info=None):
+            kept = [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
+            return start_response(status, kept, exc_info)
+
+        return self.app(environ, without_cors)
+
+
+def message_document(queue, message, seq=None):
+    """A moto Message as the tap shows it (the fields ReceiveMessage would give, without receiving)."""
+    document = {
+        "queue": queue.name,
+        "message_id": message.id,
+        "body": message.body,
+        "message_attributes": dict(message.message_attributes or {}),
+        "group_id": message.group_id,
+        "sent_timestamp": message.sent_timestamp,
+        "receive_count": message.approximate_receive_count,
+        "visible": bool(message.visible),
+    }
+    if seq is not None:
+        document["seq"] = seq
+    return document
+
+
+class Tap:
+    """Remembers the last TAP_SIZE messages added to any queue (moto's Queue.add_message)."""
+
+    def __init__(self, size=TAP_SIZE):
+        self.added = deque(maxlen=size)
+        self.seq = 0
+        self.changed = threading.Condition()
+
+    def install(self):
+        from moto.sqs import models
+
+        original = models.Queue.add_message
+        tap = self
+
+        def add_message(queue, message):
+            original(queue, message)
+            if any(kept is message for kept in queue._messages[-20:]):  # not dropped as a FIFO duplicate
+                tap.record(queue, message)
+
+        models.Queue.add_message = add_message
+        self._models = models
+        return self
+
+    def record(self, queue, message):
+        with self.changed:
+            self.seq += 1
+            self.added.append(message_document(queue, message, self.seq))
+            self.changed.notify_all()
+
+    def answer(self, what, query_string):
+        query = dict(urllib.parse.parse_qsl(query_string))
+        queue = query.get("queue")
+        if what == "added":
+            try:
+                after = int(query.get("after", "0"))
+                wait = min(20.0, max(0.0, float(query.get("wait", "0"))))
+            except ValueError:
+                return "400 Bad Request", {"error": "after is a number, wait a number of seconds"}
+            deadline = time.monotonic() + wait
+            with self.changed:
+                while True:
+                    found = [m for m in self.added if m["seq"] > after and (not queue or m["queue"] == queue)]
+                    remaining = deadline - time.monotonic()
+                    if found or remaining <= 0:
+                        return "200 OK", {"messages": found, "last": self.seq}
+                    self.changed.wait(remaining)
+        if what == "messages":
+            if not queue:
+                return "400 Bad Request", {"error": "queue (a queue name) is required"}
+            held = []
+            for accounts in self._models.sqs_backends.values():
+                for backend in accounts.values():
+                    found = backend.queues.get(queue)
+                    if found is not None:
+                        held.extend(message_document(found, message) for message in list(found._messages))
+            return "200 OK", {"messages": held, "last": self.seq}
+        return "404 Not Found", {"error": f"no tap route {what!r}"}
+
+
+def serve(argv):
+    """moto's server (as `python -m moto.server -H HOST -p PORT` runs it) behind the guard, with the tap."""
+    import argparse
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    tap = None
+    try:
+        tap = Tap().install()
+    except (ImportError, AttributeError):  # a moto release without these internals: no tap, the guard stays
+        tap = None
+    app = Guard(DomainDispatcherApplication(create_backend_app), args.port, tap)
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)

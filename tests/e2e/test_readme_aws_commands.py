@@ -1,0 +1,112 @@
+"""Every `aws` command in the README runs as written with AWS CLI v1 and v2 (`make awscli` installs both:
+v1 1.45 from PyPI, Debian's v2 2.9). Neither of those reads AWS_ENDPOINT_URL, so a command that relied on
+it would reach real AWS and fail here. The local stack stands in for the deployed one: placeholders become
+its values, and a command written for AWS gets `--endpoint-url` (the local endpoint, or the console's
+Lambda Invoke API) as the only change."""
+
+import contextlib
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from localdev.testing import DEV_SECRET, run_local_stack
+
+REPO = Path(__file__).resolve().parents[2]
+CLIS = {"v1": REPO / ".venv-awscli" / "bin" / "aws", "v2": Path(os.environ.get("AWSCLI_V2", "/usr/bin/aws"))}
+FENCE = re.compile(r"```sh\n(.*?)```", re.S)
+INLINE = re.compile(r"`((?:[A-Z_]+=\S+ )*aws [^`]+)`", re.S)
+
+
+def readme_commands():
+    """Shell snippets that run `aws`: whole ```sh blocks holding one, and inline `aws ...` commands."""
+    text = (REPO / "README.md").read_text()
+    snippets = [block for block in FENCE.findall(text) if re.search(r"^\s*aws ", block, re.M)]
+    outside = FENCE.sub("", text)
+    snippets += [" ".join(command.split()) for command in INLINE.findall(outside)]
+    # Not the elided ones (`... lambda invoke ...`; a JSON "..." value is not an elision) nor bare mentions.
+    return [s for s in snippets if not re.search(r'\.\.\.(?!")', s) and "<json>" not in s and len(s.split()) > 3]
+
+
+def test_the_readme_has_the_aws_commands_this_test_runs():
+    commands = readme_commands()
+    assert len(commands) >= 5
+    assert not any("--cli-binary-format" in c for c in commands)  # a v2-only option
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    # Its own stack: the README's commands overwrite secrets.
+    with run_local_stack(
+        tmp_path_factory.mktemp("readme-aws"), env={"X_CONSUMER_SECRET": DEV_SECRET, "X_EMULATOR": "1"}
+    ) as running:
+        yield running
+
+
+def localise(snippet, state):
+    resources, outputs = state["resources"], state["outputs"]
+    values = {
+        "<events queue>": resources["EventsQueue"],
+        "<EventsQueueUrl>": resources["EventsQueue"],
+        "<ConsumerSecretArn>": resources["ConsumerSecret"],
+        "<XApiCredentialsSecretArn>": resources["XApiCredentialsSecret"],
+        "<AdminFunctionName>": outputs["AdminFunctionName"],
+        "<consumer secret>": DEV_SECRET,
+        "http://127.0.0.1:4566": state["aws_endpoint"],
+        "http://127.0.0.1:3001": state["console_url"],
+    }
+    for placeholder, value in values.items():
+        snippet = snippet.replace(placeholder, value)
+    lines = []
+    for line in snippet.splitlines():
+        words = line.split()
+        if "aws" in words and "--endpoint-url" not in line:
+            service = words[words.index("aws") + 1]
+            endpoint = state["console_url"] if service == "lambda" else state["aws_endpoint"]
+            line = line.replace("aws ", f"aws --endpoint-url {shlex.quote(endpoint)} ", 1)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def run(cli, script, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "aws").unlink(missing_ok=True)
+    (bin_dir / "aws").symlink_to(cli)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PAGER": "",
+    }
+    (tmp_path / "payload.json").write_text('{"action": "status"}')  # the README's example payload file
+    return subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("version", sorted(CLIS))
+@pytest.mark.parametrize("snippet", readme_commands(), ids=lambda s: " ".join(s.split())[:60])
+def test_each_readme_aws_command_works_as_written(stack, version, snippet, tmp_path):
+    from botocore.exceptions import ClientError
+
+    with contextlib.suppress(ClientError):  # the README's sam-local secret, made by the other CLI's run
+        stack.client("secretsmanager").delete_secret(
+            SecretId="xwebhook-dev/consumer-secret", ForceDeleteWithoutRecovery=True
+        )
+    cli = CLIS[version]
+    assert cli.exists(), f"no AWS CLI {version} at {cli}: run `make awscli`"
+    result = run(cli, localise(snippet, stack.state), tmp_path)
+    assert result.returncode == 0, f"{version}: {result.stderr[-800:]}"
+
+
+def test_aws_cli_v1_ignores_aws_endpoint_url_which_is_why_the_commands_name_their_endpoint(stack, tmp_path):
+    queue = stack.state["resources"]["EventsQueue"]
+    endpoint = stack.state["aws_endpoint"]
+    script = f"AWS_ENDPOINT_URL={endpoint} aws --cli-connect-timeout 2 sqs get-queue-attributes --queue-url {queue}"
+    assert run(CLIS["v1"], script, tmp_path).returncode != 0  # it went to AWS, not to the local endpoint
