@@ -151,7 +151,7 @@ def test_a_subscription_x_already_has_is_adopted_on_its_duplicate_error(emulator
     handmade = emulator.create_xaa(
         {"event_type": "post.create", "filter": {"user_id": OWNER_ID}, "webhook_id": webhook["id"]}
     )
-    admin = wired(emulator, receiver, [stored(OWNER_ID, ("post.create",))], ownership="tag")
+    admin = wired(emulator, receiver, [stored(OWNER_ID, ("post.create",))])
     report = admin.handle({"action": "ensure"})["xaa"]
     (step,) = report["did"]
     assert step["adopted"] is True and step["subscription_id"] == handmade["subscription_id"], step

@@ -63,8 +63,10 @@ class XaaSettings:
     subscription_cap: int = 1500
     # Our subscriptions carry the tag "<tag_prefix>:<user id>" (the template sets the stack name).
     tag_prefix: str = "xwebhook"
-    # Which subscriptions are ours to change or delete: our webhook_id, our tag, either, or both.
-    ownership: str = "either"
+    # Which subscriptions are ours to change or delete: our tag (default: we or connect made it), our
+    # webhook_id (any subscription delivering to us, hand-made ones too), either, or both. A duplicate on
+    # our webhook is adopted (and tagged) whichever this is.
+    ownership: str = "tag"
     # The credentials tried, in order, to create a subscription of a public / private event type.
     public_auth: tuple = (APP, OAUTH2, OAUTH1)
     private_auth: tuple = (OAUTH2, OAUTH1)
@@ -85,7 +87,7 @@ class XaaSettings:
             default_event_types=_event_types(env, "XAA_DEFAULT_EVENT_TYPES"),
             subscription_cap=number(env, "XAA_SUBSCRIPTION_CAP", 1500, 1, 1_000_000),
             tag_prefix=_tag_prefix(env, "XAA_TAG_PREFIX", "xwebhook"),
-            ownership=_choice(env, "XAA_OWNERSHIP", OWNERSHIP, "either"),
+            ownership=_choice(env, "XAA_OWNERSHIP", OWNERSHIP, "tag"),
             public_auth=_kinds(env, "XAA_PUBLIC_AUTH", (APP, OAUTH2, OAUTH1)),
             private_auth=_kinds(env, "XAA_PRIVATE_AUTH", (OAUTH2, OAUTH1)),
             directions=_choice(env, "XAA_DIRECTIONS", DIRECTIONS, "omit"),

@@ -153,7 +153,12 @@ def apply(run, chosen):
         if problem:
             report["error"] = problem
         reports.append(report)
-    return reports, runner
+    return reports, runner.stopped
+
+
+def _stop(exc):
+    """The `stopped` of a mode for X's 429 on an AAA call: why, and when X's limit resets."""
+    return {"why": str(exc), "operation": exc.operation, **exc.details()}
 
 
 # cutover --------------------------------------------------------------------------------------------------
@@ -167,7 +172,7 @@ def cutover(run, chosen, force):
             "state_before": plans.state_of(view, run.listing.subscriptions, run.settings),
         }
         if stopped is not None:
-            reports.append({**report, "ok": False, "pending": True, "error": stopped})
+            reports.append({**report, "ok": False, "pending": True, "error": stopped["why"]})
             continue
         refusal, verified = _cutover_refusal(run, view, report["state_before"], force)
         if refusal:
@@ -177,8 +182,8 @@ def cutover(run, chosen, force):
             if view.aaa_subscribed is not False:
                 run.admin.api.unsubscribe(run.webhook.id, view.user_id)
         except RateLimited as exc:
-            stopped = str(exc)
-            reports.append({**report, "ok": False, "pending": True, "error": stopped, **exc.details()})
+            stopped = _stop(exc)
+            reports.append({**report, "ok": False, "pending": True, "error": stopped["why"]})
             continue
         except FAILURES as exc:
             reports.append({**report, "ok": False, "error": str(exc), **exc.details()})
@@ -206,7 +211,7 @@ def cutover(run, chosen, force):
         if problem:
             done["error"] = problem
         reports.append(done)
-    return reports
+    return reports, stopped
 
 
 def _cutover_refusal(run, view, state, force):
@@ -249,7 +254,12 @@ def rollback(run, chosen):
             reports.append({**report, "ok": True, "note": "nothing to roll back", "state_after": state})
             continue
         if state == plans.CUT_OVER:
-            refusal = _restore_aaa(run, view)
+            try:
+                refusal = _restore_aaa(run, view)
+            except RateLimited as exc:
+                runner.stopped = _stop(exc)
+                reports.append({**report, "ok": False, "pending": True, "error": runner.stopped["why"]})
+                continue
             if refusal:
                 reports.append({**report, **refusal})
                 continue
@@ -298,7 +308,7 @@ def rollback(run, chosen):
                 **({"error": problem} if problem else {}),
             }
         )
-    return reports, runner
+    return reports, runner.stopped
 
 
 def _restore_aaa(run, view):
@@ -320,8 +330,8 @@ def _restore_aaa(run, view):
         }
     try:
         run.admin.api.subscribe(run.webhook.id, tokens)
-    except RateLimited as exc:
-        return {"ok": False, "pending": True, "error": str(exc), **exc.details()}
+    except RateLimited:
+        raise  # stops the mode: the caller reports the rest as pending
     except FAILURES as exc:
         return {"ok": False, "error": f"could not subscribe it to AAA again: {exc}", **exc.details()}
     return None

@@ -20,7 +20,7 @@ def plan(views, subscriptions=(), used=None, settings=SETTINGS, **options):
 
 
 def alice(**changes):
-    return view(account(ALICE, oauth2=oauth2(), event_types=("post.create", "dm.received"), **changes))
+    return view(account(ALICE, **{"oauth2": oauth2(), "event_types": ("post.create", "dm.received"), **changes}))
 
 
 def test_an_active_account_wants_one_subscription_per_event_type_of_its_set():
@@ -83,10 +83,24 @@ def test_ownership_decides_which_subscriptions_are_ours(ownership, tagged_elsewh
     assert is_ours(ours("2", "post.create", ALICE, tag=""), HOOK.id, settings) is untagged_on_ours
 
 
-def test_ours_pointing_elsewhere_or_untagged_is_repointed_not_recreated():
-    present = [ours("1", "post.create", ALICE, webhook_id="111"), ours("2", "dm.received", ALICE, tag="")]
-    steps = plan([alice()], present)
-    assert [s.id for _, s in steps.repoint] == ["1", "2"] and steps.create == [] and steps.delete == []
+def test_ours_pointing_elsewhere_is_repointed_not_recreated():
+    steps = plan([alice(event_types=("post.create",))], [ours("1", "post.create", ALICE, webhook_id="111")])
+    assert [s.id for _, s in steps.repoint] == ["1"] and steps.create == [] and steps.delete == []
+
+
+def test_an_untagged_one_on_our_webhook_is_adopted_by_x_duplicate_by_default_or_repointed_when_the_webhook_counts():
+    untagged = [ours("2", "dm.received", ALICE, tag="")]
+    by_tag = plan([alice()], untagged)
+    assert [c.want.event_type for c in by_tag.create] == ["post.create", "dm.received"]  # X: duplicate -> adopt
+    by_webhook = plan([alice()], untagged, settings=replace(SETTINGS, ownership="webhook"))
+    assert [s.id for _, s in by_webhook.repoint] == ["2"]
+
+
+def test_a_hand_made_subscription_on_our_webhook_is_left_alone_unless_the_webhook_makes_it_ours():
+    handmade = [ours("3", "post.create", "42", tag="")]
+    assert plan([], handmade).delete == []
+    deleted = plan([], handmade, settings=replace(SETTINGS, ownership="either")).delete
+    assert [(s.id, why) for s, why in deleted] == [("3", "belongs to no account")]
 
 
 def test_a_second_subscription_for_the_same_type_and_filter_is_deleted_keeping_the_one_on_our_webhook():

@@ -6,6 +6,7 @@ from tests.fakes import FakeSeen
 from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, account, oauth2, ours
 from xwebhook.x_api import event_types
+from xwebhook.x_api.errors import RateLimited
 from xwebhook.x_api.models import Webhook
 
 PARITY = sorted(event_types.AAA_PARITY)
@@ -309,3 +310,16 @@ def test_status_shows_each_accounts_migration_state_the_cap_and_the_days_left(wo
     assert section["days_left"] == 30 and section["cap"] == {"cap": 1500, "used": 17}
     assert section["ensure_would"]["create"] == [] and section["accounts_store"] == "configured"
     assert admin.handle({"action": "ensure"})["xaa"]["present"] == 17  # ensure's report has the xaa part
+
+
+def test_cutover_stopped_by_xs_429_on_aaa_leaves_the_rest_pending(world):
+    admin = world(seen=seen_xaa(OWNER, OTHER))
+    migrate(admin, "apply")
+    admin.api.fail["unsubscribe"] = RateLimited("unsubscribe", reset_epoch=RESET_EPOCH)
+    stopped = migrate(admin, "cutover")
+    assert stopped["ok"] is False and stopped["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert "run the same mode again after the reset" in stopped["error"]
+    assert [entry.get("pending") for entry in stopped["accounts"]] == [True, True]
+    assert [c for c in admin.api.calls if c[0] == "unsubscribe"] == [("unsubscribe", HOOK.id, OTHER)]
+    del admin.api.fail["unsubscribe"]
+    assert migrate(admin, "cutover")["ok"] is True and admin.api.subscribed == set()

@@ -68,8 +68,8 @@ def test_every_credential_refused_is_reported_and_recorded_for_status(world):
 def test_a_duplicate_adopts_the_subscription_x_names_and_tags_it(world):
     untagged = ours("77", "post.create", ALICE, tag="")  # on our webhook, made by hand before
     xaa = FakeXaa([untagged], duplicates={"post.create": "77"})
-    admin = world([alice(event_types=("post.create",))], xaa=xaa, settings=replace(SETTINGS, ownership="tag"))
-    report = ensure_xaa(admin, VALID)  # not ours by tag: planned as a create, X says duplicate
+    admin = world([alice(event_types=("post.create",))], xaa=xaa)
+    report = ensure_xaa(admin, VALID)  # not ours (no tag): planned as a create, X says duplicate
     (step,) = report["did"]
     assert step["adopted"] is True and step["subscription_id"] == "77", step
     assert xaa.subscriptions["77"].tag == f"xw:{ALICE}" and xaa.subscriptions["77"].webhook_id == HOOK.id

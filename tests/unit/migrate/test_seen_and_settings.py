@@ -89,7 +89,7 @@ def test_the_defaults_are_aaa_parity_the_self_serve_cap_and_x_documented_auth():
     assert settings.default_event_types == event_types.AAA_PARITY and settings.subscription_cap == 1500
     assert settings.public_auth == ("bearer", "oauth2", "oauth1") and settings.private_auth == ("oauth2", "oauth1")
     assert (settings.ownership, settings.directions, settings.grace_hours, settings.count_hours) == (
-        "either",
+        "tag",
         "omit",
         48,
         24,

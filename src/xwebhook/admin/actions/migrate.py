@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from xwebhook.accounts.models import Account
 from xwebhook.admin.errors import FAILURES, AdminError, BadInput
 from xwebhook.admin.models import ActionInput, NumericId, parse_input
-from xwebhook.admin.result import failed, succeeded
+from xwebhook.admin.result import succeeded
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate import steps
 from xwebhook.migrate.accounts import gather
@@ -110,11 +110,11 @@ def migrate(admin, request):
         )
         return succeeded("migrate", mode="plan", **document, next="migrate apply (user_ids to go a few at a time)")
     if request.mode == "apply":
-        reports, runner = steps.apply(run, chosen)
+        reports, stopped = steps.apply(run, chosen)
     elif request.mode == "cutover":
-        reports, runner = steps.cutover(run, chosen, request.force), None
+        reports, stopped = steps.cutover(run, chosen, request.force)
     else:
-        reports, runner = steps.rollback(run, chosen)
+        reports, stopped = steps.rollback(run, chosen)
     holds.save()
     result = {
         "action": "migrate",
@@ -125,13 +125,9 @@ def migrate(admin, request):
         "aaa_ends": run.settings.aaa_ends.isoformat(),
         "days_left": plans.days_left(run.settings, run.now),
     }
-    stopped = runner.stopped if runner is not None else None
-    pending = [report for report in reports if report.get("pending")]
     if stopped:
         result.update({key: value for key, value in stopped.items() if key != "why"})
         result["error"] = f"stopped: {stopped['why']}; run the same mode again after the reset to resume"
-    elif pending and isinstance(pending[0].get("pending"), bool):
-        result["error"] = f"stopped: {pending[0].get('error')}; run the same mode again to resume"
     elif not result["ok"]:
         first = next(report for report in reports if not report.get("ok"))
         result["error"] = f"{sum(not r.get('ok') for r in reports)} account(s) not done; {first['user_id']}: " + str(
@@ -203,7 +199,7 @@ def xaa_status(admin):
         holds.save()
         return {**section, **stopped_report(exc)}
     except FAILURES as exc:
-        return {**section, **failed("status", exc)}
+        return {**section, "error": str(exc), **exc.details()}
     store = admin.services.get("accounts")
     views = gather(store, admin.credentials(), aaa)
     webhook_id = webhook.id if webhook is not None else None
