@@ -16,23 +16,19 @@ and cutover must go ahead on the XAA events seen. test_the_cross_family_flag_mat
 while the flag and the template disagree, so the switch cannot be forgotten.
 """
 
-import io
 from collections import Counter
 
 import pytest
 
-from localdev.gateway import Gateway
-from localdev.moto_server import free_port
 from localdev.testing import (  # noqa: F401 - fixtures
-    DEV_SECRET,
     extension_stub,
     message_bodies,
     moto_server,
     stack_factory,
+    stack_with_x,
     template,
     wait_for_messages,
 )
-from localdev.x_emulator import XEmulator
 from tests.fakes import MemoryAccountStore
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.admin.wiring import build_admin
@@ -77,39 +73,22 @@ def test_the_cross_family_flag_matches_the_template(template):  # noqa: F811 - t
 
 @pytest.fixture
 def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
-    port = free_port()
-    emulator = XEmulator(
-        consumer_key=CREDENTIALS["consumer_key"],
-        consumer_secret=DEV_SECRET,
-        bearer_token=CREDENTIALS["bearer_token"],
-        users=TOKENS,
-        crc_timeout=5.0,
-        xaa_page_size=10,  # X's lists come in pages: 51 subscriptions are 6 of them
-    ).start()
-    stack = stack_factory(
-        credentials=CREDENTIALS,
-        webhook_url=f"http://127.0.0.1:{port}/webhook",
-        x_api_base_url=emulator.base_url,
-    )
-    gateway = Gateway(
-        {"crc": stack.env("crc"), "ingest": stack.env("ingest")},
-        port=port,
-        instances=2,
-        out=io.StringIO(),
-        function_log=str(tmp_path / "functions.log"),
-    ).start()
-    admin = build_admin(
-        AdminSettings.from_env(stack.env("admin")),
-        sleep=lambda _seconds: None,
-        services={
-            "accounts": MemoryAccountStore(),  # connect's DynamoDB store goes here at merge
-            "state": MemoryState(),
-            "seen": DynamoSeenEvents(stack.client("dynamodb"), stack.table),
-        },
-    )
-    yield admin, emulator, stack
-    gateway.stop()
-    emulator.stop()
+    # X's lists come in pages: 51 subscriptions are 6 of them
+    with stack_with_x(stack_factory, CREDENTIALS, TOKENS, tmp_path / "functions.log", xaa_page_size=10) as (
+        stack,
+        emulator,
+        _log,
+    ):
+        admin = build_admin(
+            AdminSettings.from_env(stack.env("admin")),
+            sleep=lambda _seconds: None,
+            services={
+                "accounts": MemoryAccountStore(),  # connect's DynamoDB store goes here at merge
+                "state": MemoryState(),
+                "seen": DynamoSeenEvents(stack.client("dynamodb"), stack.table),
+            },
+        )
+        yield admin, emulator, stack
 
 
 def run(admin, action, **fields):

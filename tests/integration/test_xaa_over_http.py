@@ -5,19 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from localdev.x_emulator import XEmulator
 from tests.fakes import FakeSeen, MemoryAccountStore
-from tests.unit.admin.conftest import (
-    BEARER,
-    CONSUMER_KEY,
-    CONSUMER_SECRET,
-    OTHER_ID,
-    OTHER_TOKENS,
-    OWNER_ID,
-    OWNER_TOKENS,
-    Receiver,
-    make_admin,
-)
+from tests.unit.admin import conftest as admin_fixtures
+from tests.unit.admin.conftest import OTHER_ID, OWNER_ID, make_admin
 from xwebhook.accounts.models import Account, OAuth2Tokens
 from xwebhook.admin.actions.migrate import aaa_retired
 from xwebhook.admin.wiring import ACTIONS, ENSURE_PARTS, STATUS_PARTS
@@ -26,28 +16,16 @@ from xwebhook.migrate.settings import XaaSettings
 from xwebhook.x_api import event_types
 
 ALICE = "1500000001"  # connected with OAuth 2.0 only
+# The admin tests' emulator (the owner and another user with OAuth 1.0a tokens) and CRC-answering receiver.
+emulator = admin_fixtures.emulator
+receiver = admin_fixtures.receiver
 TYPES = ("post.create", "dm.received", "like.create")
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.close()
-
-
-@pytest.fixture
-def emulator():
-    users = {OWNER_ID: OWNER_TOKENS, OTHER_ID: OTHER_TOKENS}
-    with XEmulator(
-        consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET, bearer_token=BEARER, users=users, xaa_page_size=4
-    ) as emu:
-        yield emu
 
 
 def wired(emulator, receiver, accounts=(), **xaa):
     """Admin as wiring builds it (the capabilities' parts and actions) over HTTP to the emulator, with a
     MemoryAccountStore and in-memory admin state."""
+    emulator.xaa_page_size = 4  # X's lists in pages
     admin = make_admin(emulator.base_url, receiver.url, now=emulator.now)
     admin.settings = replace(admin.settings, xaa=replace(XaaSettings(), **xaa))
     admin.ensure_parts, admin.status_parts, admin.actions = ENSURE_PARTS, STATUS_PARTS, ACTIONS

@@ -31,19 +31,20 @@ class Option:
         }
 
 
-def _user_problem(view):
+def _unusable(kind, view, tokens, missing):
+    """The Option saying why a user context cannot be used (no tokens, the account not active), or None."""
+    if tokens is None:
+        return Option(kind, None, missing)
     if not view.active:
-        return f"the account is {view.account.status}"
+        return Option(kind, None, f"the account is {view.account.status}")
     return None
 
 
 def _oauth2_option(view, event_type, now):
     tokens = view.oauth2
-    if tokens is None:
-        return Option(OAUTH2, None, "no OAuth 2.0 token (the account has not signed in with OAuth 2.0)")
-    problem = _user_problem(view)
-    if problem:
-        return Option(OAUTH2, None, problem)
+    blocked = _unusable(OAUTH2, view, tokens, "no OAuth 2.0 token (the account has not signed in with OAuth 2.0)")
+    if blocked is not None:
+        return blocked
     known = event_types.xaa_type(event_type)
     if known is not None and tokens.scopes and known.scope not in tokens.scopes:
         return Option(OAUTH2, None, f"the OAuth 2.0 token lacks the {known.scope} scope")
@@ -53,13 +54,8 @@ def _oauth2_option(view, event_type, now):
 
 
 def _oauth1_option(view):
-    tokens = view.oauth1
-    if tokens is None:
-        return Option(OAUTH1, None, "no OAuth 1.0a tokens")
-    problem = _user_problem(view)
-    if problem:
-        return Option(OAUTH1, None, problem)
-    return Option(OAUTH1, Credential(OAUTH1, view.user_id, tokens))
+    blocked = _unusable(OAUTH1, view, view.oauth1, "no OAuth 1.0a tokens")
+    return blocked or Option(OAUTH1, Credential(OAUTH1, view.user_id, view.oauth1))
 
 
 def options(view, event_type, settings, now):
