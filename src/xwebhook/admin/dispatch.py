@@ -138,6 +138,10 @@ class Admin:
 
     # What several actions need --------------------------------------------------------------------------------------
 
+    def seconds_left(self):
+        """Seconds this invocation has left (Lambda's deadline), or None when none is known."""
+        return self._client.seconds_left() if self._client is not None else None
+
     def our_webhook(self):
         """(our webhook or None, every webhook of the app)."""
         webhooks = self.api.list_webhooks()

@@ -26,10 +26,17 @@ CREATE = ENDPOINTS["xaa_create"].operation
 UPDATE = ENDPOINTS["xaa_update"].operation
 DELETE = ENDPOINTS["xaa_delete"].operation
 STORE_ATTEMPTS = 3
+# A step is not started with less than this left in the invocation: the run stops (the rest pending) and
+# keeps the time to store what it did. One create is one X call (X_API_TIMEOUT_SECONDS at most, 10).
+STEP_RESERVE_SECONDS = 15.0
 
 
 class CapStop(Exception):
     """X said the app is at its subscription cap: no further create is tried this run."""
+
+
+class OutOfTime(Exception):
+    """The invocation is close to its timeout: the rest waits for the next run."""
 
 
 def admin_state(admin):
@@ -86,7 +93,8 @@ def update_account(store, account, change):
 
 
 class XaaRunner:
-    def __init__(self, xaa, settings, holds, now_epoch, logger=None):
+    def __init__(self, xaa, settings, holds, now_epoch, logger=None, seconds_left=None):
+        self.seconds_left = seconds_left or (lambda: None)  # XClient.seconds_left: the invocation's deadline
         self.xaa = xaa
         self.settings = settings
         self.holds = holds
@@ -127,7 +135,15 @@ class XaaRunner:
                 self.did.append({**description, "ok": False, "pending": True})
                 continue
             try:
+                left = self.seconds_left()
+                if left is not None and left < STEP_RESERVE_SECONDS:
+                    raise OutOfTime(
+                        f"stopped with {left:.0f} s left in this invocation; the next run takes up the rest"
+                    )
                 self.did.append({**description, **thunk()})
+            except OutOfTime as exc:
+                self.stopped = {"why": str(exc)}
+                self.did.append({**description, "ok": False, "pending": True, "error": str(exc)})
             except (RateLimited, Held) as exc:
                 until = exc.reset_epoch if isinstance(exc, RateLimited) else exc.until
                 self.stopped = {"why": str(exc), "operation": exc.operation}
@@ -322,7 +338,7 @@ def ensure_xaa(admin, result):
         return stopped_report(exc)
     views = gather(store, admin.credentials(), None)
     plan = plan_xaa(views, listing.subscriptions, listing.used, result["webhook"]["id"], settings, now.timestamp())
-    runner = XaaRunner(admin.api.xaa, settings, holds, now.timestamp(), admin.logger)
+    runner = XaaRunner(admin.api.xaa, settings, holds, now.timestamp(), admin.logger, admin.seconds_left)
     runner.run(runner.plan_steps(plan))
     problems = runner.save(store, views, now.isoformat())
     holds.save()

@@ -50,7 +50,8 @@ class Run:
         return self.now.isoformat()
 
     def runner(self):
-        return XaaRunner(self.admin.api.xaa, self.settings, self.holds, self.now_epoch, self.admin.logger)
+        admin = self.admin
+        return XaaRunner(admin.api.xaa, self.settings, self.holds, self.now_epoch, admin.logger, admin.seconds_left)
 
 
 def _by_user(records):
@@ -60,96 +61,124 @@ def _by_user(records):
     return grouped
 
 
-def _save(run, view, change):
-    """Store `change(account)` for `view` (creating the record of an account known only from the secret or
-    X's list); problems are returned as text."""
+def _save(run, account, change):
+    """(the stored account, None) after storing `change(account)` (creating the record of an account known
+    only from the secret or X's list), or (None, the problem in words)."""
     try:
-        update_account(run.store, view.account, change)
+        return update_account(run.store, account, change), None
     except FAILURES as exc:
-        return f"account {view.user_id} not updated: {exc}"
+        return None, f"account {account.user_id} not updated: {exc}"
     except Exception as exc:  # StaleAccount after retries, a store outage
-        return f"account {view.user_id} not updated: {exc.__class__.__name__}: {exc}"
-    return None
+        return None, f"account {account.user_id} not updated: {exc.__class__.__name__}: {exc}"
 
 
 # apply ----------------------------------------------------------------------------------------------------
 
 
+def _applying(types, view, now_epoch, stamp):
+    """The account marked as being applied, with its event-type set: stored before any create, so that
+    ensure, running meanwhile, finishes the apply (it keeps the set) instead of undoing it."""
+
+    def change(account):
+        migration = dict(account.migration)
+        if migration.get("state") != APPLIED:
+            migration.update(
+                state=APPLIED,
+                applied_at=now_epoch,
+                event_types_before=list(account.event_types),
+                created={},
+                adopted={},
+            )
+        migration["last"] = {"mode": "apply", "at": stamp}
+        return account.with_changes(
+            event_types=tuple(types),
+            aaa=account.aaa or bool(view.aaa_subscribed),
+            aaa_subscribed=bool(view.aaa_subscribed),
+            migration=migration,
+            updated_at=stamp,
+        )
+
+    return change
+
+
+def _created(records):
+    """{name: subscription id} of the runner's creates that made a new subscription."""
+    done = (r for r in records if r.get("ok") and r["step"] == "create" and not r.get("adopted"))
+    return {r["event_type"]: r["subscription_id"] for r in done}
+
+
+def _adopted(records):
+    """{name: subscription id} of what X had already: duplicates adopted, ours repointed."""
+    done = (r for r in records if r.get("ok") and (r.get("adopted") or r["step"] == "repoint"))
+    return {r["event_type"]: r["subscription_id"] for r in done}
+
+
+def _applied(runner, user_id, records, kept, stamp):
+    """What apply made of the account at X: the runner's changes, and which subscriptions it created
+    (rollback deletes those) and which it found and adopted (rollback keeps those). `kept`: {name: id}
+    of those X had and apply left as they were."""
+
+    def change(account):
+        if user_id in runner.changes:
+            account = runner.changes[user_id].apply(account, stamp)
+        migration = dict(account.migration)
+        created = {**migration.get("created", {}), **_created(records)}
+        mine = set(created.values())
+        found = {**kept, **_adopted(records)}
+        adopted = {**migration.get("adopted", {}), **{n: i for n, i in found.items() if i not in mine}}
+        migration.update(created=created, adopted=adopted)
+        return account.with_changes(migration=migration, updated_at=stamp)
+
+    return change
+
+
 def apply(run, chosen):
     types = {view.user_id: plans.event_types_for(view, run.settings) for view in chosen}
-    movable = [view for view in chosen if view.account.migration.get("state") != plans.CUT_OVER]
+    cut_over = {view.user_id for view in chosen if view.account.migration.get("state") == plans.CUT_OVER}
+    movable = [view for view in chosen if view.user_id not in cut_over]
     xaa_plan = plan_xaa(
         movable, run.listing.subscriptions, run.listing.used, run.webhook.id, run.settings, run.now_epoch, types, False
     )
+    unfit = {item["user_id"]: item for item in xaa_plan.unfit}
+    stored, problems = {}, {}
+    for view in movable:
+        if view.user_id not in unfit:
+            change = _applying(types[view.user_id], view, run.now_epoch, run.stamp)
+            stored[view.user_id], problems[view.user_id] = _save(run, view.account, change)
+    # an account whose set could not be stored gets no subscription: ensure would take it away again
+    xaa_plan.create = [step for step in xaa_plan.create if stored.get(step.want.user_id) is not None]
     runner = run.runner()
     runner.run(runner.plan_steps(xaa_plan))
     did = _by_user(runner.did)
-    unfit = {item["user_id"]: item for item in xaa_plan.unfit}
     blocked = _by_user(xaa_plan.blocked)
-    kept = {}  # user id -> {name: id} of what X had already (adopted unless an earlier apply created it)
+    kept = {}  # user id -> {name: id} of what X had already
     for want, subscription in xaa_plan.keep:
         kept.setdefault(want.user_id, {})[want.name] = subscription.id
     reports = []
     for view in chosen:
-        report = {
-            "user_id": view.user_id,
-            "state_before": plans.state_of(view, run.listing.subscriptions, run.settings),
-        }
-        if view not in movable:
+        state = plans.state_of(view, run.listing.subscriptions, run.settings)
+        report = {"user_id": view.user_id, "state_before": state}
+        if view.user_id in cut_over:
             reports.append({**report, "ok": True, "note": "already cut over: XAA only", "state_after": plans.CUT_OVER})
             continue
         records = did.get(view.user_id, [])
-        created = {
-            r["event_type"]: r["subscription_id"]
-            for r in records
-            if r.get("ok") and not r.get("adopted") and r["step"] == "create"
-        }
-        adopted = {r["event_type"]: r["subscription_id"] for r in records if r.get("ok") and r.get("adopted")}
-        adopted.update(
-            {r["event_type"]: r["subscription_id"] for r in records if r.get("ok") and r["step"] == "repoint"}
-        )
         report.update(
-            created=sorted(created),
-            adopted=sorted(adopted),
+            created=sorted(_created(records)),
+            adopted=sorted(_adopted(records)),
             present=sorted(kept.get(view.user_id, {})),
             failed=[r for r in records if r.get("ok") is False and not r.get("pending")],
             pending=[r["event_type"] for r in records if r.get("pending")],
             blocked=[{"event_type": b["event_type"], "why": b["why"]} for b in blocked.get(view.user_id, [])],
         )
+        problem = unfit[view.user_id]["why"] if view.user_id in unfit else problems.get(view.user_id)
+        if stored.get(view.user_id) is not None:
+            change = _applied(runner, view.user_id, records, kept.get(view.user_id, {}), run.stamp)
+            _, problem = _save(run, stored[view.user_id], change)
+        report["ok"] = not (report["failed"] or report["pending"] or report["blocked"] or problem)
         if view.user_id in unfit:
-            report.update(ok=False, error=unfit[view.user_id]["why"], state_after=report["state_before"])
-            reports.append(report)
-            continue
-
-        def change(account, view=view, created=created, adopted=adopted):
-            account = (
-                runner.changes[view.user_id].apply(account, run.stamp) if view.user_id in runner.changes else account
-            )
-            migration = dict(account.migration)
-            if migration.get("state") != APPLIED:
-                migration.update(
-                    state=APPLIED,
-                    applied_at=run.now_epoch,
-                    event_types_before=list(account.event_types),
-                    created={},
-                    adopted={},
-                )
-            migration["created"] = {**migration.get("created", {}), **created}
-            mine = set(migration["created"].values())
-            already = {n: i for n, i in kept.get(view.user_id, {}).items() if i not in mine}
-            migration["adopted"] = {**migration.get("adopted", {}), **already, **adopted}
-            migration["last"] = {"mode": "apply", "at": run.stamp}
-            return account.with_changes(
-                event_types=tuple(types[view.user_id]),
-                aaa=account.aaa or bool(view.aaa_subscribed),
-                aaa_subscribed=bool(view.aaa_subscribed),
-                migration=migration,
-                updated_at=run.stamp,
-            )
-
-        problem = _save(run, view, change)
-        report["ok"] = not report["failed"] and not report["pending"] and not report["blocked"] and problem is None
-        report["state_after"] = plans.OVERLAP if report["ok"] else plans.APPLYING
+            report["state_after"] = state
+        else:
+            report["state_after"] = plans.OVERLAP if report["ok"] else plans.APPLYING
         if problem:
             report["error"] = problem
         reports.append(report)
@@ -196,7 +225,7 @@ def cutover(run, chosen, force):
             migration["last"] = {"mode": "cutover", "at": run.stamp}
             return account.with_changes(aaa=False, aaa_subscribed=False, migration=migration, updated_at=run.stamp)
 
-        problem = _save(run, view, change)
+        _, problem = _save(run, view.account, change)
         done = {
             **report,
             "ok": problem is None,
@@ -294,7 +323,7 @@ def rollback(run, chosen):
                 updated_at=run.stamp,
             )
 
-        problem = _save(run, view, change)
+        _, problem = _save(run, view.account, change)
         failed = [r for r in records if r.get("ok") is False]
         reports.append(
             {

@@ -323,3 +323,33 @@ def test_cutover_stopped_by_xs_429_on_aaa_leaves_the_rest_pending(world):
     assert [c for c in admin.api.calls if c[0] == "unsubscribe"] == [("unsubscribe", HOOK.id, OTHER)]
     del admin.api.fail["unsubscribe"]
     assert migrate(admin, "cutover")["ok"] is True and admin.api.subscribed == set()
+
+
+def test_apply_stores_the_event_type_set_before_it_creates_so_a_concurrent_ensure_finishes_rather_than_undoes(world):
+    admin = world()
+    store = admin.services["accounts"]
+    seen_at_create = []
+    create = admin.api.xaa.create
+
+    def watching(*args, **kwargs):
+        stored = store.get(OTHER)
+        seen_at_create.append(stored.event_types if stored else None)
+        return create(*args, **kwargs)
+
+    admin.api.xaa.create = watching
+    migrate(admin, "apply", user_ids=[OTHER])
+    assert seen_at_create and set(seen_at_create) == {event_types.AAA_PARITY}
+
+
+def test_an_account_whose_record_cannot_be_stored_gets_no_subscription(world):
+    admin = world()
+    store = admin.services["accounts"]
+
+    def refuse(account):
+        raise RuntimeError("accounts table unavailable")
+
+    store.put = refuse
+    result = migrate(admin, "apply", user_ids=[OTHER])
+    entry = by_user(result)[OTHER]
+    assert entry["ok"] is False and "accounts table unavailable" in entry["error"]
+    assert admin.api.xaa.subscriptions == {}

@@ -208,3 +208,27 @@ def test_an_admin_state_that_cannot_be_read_or_written_is_said_not_fatal(world):
     report = ensure_xaa(admin, VALID)
     assert report["ok"] is False and report["rate_limit_reset_epoch"] == RESET_EPOCH
     assert "ServiceUnavailable" in report["rate_limits"]["state_problem"]
+
+
+def test_a_run_stops_before_the_invocation_runs_out_of_time_and_the_next_one_resumes(world):
+    admin = world([alice(), account(OTHER, oauth1=oauth1(), event_types=("post.create",))])
+    left = iter([100.0, 100.0, 9.0, 8.0])
+    admin.seconds_left = lambda: next(left)
+    report = ensure_xaa(admin, VALID)
+    assert report["ok"] is False and "left in this invocation" in report["error"]
+    assert [d.get("pending", False) for d in report["did"]] == [False, False, True]
+    assert len(admin.api.xaa.subscriptions) == 2
+    admin.seconds_left = lambda: None  # no deadline known (a local run)
+    assert ensure_xaa(admin, VALID)["ok"] is True and len(admin.api.xaa.subscriptions) == 3
+
+
+def test_the_deadline_the_runner_sees_is_the_invocations_through_admin_and_its_client(world):
+    from xwebhook.admin.dispatch import Admin
+    from xwebhook.x_api.client import XClient
+
+    client = XClient("https://api.x.com")
+    admin = Admin(world().settings, None, lambda: None, client=client)
+    assert admin.seconds_left() is None
+    client.set_time_left(lambda: 42.0)
+    assert admin.seconds_left() == 42.0
+    assert Admin(world().settings, None, lambda: None).seconds_left() is None
