@@ -353,3 +353,31 @@ def test_an_account_whose_record_cannot_be_stored_gets_no_subscription(world):
     entry = by_user(result)[OTHER]
     assert entry["ok"] is False and "accounts table unavailable" in entry["error"]
     assert admin.api.xaa.subscriptions == {}
+
+
+def test_status_makes_ten_invites_at_most_and_tells_the_rest_to_run_invite(world):
+    from xwebhook.admin.models import ActionInput
+
+    class InviteInput(ActionInput):
+        expires_in: str
+        flows: list
+        uses: int
+        event_types: list
+
+    made = []
+
+    def invite(admin, request):
+        made.append(request)
+        return {"ok": True, "invite_url": f"https://hooks.example.com/connect?invite={len(made)}"}
+
+    users = [str(2000 + n) for n in range(12)]
+    admin = world(
+        [account(u, aaa=True) for u in users],
+        subscribed=users,
+        secret_users=(),
+        actions={"invite": (InviteInput, invite, "invite")},
+    )
+    reconnect = admin.handle({"action": "status"})["xaa"]["reconnect"]  # no tokens: private types need a sign-in
+    assert [entry["user_id"] for entry in reconnect] == users and len(made) == 10
+    assert all("invite_url" in entry for entry in reconnect[:10])
+    assert [entry["invite"] for entry in reconnect[10:]] == ["run invite", "run invite"]

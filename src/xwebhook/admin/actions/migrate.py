@@ -27,6 +27,7 @@ from xwebhook.x_api.errors import RateLimited
 
 MODES = ("plan", "apply", "cutover", "rollback")
 INVITE_FIELDS = {"expires_in": "24h", "flows": ["oauth2"], "uses": 1}
+STATUS_INVITES = 10  # invites one status call makes at most; the other accounts say "run invite"
 
 
 class MigrateInput(ActionInput):
@@ -213,10 +214,12 @@ def xaa_status(admin):
         )
         if entry["reconnect"]["needed"]:
             view = next(v for v in views if v.user_id == entry["user_id"])
-            reconnect.append(
-                {"user_id": entry["user_id"], "why": entry["reconnect"]["why"]}
-                | invite_for(admin, view, plans.event_types_for(view, settings))
-            )
+            found = {"user_id": entry["user_id"], "why": entry["reconnect"]["why"]}
+            if len(reconnect) < STATUS_INVITES:
+                found |= invite_for(admin, view, plans.event_types_for(view, settings))
+            else:
+                found |= {"invite": "run invite", "why_no_url": f"status makes {STATUS_INVITES} invites at most"}
+            reconnect.append(found)
     section.update(
         listing=listing.report(),
         accounts_store="configured" if store is not None else "not configured (connect's AccountsTable)",
