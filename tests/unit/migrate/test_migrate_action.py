@@ -5,6 +5,7 @@ from datetime import timedelta
 from tests.fakes import FakeSeen
 from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, account, oauth2, ours
+from xwebhook.admin.models import ActionInput
 from xwebhook.x_api import event_types
 from xwebhook.x_api.errors import RateLimited
 from xwebhook.x_api.models import Webhook
@@ -109,25 +110,31 @@ def test_an_account_x_will_not_take_oauth1_from_is_reported_and_status_offers_an
     assert reconnect["user_id"] == OWNER and reconnect["invite"] == "run invite"
 
 
-def test_status_gets_an_invite_url_from_connects_invite_action_when_there_is_one(world):
-    from xwebhook.admin.models import ActionInput
+class InviteInput(ActionInput):
+    """connect's invite action's documented fields (issue 7), as a stand-in for it."""
 
-    class InviteInput(ActionInput):
-        expires_in: str
-        flows: list
-        uses: int
-        event_types: list
+    expires_in: str
+    flows: list
+    uses: int
+    event_types: list
 
-    asked = []
+
+def invite_action(asked, url_key="url"):
+    """An `invite` action entry that records its requests and answers a URL under `url_key`."""
 
     def invite(admin, request):
         asked.append(request)
-        return {"action": "invite", "ok": True, "url": "https://hooks.example.com/connect?invite=signed"}
+        return {"action": "invite", "ok": True, url_key: f"https://hooks.example.com/connect?invite={len(asked)}"}
 
-    admin = world(xaa=FakeXaa(refuse={("*", "oauth1"): 403}), actions={"invite": (InviteInput, invite, "invite")})
+    return {"invite": (InviteInput, invite, "invite")}
+
+
+def test_status_gets_an_invite_url_from_connects_invite_action_when_there_is_one(world):
+    asked = []
+    admin = world(xaa=FakeXaa(refuse={("*", "oauth1"): 403}), actions=invite_action(asked))
     migrate(admin, "apply", user_ids=[OWNER])
     (reconnect,) = admin.handle({"action": "status"})["xaa"]["reconnect"]
-    assert reconnect["invite_url"] == "https://hooks.example.com/connect?invite=signed"
+    assert reconnect["invite_url"] == "https://hooks.example.com/connect?invite=1"
     assert asked[0].flows == ["oauth2"] and asked[0].event_types == list(event_types.AAA_PARITY)
 
 
@@ -356,26 +363,13 @@ def test_an_account_whose_record_cannot_be_stored_gets_no_subscription(world):
 
 
 def test_status_makes_ten_invites_at_most_and_tells_the_rest_to_run_invite(world):
-    from xwebhook.admin.models import ActionInput
-
-    class InviteInput(ActionInput):
-        expires_in: str
-        flows: list
-        uses: int
-        event_types: list
-
     made = []
-
-    def invite(admin, request):
-        made.append(request)
-        return {"ok": True, "invite_url": f"https://hooks.example.com/connect?invite={len(made)}"}
-
     users = [str(2000 + n) for n in range(12)]
     admin = world(
         [account(u, aaa=True) for u in users],
         subscribed=users,
         secret_users=(),
-        actions={"invite": (InviteInput, invite, "invite")},
+        actions=invite_action(made, "invite_url"),
     )
     reconnect = admin.handle({"action": "status"})["xaa"]["reconnect"]  # no tokens: private types need a sign-in
     assert [entry["user_id"] for entry in reconnect] == users and len(made) == 10
