@@ -128,7 +128,8 @@ def migrate(admin, request):
     }
     if stopped:
         result.update({key: value for key, value in stopped.items() if key != "why"})
-        result["error"] = f"stopped: {stopped['why']}; run the same mode again after the reset to resume"
+        when = " after the reset" if "rate_limit_reset" in stopped else ""
+        result["error"] = f"stopped: {stopped['why']}; run the same mode again{when} to resume"
     elif not result["ok"]:
         first = next(report for report in reports if not report.get("ok"))
         result["error"] = f"{sum(not r.get('ok') for r in reports)} account(s) not done; {first['user_id']}: " + str(
