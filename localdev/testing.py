@@ -15,7 +15,8 @@ Import the fixtures a test directory needs into its conftest.py:
   local_stack      (function) stack_factory() with the dev consumer secret "dev-consumer-secret"
 
 LocalStack gives the function environments, loads the real handlers with them (`load`), and reads
-queues (`drain`, `peek_count`). `run_local_stack(directory)` starts `python -m localdev.run` as
+queues (`drain`, `peek_count`). `stack_with_x(stack_factory, ...)` points X's emulator and a stack
+at each other behind the local gateway. `run_local_stack(directory)` starts `python -m localdev.run` as
 `make run` does, on free ports, for end-to-end tests.
 """
 
@@ -286,6 +287,49 @@ def run_local_stack(directory, env=None, args=(), startup_timeout=90.0):
         yield running
     finally:
         running.stop()
+
+
+@contextlib.contextmanager
+def stack_with_x(stack_factory, credentials, users, function_log, parameters=None, **emulator_options):
+    """X's emulator and a freshly provisioned stack pointed at each other: the emulator knows the stack's
+    consumer secret and the credentials' keys, the stack's X_API_BASE_URL is the emulator, and the real
+    crc and ingest handlers answer behind a local gateway on the webhook URL the stack registers.
+    Yields (stack, emulator, the gateway's request log as a StringIO); stops both after."""
+    import io
+
+    from localdev.gateway import Gateway
+    from localdev.moto_server import free_port
+    from localdev.x_emulator import XEmulator
+
+    port = free_port()
+    emulator = XEmulator(
+        consumer_key=credentials["consumer_key"],
+        consumer_secret=DEV_SECRET,
+        bearer_token=credentials["bearer_token"],
+        users=users,
+        **{"crc_timeout": 5.0, **emulator_options},
+    ).start()
+    gateway = None
+    try:
+        stack = stack_factory(
+            parameters=parameters or {},
+            credentials=credentials,
+            webhook_url=f"http://127.0.0.1:{port}/webhook",
+            x_api_base_url=emulator.base_url,
+        )
+        log = io.StringIO()
+        gateway = Gateway(
+            {"crc": stack.env("crc"), "ingest": stack.env("ingest")},
+            port=port,
+            instances=2,
+            out=log,
+            function_log=str(function_log),
+        ).start()
+        yield stack, emulator, log
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        emulator.stop()
 
 
 def wait_for_messages(stack, count, queue_url=None, timeout=10.0):

@@ -1,7 +1,9 @@
-"""In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret, the accounts store)."""
+"""In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret, the accounts store,
+the events seen per account)."""
 
 from xwebhook.accounts.store import AccountStore, StaleAccount, StaleRefreshToken
 from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.migrate.seen import Counts
 
 
 class FakeSqs:
@@ -117,3 +119,18 @@ class MemoryAccountStore(AccountStore):
 
     def delete(self, user_id):
         self.accounts.pop(user_id, None)
+
+
+class FakeSeen:
+    """The SeenEvents port: `counts[user_id]` -> {(source, event_type): n}, or None for "unknown"."""
+
+    def __init__(self, counts=None, unknown_reason=None):
+        self.by_user = dict(counts or {})
+        self.unknown_reason = unknown_reason
+        self.asked = []
+
+    def counts(self, user_id, since_epoch):
+        self.asked.append((user_id, since_epoch))
+        if self.unknown_reason is not None:
+            return None
+        return Counts(dict(self.by_user.get(user_id, {})), since_epoch)

@@ -4,8 +4,8 @@ Shapes follow docs.x.com (webhooks quickstart, account-activity and activity qui
 documented 15-minute windows.
 """
 
-from localdev.x_emulator import errors
-from localdev.x_emulator.routing import BEARER, EITHER, USER, Response, RouteTable
+from localdev.x_emulator import errors, xaa
+from localdev.x_emulator.routing import ANY, BEARER, EITHER, USER, Response, RouteTable
 
 ROUTES = RouteTable("v2")
 route = ROUTES.route
@@ -109,32 +109,28 @@ def unsubscribe(emu, request):
     return Response(200, {"data": {"subscribed": False}})
 
 
-# ---- X Activity API subscriptions ----------------------------------------------------------------------
+# ---- X Activity API subscriptions (rules and shapes: xaa.py) -------------------------------------------
+# 500 calls / 15 min per app on each endpoint, whoever calls (X's rate-limit table for the activity API).
+
+XAA = "/2/activity/subscriptions"
 
 
-def _meta(emu):
-    return {"total_subscriptions": len(emu.xaa_subscriptions)}
-
-
-@route("POST", "/2/activity/subscriptions", BEARER, limit=500)
+@route("POST", XAA, ANY, limit=500, bucket="xaa create", per_app=True)
 def create_xaa(emu, request):
-    subscription = emu.create_xaa(request.json())
-    return Response(200, {"data": subscription, "meta": _meta(emu)})
+    return Response(200, xaa.one(emu, emu.create_xaa(request.json(), request.caller)))
 
 
-@route("GET", "/2/activity/subscriptions", BEARER, limit=500)
+@route("GET", XAA, ANY, limit=500, bucket="xaa list", per_app=True)
 def list_xaa(emu, request):
-    data = emu.list_xaa()
-    return Response(200, {"data": data, "meta": {"total_subscriptions": len(data)}})
+    return Response(200, xaa.page(emu, request.params))
 
 
-@route("PUT", "/2/activity/subscriptions/:subscription_id", BEARER, limit=500)
+@route("PUT", XAA + "/:subscription_id", BEARER, limit=500, bucket="xaa update", per_app=True)
 def update_xaa(emu, request):
-    subscription = emu.update_xaa(request.args["subscription_id"], request.json())
-    return Response(200, {"data": subscription, "meta": _meta(emu)})
+    return Response(200, xaa.one(emu, emu.update_xaa(request.args["subscription_id"], request.json())))
 
 
-@route("DELETE", "/2/activity/subscriptions/:subscription_id", BEARER, limit=500)
+@route("DELETE", XAA + "/:subscription_id", BEARER, limit=500, bucket="xaa delete", per_app=True)
 def delete_xaa(emu, request):
     emu.delete_xaa(request.args["subscription_id"])
-    return Response(200, {"data": {"deleted": True}, "meta": _meta(emu)})
+    return Response(200, {"data": {"deleted": True}, "meta": {"total_subscriptions": len(emu.xaa_subscriptions)}})

@@ -20,13 +20,15 @@ from localdev.x_emulator import errors
 
 
 class Caller:
-    """The authenticated caller: kind "bearer" (the app) or "oauth1" (a user, `user_id`)."""
+    """The authenticated caller: kind "bearer" (the app), "oauth1" (a user, `user_id`) or "oauth2" (a user's
+    OAuth 2.0 access token, with its `scopes`)."""
 
-    __slots__ = ("kind", "user_id")
+    __slots__ = ("kind", "user_id", "scopes")
 
-    def __init__(self, kind, user_id=None):
+    def __init__(self, kind, user_id=None, scopes=()):
         self.kind = kind
         self.user_id = user_id
+        self.scopes = frozenset(scopes)
 
     @property
     def rate_key(self):
@@ -46,13 +48,16 @@ def auth_kind(header):
 
 
 class Authenticator:
-    def __init__(self, consumer_key, consumer_secret, bearer_token, users, window=300.0, wall_clock=time.time):
+    def __init__(
+        self, consumer_key, consumer_secret, bearer_token, users, window=300.0, wall_clock=time.time, user_bearer=None
+    ):
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.bearer_token = bearer_token
         self.users = users  # user_id -> (access_token, access_token_secret)
         self.window = window
         self.wall_clock = wall_clock
+        self.user_bearer = user_bearer  # OAuth 2.0 user access token -> (user_id, scopes) or None
         self._nonces = {}  # (timestamp, nonce, token) -> expiry
         self._lock = threading.Lock()
 
@@ -70,6 +75,9 @@ class Authenticator:
             token = header.split(None, 1)[1].strip() if " " in header.strip() else ""
             if token and hmac.compare_digest(token.encode(), self.bearer_token.encode()):
                 return Caller("bearer")
+            owner = self.user_bearer(token) if token and self.user_bearer else None
+            if owner is not None:
+                return Caller("oauth2", *owner)
             raise errors.unauthorized(89, "Invalid or expired token.")
         if kind == "oauth1":
             return Caller("oauth1", self._verify_oauth1(method, host, path, query, headers, body))

@@ -14,10 +14,11 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from localdev.x_emulator import errors, outbound
+from localdev.x_emulator import activity, errors, outbound, xaa
 from localdev.x_emulator.auth import Authenticator, auth_kind
 from localdev.x_emulator.control import CONTROL_TOKEN_HEADER
 from localdev.x_emulator.server import EmulatorHTTPServer
+from localdev.x_emulator.user_tokens import OAuth2TokenRegistry
 
 DEFAULT_USERS = {"2244994945": ("owner-token", "owner-token-secret")}
 MAX_URL_LENGTH = 200
@@ -135,6 +136,12 @@ class XEmulator:
         oauth_window=300.0,
         account_name="my-account",
         control_token=None,
+        xaa_page_size=100,
+        xaa_shape="flat",
+        xaa_token_at="meta.next_token",  # noqa: S107 - where the next-page token goes, not a secret
+        xaa_oauth1=True,
+        xaa_bearer_private=False,
+        xaa_duplicate_id=True,
     ):
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -156,8 +163,19 @@ class XEmulator:
         # The control plane (/_emulator/...) answers only requests carrying this per-run token, and never a
         # cross-origin one: a web page must not deliver events or read the state (see control.py).
         self.control_token = control_token or secrets.token_urlsafe(18)
-        self.auth = Authenticator(consumer_key, consumer_secret, bearer_token, self.users, oauth_window)
+        # XAA readings X leaves open (localdev/x_emulator/xaa.py); attributes, so a test can switch them.
+        self.xaa_page_size = xaa_page_size
+        self.xaa_shape = xaa_shape
+        self.xaa_token_at = xaa_token_at
+        self.xaa_oauth1 = xaa_oauth1
+        self.xaa_bearer_private = xaa_bearer_private
+        self.xaa_duplicate_id = xaa_duplicate_id
+        self.oauth2_tokens = OAuth2TokenRegistry()
+        self.auth = Authenticator(
+            consumer_key, consumer_secret, bearer_token, self.users, oauth_window, user_bearer=self._user_bearer
+        )
         self.rate_limiter = RateLimiter()
+        self.rate_limits = {}  # route bucket -> limit per 15 minutes, instead of X's (with enforce_rate_limits)
 
         self._lock = threading.RLock()
         self._ids = itertools.count(1146654567674912769)
@@ -329,6 +347,26 @@ class XEmulator:
         with self._lock:
             self.subscriptions.setdefault(str(webhook_id), set()).add(str(user_id))
 
+    def add_oauth2_token(self, user_id, access_token, scopes=(), expires_in=None):
+        """Accept `access_token` as `user_id`'s OAuth 2.0 user token with `scopes` (for `expires_in` seconds
+        on the emulator clock; None = until revoked). The OAuth 2.0 token endpoint registers what it issues
+        through here too."""
+        expires_at = None if expires_in is None else self.now() + float(expires_in)
+        return self.oauth2_tokens.add(access_token, str(user_id), tuple(scopes), expires_at)
+
+    def _user_bearer(self, token):
+        """(user_id, scopes) of an unexpired OAuth 2.0 user token registered with add_oauth2_token, else None."""
+        found = self.oauth2_tokens.find(token)
+        if found is None or (found.expires_at is not None and self.now() >= found.expires_at):
+            return None
+        return found.user_id, found.scopes
+
+    def activity(self, kind, for_user_id, order="aaa_first", **details):
+        """One thing happening on X, delivered as X would to every subscription that covers it: an AAA
+        delivery to each webhook the user is AAA-subscribed to, an XAA envelope per matching XAA
+        subscription, from the same natural ids (localdev/x_emulator/activity.py). [{family, status, ...}]"""
+        return activity.deliver_activity(self, kind, str(for_user_id), order, details)
+
     def state(self):
         """A JSON-able snapshot (what GET /_emulator/state answers)."""
         with self._lock:
@@ -341,6 +379,7 @@ class XEmulator:
                 "premium_envs": dict(self.premium_envs),
                 "subscriptions": {k: sorted(v) for k, v in self.subscriptions.items()},
                 "xaa_subscriptions": {k: json.loads(json.dumps(v)) for k, v in self.xaa_subscriptions.items()},
+                "oauth2_tokens": self.oauth2_tokens.snapshot(),
                 "replay_jobs": {k: dict(v) for k, v in self.replay_jobs.items()},
                 "requests": [list(r) for r in self.requests],
                 "deliveries": [
@@ -395,8 +434,20 @@ class XEmulator:
             return sorted(self.subscriptions.get(webhook_id, ()))
 
     def list_xaa(self):
+        """Every XAA subscription, oldest first (the order pages are cut in)."""
         with self._lock:
             return [dict(s) for s in self.xaa_subscriptions.values()]
+
+    def xaa_matching(self, event_type, user_id, direction=None):
+        """The XAA subscriptions an event of `event_type` for `user_id` (liked/followed `direction`) reaches."""
+        with self._lock:
+            return [
+                dict(s)
+                for s in self.xaa_subscriptions.values()
+                if s["event_type"] == event_type
+                and s["filter"].get("user_id") == user_id
+                and s["filter"].get("direction") in (None, direction)
+            ]
 
     def check_url(self, url):
         """UrlValidationFailed unless `url` is one X would take (https-only and port-less when strict)."""
@@ -525,15 +576,12 @@ class XEmulator:
         filter_ = body.get("filter", current["filter"] if current else None)
         if filter_ is None:
             raise errors.invalid_request(None, "$.filter: is missing but it is required")
-        if not isinstance(filter_, dict) or len(filter_) != 1 or not ({"user_id", "keyword"} >= filter_.keys()):
-            raise errors.invalid_request(None, "$.filter: must have exactly one of user_id or keyword")
-        if "user_id" in filter_ and not (isinstance(filter_["user_id"], str) and filter_["user_id"].isdigit()):
-            raise errors.invalid_request(None, "$.filter.user_id: must be a numeric string")
-        if "keyword" in filter_ and not (isinstance(filter_["keyword"], str) and filter_["keyword"].strip()):
-            raise errors.invalid_request(None, "$.filter.keyword: must be a non-empty string")
+        if current is not None and filter_ != current["filter"]:
+            raise errors.invalid_request(None, "filter cannot be changed; delete the subscription and create a new one")
+        xaa.check_filter(event_type, filter_)
         tag = body.get("tag", current.get("tag") if current else None)
-        if tag is not None and (not isinstance(tag, str) or len(tag) > 200):
-            raise errors.invalid_request(None, "$.tag: must be a string of at most 200 characters")
+        if tag is not None and (not isinstance(tag, str) or not 1 <= len(tag) <= 200):
+            raise errors.invalid_request(None, "$.tag: must be a string of 1 to 200 characters")
         webhook_id = body.get("webhook_id", current.get("webhook_id") if current else None)
         if webhook_id is not None:
             webhook_id = str(webhook_id)
@@ -546,9 +594,11 @@ class XEmulator:
             wanted["webhook_id"] = webhook_id
         return wanted
 
-    def create_xaa(self, body):
+    def create_xaa(self, body, caller=None):
+        """POST /2/activity/subscriptions as `caller` (routing.Caller; None: no auth rules)."""
         with self._lock:
             wanted = self.validate_xaa(body)
+            xaa.check_caller(self, caller, wanted)
             self._check_xaa_duplicate(wanted, None)
             if len(self.xaa_subscriptions) >= self.xaa_subscription_limit:
                 raise errors.invalid_request(
@@ -586,9 +636,7 @@ class XEmulator:
         for other_id, other in self.xaa_subscriptions.items():
             same = other["event_type"] == wanted["event_type"] and other["filter"] == wanted["filter"]
             if same and other.get("webhook_id") == wanted.get("webhook_id") and other_id != own_id:
-                raise errors.invalid_request(
-                    "DuplicateSubscription", f"subscription {other_id} already has this event_type and filter"
-                )
+                raise xaa.duplicate(self, other_id)
 
     # Replay
 

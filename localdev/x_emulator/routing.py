@@ -10,6 +10,7 @@ from localdev.x_emulator import errors
 BEARER = ("bearer",)
 USER = ("oauth1",)
 EITHER = ("bearer", "oauth1")
+ANY = ("bearer", "oauth1", "oauth2")  # app-only, or a user by OAuth 1.0a or an OAuth 2.0 user token
 
 
 class Request:
@@ -42,7 +43,7 @@ class Response:
 
 
 class Route:
-    def __init__(self, method, pattern, handler, family, auth, bucket, limit):
+    def __init__(self, method, pattern, handler, family, auth, bucket, limit, per_app=False):
         self.method = method
         parts = re.split(r":(\w+)", pattern)  # literal, name, literal, name, ...
         self.regex = re.compile(
@@ -54,6 +55,7 @@ class Route:
         self.auth = auth
         self.bucket = bucket or f"{method} {pattern}"
         self.limit = limit
+        self.per_app = per_app  # one counter for the app whoever calls (XAA: 500 / 15 min per app)
 
 
 class RouteTable:
@@ -61,11 +63,11 @@ class RouteTable:
         self.family = family
         self.routes = []
 
-    def route(self, method, pattern, auth=None, limit=15, bucket=None):
+    def route(self, method, pattern, auth=None, limit=15, bucket=None, per_app=False):
         """Decorator: `pattern` with :name segments (a segment ending in .json keeps the suffix literal)."""
 
         def register(handler):
-            self.routes.append(Route(method, pattern, handler, self.family, auth, bucket, limit))
+            self.routes.append(Route(method, pattern, handler, self.family, auth, bucket, limit, per_app))
             return handler
 
         return register

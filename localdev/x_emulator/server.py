@@ -6,7 +6,7 @@ import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from localdev.x_emulator import api_v1, api_v2, control, errors
+from localdev.x_emulator import api_v1, api_v2, control, control_xaa, errors
 from localdev.x_emulator.routing import Request, Response, match
 
 MAX_REQUEST_BODY = 1024 * 1024
@@ -38,7 +38,9 @@ def dispatch(emu, method, target, headers, body, host):
         request.caller = emu.auth.authenticate(method, host, path, query, headers, body)
         if request.caller.kind not in route.auth:
             raise errors.unsupported_authentication(request.caller.kind, route.auth)
-        rate = emu.rate_limiter.hit(route.bucket, request.caller.rate_key, route.limit, emu.now())
+        rate_key = "app" if route.per_app else request.caller.rate_key
+        limit = emu.rate_limits.get(route.bucket, route.limit)
+        rate = emu.rate_limiter.hit(route.bucket, rate_key, limit, emu.now())
         if rate[3] and emu.enforce_rate_limits:
             raise errors.too_many_requests()
         response = route.handler(emu, request)
@@ -52,7 +54,7 @@ def _control(emu, request):
     if refused is not None:
         return Response(refused[0], {"error": refused[1]})
     try:
-        route, request.args = match((control.ROUTES,), request.method, request.path)
+        route, request.args = match((control.ROUTES, control_xaa.ROUTES), request.method, request.path)
         return route.handler(emu, request)
     except errors.ApiError as exc:
         return Response(exc.status, {"error": exc.v2_body.get("detail") or exc.v2_body.get("title")})

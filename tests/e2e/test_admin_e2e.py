@@ -13,26 +13,23 @@ dedup table stands between a replay and a duplicate, so exactly-once there prove
 Either way ingest's answers to the replayed deliveries must report them as duplicates.
 """
 
-import io
+import contextlib
 import json
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from localdev.gateway import Gateway
-from localdev.moto_server import free_port
 from localdev.testing import (  # noqa: F401 - fixtures
-    DEV_SECRET,
     extension_stub,
     invoke,
     message_bodies,
     moto_server,
     stack_factory,
+    stack_with_x,
     template,
     wait_for_messages,
 )
-from localdev.x_emulator import XEmulator
 from tests.conftest import sample
 from xwebhook.receive.splitting import split_delivery
 
@@ -69,38 +66,21 @@ def event_ids(messages):
 @pytest.fixture
 def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
     """make(queue_type) -> (stack, the gateway's request log, emulator): X and our stack, pointed at each other."""
-    port = free_port()
-    emulator = XEmulator(
-        consumer_key=CREDENTIALS["consumer_key"],
-        consumer_secret=DEV_SECRET,
-        bearer_token=CREDENTIALS["bearer_token"],
-        users={OWNER_ID: OWNER_TOKENS},
-        crc_timeout=5.0,
-    ).start()
-    stacks = {}
+    with contextlib.ExitStack() as running:
 
-    def make(queue_type):
-        stack = stack_factory(
-            parameters={"QueueType": queue_type},
-            credentials=CREDENTIALS,
-            webhook_url=f"http://127.0.0.1:{port}/webhook",
-            x_api_base_url=emulator.base_url,
-        )
-        log = io.StringIO()
-        gateway = Gateway(
-            {"crc": stack.env("crc"), "ingest": stack.env("ingest")},
-            port=port,
-            instances=2,
-            out=log,
-            function_log=str(tmp_path / "functions.log"),
-        ).start()
-        stacks["gateway"] = gateway
-        return stack, log, emulator
+        def make(queue_type):
+            stack, emulator, log = running.enter_context(
+                stack_with_x(
+                    stack_factory,
+                    CREDENTIALS,
+                    {OWNER_ID: OWNER_TOKENS},
+                    tmp_path / "functions.log",
+                    parameters={"QueueType": queue_type},
+                )
+            )
+            return stack, log, emulator
 
-    yield make
-    if "gateway" in stacks:
-        stacks["gateway"].stop()
-    emulator.stop()
+        yield make
 
 
 @pytest.mark.parametrize("queue_type", ["standard", "fifo"])

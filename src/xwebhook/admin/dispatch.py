@@ -138,6 +138,10 @@ class Admin:
 
     # What several actions need --------------------------------------------------------------------------------------
 
+    def seconds_left(self):
+        """Seconds this invocation has left (Lambda's deadline), or None when none is known."""
+        return self._client.seconds_left() if self._client is not None else None
+
     def our_webhook(self):
         """(our webhook or None, every webhook of the app)."""
         webhooks = self.api.list_webhooks()
@@ -155,7 +159,10 @@ class Admin:
         """What X says now: our webhook, who is subscribed to it, and whom ensure must subscribe."""
         credentials = self.credentials()
         webhook, webhooks = self.our_webhook()
-        wanted = tuple(credentials.configured_user_ids())
+        # Accounts moved to XAA (migrate cutover) are no longer subscribed to AAA.
+        retired = self.services.get("aaa_retired")
+        gone = retired(self) if retired is not None else set()
+        wanted = tuple(user_id for user_id in credentials.configured_user_ids() if user_id not in gone)
         subscribed = frozenset()
         problems = []
         if webhook is not None:

@@ -7,10 +7,11 @@ emits WebhookValid 0), so the console, the CLI and the alarm all say what is wro
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.env import ConfigError, flag, http_url, number
+from xwebhook.migrate.settings import XaaSettings
 
 FLAVOURS = ("v2", "enterprise", "premium")
 DEFAULT_BASE_URL = "https://api.x.com"
@@ -26,6 +27,7 @@ class AdminSettings:
     secret: SecretSettings  # the consumer secret's id, cache lifetime and the extension's port/token
     ensure_subscribe: bool = True
     timeout_seconds: float = 10.0
+    xaa: XaaSettings = field(default_factory=XaaSettings)  # XAA desired state and the migration
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -49,4 +51,5 @@ class AdminSettings:
             secret=SecretSettings.from_env(env),
             ensure_subscribe=flag(env, "ENSURE_SUBSCRIBE", True),
             timeout_seconds=number(env, "X_API_TIMEOUT_SECONDS", 10.0, 1.0, 60.0, kind=float),
+            xaa=XaaSettings.from_env(env),
         )

@@ -144,6 +144,11 @@ class XClient:
         """`time_left()` -> seconds the invocation has left (Lambda's context), or None to clear."""
         self._time_left = time_left
 
+    def seconds_left(self):
+        """Seconds the invocation has left, or None when no deadline is known (callers running many calls
+        stop in time with it, rather than having every remaining call refused)."""
+        return self._time_left() if self._time_left is not None else None
+
     def url(self, endpoint, path_params):
         path = endpoint.path.format(**{name: quote(str(value), safe="") for name, value in (path_params or {}).items()})
         return self.base_url + path

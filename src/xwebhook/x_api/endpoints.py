@@ -7,7 +7,8 @@ X_API_FLAVOUR picks the table:
 Each endpoint carries the auth X requires for it (x-webhooks.md): v2 webhook management and listing
 take the app-only bearer token; subscribing a user takes OAuth 1.0a as that user; in v1.1,
 registering, revalidating and deleting take OAuth 1.0a as the app owner, listing takes the bearer.
-Replay and XAA exist in v2 only; with a v1.1 flavour they raise Unsupported, saying so.
+Replay and XAA exist in v2 only; with a v1.1 flavour they raise Unsupported, saying so. XAA
+subscriptions are x_api/xaa.py's (`WebhooksApi.xaa`, sharing the client and the credentials).
 
 The methods return the same shapes whatever the flavour (Webhook, lists of user ids, dicts), so the
 actions and the reconciler never look at the flavour.
@@ -15,6 +16,7 @@ actions and the reconciler never look at the flavour.
 
 from dataclasses import dataclass
 
+from xwebhook.x_api import xaa
 from xwebhook.x_api.client import (
     BEARER,
     USER,
@@ -42,12 +44,7 @@ ENDPOINTS = {
         "count_subscriptions": Endpoint("count subscriptions", "GET", _AAA2 + "/subscriptions/count", BEARER),
         "unsubscribe": Endpoint("unsubscribe", "DELETE", _WEBHOOK_SUBS2 + "/{user_id}/all", BEARER),
         "replay": Endpoint("replay", "POST", "/2/webhooks/replay", BEARER),
-        "xaa_create": Endpoint("create XAA subscription", "POST", "/2/activity/subscriptions", BEARER),
-        "xaa_list": Endpoint("list XAA subscriptions", "GET", "/2/activity/subscriptions", BEARER),
-        "xaa_update": Endpoint("update XAA subscription", "PUT", "/2/activity/subscriptions/{subscription_id}", BEARER),
-        "xaa_delete": Endpoint(
-            "delete XAA subscription", "DELETE", "/2/activity/subscriptions/{subscription_id}", BEARER
-        ),
+        **xaa.ENDPOINTS,
     },
     "enterprise": {
         "list_webhooks": Endpoint("list webhooks", "GET", _ENT + "/webhooks.json", BEARER),
@@ -85,9 +82,8 @@ ENDPOINTS = {
 FLAVOUR_NAMES = {"v2": "X API v2", "enterprise": "v1.1 Enterprise", "premium": "v1.1 Premium"}
 V2_ONLY = {
     "replay": "replay uses POST /2/webhooks/replay, which exists in X API v2 only",
-    "xaa_create": "XAA subscriptions (/2/activity/subscriptions) exist in X API v2 only",
+    **dict.fromkeys(xaa.ENDPOINTS, xaa.V2_ONLY_REASON),
 }
-V2_ONLY.update(xaa_list=V2_ONLY["xaa_create"], xaa_update=V2_ONLY["xaa_create"], xaa_delete=V2_ONLY["xaa_create"])
 
 
 @dataclass(frozen=True)
@@ -110,6 +106,7 @@ class WebhooksApi:
         self._table = ENDPOINTS[flavour]
         self._credentials = credentials
         self._env_name = premium_env_name
+        self.xaa = xaa.XaaApi(client, flavour, credentials)
 
     def supports(self, name):
         return name in self._table
@@ -209,7 +206,7 @@ class WebhooksApi:
     def unsubscribe(self, webhook_id, user_id):
         self._call("unsubscribe", path_params={"webhook_id": webhook_id, "user_id": user_id})
 
-    # Replay and XAA (v2 only) ---------------------------------------------------------------------
+    # Replay (v2 only) ---------------------------------------------------------------------
 
     def replay(self, webhook_id, window):
         body = {"webhook_id": webhook_id, "from_date": window.from_date, "to_date": window.to_date}
@@ -218,29 +215,17 @@ class WebhooksApi:
             raise UnexpectedAnswer("replay", "expected a replay job")
         return data
 
+    # XAA: x_api/xaa.py (self.xaa). These keep the dict answers for callers written against them.
+
     def xaa_create(self, webhook_id, event_type, filter_, tag=None):
-        body = {"event_type": event_type, "filter": filter_, "webhook_id": webhook_id}
-        if tag is not None:
-            body["tag"] = tag
-        data = _data(self._call("xaa_create", json_body=body))
-        if not isinstance(data, dict):
-            raise UnexpectedAnswer("create XAA subscription", "expected a subscription")
-        return data
+        return self.xaa.create(webhook_id, event_type, filter_, tag).as_dict()
 
     def xaa_list(self):
-        body = self._call("xaa_list")
-        data = _data(body)
-        if data is None:
-            return []
-        if not isinstance(data, list):
-            raise UnexpectedAnswer("list XAA subscriptions", "expected a list")
-        return data
+        return [subscription.as_dict() for subscription in self.xaa.list_all().subscriptions]
 
     def xaa_update(self, subscription_id, tag=None, webhook_id=None):
-        changes = {key: value for key, value in (("tag", tag), ("webhook_id", webhook_id)) if value is not None}
-        data = _data(self._call("xaa_update", path_params={"subscription_id": subscription_id}, json_body=changes))
-        return data if isinstance(data, dict) else {}
+        subscription = self.xaa.update(subscription_id, tag, webhook_id)
+        return subscription.as_dict() if subscription is not None else {}
 
     def xaa_delete(self, subscription_id):
-        data = _data(self._call("xaa_delete", path_params={"subscription_id": subscription_id}))
-        return data if isinstance(data, dict) else {}
+        return {"deleted": self.xaa.delete(subscription_id)}

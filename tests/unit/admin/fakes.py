@@ -1,9 +1,20 @@
-"""An in-memory WebhooksApi for the reconciler and the actions: X's state as plain data, scripted failures."""
+"""An in-memory WebhooksApi (and its XaaApi) for the reconciler and the actions: X's state as plain data,
+scripted failures."""
+
+from dataclasses import replace
 
 from xwebhook.credentials.x_credentials import UserTokens, XCredentials
 from xwebhook.x_api.endpoints import Revalidation
-from xwebhook.x_api.errors import XApiError
+from xwebhook.x_api.errors import RateLimited, XApiError
 from xwebhook.x_api.models import Webhook
+from xwebhook.x_api.xaa import (
+    BEARER_CREDENTIAL,
+    CredentialRefused,
+    DuplicateSubscription,
+    Listing,
+    Subscription,
+    SubscriptionCapReached,
+)
 
 OWNER_ID = "2244994945"
 OTHER_ID = "783214"
@@ -25,7 +36,8 @@ class FakeApi:
 
     flavour = "v2"
 
-    def __init__(self, webhook=None, subscribed=(), crc_passes=True, fail=None):
+    def __init__(self, webhook=None, subscribed=(), crc_passes=True, fail=None, xaa=None):
+        self.xaa = xaa if xaa is not None else FakeXaa()
         self.webhooks = [webhook] if webhook else []
         self.subscribed = set(subscribed)
         self.crc_passes = crc_passes
@@ -69,3 +81,81 @@ class FakeApi:
         self.calls.append(("subscribe", webhook_id, tokens.user_id))
         self._maybe_fail("subscribe")
         self.subscribed.add(tokens.user_id)
+
+    def unsubscribe(self, webhook_id, user_id):
+        self.calls.append(("unsubscribe", webhook_id, user_id))
+        self._maybe_fail("unsubscribe")
+        self.subscribed.discard(user_id)
+
+
+class FakeXaa:
+    """An in-memory XaaApi: X's XAA subscriptions as Subscription objects, and X's ways of refusing.
+
+    `refuse`: {(event_type | "*", credential kind): HTTP status} -> CredentialRefused;
+    `duplicates`: {event_type: existing id or None} -> DuplicateSubscription on create;
+    `cap`: most subscriptions X takes; `limit_after`: {operation name: calls before a 429};
+    `page_size`: X's page size (list_all counts the pages it would take)."""
+
+    flavour = "v2"
+
+    def __init__(self, subscriptions=(), refuse=None, duplicates=None, cap=None, limit_after=None, page_size=1000):
+        self.subscriptions = {s.id: s for s in subscriptions}
+        self.refuse = dict(refuse or {})
+        self.duplicates = dict(duplicates or {})
+        self.cap = cap
+        self.limit_after = dict(limit_after or {})
+        self.page_size = page_size
+        self.calls = []
+        self._ids = iter(range(5000, 100000))
+
+    def endpoint(self, name):
+        return name
+
+    def _count(self, operation):
+        left = self.limit_after.get(operation)
+        if left is not None:
+            if left <= 0:
+                raise RateLimited(operation, reset_epoch=RESET_EPOCH)
+            self.limit_after[operation] = left - 1
+
+    def list_all(self, max_results=1000, max_pages=200):
+        self.calls.append(("list",))
+        self._count("list XAA subscriptions")
+        items = tuple(self.subscriptions.values())
+        pages = max(1, -(-len(items) // self.page_size))
+        return Listing(items, len(items), pages, ("meta.next_token",) if pages > 1 else ())
+
+    def create(self, webhook_id, event_type, filter_, tag=None, credential=BEARER_CREDENTIAL):
+        self.calls.append(("create", event_type, filter_.get("user_id"), credential.kind))
+        self._count("create XAA subscription")
+        status = self.refuse.get((event_type, credential.kind), self.refuse.get(("*", credential.kind)))
+        if status:
+            raise CredentialRefused(XApiError("create XAA subscription", status, "Forbidden"), credential.kind)
+        if event_type in self.duplicates:
+            existing = self.duplicates.pop(event_type)
+            error = XApiError("create XAA subscription", 400, "DuplicateSubscription: exists")
+            raise DuplicateSubscription(error, existing)
+        if self.cap is not None and len(self.subscriptions) >= self.cap:
+            raise SubscriptionCapReached(XApiError("create XAA subscription", 400, "SubscriptionLimitExceeded"))
+        subscription = Subscription(str(next(self._ids)), event_type, dict(filter_), tag, webhook_id)
+        self.subscriptions[subscription.id] = subscription
+        return subscription
+
+    def update(self, subscription_id, tag=None, webhook_id=None):
+        self.calls.append(("update", subscription_id, tag, webhook_id))
+        self._count("update XAA subscription")
+        current = self.subscriptions[subscription_id]
+        changed = replace(current, tag=tag or current.tag, webhook_id=webhook_id or current.webhook_id)
+        self.subscriptions[subscription_id] = changed
+        return changed
+
+    def delete(self, subscription_id):
+        self.calls.append(("delete", subscription_id))
+        self._count("delete XAA subscription")
+        return self.subscriptions.pop(subscription_id, None) is not None
+
+    def of(self, user_id):
+        return sorted(s.event_type for s in self.subscriptions.values() if s.user_id == user_id)
+
+
+RESET_EPOCH = 1_796_127_000  # 2026-12-01T12:10Z: ten minutes after the migrate tests' clock

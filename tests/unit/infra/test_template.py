@@ -46,6 +46,15 @@ ADMIN_ENV = {
     "X_CREDENTIALS_SECRET_ID",
     "ENSURE_SUBSCRIBE",
     "X_API_TIMEOUT_SECONDS",
+    "XAA_SUBSCRIPTION_CAP",
+    "XAA_DEFAULT_EVENT_TYPES",
+    "XAA_PRIVATE_AUTH",
+    "XAA_DIRECTIONS",
+    "XAA_OWNERSHIP",
+    "XAA_TAG_PREFIX",
+    "MIGRATE_GRACE_HOURS",
+    "DEDUP_TABLE",
+    "DEDUP_TTL_HOURS",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
@@ -69,6 +78,7 @@ EXPECTED_ACCESS = {
         "AdminLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
         "ConsumerSecret": {"secretsmanager:GetSecretValue"},
         "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
+        "DedupTable": {"dynamodb:Query"},  # its by_user index only (test_admin_reads_only_the_dedup_index)
     },
 }
 
@@ -427,6 +437,42 @@ def test_each_function_role_reaches_only_its_own_resources(template, function_id
     assert access == expected
     log_group = function["LoggingConfig"]["LogGroup"]
     assert log_group == {"Ref": f"{function_id.removesuffix('Function')}LogGroup"}
+
+
+@pytest.mark.parametrize("replay_dedup", ["enabled", "disabled"])
+def test_admin_reads_only_the_dedup_index_by_user_and_only_with_the_table(template, replay_dedup):
+    resolver = Resolver(template, ReplayDedup=replay_dedup)
+    statements = [
+        st for st in policy_statements(props(template, "AdminFunctionRole"), resolver) if "DedupTable" in json.dumps(st)
+    ]
+    if replay_dedup == "disabled":
+        assert statements == []
+        return
+    (statement,) = statements
+    assert statement["Action"] == "dynamodb:Query"
+    assert statement["Resource"] == {"Fn::Sub": "${DedupTable.Arn}/index/by_user"}
+
+
+def test_admin_sees_the_dedup_table_as_ingest_writes_it(template):
+    admin = function_environment(template, "AdminFunction")
+    ingest = function_environment(template, "IngestFunction")
+    assert admin["DEDUP_TABLE"] == ingest["DEDUP_TABLE"] and admin["DEDUP_TTL_HOURS"] == ingest["DEDUP_TTL_HOURS"]
+
+
+def test_the_xaa_parameters_defaults_are_the_admin_settings_defaults(template):
+    from xwebhook.migrate.settings import XaaSettings
+
+    environment = function_environment(template, "AdminFunction")
+    resolved = {
+        key: str(Resolver(template).value(value))
+        for key, value in environment.items()
+        if key.startswith(("XAA_", "MIGRATE_"))
+    }
+    assert XaaSettings.from_env(resolved) == XaaSettings()
+    for order in ("oauth2,oauth1", "oauth1,oauth2,bearer", "bearer"):
+        assert re.fullmatch(template["Parameters"]["XaaPrivateAuth"]["AllowedPattern"], order)
+        XaaSettings.from_env({"XAA_PRIVATE_AUTH": order})
+    assert template["Parameters"]["XaaDirections"]["AllowedValues"] == ["omit", "each"]
 
 
 def test_schedule_role_can_only_invoke_the_admin_function(template):

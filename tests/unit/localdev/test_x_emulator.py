@@ -567,16 +567,18 @@ def test_xaa_takes_any_profile_update_suffix_and_keyword_filters(emu, http, body
 
 def test_xaa_refuses_duplicates_and_event_type_changes(emu, http):
     base = emu.base_url + "/2/activity/subscriptions"
-    body = {"event_type": "like.create", "filter": {"user_id": OWNER}}
+    body = {"event_type": "post.create", "filter": {"user_id": OWNER}}
     subscription_id = http.post(base, json=body, headers=BEARER).json()["data"]["subscription_id"]
 
     duplicate = http.post(base, json=body, headers=BEARER)
-    changed = http.put(f"{base}/{subscription_id}", json={"event_type": "post.create"}, headers=BEARER)
+    changed = http.put(f"{base}/{subscription_id}", json={"event_type": "post.delete"}, headers=BEARER)
+    refiltered = http.put(f"{base}/{subscription_id}", json={"filter": {"user_id": "1"}}, headers=BEARER)
 
     assert duplicate.status_code == 400 and reason(duplicate)[0] == "DuplicateSubscription"
-    assert changed.status_code == 400
+    assert duplicate.json()["errors"][0]["id"] == subscription_id
+    assert changed.status_code == 400 and refiltered.status_code == 400
     assert list(emu.xaa_subscriptions) == [subscription_id]
-    assert emu.xaa_subscriptions[subscription_id]["event_type"] == "like.create"
+    assert emu.xaa_subscriptions[subscription_id]["event_type"] == "post.create"
 
 
 def test_every_sample_xaa_event_type_is_accepted():

@@ -1,0 +1,377 @@
+"""The `migrate` action's modes end to end over fakes: apply, cutover, rollback; idempotent and resumable."""
+
+from datetime import timedelta
+
+from tests.fakes import FakeSeen
+from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
+from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, account, oauth2, ours
+from xwebhook.admin.models import ActionInput
+from xwebhook.x_api import event_types
+from xwebhook.x_api.errors import RateLimited
+from xwebhook.x_api.models import Webhook
+
+PARITY = sorted(event_types.AAA_PARITY)
+
+
+def migrate(admin, mode, **fields):
+    return admin.handle({"action": "migrate", "mode": mode, **fields})
+
+
+def by_user(result):
+    return {entry["user_id"]: entry for entry in result["accounts"]}
+
+
+def seen_xaa(*user_ids):
+    return FakeSeen({user_id: {("xaa", "post.create"): 1, ("aaa", "tweet_create"): 1} for user_id in user_ids})
+
+
+# apply ----------------------------------------------------------------------------------------------------
+
+
+def test_plan_needs_no_accounts_store_but_the_other_modes_do(world):
+    admin = world(store=False)
+    assert migrate(admin, "plan")["ok"] is True
+    refused = migrate(admin, "apply")
+    assert refused["ok"] is False and "accounts store" in refused["error"]
+    assert admin.api.xaa.subscriptions == {}
+
+
+def test_apply_creates_every_aaa_accounts_xaa_subscriptions_and_leaves_aaa_on(world):
+    admin = world()
+    result = migrate(admin, "apply")
+    assert result["ok"] is True, result
+    accounts = by_user(result)
+    assert set(accounts) == {OWNER, OTHER}
+    assert accounts[OWNER]["created"] == PARITY and accounts[OWNER]["state_after"] == "overlap"
+    assert admin.api.xaa.of(OWNER) == PARITY and admin.api.xaa.of(OTHER) == PARITY
+    assert admin.api.subscribed == {OWNER, OTHER}  # AAA stays on during the overlap
+    assert not any(call[0] == "unsubscribe" for call in admin.api.calls)
+    stored = admin.services["accounts"].get(OWNER)
+    assert stored.event_types == event_types.AAA_PARITY and stored.migration["state"] == "applied"
+    assert stored.migration["applied_at"] == NOW.timestamp() and len(stored.migration["created"]) == 17
+    assert stored.oauth1 is None  # the secret's tokens are never copied into the store
+    assert stored.xaa_auth["dm.received"] == "oauth1" and stored.xaa_auth["post.create"] == "bearer"
+
+
+def test_apply_again_does_nothing_more(world):
+    admin = world()
+    migrate(admin, "apply")
+    creates = sum(call[0] == "create" for call in admin.api.xaa.calls)
+    again = migrate(admin, "apply")
+    assert again["ok"] is True and by_user(again)[OWNER]["created"] == []
+    assert by_user(again)[OWNER]["present"] == PARITY
+    assert sum(call[0] == "create" for call in admin.api.xaa.calls) == creates
+    assert admin.services["accounts"].get(OWNER).migration["applied_at"] == NOW.timestamp()
+
+
+def test_apply_stopped_by_a_429_says_what_is_pending_and_resumes_after_the_reset(world, clock):
+    admin = world(xaa=FakeXaa(limit_after={"create XAA subscription": 20}))
+    stopped = migrate(admin, "apply")
+    assert stopped["ok"] is False and stopped["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert "run the same mode again after the reset" in stopped["error"]
+    # accounts go in user id order: OTHER (783214) whole, then OWNER (2244994945) until the 429
+    assert len(by_user(stopped)[OTHER]["created"]) == 17 and len(by_user(stopped)[OWNER]["pending"]) == 14
+    assert by_user(stopped)[OWNER]["state_after"] == "applying"
+    early = migrate(admin, "apply")  # before the reset: create is not even called
+    assert early["ok"] is False and sum(c[0] == "create" for c in admin.api.xaa.calls) == 21
+    admin.api.xaa.limit_after.clear()
+    clock.now = clock.now + timedelta(minutes=11)
+    resumed = migrate(admin, "apply")
+    assert resumed["ok"] is True and len(by_user(resumed)[OWNER]["created"]) == 14
+    assert admin.api.xaa.of(OWNER) == PARITY
+
+
+def test_apply_takes_user_ids_and_refuses_unknown_ones(world):
+    admin = world()
+    result = migrate(admin, "apply", user_ids=[OTHER])
+    assert list(by_user(result)) == [OTHER] and admin.api.xaa.of(OWNER) == []
+    unknown = migrate(admin, "apply", user_ids=["123"])
+    assert unknown["ok"] is False and "no account is known for user id(s) 123" in unknown["error"]
+    assert migrate(admin, "apply", user_ids=["abc"])["error"].startswith("bad input: user_ids.0")
+
+
+def test_apply_refuses_while_the_webhook_is_invalid(world):
+    admin = world()
+    admin.api.webhooks = [Webhook(HOOK.id, HOOK.url, False)]
+    result = migrate(admin, "apply")
+    assert result["ok"] is False and "invalid" in result["error"] and admin.api.xaa.calls == []
+
+
+def test_an_account_x_will_not_take_oauth1_from_is_reported_and_status_offers_an_invite(world):
+    admin = world(xaa=FakeXaa(refuse={("*", "oauth1"): 403}))
+    result = migrate(admin, "apply", user_ids=[OWNER])
+    entry = by_user(result)[OWNER]
+    assert entry["ok"] is False and entry["state_after"] == "applying"
+    assert {f["event_type"] for f in entry["failed"]} == {
+        name for name in PARITY if event_types.CATALOGUE[name].privacy == "private"
+    }
+    status = admin.handle({"action": "status"})["xaa"]
+    (reconnect,) = status["reconnect"]
+    assert reconnect["user_id"] == OWNER and reconnect["invite"] == "run invite"
+
+
+class InviteInput(ActionInput):
+    """connect's invite action's documented fields (issue 7), as a stand-in for it."""
+
+    expires_in: str
+    flows: list
+    uses: int
+    event_types: list
+
+
+def invite_action(asked, url_key="url"):
+    """An `invite` action entry that records its requests and answers a URL under `url_key`."""
+
+    def invite(admin, request):
+        asked.append(request)
+        return {"action": "invite", "ok": True, url_key: f"https://hooks.example.com/connect?invite={len(asked)}"}
+
+    return {"invite": (InviteInput, invite, "invite")}
+
+
+def test_status_gets_an_invite_url_from_connects_invite_action_when_there_is_one(world):
+    asked = []
+    admin = world(xaa=FakeXaa(refuse={("*", "oauth1"): 403}), actions=invite_action(asked))
+    migrate(admin, "apply", user_ids=[OWNER])
+    (reconnect,) = admin.handle({"action": "status"})["xaa"]["reconnect"]
+    assert reconnect["invite_url"] == "https://hooks.example.com/connect?invite=1"
+    assert asked[0].flows == ["oauth2"] and asked[0].event_types == list(event_types.AAA_PARITY)
+
+
+# cutover --------------------------------------------------------------------------------------------------
+
+
+def test_cutover_refuses_an_account_whose_xaa_events_have_not_been_seen(world):
+    admin = world()
+    migrate(admin, "apply")
+    result = migrate(admin, "cutover")
+    assert result["ok"] is False
+    entry = by_user(result)[OWNER]
+    assert (
+        entry["refused"] is True and "no XAA event seen yet" in entry["error"] and "(wait, or force)" in entry["error"]
+    )
+    assert admin.api.subscribed == {OWNER, OTHER}
+
+
+def test_cutover_deletes_the_aaa_subscription_of_verified_accounts_and_ensure_keeps_it_off(world):
+    admin = world(seen=seen_xaa(OWNER))
+    migrate(admin, "apply")
+    result = migrate(admin, "cutover")
+    accounts = by_user(result)
+    assert accounts[OWNER]["ok"] is True and accounts[OWNER]["verified"]["how"] == "xaa_seen"
+    assert accounts[OTHER]["ok"] is False  # nothing seen for it yet
+    assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY
+    stored = admin.services["accounts"].get(OWNER)
+    assert stored.migration["state"] == "cut_over" and stored.aaa is False
+    ensured = admin.handle({"action": "ensure"})
+    assert ensured["ok"] is True, ensured
+    assert not any(step["step"] == "subscribe" for step in ensured["did"])  # AAA stays off for OWNER
+    assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY
+
+
+def test_cutover_after_the_grace_period_takes_a_quiet_account(world, clock):
+    admin = world(seen=FakeSeen())
+    migrate(admin, "apply", user_ids=[OTHER])
+    clock.advance(hours=49)
+    result = migrate(admin, "cutover", user_ids=[OTHER])
+    assert result["ok"] is True and by_user(result)[OTHER]["verified"]["how"] == "grace"
+
+
+def test_force_cuts_over_an_unverified_account_but_never_one_not_applied(world):
+    admin = world()
+    migrate(admin, "apply", user_ids=[OWNER])
+    forced = migrate(admin, "cutover", force=True)
+    accounts = by_user(forced)
+    assert accounts[OWNER]["ok"] is True and accounts[OWNER]["verified"]["forced"] is True
+    assert accounts[OTHER]["ok"] is False and "run migrate apply first" in accounts[OTHER]["error"]
+    assert admin.api.subscribed == {OTHER}
+
+
+def test_cutover_refuses_an_account_whose_subscriptions_are_incomplete(world):
+    admin = world(xaa=FakeXaa(refuse={("dm.received", "oauth1"): 403}), seen=seen_xaa(OWNER))
+    migrate(admin, "apply", user_ids=[OWNER])
+    result = migrate(admin, "cutover", user_ids=[OWNER])
+    assert result["ok"] is False and "missing at X: dm.received" in by_user(result)[OWNER]["error"]
+
+
+def test_cutover_again_is_a_no_op_that_removes_aaa_if_it_came_back(world):
+    admin = world(seen=seen_xaa(OWNER))
+    migrate(admin, "apply", user_ids=[OWNER])
+    migrate(admin, "cutover", user_ids=[OWNER])
+    admin.api.subscribed.add(OWNER)  # someone subscribed it by hand
+    again = by_user(migrate(admin, "cutover", user_ids=[OWNER]))[OWNER]
+    assert again["ok"] is True and "back and is gone again" in again["note"]
+    assert OWNER not in admin.api.subscribed
+
+
+# rollback -------------------------------------------------------------------------------------------------
+
+
+def test_rollback_deletes_what_apply_created_keeps_what_it_adopted_and_ensure_does_not_recreate(world):
+    adopted = ours("501", "post.create", OWNER)
+    admin = world(xaa=FakeXaa([adopted]))
+    migrate(admin, "apply", user_ids=[OWNER])
+    result = migrate(admin, "rollback", user_ids=[OWNER])
+    entry = by_user(result)[OWNER]
+    assert entry["ok"] is True and len(entry["deleted"]) == 16 and entry["kept_adopted"] == ["post.create"]
+    assert admin.api.xaa.of(OWNER) == ["post.create"]
+    stored = admin.services["accounts"].get(OWNER)
+    assert stored.migration["state"] == "rolled_back" and stored.event_types == ()
+    ensured = admin.handle({"action": "ensure"})
+    assert [d["step"] for d in ensured["xaa"]["did"]] == ["delete"]  # the adopted one: no set wants it now
+    assert admin.api.subscribed == {OWNER, OTHER}
+
+
+def test_rollback_of_a_cut_over_account_subscribes_it_to_aaa_again_first(world):
+    admin = world(seen=seen_xaa(OTHER))
+    migrate(admin, "apply", user_ids=[OTHER])
+    migrate(admin, "cutover", user_ids=[OTHER])
+    assert OTHER not in admin.api.subscribed
+    subscribe = admin.api.subscribe
+
+    def subscribe_logged(webhook_id, tokens):  # one log for both fakes, to see the order
+        admin.api.xaa.calls.append(("aaa subscribe", tokens.user_id))
+        return subscribe(webhook_id, tokens)
+
+    admin.api.subscribe = subscribe_logged
+    result = migrate(admin, "rollback", user_ids=[OTHER])
+    entry = by_user(result)[OTHER]
+    assert entry["ok"] is True and entry["aaa_subscribed_again"] is True
+    assert OTHER in admin.api.subscribed and admin.api.xaa.of(OTHER) == []
+    order = [call[0] for call in admin.api.xaa.calls]
+    assert order.index("aaa subscribe") < order.index("delete")
+
+
+def test_rollback_refuses_a_cut_over_account_without_oauth1_tokens_or_after_aaa_ended(world, clock):
+    alice = account(ALICE, oauth2=oauth2(), aaa=True)
+    admin = world([alice], subscribed=(ALICE,), seen=seen_xaa(ALICE), secret_users=())
+    migrate(admin, "apply", user_ids=[ALICE])
+    migrate(admin, "cutover", user_ids=[ALICE])
+    refused = by_user(migrate(admin, "rollback", user_ids=[ALICE]))[ALICE]
+    assert refused["refused"] is True and "no OAuth 1.0a tokens" in refused["error"]
+    assert admin.api.xaa.of(ALICE) == PARITY  # nothing deleted: it would be on neither API
+    admin2 = world(seen=seen_xaa(OWNER))
+    migrate(admin2, "apply", user_ids=[OWNER])
+    migrate(admin2, "cutover", user_ids=[OWNER])
+    clock.now = clock.now.replace(year=2027, month=1, day=2)
+    late = by_user(migrate(admin2, "rollback", user_ids=[OWNER]))[OWNER]
+    assert late["refused"] is True and "AAA ended" in late["error"]
+
+
+def test_rollback_stopped_by_a_429_resumes(world, clock):
+    admin = world()
+    migrate(admin, "apply", user_ids=[OWNER])
+    admin.api.xaa.limit_after["delete XAA subscription"] = 5
+    stopped = migrate(admin, "rollback", user_ids=[OWNER])
+    assert stopped["ok"] is False and len(by_user(stopped)[OWNER]["pending"]) == 12
+    admin.api.xaa.limit_after.clear()
+    clock.advance(minutes=11)
+    resumed = by_user(migrate(admin, "rollback", user_ids=[OWNER]))[OWNER]
+    assert resumed["ok"] is True and len(resumed["deleted"]) == 12 and admin.api.xaa.of(OWNER) == []
+
+
+def test_rollback_of_an_account_never_applied_is_a_no_op(world):
+    admin = world()
+    entry = by_user(migrate(admin, "rollback", user_ids=[OWNER]))[OWNER]
+    assert entry["ok"] is True and entry["note"] == "nothing to roll back" and admin.api.xaa.calls == [("list",)]
+
+
+# event_types and status -----------------------------------------------------------------------------------
+
+
+def test_event_types_sets_one_accounts_set_and_ensure_follows_it(world):
+    admin = world([account(ALICE, oauth2=oauth2())], subscribed=())
+    answer = admin.handle({"action": "event_types", "user_id": ALICE, "event_types": ["post.create", "dm.received"]})
+    assert answer["ok"] is True and answer["scopes"] == ["dm.read", "offline.access", "tweet.read", "users.read"]
+    admin.handle({"action": "ensure"})
+    assert admin.api.xaa.of(ALICE) == ["dm.received", "post.create"]
+    admin.handle({"action": "event_types", "user_id": ALICE, "event_types": ["post.create"]})
+    admin.handle({"action": "ensure"})
+    assert admin.api.xaa.of(ALICE) == ["post.create"]
+    default = admin.handle({"action": "event_types", "user_id": ALICE, "event_types": "default"})
+    assert default["event_types"] == list(event_types.AAA_PARITY)
+
+
+def test_event_types_refuses_unknown_types_and_unknown_accounts(world):
+    admin = world()
+    bad = admin.handle({"action": "event_types", "user_id": OWNER, "event_types": ["post.created"]})
+    assert bad["ok"] is False and "unknown XAA event type(s): post.created" in bad["error"]
+    stranger = admin.handle({"action": "event_types", "user_id": "77", "event_types": "default"})
+    assert stranger["ok"] is False and "no account is known for user id 77" in stranger["error"]
+    secret_only = admin.handle({"action": "event_types", "user_id": OTHER, "event_types": ["post.create"]})
+    assert secret_only["ok"] is True and admin.services["accounts"].get(OTHER).event_types == ("post.create",)
+
+
+def test_migrate_refuses_unknown_modes_and_fields(world):
+    admin = world()
+    assert "mode" in migrate(admin, "teleport")["error"]
+    assert "unknown field 'users'" in admin.handle({"action": "migrate", "mode": "plan", "users": [1]})["error"]
+
+
+def test_status_shows_each_accounts_migration_state_the_cap_and_the_days_left(world):
+    admin = world(seen=seen_xaa(OWNER))
+    migrate(admin, "apply", user_ids=[OWNER])
+    section = admin.handle({"action": "status"})["xaa"]
+    states = {entry["user_id"]: entry["state"] for entry in section["migration"]}
+    assert states == {OWNER: "overlap", OTHER: "not_started"}
+    assert section["days_left"] == 30 and section["cap"] == {"cap": 1500, "used": 17}
+    assert section["ensure_would"]["create"] == [] and section["accounts_store"] == "configured"
+    assert admin.handle({"action": "ensure"})["xaa"]["present"] == 17  # ensure's report has the xaa part
+
+
+def test_cutover_stopped_by_xs_429_on_aaa_leaves_the_rest_pending(world):
+    admin = world(seen=seen_xaa(OWNER, OTHER))
+    migrate(admin, "apply")
+    admin.api.fail["unsubscribe"] = RateLimited("unsubscribe", reset_epoch=RESET_EPOCH)
+    stopped = migrate(admin, "cutover")
+    assert stopped["ok"] is False and stopped["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert "run the same mode again after the reset" in stopped["error"]
+    assert [entry.get("pending") for entry in stopped["accounts"]] == [True, True]
+    assert [c for c in admin.api.calls if c[0] == "unsubscribe"] == [("unsubscribe", HOOK.id, OTHER)]
+    del admin.api.fail["unsubscribe"]
+    assert migrate(admin, "cutover")["ok"] is True and admin.api.subscribed == set()
+
+
+def test_apply_stores_the_event_type_set_before_it_creates_so_a_concurrent_ensure_finishes_rather_than_undoes(world):
+    admin = world()
+    store = admin.services["accounts"]
+    seen_at_create = []
+    create = admin.api.xaa.create
+
+    def watching(*args, **kwargs):
+        stored = store.get(OTHER)
+        seen_at_create.append(stored.event_types if stored else None)
+        return create(*args, **kwargs)
+
+    admin.api.xaa.create = watching
+    migrate(admin, "apply", user_ids=[OTHER])
+    assert seen_at_create and set(seen_at_create) == {event_types.AAA_PARITY}
+
+
+def test_an_account_whose_record_cannot_be_stored_gets_no_subscription(world):
+    admin = world()
+    store = admin.services["accounts"]
+
+    def refuse(account):
+        raise RuntimeError("accounts table unavailable")
+
+    store.put = refuse
+    result = migrate(admin, "apply", user_ids=[OTHER])
+    entry = by_user(result)[OTHER]
+    assert entry["ok"] is False and "accounts table unavailable" in entry["error"]
+    assert admin.api.xaa.subscriptions == {}
+
+
+def test_status_makes_ten_invites_at_most_and_tells_the_rest_to_run_invite(world):
+    made = []
+    users = [str(2000 + n) for n in range(12)]
+    admin = world(
+        [account(u, aaa=True) for u in users],
+        subscribed=users,
+        secret_users=(),
+        actions=invite_action(made, "invite_url"),
+    )
+    reconnect = admin.handle({"action": "status"})["xaa"]["reconnect"]  # no tokens: private types need a sign-in
+    assert [entry["user_id"] for entry in reconnect] == users and len(made) == 10
+    assert all("invite_url" in entry for entry in reconnect[:10])
+    assert [entry["invite"] for entry in reconnect[10:]] == ["run invite", "run invite"]
