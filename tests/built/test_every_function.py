@@ -1,0 +1,89 @@
+"""Every function of the built template, whatever it is: it imports from its own build folder in an
+interpreter of its runtime that sees only its layers and the runtime's boto3, inits with the template's
+environment, and answers a minimal event of the kind its template says it gets.
+
+Functions are found in .aws-sam/build/template.yaml, so a function added to infra/template.yaml is
+covered here without a line of this file changing.
+"""
+
+import sys
+
+import pytest
+
+from localdev.gateway import http_api_event
+from tests.built.conftest import discovered
+
+FOUND = discovered()
+FUNCTION_IDS = sorted(FOUND) if isinstance(FOUND, dict) else ["(no build)"]
+
+
+def minimal_event(function):
+    """The smallest event the function's template says it gets: a request on its first HttpApi route,
+    an empty SQS batch, else {} (admin-style direct invocations)."""
+    if function.routes:
+        method, path = function.routes[0]
+        path = path.replace("{proxy+}", "x")
+        while "{" in path:
+            start = path.index("{")
+            path = path[:start] + "x" + path[path.index("}", start) + 1 :]
+        return http_api_event("GET" if method == "ANY" else method, path, [("host", "built.test")])
+    if "SQS" in function.event_types:
+        return {"Records": []}
+    return {}
+
+
+def _within(path, roots):
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+@pytest.fixture(params=FUNCTION_IDS)
+def function(request, built):
+    return built[request.param]
+
+
+def test_the_build_holds_every_function_of_the_source_template(built):
+    from localdev.provision import load_template
+
+    source = load_template()
+    declared = {
+        logical_id
+        for logical_id, resource in source["Resources"].items()
+        if resource.get("Type") == "AWS::Serverless::Function"
+    }
+    assert declared <= set(built), f"not in the build: {sorted(declared - set(built))}"
+
+
+def test_function_inits_from_its_build_folder_with_the_template_environment(built_world, function):
+    pool = built_world.pool(function.logical_id)
+    report = pool.last_report
+    assert report is not None, "the instance gave no report of its init"
+    assert report["python"].rsplit(".", 1)[0] == function.python_version
+
+
+def test_function_sees_only_its_build_folder_layers_and_the_runtime_sdk(built_world, function):
+    report = built_world.pool(function.logical_id).last_report
+    stdlib = [sys.base_prefix, sys.base_exec_prefix]
+    allowed = [function.task_root, *function.layers, function.sdk_dir]
+    assert report["sys_path"][: len(function.sys_path)] == function.sys_path
+    assert all(_within(path, stdlib) for path in report["sys_path"][len(function.sys_path) :]), report["sys_path"]
+    outside = {
+        name: path
+        for name, path in report["modules"].items()
+        if not _within(path, allowed) and not _within(path, stdlib) and not path.endswith("lambda_runtime.py")
+    }
+    assert outside == {}, f"modules loaded from outside the build: {outside}"
+    xwebhook = report["modules"].get("xwebhook")
+    if xwebhook:  # the shared package comes from the layer, never from src/
+        assert _within(xwebhook, function.layers), xwebhook
+    boto3 = report["modules"].get("boto3")
+    if boto3:
+        assert _within(boto3, [function.sdk_dir]), boto3
+
+
+def test_function_answers_a_minimal_event(built_world, function):
+    answer = built_world.invoke(function.logical_id, minimal_event(function))
+    if function.routes:
+        assert isinstance(answer, dict) and isinstance(answer.get("statusCode"), int), answer
+        assert answer["statusCode"] < 500, answer
+    else:
+        assert answer is None or isinstance(answer, (dict, list)), answer
