@@ -14,8 +14,9 @@ processes that load functions/<name>/app.py with localdev.handlers.load_function
 environment set for the whole process, or (`built=`) that load `sam build`'s output in an isolated
 interpreter, as tests/built does (localdev.lambda_runtime is their bootstrap). Processes rather than
 threads because handler code (and the libraries it uses, such as Powertools' metric set) assumes it is
-alone in its instance, and because instances then run in parallel. One instance per function starts with the gateway (so the first CRC
-is warm); more start on demand, up to `instances` per function, and stay warm. Binds 127.0.0.1 only.
+alone in its instance, and because instances then run in parallel. One instance per function starts
+with the gateway (so the first CRC is warm); more start on demand, up to `instances` per function, and
+stay warm. Binds 127.0.0.1 only.
 """
 
 import base64
