@@ -678,7 +678,7 @@ def python_313():
     return shutil.which("python3.13")
 
 
-def make_target(target, source, artifacts, tmp_path, extra_dirs=()):
+def make_target(target, source, artifacts, tmp_path, extra_dirs=(), extra_files=()):
     """Run a build target as `sam build` does: in a scratch copy of the source, ARTIFACTS_DIR set."""
     scratch = tmp_path / "scratch"
     shutil.copytree(source, scratch, ignore=shutil.ignore_patterns(".aws-sam", ".git"))
@@ -686,6 +686,9 @@ def make_target(target, source, artifacts, tmp_path, extra_dirs=()):
     for directory in extra_dirs:
         (scratch / directory).mkdir(parents=True, exist_ok=True)
         (scratch / directory / "PKG-INFO").write_text("Name: stand-in\n")
+    for name in extra_files:
+        (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / name).write_text('"""stand-in"""\n')
     env = {"PATH": "/usr/bin:/bin", "ARTIFACTS_DIR": str(artifacts), "PYTHON": python_313()}
     subprocess.run(
         ["make", "--makefile", str(INFRA / "Makefile"), target], cwd=scratch, env=env, check=True, capture_output=True
@@ -716,6 +719,15 @@ def test_layer_build_holds_only_the_package_precompiled(tmp_path):
     )
     assert not any("/cli/" in name for name in files)
     assert_unchecked_hash_pyc(artifacts / "python/xwebhook/receive/__pycache__/crc.cpython-313.pyc")
+
+
+@needs_make
+def test_the_cli_package_never_reaches_the_layer(tmp_path):
+    artifacts = tmp_path / "layer"
+    cli = ("xwebhook/cli/__init__.py", "xwebhook/cli/main.py", "xwebhook/cli/commands/status.py")
+    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_files=cli)
+    assert "python/xwebhook/__init__.py" in files
+    assert not any(name.startswith("python/xwebhook/cli") for name in files), files
 
 
 @needs_make
