@@ -80,6 +80,22 @@ def built_template(build_dir):
     return load_template(build_dir / "template.yaml")
 
 
+def scratch_build(build_dir, copy):
+    """A copy of the build to change: the template and the layers copied, function folders linked (a test
+    that rebuilds one replaces its link). Returns `copy`."""
+    import shutil
+
+    copy.mkdir(parents=True)
+    for entry in Path(build_dir).iterdir():
+        if entry.is_dir() and (entry / "python").is_dir():  # a layer
+            shutil.copytree(entry, copy / entry.name, symlinks=True)
+        elif entry.is_dir():
+            (copy / entry.name).symlink_to(entry.resolve(), target_is_directory=True)
+        else:
+            shutil.copy2(entry, copy / entry.name)
+    return copy
+
+
 def start_pool(function, env, log_path=None, size=1):
     """A FunctionPool of one built function, its first instance started (FunctionFailed if init fails)."""
     from localdev.gateway import FunctionPool

@@ -18,7 +18,7 @@ import pytest
 
 from localdev.built import built_functions, from_sources
 from localdev.gateway import FunctionFailed
-from tests.built.conftest import start_pool
+from tests.built.conftest import scratch_build, start_pool
 from tests.built.test_artifacts import missing_packages
 from tests.built.test_every_function import minimal_event
 
@@ -27,18 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def scratch(build_dir, tmp_path):
-    """A copy of the build to break: the template and the layers copied, function folders linked (a test
-    that rebuilds one replaces its link); returns its folder."""
-    copy = tmp_path / "build"
-    copy.mkdir()
-    for entry in Path(build_dir).iterdir():
-        if entry.is_dir() and (entry / "python").is_dir():  # a layer
-            shutil.copytree(entry, copy / entry.name, symlinks=True)
-        elif entry.is_dir():
-            (copy / entry.name).symlink_to(entry.resolve(), target_is_directory=True)
-        else:
-            shutil.copy2(entry, copy / entry.name)
-    return copy
+    return scratch_build(build_dir, tmp_path / "build")
 
 
 def init_error(function, env, log_path):

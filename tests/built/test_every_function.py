@@ -6,6 +6,7 @@ Functions are found in .aws-sam/build/template.yaml, so a function added to infr
 covered here without a line of this file changing.
 """
 
+import json
 import sys
 
 import pytest
@@ -87,3 +88,61 @@ def test_function_answers_a_minimal_event(built_world, function):
         assert answer["statusCode"] < 500, answer
     else:
         assert answer is None or isinstance(answer, (dict, list)), answer
+
+
+HELLO_APP = '''"""A function the suite has never heard of: it reads its template variable with the layer's readers."""
+
+import json
+import os
+
+from xwebhook.env import text
+from xwebhook.http_api import json_response
+
+GREETING = text(os.environ, "GREETING")
+
+
+def handler(event, context):
+    return json_response(200, json.dumps({"greeting": GREETING, "queue": os.environ["EVENTS_QUEUE_URL"]}))
+'''
+
+
+def test_a_function_added_to_the_template_is_found_and_run_without_the_suite_knowing_it(
+    built_world, build_dir, tmp_path, moto_server, extension_stub
+):
+    """What a `connect` function or an example consumer gets from this suite on the day it is added."""
+    import yaml
+
+    from localdev.built import built_functions
+    from localdev.provision import Provisioner, load_template, teardown
+    from tests.built.conftest import scratch_build, start_pool
+
+    scratch = scratch_build(build_dir, tmp_path / "build")
+    (scratch / "HelloFunction").mkdir()
+    (scratch / "HelloFunction" / "app.py").write_text(HELLO_APP)
+    template = load_template(scratch / "template.yaml")
+    template["Resources"]["HelloFunction"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "CodeUri": "HelloFunction",
+            "Environment": {"Variables": {"GREETING": "hello", "EVENTS_QUEUE_URL": {"Ref": "EventsQueue"}}},
+            "Events": {"Hello": {"Type": "HttpApi", "Properties": {"Path": "/hello/{name}", "Method": "GET"}}},
+        },
+    }
+    (scratch / "template.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+    found = built_functions(scratch)
+    assert set(found) == set(built_world.built) | {"HelloFunction"}
+    hello = found["HelloFunction"]
+    assert hello.routes == [("GET", "/hello/{name}")] and hello.layers == found["CrcFunction"].layers
+    provisioned = Provisioner(
+        template, moto_server.endpoint, stack_name=f"hello-{id(tmp_path) % 10000}", extension_port=extension_stub.port
+    ).provision()
+    try:
+        pool = start_pool(hello, provisioned.environments["HelloFunction"], built_world.log_path)
+        try:
+            answer = pool.invoke(minimal_event(hello))
+        finally:
+            pool.close()
+    finally:
+        teardown(provisioned)
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"greeting": "hello", "queue": provisioned.resources["EventsQueue"]}
