@@ -5,9 +5,10 @@ template, with the paths its interpreter may see.
     functions["IngestFunction"].sys_path          # build folder, layers, the runtime's boto3 - nothing else
     Gateway(envs, built=functions, routes=http_routes(functions))   # serve them (localdev.gateway)
 
-Nothing here knows which functions exist: each `AWS::Serverless::Function` of the template (included by
-its Condition) is read for its Handler, Runtime, CodeUri, Layers, MemorySize, Timeout and Events, with
-Globals.Function's values where the function has none (SAM appends a function's Layers to Globals').
+Nothing here knows which functions exist: each `AWS::Serverless::Function` of the template (one behind a
+Condition too: sam build builds it, and a deployment with other parameters ships it) is read for its
+Handler, Runtime, CodeUri, Layers, MemorySize, Timeout and Events, with Globals.Function's values where
+the function has none (SAM appends a function's Layers to Globals').
 Layers that are resources of the template (`!Ref SharedLayer`) are their build folders; layers given
 by ARN come from outside (the Parameters and Secrets extension: localdev.extension_stub stands in).
 
@@ -149,8 +150,6 @@ def built_functions(build_dir=BUILD_DIR, sdk_dir=RUNTIME_SDK_DIR, parameters=Non
     functions = {}
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != FUNCTION_TYPE:
-            continue
-        if resource.get("Condition") and not evaluator.condition(resource["Condition"], logical_id):
             continue
         where = f"Resources.{logical_id}.Properties"
         properties = resource.get("Properties") or {}

@@ -810,9 +810,8 @@ class Provisioner:
                 self.result.functions[function] = self.function_environment(function)
                 self.result.timeouts[function] = self.function_timeout(function)
         for logical_id, resource in self.resources.items():
+            # Conditional functions too (sam build builds them): tests/built runs every built function.
             if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::Function":
-                if not self._included(logical_id):
-                    continue
                 try:
                     self.result.environments[logical_id] = self.environment_of(logical_id)
                 except ProvisionError as exc:

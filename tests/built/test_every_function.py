@@ -6,6 +6,7 @@ Functions are found in .aws-sam/build/template.yaml, so a function added to infr
 covered here without a line of this file changing.
 """
 
+import hashlib
 import json
 import sys
 
@@ -20,7 +21,7 @@ FUNCTION_IDS = sorted(FOUND) if isinstance(FOUND, dict) else ["(no build)"]
 
 def minimal_event(function):
     """The smallest event the function's template says it gets: a request on its first HttpApi route,
-    an empty SQS batch, else {} (admin-style direct invocations)."""
+    one events-queue message for an SQS consumer, else {} (admin-style direct invocations)."""
     if function.routes:
         method, path = function.routes[0]
         path = path.replace("{proxy+}", "x")
@@ -29,8 +30,37 @@ def minimal_event(function):
             path = path[:start] + "x" + path[path.index("}", start) + 1 :]
         return http_api_event("GET" if method == "ANY" else method, path, [("host", "built.test")])
     if "SQS" in function.event_types:
-        return {"Records": []}
+        return sqs_event()
     return {}
+
+
+def sqs_event():
+    """One events-queue message as an SQS event source hands it to a consumer: the message ingest makes of
+    X's favorite sample."""
+    from tests.conftest import sample
+    from xwebhook.receive.splitting import split_delivery
+
+    message = split_delivery(sample("aaa/favorite"), "2026-01-01T00:00:00.000Z")[0]
+    return {
+        "Records": [
+            {
+                "messageId": "0b7a2f4e-5a3c-4a36-9d58-6f0f8b5b1c11",
+                "receiptHandle": "built-test-receipt-handle",
+                "body": message.body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1767225600000",
+                    "MessageGroupId": "2244994945",
+                    "MessageDeduplicationId": "built-test",
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(message.body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:xwebhook-built-events.fifo",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
 
 
 def _within(path, roots):
@@ -88,10 +118,13 @@ def test_function_answers_a_minimal_event(built_world, function):
         assert answer["statusCode"] < 500, answer
     else:
         assert answer is None or isinstance(answer, (dict, list)), answer
+    if isinstance(answer, dict) and "batchItemFailures" in answer:  # an SQS consumer: it took the message
+        assert answer["batchItemFailures"] == [], answer
 
 
 HELLO_APP = '''"""A function the suite has never heard of: it reads its template variable with the layer's readers."""
 
+import hashlib
 import json
 import os
 
