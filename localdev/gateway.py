@@ -692,10 +692,12 @@ class Gateway:
                 self.send_header("Content-Length", str(len(data)))
                 if self.close_connection:
                     self.send_header("Connection", "close")
+                # The request's line is written before its answer is sent: whoever has the answer (a test,
+                # the emulator's CRC) finds the line already there.
+                gateway.log_request(self.command, path, status, note, time.perf_counter() - started)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
-                gateway.log_request(self.command, path, status, note, time.perf_counter() - started)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
