@@ -1,6 +1,7 @@
 # xwebhook: every command a newcomer needs. The first target that needs it creates .venv.
 #   make run     local receiver on an embedded AWS endpoint (moto server), no AWS account, no Docker
-#   make test    the whole suite: ruff, template lint, unit, integration and end-to-end tests
+#   make test    the whole suite: ruff, template lint and checkov, unit, integration and end-to-end
+#                tests, then sam build and the built artifacts (tests/built)
 # `make` or `make help` lists every target with the comment above it. See README.md for the rest.
 
 SHELL := /bin/bash
@@ -9,6 +10,8 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_CLI_VERSION := 1.170.0
+CHECKOV_VENV := .venv-checkov
+RUNTIME_SDK := .lambda-runtime
 BASE_PYTHON = $(shell scripts/find-python.sh)
 ARGS ?=
 ACTION ?= status
@@ -18,7 +21,8 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e lint format bench cost build validate lock clean
+.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint \
+	checkov format bench cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
@@ -73,9 +77,12 @@ emulator: venv
 events: venv
 	$(PY) -m localdev.events
 
-# The whole suite, as CI runs it (.ci/run): lint, then every test (browser tests included).
-test: lint browser awscli
-	$(PY) -m pytest $(ARGS)
+# Everything CI runs (.ci/run): lint and checkov, sam build, then every test (browser tests and
+# tests/built, the built artifacts each in an isolated interpreter, included). XWEBHOOK_BUILT_REQUIRED
+# makes a missing build a failure there rather than a skip.
+test: lint checkov browser awscli build runtime-sdk
+	@echo "==> pytest: unit, integration, end-to-end and tests/built (the sam build output)"
+	XWEBHOOK_BUILT_REQUIRED=1 $(PY) -m pytest $(ARGS)
 
 CHROMIUM ?= /usr/bin/chromium
 # Install Debian's Chromium for the browser tests when it is missing.
@@ -117,12 +124,36 @@ integration: venv
 e2e: venv
 	$(PY) -m pytest tests/e2e $(ARGS)
 
+# Only the built-artifact suite, after a fresh sam build.
+built: build runtime-sdk
+	XWEBHOOK_BUILT_REQUIRED=1 $(PY) -m pytest tests/built $(ARGS)
+
 # ruff, ruff format --check, cfn-lint of the template, events/ drift.
 lint: venv
+	@echo "==> lint: ruff, ruff format --check, cfn-lint, events/ drift"
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/cfn-lint infra/template.yaml
 	$(PY) -m localdev.events --check
+
+# checkov pins many packages of its own: it lives in its own venv, every package pinned in
+# requirements/checkov.txt (refresh: make lock-checkov). Zero failed checks; each suppression is in the
+# template with its reason (Metadata: checkov: skip: comment).
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	@echo "==> installing checkov into $(CHECKOV_VENV) (first time: about 30 s)"
+	@base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; \
+	  test -x $(CHECKOV_VENV)/bin/python || "$$base" -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	@touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	@echo "==> checkov: infra/template.yaml (prints each failed check, then the counts)"
+	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation --skip-download \
+	  --compact --quiet --output cli
+
+lock-checkov: $(CHECKOV_VENV)/.installed
+	(echo "# checkov and everything it pulls in, exactly (make checkov). Refresh: make lock-checkov"; \
+	  $(CHECKOV_VENV)/bin/python -m pip freeze) > requirements/checkov.txt
 
 # ruff format and ruff's fixes.
 format: venv
@@ -139,9 +170,9 @@ cost: venv
 	$(PY) -m bench.cost $(ARGS)
 
 $(SAM_VENV)/.installed:
+	@echo "==> installing SAM CLI $(SAM_CLI_VERSION) into $(SAM_VENV) (first time: about 40 s)"
 	@base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; \
 	  test -x $(SAM_VENV)/bin/python || "$$base" -m venv $(SAM_VENV)
-	@echo "installing AWS SAM CLI $(SAM_CLI_VERSION) into $(SAM_VENV) (a few minutes the first time) ..."
 	$(SAM_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar on aws-sam-cli==$(SAM_CLI_VERSION)
 	@touch $@
 
@@ -149,7 +180,19 @@ $(SAM_VENV)/.installed:
 # sam build (samconfig.toml names the template) runs infra/Makefile, which wants the runtime's
 # Python (3.13) on PATH to install Linux wheels and precompile .pyc files.
 build: $(SAM_VENV)/.installed
+	@echo "==> sam build: infra/template.yaml -> .aws-sam/build (pip downloads are cached; about 15 s warm)"
 	PATH="$$(dirname "$(BASE_PYTHON)"):$$PATH" $(SAM) build
+
+# The SDK Lambda's python3.13 runtime brings (boto3, botocore and their dependencies), for tests/built:
+# installed apart from every venv, pinned in requirements/lambda-runtime.txt (which says why that version).
+runtime-sdk: $(RUNTIME_SDK)/.installed
+
+$(RUNTIME_SDK)/.installed: requirements/lambda-runtime.txt | venv
+	@echo "==> installing the Lambda runtime's boto3 into $(RUNTIME_SDK)/python"
+	rm -rf $(RUNTIME_SDK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+	  --target $(RUNTIME_SDK)/python -r requirements/lambda-runtime.txt
+	@touch $@
 
 # sam validate --lint.
 validate: $(SAM_VENV)/.installed
@@ -162,4 +205,4 @@ lock: venv
 
 # Remove the venvs, build output, caches and .local/.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(AWSCLI_VENV) .aws-sam .pytest_cache .ruff_cache .local
+	rm -rf $(VENV) $(SAM_VENV) $(AWSCLI_VENV) $(CHECKOV_VENV) $(RUNTIME_SDK) .aws-sam .pytest_cache .ruff_cache .local

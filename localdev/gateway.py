@@ -11,10 +11,12 @@ isBase64Encoded; a result without statusCode is a 200 JSON body; a crash or time
 
 Each function runs as Lambda runs it: instances that each handle one request at a time, here worker
 processes that load functions/<name>/app.py with localdev.handlers.load_function and the function's
-environment set for the whole process. Processes rather than threads because handler code (and the
-libraries it uses, such as Powertools' metric set) assumes it is alone in its instance, and because
-instances then run in parallel. One instance per function starts with the gateway (so the first CRC
-is warm); more start on demand, up to `instances` per function, and stay warm. Binds 127.0.0.1 only.
+environment set for the whole process, or (`built=`) that load `sam build`'s output in an isolated
+interpreter, as tests/built does (localdev.lambda_runtime is their bootstrap). Processes rather than
+threads because handler code (and the libraries it uses, such as Powertools' metric set) assumes it is
+alone in its instance, and because instances then run in parallel. One instance per function starts
+with the gateway (so the first CRC is warm); more start on demand, up to `instances` per function, and
+stay warm. Binds 127.0.0.1 only.
 """
 
 import base64
@@ -34,7 +36,12 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from localdev.lambda_runtime import LambdaContext, module_origins, serve
+from localdev.lambda_runtime import receive as _receive
+from localdev.lambda_runtime import send as _send
 from localdev.moto_server import LOCALHOST, check_port_free, require_localhost
+
+__all__ = ["FunctionFailed", "FunctionPool", "Gateway", "LambdaContext", "http_answer", "http_api_event"]
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 ROUTES = {("GET", "/webhook"): "crc", ("POST", "/webhook"): "ingest"}
@@ -212,42 +219,17 @@ BAD_REQUEST = (400, [("content-type", "application/json")], b'{"message":"Bad Re
 # --- function instances ----------------------------------------------------------------------------
 
 
-class LambdaContext:
-    """The parts of Lambda's context object handlers and Powertools read."""
-
-    def __init__(self, function_name, request_id, timeout_seconds, memory_mb=128):
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:{function_name}"
-        self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = request_id
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self):
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
 # What an instance inherits from this process's environment: enough to run Python, nothing that
 # changes how AWS clients behave (profiles, per-service endpoint overrides) - as in Lambda, the
 # function's environment is what the template says plus what Lambda adds.
 INHERITED_VARIABLES = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "SYSTEMROOT", "VIRTUAL_ENV")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _send(connection, document):
-    connection.send_bytes(json.dumps(document).encode())
-
-
-def _receive(connection):
-    return json.loads(connection.recv_bytes())
+RUNTIME_BOOTSTRAP = os.path.join(REPO, "localdev", "lambda_runtime.py")
 
 
 def worker_main(fd):
-    """One function instance (a process of its own): load the handler, then run invocations one at a time.
-
-    Events and results cross the pipe as JSON, as they cross Lambda's runtime API.
+    """One function instance loaded from the sources (a process of its own): load the handler, then run
+    invocations one at a time. Events and results cross the pipe as JSON, as they cross Lambda's runtime API.
     """
     from multiprocessing.connection import Connection
 
@@ -263,43 +245,66 @@ def worker_main(fd):
         traceback.print_exc()
         _send(connection, ["init_error", f"{exc.__class__.__name__}: {exc}"])
         return
-    _send(connection, ["ready", None])
+    _send(connection, ["ready", {"modules": module_origins()}])
     function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", f"xwebhook-{name}")
-    while True:
-        try:
-            message = _receive(connection)
-        except (EOFError, OSError, KeyboardInterrupt):
-            return
-        if message is None:
-            return
-        event, request_id = message
-        try:
-            result = handler(event, LambdaContext(function_name, request_id, timeout_seconds))
-            _send(connection, ["ok", result])
-        except Exception as exc:
-            traceback.print_exc()
-            _send(connection, ["error", f"{exc.__class__.__name__}: {exc}"])
-        sys.stdout.flush()
+    serve(connection, handler, function_name, timeout_seconds)
 
 
 class _Instance:
-    def __init__(self, name, env, log_path, timeout_seconds):
+    """One function instance: a process of its own that loads the function, then serves invocations.
+
+    `built` (a localdev.built.BuiltFunction) loads the function as `sam build` made it: an interpreter
+    started with -I -S (no site-packages, no PYTHONPATH, not even this repository) whose sys.path is the
+    function's build folder, its layers and the runtime's boto3. Without it, functions/<name>/app.py is
+    loaded from the sources with the repository and its virtual environment on the path.
+    """
+
+    def __init__(self, name, env, log_path, timeout_seconds, built=None):
         from multiprocessing.connection import Connection
 
         self.name = name
         self.timeout = timeout_seconds
+        self.report = None  # what a built instance says about its sys.path and modules once ready
         ours, theirs = socket.socketpair()
         base = {key: os.environ[key] for key in INHERITED_VARIABLES if key in os.environ}
-        pythonpath = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
+        if built is None:
+            pythonpath = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
+            command = [
+                sys.executable,
+                "-c",
+                f"from localdev.gateway import worker_main; worker_main({theirs.fileno()})",
+            ]
+            child_env = {**base, **env, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
+            setup = {"name": name, "env": env, "timeout": timeout_seconds}
+            cwd = REPO
+        else:
+            if built.isolated:
+                base.pop("VIRTUAL_ENV", None)
+                command = [built.python, "-I", "-S", RUNTIME_BOOTSTRAP, str(theirs.fileno())]
+                child_env = {**base, **built.lambda_variables(), **env, "PYTHONUNBUFFERED": "1"}
+            else:  # the function's source folder with the repository and its venv (tests compare the two)
+                bootstrap = "import sys; from localdev.lambda_runtime import main; main(int(sys.argv[1]))"
+                command = [sys.executable, "-c", bootstrap, str(theirs.fileno())]
+                child_env = {**base, **built.lambda_variables(), **env, "PYTHONPATH": REPO, "PYTHONUNBUFFERED": "1"}
+            setup = {
+                "isolated": built.isolated,
+                "name": name,
+                "env": env,
+                "timeout": timeout_seconds,
+                "memory": built.memory_mb,
+                "handler": built.handler,
+                "sys_path": built.sys_path,
+            }
+            cwd = built.task_root  # Lambda's working directory is the task root
         log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - handed to the child
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", f"from localdev.gateway import worker_main; worker_main({theirs.fileno()})"],
+                command,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT if log else None,
-                env={**base, **env, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"},
-                cwd=REPO,
+                env=child_env,
+                cwd=cwd,
                 pass_fds=(theirs.fileno(),),
             )
         finally:
@@ -308,7 +313,7 @@ class _Instance:
                 log.close()
         self.connection = Connection(ours.detach())
         try:
-            _send(self.connection, {"name": name, "env": env, "timeout": timeout_seconds})
+            _send(self.connection, setup)
             if not self.connection.poll(INIT_TIMEOUT_SECONDS):
                 raise FunctionFailed(f"{name}: init did not finish in {INIT_TIMEOUT_SECONDS:.0f} s")
             kind, detail = _receive(self.connection)
@@ -321,6 +326,7 @@ class _Instance:
         if kind != "ready":
             self.stop()
             raise FunctionFailed(f"{name}: init failed: {detail}")
+        self.report = detail
 
     def invoke(self, event, request_id):
         try:
@@ -355,9 +361,10 @@ class _Instance:
 class FunctionPool:
     """Up to `size` instances of one function; each runs one invocation at a time."""
 
-    def __init__(self, name, env, size=4, timeout_seconds=30.0, log_path=None):
+    def __init__(self, name, env, size=4, timeout_seconds=30.0, log_path=None, built=None):
         self.name = name
         self.env = dict(env)
+        self.built = built
         self.size = size
         self.timeout = float(timeout_seconds)
         self.log_path = log_path
@@ -366,6 +373,7 @@ class FunctionPool:
         self._lock = threading.Lock()
         self._closed = False
         self.cold_starts = 0
+        self.last_report = None  # a built instance's report (sys.path, module files) from its init
 
     def _new_instance(self):
         with self._lock:
@@ -374,7 +382,7 @@ class FunctionPool:
             placeholder = object()
             self._all.add(placeholder)
         try:
-            instance = _Instance(self.name, self.env, self.log_path, self.timeout)
+            instance = _Instance(self.name, self.env, self.log_path, self.timeout, self.built)
         except OSError as exc:  # the instance's process could not start
             with self._lock:
                 self._all.discard(placeholder)
@@ -387,6 +395,7 @@ class FunctionPool:
             self._all.discard(placeholder)
             self._all.add(instance)
             self.cold_starts += 1
+            self.last_report = instance.report
             if self._closed:
                 instance.stop()
                 raise FunctionFailed(f"{self.name}: gateway stopped")
@@ -470,7 +479,8 @@ class Gateway:
 
     `functions` maps function name -> environment (from provisioning). `out` receives one line per
     request (None: silent). `function_log` is where the functions' own output goes (None: this
-    process's stdout/stderr).
+    process's stdout/stderr). `built` maps function name -> localdev.built.BuiltFunction for functions
+    to serve from `sam build`'s output in isolated interpreters instead of from the sources.
     """
 
     def __init__(
@@ -488,6 +498,7 @@ class Gateway:
         prewarm=True,
         max_connections=64,
         idle_timeout=15.0,
+        built=None,
     ):
         require_localhost(host)
         self.host = host
@@ -500,8 +511,11 @@ class Gateway:
         self.max_connections = max_connections
         self.idle_timeout = idle_timeout
         timeouts = timeouts or {}
+        built = built or {}
         self.pools = {
-            name: FunctionPool(name, functions[name], instances, timeouts.get(name, 30.0), function_log)
+            name: FunctionPool(
+                name, functions[name], instances, timeouts.get(name, 30.0), function_log, built.get(name)
+            )
             for name in sorted(set(self.routes.values()))
             if name in functions
         }
@@ -704,10 +718,12 @@ class Gateway:
                 self.send_header("Content-Length", str(len(data)))
                 if self.close_connection:
                     self.send_header("Connection", "close")
+                # The request's line is written before its answer is sent: whoever has the answer (a test,
+                # the emulator's CRC) finds the line already there.
+                gateway.log_request(self.command, path, status, note, time.perf_counter() - started)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
-                gateway.log_request(self.command, path, status, note, time.perf_counter() - started)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 

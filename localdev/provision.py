@@ -448,6 +448,10 @@ class Provisioned:
     generated_consumer_secret: str | None = None  # only when this run generated it (to print it)
     extension_settings: dict = field(default_factory=dict)
     timeouts: dict = field(default_factory=dict)  # crc/ingest/admin -> the function's Timeout in seconds
+    # Every AWS::Serverless::Function of the template by logical id (functions other than crc/ingest/admin
+    # included): its environment, or in environment_errors why it cannot be resolved locally.
+    environments: dict = field(default_factory=dict)
+    environment_errors: dict = field(default_factory=dict)
 
     def env(self, function, **overrides):
         values = dict(self.functions[function])
@@ -717,8 +721,7 @@ class Provisioner:
 
     # function environments
 
-    def _function_variables(self, function):
-        logical_id = FUNCTIONS[function]
+    def _function_variables(self, logical_id):
         resource = self.resources.get(logical_id)
         if resource is None:
             return None
@@ -744,9 +747,14 @@ class Provisioner:
         }
 
     def function_environment(self, function):
-        variables = self._function_variables(function)
+        return self.environment_of(FUNCTIONS[function])
+
+    def environment_of(self, logical_id):
+        """The environment of the function `logical_id` (any AWS::Serverless::Function of the template):
+        its variables as CloudFormation resolves them, the local overrides, and what Lambda adds."""
+        variables = self._function_variables(logical_id)
         if variables is None:
-            raise ProvisionError(f"the template has no {FUNCTIONS[function]}")
+            raise ProvisionError(f"the template has no {logical_id}")
         overrides = {"WEBHOOK_URL": self.webhook_url}
         if self.x_api_base_url:
             overrides["X_API_BASE_URL"] = self.x_api_base_url
@@ -758,7 +766,7 @@ class Provisioner:
             resolved = self.evaluator.resolve(value, path)
             if resolved is not NO_VALUE:
                 env[key] = _env_text(resolved, path)
-        if function == "admin":
+        if logical_id == FUNCTIONS["admin"]:
             for key, value in overrides.items():
                 env.setdefault(key, value)
         env.update(self.local_variables())
@@ -766,14 +774,17 @@ class Provisioner:
 
     def function_timeout(self, function):
         """The function's Timeout (its own, else Globals', else Lambda's default of 3 s)."""
-        logical_id = FUNCTIONS[function]
-        own = (self.resources[logical_id].get("Properties") or {}).get("Timeout")
-        default = ((self.template.get("Globals") or {}).get("Function") or {}).get("Timeout", 3)
-        value = self.evaluator.resolve(default if own is None else own, f"Resources.{logical_id}.Properties.Timeout")
+        return self.function_number(FUNCTIONS[function], "Timeout", 3)
+
+    def function_number(self, logical_id, name, default):
+        """A numeric property of a function (Timeout, MemorySize): its own, else Globals', else `default`."""
+        own = (self.resources[logical_id].get("Properties") or {}).get(name)
+        fallback = ((self.template.get("Globals") or {}).get("Function") or {}).get(name, default)
+        value = self.evaluator.resolve(fallback if own is None else own, f"Resources.{logical_id}.Properties.{name}")
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ProvisionError(f"{logical_id}: Timeout {value!r} is not a number") from None
+            raise ProvisionError(f"{logical_id}: {name} {value!r} is not a number") from None
 
     def _outputs(self):
         outputs = {}
@@ -798,6 +809,13 @@ class Provisioner:
             if logical_id in self.resources:
                 self.result.functions[function] = self.function_environment(function)
                 self.result.timeouts[function] = self.function_timeout(function)
+        for logical_id, resource in self.resources.items():
+            # Conditional functions too (sam build builds them): tests/built runs every built function.
+            if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::Function":
+                try:
+                    self.result.environments[logical_id] = self.environment_of(logical_id)
+                except ProvisionError as exc:
+                    self.result.environment_errors[logical_id] = str(exc)
         self.result.outputs = self._outputs()
         self.result.extension_settings = self._extension_settings()
         return self.result

@@ -61,3 +61,35 @@ def http_url(env, name, default=None, schemes=("https", "http")):
         kind = "an http(s)" if set(schemes) == {"https", "http"} else "an " + "/".join(schemes)
         raise ConfigError(f"{name} must be {kind} URL, got {value!r}")
     return value
+
+
+LOOPBACK_RULE = "https, or http only to a loopback host (localhost, 127.0.0.0/8, ::1)"
+
+
+def _is_loopback(host):
+    import ipaddress
+
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def credentials_url(env, name, default=None):
+    """An absolute URL that credentials may be sent to: https, or http only to a loopback host (a local
+    emulator on this machine, where nothing travels over a network). ConfigError names the rule."""
+    from urllib.parse import urlsplit
+
+    value = http_url(env, name, default)
+    parts = urlsplit(value)
+    if parts.scheme == "https":
+        return value
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        host = ""
+    if not _is_loopback(host):
+        raise ConfigError(f"{name} must be {LOOPBACK_RULE}: credentials travel in its requests, got {value!r}")
+    return value

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 
 from xwebhook.credentials.consumer_secret import SecretSettings
-from xwebhook.env import ConfigError, flag, http_url, number
+from xwebhook.env import ConfigError, credentials_url, flag, http_url, number
 from xwebhook.migrate.settings import XaaSettings
 
 FLAVOURS = ("v2", "enterprise", "premium")
@@ -41,9 +41,11 @@ class AdminSettings:
         if not credentials_secret_id:
             raise ConfigError("X_CREDENTIALS_SECRET_ID must be set")
         return cls(
-            # X's URL rules (https, no port, <= 200 characters) are X's to enforce: the local stack
-            # registers http://127.0.0.1:3000/webhook with the emulator.
-            x_api_base_url=http_url(env, "X_API_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            # The bearer token and OAuth signatures travel to it: https, or http to a loopback host only
+            # (the local X API emulator). The template's XApiBaseUrl allows https alone.
+            x_api_base_url=credentials_url(env, "X_API_BASE_URL", DEFAULT_BASE_URL).rstrip("/"),
+            # X's URL rules for the webhook (https, no port, <= 200 characters) are X's to enforce: the
+            # local stack registers http://127.0.0.1:3000/webhook with the emulator.
             flavour=flavour,
             premium_env_name=premium_env_name,
             webhook_url=http_url(env, "WEBHOOK_URL"),

@@ -27,6 +27,15 @@ def test_defaults():
     assert settings.secret.secret_id == "xwebhook/consumer-secret" and settings.secret.extension_port == 2773
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://api.x.com", "https://proxy.example.com:8443/x", "http://127.0.0.1:8787", "http://127.9.0.3",
+     "http://localhost:8080/", "http://[::1]:8787"],
+)  # fmt: skip
+def test_x_api_base_url_is_https_or_http_to_a_loopback_host(url):
+    assert AdminSettings.from_env({**BASE_ENV, "X_API_BASE_URL": url}).x_api_base_url == url.rstrip("/")
+
+
 def test_every_setting_is_read():
     env = {
         **BASE_ENV,
@@ -50,6 +59,9 @@ def test_every_setting_is_read():
         ({"WEBHOOK_URL": ""}, "WEBHOOK_URL must be set"),
         ({"WEBHOOK_URL": "ftp://x/webhook"}, "WEBHOOK_URL must be an http(s) URL"),
         ({"X_API_BASE_URL": "api.x.com"}, "X_API_BASE_URL must be an http(s) URL"),
+        ({"X_API_BASE_URL": "http://api.x.com"}, "X_API_BASE_URL must be https, or http only to a loopback host"),
+        ({"X_API_BASE_URL": "http://10.0.0.8:8787"}, "X_API_BASE_URL must be https, or http only to a loopback"),
+        ({"X_API_BASE_URL": "http://127.0.0.1.example.com"}, "X_API_BASE_URL must be https, or http only to"),
         ({"X_API_FLAVOUR": "v3"}, "X_API_FLAVOUR must be one of v2, enterprise, premium"),
         ({"X_API_FLAVOUR": "premium"}, "X_PREMIUM_ENV_NAME must be set when X_API_FLAVOUR is premium"),
         ({"X_CREDENTIALS_SECRET_ID": " "}, "X_CREDENTIALS_SECRET_ID must be set"),

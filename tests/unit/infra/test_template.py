@@ -723,7 +723,7 @@ def python_313():
     return shutil.which("python3.13")
 
 
-def make_target(target, source, artifacts, tmp_path, extra_dirs=()):
+def make_target(target, source, artifacts, tmp_path, extra_dirs=(), extra_files=()):
     """Run a build target as `sam build` does: in a scratch copy of the source, ARTIFACTS_DIR set."""
     scratch = tmp_path / "scratch"
     shutil.copytree(source, scratch, ignore=shutil.ignore_patterns(".aws-sam", ".git"))
@@ -731,6 +731,9 @@ def make_target(target, source, artifacts, tmp_path, extra_dirs=()):
     for directory in extra_dirs:
         (scratch / directory).mkdir(parents=True, exist_ok=True)
         (scratch / directory / "PKG-INFO").write_text("Name: stand-in\n")
+    for name in extra_files:
+        (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / name).write_text('"""stand-in"""\n')
     env = {"PATH": "/usr/bin:/bin", "ARTIFACTS_DIR": str(artifacts), "PYTHON": python_313()}
     subprocess.run(
         ["make", "--makefile", str(INFRA / "Makefile"), target], cwd=scratch, env=env, check=True, capture_output=True
@@ -755,12 +758,24 @@ def test_layer_build_holds_only_the_package_precompiled(tmp_path):
     package = REPO / "src" / "xwebhook"
     modules = sorted(p.relative_to(package) for p in package.rglob("*.py") if "cli" not in p.relative_to(package).parts)
     assert any(len(module.parts) > 1 for module in modules)  # subpackages (admin/, receive/, ...) are shipped
+    data = sorted(p.relative_to(package) for p in package.rglob("*.json"))
+    assert [str(d) for d in data] == ["contract/message.schema.json"]  # package data ships too
     assert files == sorted(
         [f"python/xwebhook/{m}" for m in modules]
         + [f"python/xwebhook/{m.parent / '__pycache__' / m.stem}.cpython-313.pyc".replace("/./", "/") for m in modules]
+        + [f"python/xwebhook/{d}" for d in data]
     )
     assert not any("/cli/" in name for name in files)
     assert_unchecked_hash_pyc(artifacts / "python/xwebhook/receive/__pycache__/crc.cpython-313.pyc")
+
+
+@needs_make
+def test_the_cli_package_never_reaches_the_layer(tmp_path):
+    artifacts = tmp_path / "layer"
+    cli = ("xwebhook/cli/__init__.py", "xwebhook/cli/main.py", "xwebhook/cli/commands/status.py")
+    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_files=cli)
+    assert "python/xwebhook/__init__.py" in files
+    assert not any(name.startswith("python/xwebhook/cli") for name in files), files
 
 
 @needs_make
@@ -808,3 +823,100 @@ def test_cfn_lint_would_catch_a_broken_queue(tmp_path):
         TEMPLATE_PATH.read_text().replace("MaximumMessageSize: 1048576", "MaximumMessageSize: 2097152", 1)
     )
     assert any("2097152" in str(m) for m in lint_file(broken))
+
+
+# ---------------------------------------------------------------------------------------- what ships (issue 6)
+def test_x_api_base_url_parameter_takes_https_only(template):
+    parameter = template["Parameters"]["XApiBaseUrl"]
+    pattern = parameter["AllowedPattern"]
+    assert re.fullmatch(pattern, parameter["Default"])
+    for url in ("https://api.x.com", "https://api.twitter.com/", "https://proxy.example.com:8443/x"):
+        assert re.fullmatch(pattern, url), url
+    for url in ("http://api.x.com", "http://127.0.0.1:8787", "api.x.com", "https://", "https://a b.com"):
+        assert not re.fullmatch(pattern, url), url
+
+
+def test_execute_api_endpoint_can_be_disabled_only_together_with_a_public_webhook_url(template):
+    api = props(template, "HttpApi")
+    assert Resolver(template).value(api["DisableExecuteApiEndpoint"]) is False
+    assert Resolver(template, DisableExecuteApiEndpoint="true").value(api["DisableExecuteApiEndpoint"]) is True
+    (rule,) = template["Rules"].values()
+
+    def refused(**parameters):
+        resolver = Resolver(template, **parameters)
+        return resolver.truth(rule["RuleCondition"]) and not all(
+            resolver.truth(assertion["Assert"]) for assertion in rule["Assertions"]
+        )
+
+    assert refused(DisableExecuteApiEndpoint="true")
+    assert not refused(DisableExecuteApiEndpoint="true", PublicWebhookUrl="https://hooks.example.com/webhook")
+    assert not refused()
+    assert "PublicWebhookUrl" in rule["Assertions"][0]["AssertDescription"]
+
+
+@pytest.mark.parametrize(
+    ("function_id", "parameter", "default"),
+    [("CrcFunction", "CrcReservedConcurrency", "5"), ("IngestFunction", "IngestReservedConcurrency", None),
+     ("AdminFunction", "AdminReservedConcurrency", None)],
+)  # fmt: skip
+def test_reserved_concurrency_is_a_parameter_per_function_and_zero_means_none(
+    template, function_id, parameter, default
+):
+    reserved = props(template, function_id)["ReservedConcurrentExecutions"]
+    value = Resolver(template).value(reserved)
+    assert (None if value is NO_VALUE else value) == default
+    assert Resolver(template, **{parameter: "7"}).value(reserved) == "7"
+    # 0 would throttle every call: it means "no reservation", the property is dropped
+    assert Resolver(template, **{parameter: "0"}).value(reserved) is NO_VALUE
+    assert template["Parameters"][parameter]["MinValue"] == 0
+
+
+def test_every_log_group_is_encrypted_with_the_stacks_logs_key(template):
+    groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    assert {"HttpApiAccessLogs", "CrcLogGroup", "IngestLogGroup", "AdminLogGroup"} <= set(groups)
+    for logical_id in groups:
+        assert props(template, logical_id)["KmsKeyId"] == {"Fn::GetAtt": ["LogsKey", "Arn"]}, logical_id
+
+
+def test_the_logs_key_rotates_and_only_cloudwatch_logs_may_use_it_for_this_stacks_log_groups(template):
+    key = props(template, "LogsKey")
+    assert key["EnableKeyRotation"] is True
+    statements = {statement["Sid"]: statement for statement in key["KeyPolicy"]["Statement"]}
+    assert set(statements) == {"AccountAdministersTheKey", "CloudWatchLogsEncryptsThisStacksLogGroups"}
+    logs = statements["CloudWatchLogsEncryptsThisStacksLogGroups"]
+    assert logs["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.${AWS::URLSuffix}"}}
+    assert not any(action in ("kms:*", "kms:CreateGrant", "kms:PutKeyPolicy") for action in logs["Action"])
+    allowed = [
+        Resolver(template).value(arn) for arn in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    ]
+    resolver = Resolver(template)
+    for logical_id in resources_of_type(template, "AWS::Logs::LogGroup"):
+        name = resolver.value(props(template, logical_id)["LogGroupName"])
+        arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{name}"
+        assert any(re.fullmatch(pattern.replace("*", ".*"), arn) for pattern in allowed), name
+    assert not any(
+        re.fullmatch(p.replace("*", ".*"), "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/other-crc")
+        for p in allowed
+    )
+    admin = statements["AccountAdministersTheKey"]["Principal"]
+    assert admin == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+
+
+def checkov_skips(template):
+    for logical_id, resource in template["Resources"].items():
+        for skip in ((resource.get("Metadata") or {}).get("checkov") or {}).get("skip", []):
+            yield logical_id, skip
+
+
+def test_every_checkov_suppression_names_its_check_and_gives_its_reason(template):
+    skips = list(checkov_skips(template))
+    assert skips, "the template's checkov suppressions are expected in Metadata.checkov.skip"
+    for logical_id, skip in skips:
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (logical_id, skip)
+        assert len(skip.get("comment", "").split()) >= 12, f"{logical_id} {skip['id']}: a reason, not a label"
+
+
+def test_every_checkov_suppression_is_listed_in_the_readme(template):
+    readme = (REPO / "README.md").read_text()
+    for logical_id, skip in checkov_skips(template):
+        assert skip["id"] in readme, f"{logical_id} {skip['id']} is suppressed but the README does not list it"
