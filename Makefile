@@ -21,8 +21,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint \
-	checkov format bench cost build runtime-sdk validate lock lock-checkov clean
+.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint checkov format bench cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
