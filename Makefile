@@ -145,11 +145,13 @@ $(CHECKOV_VENV)/.installed: requirements/checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
 	@touch $@
 
+# The template's security scan: zero failed checks (suppressions carry their reason in the template).
 checkov: $(CHECKOV_VENV)/.installed
 	@echo "==> checkov: infra/template.yaml (prints each failed check, then the counts)"
 	$(CHECKOV_VENV)/bin/checkov --file infra/template.yaml --framework cloudformation --skip-download \
 	  --compact --quiet --output cli
 
+# Refresh requirements/checkov.txt from checkov's venv.
 lock-checkov: $(CHECKOV_VENV)/.installed
 	(echo "# checkov and everything it pulls in, exactly (make checkov). Refresh: make lock-checkov"; \
 	  $(CHECKOV_VENV)/bin/python -m pip freeze) > requirements/checkov.txt
