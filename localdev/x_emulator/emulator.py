@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from localdev.x_emulator import errors, outbound
 from localdev.x_emulator.auth import Authenticator, auth_kind
+from localdev.x_emulator.oauth import OAuthServer
 from localdev.x_emulator.server import EmulatorHTTPServer
 
 DEFAULT_USERS = {"2244994945": ("owner-token", "owner-token-secret")}
@@ -132,6 +133,7 @@ class XEmulator:
         enforce_rate_limits=False,
         oauth_window=300.0,
         account_name="my-account",
+        oauth_options=None,
     ):
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -150,8 +152,12 @@ class XEmulator:
         self.delivery_timeout = delivery_timeout
         self.enforce_rate_limits = enforce_rate_limits
         self.account_name = account_name
-        self.auth = Authenticator(consumer_key, consumer_secret, bearer_token, self.users, oauth_window)
+        self.auth = Authenticator(
+            consumer_key, consumer_secret, bearer_token, self.users, oauth_window, user_bearer=self._user_bearer
+        )
         self.rate_limiter = RateLimiter()
+        # X's sign-in side (oauth.py): OAuth 1.0a and 2.0 endpoints, authorize pages, OAuth 2.0 user tokens.
+        self.oauth = OAuthServer(self, **(oauth_options or {}))
 
         self._lock = threading.RLock()
         self._ids = itertools.count(1146654567674912769)
@@ -229,6 +235,7 @@ class XEmulator:
         with self._lock:
             self._init_state()
             self.rate_limiter.clear()
+            self.oauth.reset()
 
     def new_id(self):
         with self._lock:
@@ -338,6 +345,7 @@ class XEmulator:
                     for d in self.deliveries
                 ],
                 "crc_log": [dict(c) for c in self.crc_log],
+                "oauth": self.oauth.state(),
                 "faults": [
                     {**f, "body": f["body"].decode("utf-8", "replace") if isinstance(f["body"], bytes) else f["body"]}
                     for f in self._faults
@@ -347,9 +355,15 @@ class XEmulator:
     # ---- request plumbing (used by server.py) -------------------------------------------------------------
 
     def record_request(self, method, path, authorization):
+        kind = auth_kind(authorization)
+        if kind == "bearer" and self.oauth.is_user_token(authorization.split(None, 1)[-1].strip()):
+            kind = "oauth2"  # a user's OAuth 2.0 token, not the app's bearer token
         with self._lock:
-            self.requests.append((method, path, auth_kind(authorization)))
+            self.requests.append((method, path, kind))
             _trim(self.requests)
+
+    def _user_bearer(self, token):
+        return self.oauth.user_bearer(token)
 
     def take_fault(self, method, path):
         with self._lock:

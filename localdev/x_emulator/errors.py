@@ -23,7 +23,11 @@ INVALID_REQUEST = PROBLEMS + "invalid-request"
 NOT_FOUND = PROBLEMS + "resource-not-found"
 UNSUPPORTED_AUTH = PROBLEMS + "unsupported-authentication"
 
-AUTH_NAMES = {"bearer": "OAuth 2.0 Application-Only", "oauth1": "OAuth 1.0a User Context"}
+AUTH_NAMES = {
+    "bearer": "OAuth 2.0 Application-Only",
+    "oauth1": "OAuth 1.0a User Context",
+    "oauth2": "OAuth 2.0 User Context",
+}
 
 # X's own v1.1 messages (Account Activity API reference, "Error Messages").
 V1_URL_REQUIREMENTS = "Webhook URL does not meet the requirements."
