@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize("path", ADMIN_EVENTS, ids=lambda path: path.name)
 def test_each_admin_event_is_a_valid_invocation(path):
-    action, fields = requested_action(json.loads(path.read_text()))
+    action, fields = requested_action(json.loads(path.read_text()), ACTIONS)
     request = parse_input(ACTIONS[action][0], fields)
     assert path.name.startswith(f"admin-{action.replace('_', '-')}")
     if action == "replay":
@@ -27,7 +27,7 @@ def test_each_admin_event_is_a_valid_invocation(path):
 
 
 def test_every_action_has_an_event_and_the_schedule_too():
-    named = {requested_action(json.loads(path.read_text()))[0] for path in ADMIN_EVENTS}
+    named = {requested_action(json.loads(path.read_text()), ACTIONS)[0] for path in ADMIN_EVENTS}
     assert named == set(ACTIONS)
     scheduled = json.loads((EVENTS / "admin-ensure-scheduled-event.json").read_text())
     assert scheduled["source"] == "aws.events" and "action" not in scheduled
