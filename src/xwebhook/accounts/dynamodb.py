@@ -30,11 +30,17 @@ INVITE = "invite#"
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
-def _client_config():
+def dynamodb_client():
+    """The DynamoDB client of the connect and admin functions, made at init (where Lambda's environment and
+    CPU boost are) rather than on the first request. A browser waits on connect: a few quick attempts,
+    rather than botocore's default of a minute."""
     from botocore.config import Config
 
-    # A browser waits on connect: a few quick attempts rather than botocore's default minute.
-    return Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+    from xwebhook.aws import client
+
+    return client(
+        "dynamodb", Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+    )
 
 
 # --- DynamoDB's attribute values ----------------------------------------------------------------------
@@ -94,10 +100,8 @@ class Table:
 
     @property
     def client(self):
-        if self._client is None:  # made on first use: boto3 costs ~0.3 s to import
-            import boto3
-
-            self._client = boto3.client("dynamodb", config=_client_config())
+        if self._client is None:
+            self._client = dynamodb_client()
         return self._client
 
     def call(self, operation, conditional=(), **arguments):

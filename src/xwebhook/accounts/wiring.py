@@ -30,7 +30,7 @@ def accounts_services(env, client, credentials, secret_settings):
     """{service name: service} for Admin.services, or {} when ACCOUNTS_TABLE is not set."""
     if not env.get("ACCOUNTS_TABLE", "").strip():
         return {}
-    from xwebhook.accounts.dynamodb import DynamoAccountStore, DynamoInviteStore, Table
+    from xwebhook.accounts.dynamodb import DynamoAccountStore, DynamoInviteStore, Table, dynamodb_client
     from xwebhook.accounts.refresh import TokenRefresher
     from xwebhook.accounts.revokes import DynamoRevokeSignals, NoRevokeSignals
     from xwebhook.accounts.settings import AccountsSettings
@@ -41,7 +41,8 @@ def accounts_services(env, client, credentials, secret_settings):
 
     settings = AccountsSettings.from_env(env)
     interval = number(env, "ENSURE_INTERVAL_MINUTES", DEFAULT_INTERVAL_MINUTES, 1, 1440)
-    table = Table(settings.table)
+    client_of_dynamodb = dynamodb_client()  # at init, with the function's environment (as Lambda has it)
+    table = Table(settings.table, client_of_dynamodb)
     store = DynamoAccountStore(table)
     oauth2 = OAuth2Client(client, credentials)
     dedup_table = env.get("DEDUP_TABLE", "").strip()
@@ -52,7 +53,9 @@ def accounts_services(env, client, credentials, secret_settings):
         "token_refresher": TokenRefresher(store, oauth2),
         "oauth2": oauth2,
         "oauth1": OAuth1Flow(client, credentials),
-        "revoke_signals": DynamoRevokeSignals(Table(dedup_table)) if dedup_table else NoRevokeSignals(),
+        "revoke_signals": (
+            DynamoRevokeSignals(Table(dedup_table, client_of_dynamodb)) if dedup_table else NoRevokeSignals()
+        ),
         "accounts_settings": settings,
         "accounts_upkeep": Upkeep(interval * 60 + REFRESH_SLACK_SECONDS),
         "account_subscriptions": lambda api: AccountSubscriptions(client, api, credentials),

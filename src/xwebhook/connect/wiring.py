@@ -1,13 +1,14 @@
 """The connect function's composition root: ConnectFlow wired to X, the secrets extension and the table.
 
-boto3 and requests are imported when the first request needs them (the table client, the HTTP session),
-not here: the handler module's import stays cheap, and bench/connect_cold.py measures import plus the
-first request together, as a browser waiting on a cold start sees it.
+Everything is made here, at init: Lambda runs init with the function's environment and a CPU boost, and
+every request needs the table (boto3, ~0.6 s of import and client on the bench machine) and most need X
+(requests). bench/connect_cold.py measures init plus the first request, as a browser waiting on a cold
+start sees it.
 """
 
 import time
 
-from xwebhook.accounts.dynamodb import DynamoAccountStore, DynamoInviteStore, Table
+from xwebhook.accounts.dynamodb import DynamoAccountStore, DynamoInviteStore, Table, dynamodb_client
 from xwebhook.connect.dynamodb import DynamoSignInStore
 from xwebhook.connect.flow import ConnectFlow
 from xwebhook.connect.settings import ConnectSettings
@@ -28,7 +29,7 @@ def build_flow(settings, session=None, table_client=None, clock=time.time):
     )
     credentials = credential_source(settings).get
     api = WebhooksApi(client, settings.flavour, credentials, settings.premium_env_name)
-    table = Table(settings.accounts.table, table_client)
+    table = Table(settings.accounts.table, table_client or dynamodb_client())
     return ConnectFlow(
         settings,
         signing_keys(settings.accounts.signing_key_secret_id, settings.secret).get,
