@@ -35,7 +35,7 @@ from xwebhook.connect.state import (
 )
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.x_credentials import CredentialsError
-from xwebhook.x_api import oauth1, oauth2
+from xwebhook.x_api import authorize
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
 from xwebhook.x_api.event_types import scopes_for
 from xwebhook.x_api.models import find_webhook
@@ -67,13 +67,14 @@ def iso_utc(epoch):
 
 
 class ConnectFlow:
-    """`keys()` -> SigningKeys; `oauth2`, `oauth1`, `subscriptions` (x_api) and `api` (WebhooksApi) talk
-    to X; `invites`, `sign_ins`, `accounts` are the stores."""
+    """`keys()` -> SigningKeys, `credentials()` -> XCredentials (the OAuth 2.0 client id); `oauth2`, `oauth1`,
+    `subscriptions` (x_api) and `api` (WebhooksApi) talk to X; `invites`, `sign_ins`, `accounts` are the stores."""
 
     def __init__(
         self,
         settings,
         keys,
+        credentials,
         invite_store,
         sign_ins,
         accounts,
@@ -86,6 +87,7 @@ class ConnectFlow:
     ):
         self.settings = settings
         self._keys = keys
+        self._credentials = credentials
         self._invites = invite_store
         self._sign_ins = sign_ins
         self._accounts = accounts
@@ -168,10 +170,10 @@ class ConnectFlow:
             key_of(state), flow, expires_at, tuple(event_types), invite.invite_id if invite else None, user_id
         )
         if flow == OAUTH2:
-            verifier, challenge = oauth2.new_pkce()
-            location = oauth2.authorize_url(
+            verifier, challenge = authorize.new_pkce()
+            location = authorize.oauth2_url(
                 settings.oauth2_authorize_base,
-                self._oauth2.client_id(),
+                self._credentials().require("oauth2_client_id"),
                 settings.accounts.callback_url,
                 scopes_for(event_types),
                 state,
@@ -188,7 +190,7 @@ class ConnectFlow:
                 raise _Refused("callback_not_confirmed", str(exc)) from None
             except XError as exc:
                 raise _Refused("x_unavailable", str(exc)) from None
-            location = oauth1.authorize_url(settings.oauth1_authorize_base, request_token.token)
+            location = authorize.oauth1_url(settings.oauth1_authorize_base, request_token.token)
             pending = _with(pending, request_token=request_token.token, request_token_secret=request_token.secret)
         self._sign_ins.put(pending)
         log["outcome"] = "redirected"

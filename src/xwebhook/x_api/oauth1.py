@@ -15,9 +15,10 @@ No `x_auth_access_type` is sent: X only knows read/write there, and AAA needs th
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from xwebhook.accounts.models import OAuth1Tokens
+from xwebhook.x_api.authorize import OAUTH1_PATH, oauth1_url
 from xwebhook.x_api.client import Endpoint
 from xwebhook.x_api.errors import UnexpectedAnswer
 
@@ -27,7 +28,8 @@ USER = "user"
 REQUEST_TOKEN = Endpoint("OAuth 1.0a request token", "POST", "/oauth/request_token", CONSUMER)
 ACCESS_TOKEN = Endpoint("OAuth 1.0a access token", "POST", "/oauth/access_token", CONSUMER)
 INVALIDATE = Endpoint("OAuth 1.0a invalidate token", "POST", "/1.1/oauth/invalidate_token", USER)
-AUTHORIZE_PATH = "/oauth/authorize"
+AUTHORIZE_PATH = OAUTH1_PATH
+authorize_url = oauth1_url  # x_api/authorize.py: no HTTP there (connect's cold path)
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,6 @@ class Authorized:
     tokens: OAuth1Tokens
     user_id: str
     screen_name: str
-
-
-def authorize_url(base_url, request_token):
-    return base_url.rstrip("/") + AUTHORIZE_PATH + "?" + urlencode({"oauth_token": request_token})
 
 
 def _form(body, operation):

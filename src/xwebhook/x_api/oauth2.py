@@ -1,8 +1,7 @@
 """X's OAuth 2.0 Authorization Code flow with PKCE, as a confidential client (x-oauth.md).
 
-  authorize_url   the page the account owner's browser is sent to (X_WEB_BASE_URL + /i/oauth2/authorize)
-  new_pkce        a code verifier and its S256 challenge (RFC 7636)
   OAuth2Client    code exchange, refresh (X rotates the refresh token: single use), revoke, who signed in
+  (the authorize page's URL and PKCE: x_api/authorize.py, re-exported here as authorize_url, new_pkce)
 
 The app's client id and secret come from the credentials secret (`oauth2_client_id`,
 `oauth2_client_secret`) and go to X as HTTP Basic auth, as X wants from confidential clients ("Web App",
@@ -15,14 +14,14 @@ token invalidates the whole chain). An answer that did not arrive is XUnavailabl
 the spec names https://api.x.com/2/oauth2/authorize: `authorize_url(..., page="api")` uses the second.
 """
 
+__all__ = ["InvalidGrant", "OAuth2Client", "SignedIn", "authorize_url", "challenge_for", "new_pkce"]
+
 import base64
-import hashlib
-import secrets
 import time
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
 
 from xwebhook.accounts.models import OAuth2Tokens
+from xwebhook.x_api.authorize import OAUTH2_PAGES, challenge_for, new_pkce, oauth2_url
 from xwebhook.x_api.client import BearerAuth, Endpoint
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError
 
@@ -34,51 +33,13 @@ REFRESH = Endpoint("OAuth 2.0 token refresh", "POST", "/2/oauth2/token", CLIENT)
 REVOKE = Endpoint("OAuth 2.0 token revoke", "POST", "/2/oauth2/revoke", CLIENT)
 ME = Endpoint("who signed in (GET /2/users/me)", "GET", "/2/users/me", USER_TOKEN)
 
-AUTHORIZE_PAGES = {
-    "web": "/i/oauth2/authorize",  # on X_WEB_BASE_URL (https://x.com): what X's own tools open
-    "api": "/2/oauth2/authorize",  # on X_API_BASE_URL (https://api.x.com): what the OpenAPI spec names
-}
-VERIFIER_BYTES = 48  # 64 characters of base64url: RFC 7636 wants 43 to 128
+# The authorize page and PKCE are x_api/authorize.py's (no HTTP there: connect's cold path).
+AUTHORIZE_PAGES = OAUTH2_PAGES
+authorize_url = oauth2_url
 
 
 class InvalidGrant(XApiError):
     """X refused a code or refresh token (`invalid_grant`): expired, spent, or the owner revoked the app."""
-
-
-def _b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def challenge_for(verifier):
-    """The S256 code challenge of a code verifier: base64url(sha256(verifier)), no padding."""
-    return _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
-
-
-def new_pkce():
-    """(code verifier, S256 code challenge)."""
-    verifier = _b64url(secrets.token_bytes(VERIFIER_BYTES))
-    return verifier, challenge_for(verifier)
-
-
-def authorize_url(base_url, client_id, redirect_uri, scopes, state, code_challenge, page="web"):
-    """The authorize page's URL: `base_url` is X_WEB_BASE_URL (page "web") or X_API_BASE_URL ("api")."""
-    query = urlencode(
-        {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": redirect_uri,
-            "scope": " ".join(scopes),
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        },
-        quote_via=_quote,
-    )
-    return base_url.rstrip("/") + AUTHORIZE_PAGES[page] + "?" + query
-
-
-def _quote(text, safe="", encoding=None, errors=None):
-    return quote(text, safe="-_.~", encoding=encoding, errors=errors)  # spaces as %20, as X's docs show
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ class World:
         self.flow = ConnectFlow(
             settings,
             lambda: KEYS,
+            lambda: credentials,
             self.invites,
             self.sign_ins,
             self.accounts,
