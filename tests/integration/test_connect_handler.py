@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from localdev.events import connect_event
-from localdev.testing import invoke
+from localdev.testing import DEV_SECRET, invoke
 from localdev.x_emulator import XEmulator
 
 CLIENT_ID, CLIENT_SECRET = "it-client-id", "it-client-secret"
@@ -28,6 +28,7 @@ CREDENTIALS = {
 def x():
     with XEmulator(
         consumer_key=CREDENTIALS["consumer_key"],
+        consumer_secret=DEV_SECRET,
         bearer_token=CREDENTIALS["bearer_token"],
         users={"2244994945": (CREDENTIALS["access_token"], CREDENTIALS["access_token_secret"])},
         oauth_options={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
@@ -99,3 +100,21 @@ def test_connect_mode_off_provisions_no_connect_function_and_no_routes(stack_fac
     assert "ConnectCallbackUrl" not in off.provisioned.outputs
     result = invoke(off.load("admin"), {"action": "invite"})
     assert not result["ok"] and "CONNECT_MODE is off" in result["error"]
+
+
+def test_the_admin_function_emits_accounts_need_reconnect_and_never_logs_an_invite_url(stack, x, capsys, caplog):
+    x.add_webhook("https://hooks.example.com/webhook", valid=True)
+    admin = stack.load("admin")
+    capsys.readouterr()
+    invited = invoke(admin, {"action": "invite"})
+    ensured = invoke(admin, {"action": "ensure"})
+    assert invited["ok"] and ensured["ok"], ensured
+    assert ensured["metrics"] == {"AccountsNeedReconnect": 0}
+    emitted = capsys.readouterr().out  # the EMF metric lines
+    records = [r for r in caplog.records if r.name == "xwebhook"]  # the log lines (Powertools)
+    printed = emitted + caplog.text + json.dumps([getattr(r, "result", None) for r in records])
+    assert invited["invite_url"] not in printed and invited["invite_url"].split("invite=")[1] not in printed
+    assert records[0].result["invite_url"] == "<not logged>" and records[0].result["invite_id"] == invited["invite_id"]
+    metrics = [json.loads(line)["_aws"] for line in emitted.splitlines() if '"_aws"' in line]
+    names = {m["Name"] for aws in metrics for block in aws["CloudWatchMetrics"] for m in block["Metrics"]}
+    assert {"WebhookValid", "AccountsNeedReconnect"} <= names

@@ -92,10 +92,12 @@ def from_item(item):
 
 
 class Table:
-    """One DynamoDB table through the low-level client, with failures as AccountsUnavailable."""
+    """One DynamoDB table through the low-level client, with failures as AccountsUnavailable.
+    `what` names it in those messages ("the accounts table", "the dedup table")."""
 
-    def __init__(self, name, client=None):
+    def __init__(self, name, client=None, what="the accounts table"):
         self.name = name
+        self.what = what
         self._client = client
 
     @property
@@ -119,10 +121,10 @@ class Table:
                 raise conditional[0](f"{operation} on {self.name}: a condition no longer holds") from None
             if code == "TransactionCanceledException":
                 raise  # the caller reads the reasons
-            raise AccountsUnavailable(f"the accounts table refused {operation} ({code or 'error'})") from None
+            raise AccountsUnavailable(f"{self.what} refused {operation} ({code or 'error'})", code) from None
         except BotoCoreError as exc:
             raise AccountsUnavailable(
-                f"the accounts table could not be reached for {operation} ({exc.__class__.__name__})"
+                f"{self.what} could not be reached for {operation} ({exc.__class__.__name__})"
             ) from None
 
 

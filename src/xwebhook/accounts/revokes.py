@@ -38,6 +38,10 @@ class NoRevokeSignals(RevokeSignals):
         return {}
 
 
+class SignalsIndexMissing(Exception):
+    """The dedup table has no signals index (a stack from before it): revokes are unknown, as without a table."""
+
+
 class DynamoRevokeSignals(RevokeSignals):
     """Query the dedup table's `signals` index (`table` is an accounts.dynamodb.Table on the dedup table)."""
 
@@ -46,6 +50,19 @@ class DynamoRevokeSignals(RevokeSignals):
         self.source = f"the dedup table's {SIGNALS_INDEX} index ({table.name})"
 
     def revokes_since(self, since):
+        from xwebhook.accounts.store import AccountsUnavailable
+
+        try:
+            return self._revokes_since(since)
+        except AccountsUnavailable as exc:
+            if exc.code in ("ResourceNotFoundException", "ValidationException"):  # DynamoDB: no such index
+                raise SignalsIndexMissing(
+                    f"unknown: {self._table.name} has no {SIGNALS_INDEX} index ({exc.code}); "
+                    "a revoked account shows as X refusing its tokens (needs_reconnect)"
+                ) from None
+            raise
+
+    def _revokes_since(self, since):
         found, start = {}, None
         while True:
             page = {"ExclusiveStartKey": start} if start else {}

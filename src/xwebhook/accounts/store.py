@@ -29,7 +29,12 @@ class InviteUsedUp(Exception):
 
 
 class AccountsUnavailable(Exception):
-    """The accounts table could not be read or written. The message names the operation, never a value."""
+    """The accounts table could not be read or written. The message names the operation, never a value;
+    `code` is DynamoDB's error code when it answered one."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
 
 
 class AccountStore:

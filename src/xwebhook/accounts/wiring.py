@@ -54,7 +54,9 @@ def accounts_services(env, client, credentials, secret_settings):
         "oauth2": oauth2,
         "oauth1": OAuth1Flow(client, credentials),
         "revoke_signals": (
-            DynamoRevokeSignals(Table(dedup_table, client_of_dynamodb)) if dedup_table else NoRevokeSignals()
+            DynamoRevokeSignals(Table(dedup_table, client_of_dynamodb, "the dedup table"))
+            if dedup_table
+            else NoRevokeSignals()
         ),
         "accounts_settings": settings,
         "accounts_upkeep": Upkeep(interval * 60 + REFRESH_SLACK_SECONDS),

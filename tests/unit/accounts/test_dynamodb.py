@@ -122,3 +122,21 @@ def test_revokes_are_read_across_pages(dedup_table):
     table.call = lambda operation, *args, **kwargs: pages.append(kwargs) or call(operation, *args, **kwargs)
     found = DynamoRevokeSignals(table).revokes_since(0)
     assert len(found) == 6 and len(pages) >= 2 and "ExclusiveStartKey" in pages[1]
+
+
+def test_a_dedup_table_without_the_signals_index_makes_revokes_unknown_not_an_outage(moto_server):
+    from xwebhook.accounts.revokes import SignalsIndexMissing
+
+    client = aws_client({"aws_endpoint": moto_server.endpoint, "region": "us-east-1"}, "dynamodb")
+    name = "dedup-without-index"
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "event_id", "AttributeType": "S"}],
+    )
+    try:
+        with pytest.raises(SignalsIndexMissing, match="has no signals index"):
+            DynamoRevokeSignals(Table(name, client, "the dedup table")).revokes_since(0)
+    finally:
+        client.delete_table(TableName=name)
