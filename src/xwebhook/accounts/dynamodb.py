@@ -32,15 +32,15 @@ CONDITION_FAILED = "ConditionalCheckFailedException"
 
 def dynamodb_client():
     """The DynamoDB client of the connect and admin functions, made at init (where Lambda's environment and
-    CPU boost are) rather than on the first request. A browser waits on connect: a few quick attempts,
-    rather than botocore's default of a minute."""
+    CPU boost are) rather than on the first request. botocore's own session, not boto3's: boto3 adds ~60
+    modules (s3transfer, multiprocessing, pickle) that a DynamoDB client never uses, on the cold start of a
+    page a browser waits for (bench/connect_cold.py). A few quick attempts, not botocore's default minute.
+    The endpoint, region and credentials come from the environment, as for every other client here."""
+    import botocore.session
     from botocore.config import Config
 
-    from xwebhook.aws import client
-
-    return client(
-        "dynamodb", Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-    )
+    config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+    return botocore.session.get_session().create_client("dynamodb", config=config)
 
 
 # --- DynamoDB's attribute values ----------------------------------------------------------------------
