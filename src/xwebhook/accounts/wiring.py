@@ -24,6 +24,27 @@ REFRESH_SLACK_SECONDS = 900  # a run may start late; the token must outlive the 
 @dataclass(frozen=True)
 class Upkeep:
     refresh_within_seconds: float  # ensure refreshes access tokens that expire within this
+    authorize_pages: dict  # the ⚠ readings connect uses, for `status`: {"oauth2": url, "oauth1": url}
+
+
+def authorize_pages(env):
+    """Where connect sends browsers (the same settings as the connect function's), shown by `status`."""
+    from xwebhook.connect.settings import AUTHORIZE_READINGS
+    from xwebhook.env import ConfigError, http_url
+    from xwebhook.x_api.authorize import OAUTH1_PATH, OAUTH2_PAGES
+
+    api = http_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/")
+    web = http_url(env, "X_WEB_BASE_URL", "https://x.com").rstrip("/")
+    readings = {}
+    for name, allowed in AUTHORIZE_READINGS.items():
+        readings[name] = env.get(name, "").strip().lower() or allowed[0]
+        if readings[name] not in allowed:
+            raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {readings[name]!r}")
+    oauth2 = readings["X_OAUTH2_AUTHORIZE_PAGE"]
+    return {
+        "oauth2": (web if oauth2 == "web" else api) + OAUTH2_PAGES[oauth2],
+        "oauth1": (api if readings["X_OAUTH1_AUTHORIZE_HOST"] == "api" else web) + OAUTH1_PATH,
+    }
 
 
 def accounts_services(env, client, credentials, secret_settings):
@@ -59,6 +80,6 @@ def accounts_services(env, client, credentials, secret_settings):
             else NoRevokeSignals()
         ),
         "accounts_settings": settings,
-        "accounts_upkeep": Upkeep(interval * 60 + REFRESH_SLACK_SECONDS),
+        "accounts_upkeep": Upkeep(interval * 60 + REFRESH_SLACK_SECONDS, authorize_pages(env)),
         "account_subscriptions": lambda api: AccountSubscriptions(client, api, credentials),
     }

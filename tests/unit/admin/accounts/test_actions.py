@@ -57,7 +57,7 @@ def make_admin(world, signals=None, services=None):
         "oauth1": OAuth1Flow(client, lambda: credentials),
         "revoke_signals": signals or MemoryRevokeSignals(),
         "accounts_settings": world.settings.accounts,
-        "accounts_upkeep": Upkeep(3600 + 900),
+        "accounts_upkeep": Upkeep(3600 + 900, {"oauth2": "https://x.com/i/oauth2/authorize", "oauth1": "-"}),
         "account_subscriptions": lambda api: AccountSubscriptions(client, api, lambda: credentials),
         **(services or {}),
     }
@@ -408,3 +408,22 @@ def test_status_counts_the_accounts_and_shows_the_connect_urls(world, admin):
     accounts = admin.handle({"action": "status"})["accounts"]
     assert accounts["count"] == 1 and accounts["by_status"]["active"] == 1 and accounts["attention"] == []
     assert accounts["mode"] == "invite" and accounts["callback_url"].endswith("/connect/callback")
+    assert accounts["authorize_pages"]["oauth2"] == "https://x.com/i/oauth2/authorize"
+
+
+def test_status_shows_where_connect_sends_browsers_by_the_same_settings():
+    from xwebhook.accounts.wiring import authorize_pages
+
+    assert authorize_pages({}) == {
+        "oauth2": "https://x.com/i/oauth2/authorize",
+        "oauth1": "https://api.x.com/oauth/authorize",
+    }
+    flipped = {
+        "X_OAUTH2_AUTHORIZE_PAGE": "api",
+        "X_OAUTH1_AUTHORIZE_HOST": "web",
+        "X_WEB_BASE_URL": "https://w.example",
+    }
+    assert authorize_pages(flipped) == {
+        "oauth2": "https://api.x.com/2/oauth2/authorize",
+        "oauth1": "https://w.example/oauth/authorize",
+    }
