@@ -29,21 +29,17 @@ class Upkeep:
 
 def authorize_pages(env):
     """Where connect sends browsers (the same settings as the connect function's), shown by `status`."""
-    from xwebhook.connect.settings import AUTHORIZE_READINGS
-    from xwebhook.env import ConfigError, http_url
+    from xwebhook.connect.settings import authorize_reading
+    from xwebhook.env import http_url
     from xwebhook.x_api.authorize import OAUTH1_PATH, OAUTH2_PAGES
 
     api = http_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/")
     web = http_url(env, "X_WEB_BASE_URL", "https://x.com").rstrip("/")
-    readings = {}
-    for name, allowed in AUTHORIZE_READINGS.items():
-        readings[name] = env.get(name, "").strip().lower() or allowed[0]
-        if readings[name] not in allowed:
-            raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {readings[name]!r}")
-    oauth2 = readings["X_OAUTH2_AUTHORIZE_PAGE"]
+    oauth2 = authorize_reading(env, "X_OAUTH2_AUTHORIZE_PAGE")
+    oauth1 = authorize_reading(env, "X_OAUTH1_AUTHORIZE_HOST")
     return {
         "oauth2": (web if oauth2 == "web" else api) + OAUTH2_PAGES[oauth2],
-        "oauth1": (api if readings["X_OAUTH1_AUTHORIZE_HOST"] == "api" else web) + OAUTH1_PATH,
+        "oauth1": (api if oauth1 == "api" else web) + OAUTH1_PATH,
     }
 
 

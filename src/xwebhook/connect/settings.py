@@ -24,7 +24,8 @@ AUTHORIZE_READINGS = {"X_OAUTH2_AUTHORIZE_PAGE": ("web", "api"), "X_OAUTH1_AUTHO
 FLAVOURS = ("v2", "enterprise", "premium")
 
 
-def _choice(env, name):
+def authorize_reading(env, name):
+    """The ⚠ reading `name` (X_OAUTH2_AUTHORIZE_PAGE or X_OAUTH1_AUTHORIZE_HOST) chosen in `env`."""
     allowed = AUTHORIZE_READINGS[name]
     value = env.get(name, "").strip().lower() or allowed[0]
     if value not in allowed:
@@ -69,8 +70,8 @@ class ConnectSettings:
             webhook_url=http_url(env, "WEBHOOK_URL"),
             credentials_secret_id=text(env, "X_CREDENTIALS_SECRET_ID"),
             secret=SecretSettings.from_env(env),
-            oauth2_authorize_page=_choice(env, "X_OAUTH2_AUTHORIZE_PAGE"),
-            oauth1_authorize_host=_choice(env, "X_OAUTH1_AUTHORIZE_HOST"),
+            oauth2_authorize_page=authorize_reading(env, "X_OAUTH2_AUTHORIZE_PAGE"),
+            oauth1_authorize_host=authorize_reading(env, "X_OAUTH1_AUTHORIZE_HOST"),
             timeout_seconds=number(env, "X_API_TIMEOUT_SECONDS", 5.0, 1.0, 25.0, kind=float),
             sign_in_seconds=number(env, "CONNECT_SIGN_IN_SECONDS", 600, 60, 3600),
         )
