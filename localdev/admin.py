@@ -9,6 +9,8 @@ piped into jq. Exit code 0 when the result says ok, 1 when it does not, 2 when i
     make admin ACTION=ensure
     make admin ACTION=subscribe ARGS='{"user_id": "783214"}'
     make admin ACTION=replay ARGS='{"from": "-2h"}'
+    make admin ACTION=invite ARGS='{"expires_in": "2h"}'   # an invite URL to open in a browser (/connect)
+    make admin ACTION=accounts
 
 The local stack talks to whatever X_API_BASE_URL its admin environment names: the emulator when
 `make run` started one (X_EMULATOR=1), else X itself with the credentials in the local secret.
