@@ -11,6 +11,8 @@ be run.
     make admin ACTION=ensure
     make admin ACTION=subscribe ARGS='{"user_id": "783214"}'
     make admin ACTION=replay ARGS='{"from": "-2h"}'
+    make admin ACTION=invite ARGS='{"expires_in": "2h"}'   # an invite URL to open in a browser (/connect)
+    make admin ACTION=accounts
 
 The local stack talks to whatever X_API_BASE_URL its admin environment names: the emulator when
 `make run` started one (X_EMULATOR=1), else X itself with the credentials in the local secret.

@@ -92,6 +92,43 @@ def delivery_event(body, signature=None, base64_body=False, name="delivery", con
     )
 
 
+def connect_event(path, query="", cookies=(), name="connect"):
+    """GET /connect or /connect/callback as a browser sends it (`cookies`: "name=value" strings)."""
+    target = path + (f"?{query}" if query else "")
+    headers = _headers([("accept", "text/html"), *(("cookie", cookie) for cookie in cookies)])
+    return http_api_event(
+        "GET",
+        target,
+        headers,
+        b"",
+        SOURCE_IP,
+        route_key=f"GET {path}",
+        request_id=_request_id(name),
+        now=EVENT_TIME,
+        api_id=HOST.split(".", 1)[0],
+    )
+
+
+# The connect function's events: what it refuses before it talks to X or the accounts table (a browser
+# arriving without an invite, with a forged one, or on the callback without its sign-in). The flows
+# that reach X are in tests/e2e/test_connect_browser_e2e.py (a real browser on `make run`).
+FORGED_INVITE = "Ou3T1qTl3rPZ7FWM01OsTQ.AAAAAAAAAAAAAAAAAAAAAA"
+SOME_STATE = "6Ao-t_28Kbk8z-Rjv4vNvRFlpV_3lPm_WFHLCjb1T1c"
+CONNECT_EVENTS = {
+    "connect-start-without-invite.json": ("/connect", "", (), 403),
+    "connect-start-forged-invite.json": ("/connect", f"invite={FORGED_INVITE}", (), 403),
+    "connect-start-unknown-flow.json": ("/connect", f"invite={FORGED_INVITE}&flow=saml", (), 400),
+    "connect-callback-without-state.json": ("/connect/callback", "code=abc", (), 400),
+    "connect-callback-without-cookie.json": ("/connect/callback", f"state={SOME_STATE}&code=abc", (), 400),
+    "connect-callback-forged-cookie.json": (
+        "/connect/callback",
+        f"state={SOME_STATE}&code=abc",
+        (f"xwebhook_signin={SOME_STATE}.1767226200.{'B' * 43}",),
+        400,
+    ),
+}
+
+
 def signed_delivery_event(body, secret=DEV_SECRET, **options):
     return delivery_event(body, sign(body, secret), **options)
 
@@ -140,6 +177,8 @@ def build_events():
         400,
     )
     events["delivery-no-events.json"] = (signed_delivery_event(b"{}", name="delivery-no-events"), 400)
+    for name, (path, query, cookies, status) in CONNECT_EVENTS.items():
+        events[name] = (connect_event(path, query, cookies, name.removesuffix(".json")), status)
     return events
 
 

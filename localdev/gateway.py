@@ -1,6 +1,9 @@
 """A local API Gateway HTTP API: HTTP requests in, payload-2.0 events to the real handlers, answers out.
 
+The routes are the template's HttpApi events (localdev.provision: Provisioned.routes), so every function on
+the HTTP API is served (shared decision 4); without them, the receiver's two:
     GET  /webhook  -> crc function        POST /webhook -> ingest function      else 404 {"message":"Not Found"}
+With the template's defaults, GET /connect and GET /connect/callback go to the connect function as well.
 
 Events are built as HTTP APIs build them (version 2.0, lower-case headers with repeated ones
 comma-joined, cookies split out, query parameters decoded and comma-joined, requestContext, body as
@@ -44,7 +47,7 @@ from localdev.moto_server import LOCALHOST, check_port_free, require_localhost
 __all__ = ["FunctionFailed", "FunctionPool", "Gateway", "LambdaContext", "http_answer", "http_api_event"]
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
-ROUTES = {("GET", "/webhook"): "crc", ("POST", "/webhook"): "ingest"}
+ROUTES = {("GET", "/webhook"): "crc", ("POST", "/webhook"): "ingest"}  # when no routes are given
 ACCOUNT_ID = "123456789012"
 API_ID = "local"
 INIT_TIMEOUT_SECONDS = 30.0  # Lambda allows 10 s of init; a busy 2-core machine needs more to import boto3
@@ -475,9 +478,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class Gateway:
-    """The local HTTP API in front of the crc and ingest functions.
+    """The local HTTP API in front of the functions.
 
-    `functions` maps function name -> environment (from provisioning). `out` receives one line per
+    `functions` maps function name -> environment (from provisioning); `routes` (METHOD, path) -> function
+    name (Provisioned.routes; default ROUTES). `out` receives one line per
     request (None: silent). `function_log` is where the functions' own output goes (None: this
     process's stdout/stderr). `built` maps function name -> localdev.built.BuiltFunction for functions
     to serve from `sam build`'s output in isolated interpreters instead of from the sources.

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FUNCTIONS = ("crc", "ingest", "admin")
+FUNCTIONS = ("crc", "ingest", "admin", "connect")
 
 
 @contextmanager

@@ -9,10 +9,13 @@ What cannot be evaluated locally fails with a message naming the place in the te
     provisioned = Provisioner(load_template(), endpoint="http://127.0.0.1:4566").provision()
     provisioned.resources["EventsQueue"]   # the queue URL, as `!Ref EventsQueue` gives it
     provisioned.functions["ingest"]        # the ingest function's environment, local values included
+    provisioned.routes                     # {("GET", "/webhook"): "crc", ...}: the HttpApi events of the
+                                           # functions the template creates (what the local gateway serves)
 """
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -30,7 +33,7 @@ DEFAULT_REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's account
 
 # Function name (as localdev.handlers knows it) -> logical id in the template.
-FUNCTIONS = {"crc": "CrcFunction", "ingest": "IngestFunction", "admin": "AdminFunction"}
+FUNCTIONS = {"crc": "CrcFunction", "ingest": "IngestFunction", "admin": "AdminFunction", "connect": "ConnectFunction"}
 CONSUMER_SECRET = "ConsumerSecret"  # noqa: S105 - logical ids
 CREDENTIALS_SECRET = "XApiCredentialsSecret"  # noqa: S105
 CREDENTIAL_VARIABLES = {
@@ -442,7 +445,8 @@ class Provisioned:
     resources: dict = field(default_factory=dict)  # logical id -> Ref value (queue URL, secret ARN, table name)
     arns: dict = field(default_factory=dict)
     types: dict = field(default_factory=dict)
-    functions: dict = field(default_factory=dict)  # crc/ingest/admin -> environment
+    functions: dict = field(default_factory=dict)  # crc/ingest/admin/connect -> environment (those created)
+    routes: dict = field(default_factory=dict)  # (method, path) -> function: the template's HttpApi events
     outputs: dict = field(default_factory=dict)
     consumer_secret_source: str = ""  # "environment", "generated" or "existing"
     generated_consumer_secret: str | None = None  # only when this run generated it (to print it)
@@ -473,6 +477,8 @@ class Provisioner:
         credentials=None,
         webhook_url="http://127.0.0.1:3000/webhook",
         x_api_base_url=None,
+        x_web_base_url=None,
+        public_base_url=None,
         extension_port=2773,
         session_token="local-session-token",  # noqa: S107 - the extension stub's shared token, not a secret
         access_key_id=None,
@@ -488,6 +494,9 @@ class Provisioner:
         self.credentials = credentials
         self.webhook_url = webhook_url
         self.x_api_base_url = x_api_base_url
+        self.x_web_base_url = x_web_base_url
+        # Where the gateway serves /connect: the webhook URL's origin unless given.
+        self.public_base_url = (public_base_url or webhook_url.rsplit("/", 1)[0]).rstrip("/")
         self.extension_port = extension_port
         self.session_token = session_token
         self.access_key_id = access_key_id or LOCAL_ACCESS_KEY_ID
@@ -558,6 +567,10 @@ class Provisioner:
         if kind == "AWS::SNS::Topic":
             arn = prefix.format("sns") + f":{name}"
             return {"Ref": arn, "TopicArn": arn, "TopicName": name}
+        if kind == "AWS::KMS::Key":  # moto's tables take no key: the stand-in only fills references
+            key_id = "00000000-0000-4000-8000-" + hashlib.sha256(name.encode()).hexdigest()[:12]
+            arn = prefix.format("kms") + f":key/{key_id}"
+            return {"Ref": key_id, "Arn": arn, "KeyId": key_id}
         return None
 
     # creating resources
@@ -758,6 +771,10 @@ class Provisioner:
         overrides = {"WEBHOOK_URL": self.webhook_url}
         if self.x_api_base_url:
             overrides["X_API_BASE_URL"] = self.x_api_base_url
+        if self.x_web_base_url:
+            overrides["X_WEB_BASE_URL"] = self.x_web_base_url
+        if "PUBLIC_BASE_URL" in variables:
+            overrides["PUBLIC_BASE_URL"] = self.public_base_url
         env = {}
         for key, (value, path) in variables.items():
             if key in overrides:
@@ -767,8 +784,9 @@ class Provisioner:
             if resolved is not NO_VALUE:
                 env[key] = _env_text(resolved, path)
         if logical_id == FUNCTIONS["admin"]:
-            for key, value in overrides.items():
-                env.setdefault(key, value)
+            for key in ("WEBHOOK_URL", "X_API_BASE_URL"):
+                if key in overrides:
+                    env.setdefault(key, overrides[key])
         env.update(self.local_variables())
         return env
 
@@ -788,12 +806,17 @@ class Provisioner:
 
     def _outputs(self):
         outputs = {}
+        local = {
+            "WebhookUrl": self.webhook_url,
+            "ConnectUrl": self.public_base_url + "/connect",
+            "ConnectCallbackUrl": self.public_base_url + "/connect/callback",
+        }
         for name, output in (self.template.get("Outputs") or {}).items():
-            if name == "WebhookUrl":
-                outputs[name] = self.webhook_url
-                continue
             condition = output.get("Condition")
             if condition and not self.evaluator.condition(condition, f"Outputs.{name}.Condition"):
+                continue
+            if name in local:
+                outputs[name] = local[name]
                 continue
             try:
                 outputs[name] = _env_text(self.evaluator.resolve(output.get("Value"), f"Outputs.{name}"), name)
@@ -806,9 +829,10 @@ class Provisioner:
             if isinstance(resource, dict) and resource.get("Type") in CREATED_TYPES and self._included(logical_id):
                 self._ensure(logical_id)
         for function, logical_id in FUNCTIONS.items():
-            if logical_id in self.resources:
+            if logical_id in self.resources and self._included(logical_id):
                 self.result.functions[function] = self.function_environment(function)
                 self.result.timeouts[function] = self.function_timeout(function)
+                self.result.routes.update({route: function for route in self.http_routes(logical_id)})
         for logical_id, resource in self.resources.items():
             # Conditional functions too (sam build builds them): tests/built runs every built function.
             if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::Function":
@@ -819,6 +843,21 @@ class Provisioner:
         self.result.outputs = self._outputs()
         self.result.extension_settings = self._extension_settings()
         return self.result
+
+    def http_routes(self, logical_id):
+        """(METHOD, path) of each HttpApi event of a function, as API Gateway routes them (shared decision 4)."""
+        events = (self.resources[logical_id].get("Properties") or {}).get("Events") or {}
+        routes = []
+        for name, event in events.items():
+            if not isinstance(event, dict) or event.get("Type") != "HttpApi":
+                continue
+            where = f"Resources.{logical_id}.Properties.Events.{name}.Properties"
+            properties = self.evaluator.resolve(event.get("Properties") or {}, where)
+            method, path = str(properties.get("Method", "ANY")).upper(), properties.get("Path", "/")
+            if "{" in path or method == "ANY":
+                raise ProvisionError(f"{where}: the local gateway serves exact paths and methods, got {method} {path}")
+            routes.append((method, path))
+        return routes
 
     def _extension_settings(self):
         """The extension layer reads its settings from the function's environment (SECRETS_MANAGER_TTL...)."""

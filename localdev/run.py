@@ -3,17 +3,20 @@
   1. an AWS endpoint: moto's server, in its own process, on 127.0.0.1:$AWS_PORT (4566);
   2. the template's queues, secrets and table created there (localdev.provision);
   3. a stand-in for the Parameters and Secrets Lambda Extension on 127.0.0.1:$EXTENSION_PORT (2773);
-  4. the real crc and ingest handlers behind a local HTTP API on 127.0.0.1:$PORT (3000) /webhook;
-  5. with X_EMULATOR=1, X's API emulated on 127.0.0.1:$EMULATOR_PORT (8787) for `make admin`;
+  4. the real handlers behind a local HTTP API on 127.0.0.1:$PORT (3000), on the routes of the template's
+     HttpApi events: /webhook (crc, ingest), /connect and /connect/callback (connect);
+  5. with X_EMULATOR=1, X's API emulated on 127.0.0.1:$EMULATOR_PORT (8787) for `make admin`, with X's
+     sign-in pages (an account picker, Authorize or Cancel) for /connect in a browser;
   6. the local console on 127.0.0.1:$CONSOLE_PORT (3001): a page with live events, webhook health,
      queues, accounts and send buttons, and the Lambda Invoke API for the admin function;
 then .local/stack.json for `xwebhook`, `make send`, `make queue` and `make admin`, and one line per
 request until Ctrl-C.
 
 Settings (environment): X_CONSUMER_SECRET (else a dev secret is generated and printed),
-X_CONSUMER_KEY, X_BEARER_TOKEN, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET (the credentials secret),
-X_API_BASE_URL, WEBHOOK_URL (default: this gateway's URL), PORT, AWS_PORT, EXTENSION_PORT,
-X_EMULATOR, EMULATOR_PORT, CONSOLE_PORT, X_USER_ID (the emulator's app owner), GATEWAY_INSTANCES (4),
+X_CONSUMER_KEY, X_BEARER_TOKEN, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET, X_CLIENT_ID, X_CLIENT_SECRET (the
+credentials secret; the last two are the app's OAuth 2.0 client), X_API_BASE_URL, X_WEB_BASE_URL,
+WEBHOOK_URL (default: this gateway's URL), PORT, AWS_PORT, EXTENSION_PORT, X_EMULATOR, EMULATOR_PORT,
+CONSOLE_PORT, X_USER_ID (the emulator's app owner), GATEWAY_INSTANCES (4),
 STACK_NAME (xwebhook-local). A port of 0 means any free port.
 """
 
@@ -111,6 +114,7 @@ class Settings:
         self.credentials = {key: env.get(name, "").strip() for key, name in CREDENTIALS.items()}
         self.owner_id = env.get("X_USER_ID", "").strip() or DEFAULT_OWNER_ID
         self.x_api_base_url = env.get("X_API_BASE_URL", "").strip() or None
+        self.x_web_base_url = env.get("X_WEB_BASE_URL", "").strip() or None
         self.webhook_url = env.get("WEBHOOK_URL", "").strip() or None
 
     def check_ports(self):
@@ -134,6 +138,8 @@ CREDENTIALS = {
     "bearer_token": "X_BEARER_TOKEN",
     "access_token": "X_ACCESS_TOKEN",
     "access_token_secret": "X_ACCESS_TOKEN_SECRET",
+    "oauth2_client_id": "X_CLIENT_ID",
+    "oauth2_client_secret": "X_CLIENT_SECRET",
 }
 
 
@@ -141,8 +147,9 @@ def _dev_value(prefix):
     return f"{prefix}-{secrets.token_hex(12)}"
 
 
-def start_emulator(settings):
-    """The X API emulator with the same app credentials as the local stack (dev values where unset)."""
+def start_emulator(settings, callback_url):
+    """The X API emulator with the same app credentials as the local stack (dev values where unset); its
+    OAuth client takes exactly our callback URL, as X takes only the callbacks an app registered."""
     from localdev.x_emulator import XEmulator  # helper package, imported only when asked for
 
     credentials = settings.credentials
@@ -150,12 +157,20 @@ def start_emulator(settings):
     credentials["bearer_token"] = credentials["bearer_token"] or _dev_value("dev-bearer")
     credentials["access_token"] = credentials["access_token"] or f"{settings.owner_id}-{_dev_value('dev')}"
     credentials["access_token_secret"] = credentials["access_token_secret"] or _dev_value("dev-token-secret")
+    credentials["oauth2_client_id"] = credentials["oauth2_client_id"] or _dev_value("dev-client-id")
+    credentials["oauth2_client_secret"] = credentials["oauth2_client_secret"] or _dev_value("dev-client-secret")
     emulator = XEmulator(
         consumer_key=credentials["consumer_key"],
         consumer_secret=settings.consumer_secret,
         bearer_token=credentials["bearer_token"],
         users={settings.owner_id: (credentials["access_token"], credentials["access_token_secret"])},
         port=settings.emulator_port,
+        subscription_limit=50,
+        oauth_options={
+            "client_id": credentials["oauth2_client_id"],
+            "client_secret": credentials["oauth2_client_secret"],
+            "callbacks": {callback_url},
+        },
     )
     emulator.start()
     credentials["users"] = {
@@ -184,10 +199,18 @@ def banner(state, settings, provisioned, function_log, state_file):
     x_api = state["x_api_base_url"] or "the template's default"
     if state.get("emulator_url"):
         x_api = f"{state['emulator_url']}  (X API emulator; try `make admin ACTION=register`)"
+    outputs = state.get("outputs") or {}
+    connect = []
+    if outputs.get("ConnectCallbackUrl"):
+        connect = [
+            f"  connect          {outputs['ConnectUrl']}   (`make admin ACTION=invite` prints an invite URL to open)",
+            f"  callback         {outputs['ConnectCallbackUrl']}   (register exactly this in the X app)",
+        ]
     lines = [
         "xwebhook local stack is running.",
         f"  console          {state['console_url']}/   (live events, webhook health, send buttons)",
         f"  webhook          {state['webhook_url']}   (GET ?crc_token=... answers the CRC, POST takes deliveries)",
+        *connect,
         f"  AWS endpoint     {endpoint}   (moto; any SQS client works with AWS_ENDPOINT_URL={endpoint})",
         f"  events queue     {resources.get('EventsQueue', '-')}",
         f"  dead letters     {resources.get('EventsDeadLetterQueue', '-')}",
@@ -301,14 +324,14 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
         cleanup.callback(extension.stop)
         extension.start()
 
-        emulator = None
-        if settings.emulator:
-            emulator = start_emulator(settings)
-            cleanup.callback(emulator.stop)
-        x_api_base_url = emulator.base_url if emulator else settings.x_api_base_url
-
         gateway_url = f"http://127.0.0.1:{settings.gateway_port}"
         webhook_url = settings.webhook_url or gateway_url + "/webhook"
+        emulator = None
+        if settings.emulator:
+            emulator = start_emulator(settings, gateway_url + "/connect/callback")
+            cleanup.callback(emulator.stop)
+        x_api_base_url = emulator.base_url if emulator else settings.x_api_base_url
+        x_web_base_url = emulator.base_url if emulator else settings.x_web_base_url
         provisioner = Provisioner(
             template,
             moto.endpoint,
@@ -319,6 +342,8 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
             credentials=settings.credentials,
             webhook_url=webhook_url,
             x_api_base_url=x_api_base_url,
+            x_web_base_url=x_web_base_url,
+            public_base_url=gateway_url,
             extension_port=extension.port,
             session_token=token,
         )
@@ -328,9 +353,11 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
         if ttl:
             extension.secrets.ttl = float(ttl)
 
+        served = set(provisioned.routes.values())
         gateway = Gateway(
-            {name: env for name, env in provisioned.functions.items() if name in ("crc", "ingest")},
+            {name: env for name, env in provisioned.functions.items() if name in served},
             port=settings.gateway_port,
+            routes=provisioned.routes,
             instances=max(1, args.instances),
             base64_bodies=args.base64_bodies,
             out=console,

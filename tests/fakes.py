@@ -1,7 +1,13 @@
 """In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret, the accounts store,
-the events seen per account)."""
+invites, sign-ins in progress, revoke signals, the events seen per account)."""
 
-from xwebhook.accounts.store import AccountStore, StaleAccount, StaleRefreshToken
+import threading
+from dataclasses import replace
+
+from xwebhook.accounts.invites import InviteStore
+from xwebhook.accounts.revokes import RevokeSignals
+from xwebhook.accounts.store import AccountStore, InviteUsedUp, StaleAccount, StaleRefreshToken
+from xwebhook.connect.state import SignInStore
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.migrate.seen import Counts
 
@@ -87,11 +93,30 @@ class StaticSecret:
         return False
 
 
-class MemoryAccountStore(AccountStore):
-    """The AccountStore port in memory, with the same conditional-write rules as the DynamoDB adapter."""
+class MemoryInviteStore(InviteStore):
+    def __init__(self, invites=()):
+        self.invites = {invite.invite_id: invite for invite in invites}
 
-    def __init__(self, accounts=()):
+    def get(self, invite_id):
+        return self.invites.get(invite_id)
+
+    def put(self, invite):
+        self.invites[invite.invite_id] = invite
+
+    def delete(self, invite_id):
+        self.invites.pop(invite_id, None)
+
+
+class MemoryAccountStore(AccountStore):
+    """The AccountStore port in memory, with the same conditional-write rules as the DynamoDB adapter.
+    `invites` (a MemoryInviteStore) is where put(use_invite=...) spends uses; `clock` decides expiry."""
+
+    def __init__(self, accounts=(), invites=None, clock=lambda: 0.0):
         self.accounts = {}
+        self.claims = {}  # user id -> claim expiry
+        self.invites = invites if invites is not None else MemoryInviteStore()
+        self.clock = clock
+        self._lock = threading.Lock()  # the table's item-level atomicity, for the concurrency tests
         for account in accounts:
             self.put(account)
 
@@ -101,24 +126,45 @@ class MemoryAccountStore(AccountStore):
     def all(self):
         return [self.accounts[user_id] for user_id in sorted(self.accounts)]
 
-    def put(self, account):
-        stored = self.accounts.get(account.user_id)
-        if (stored.version if stored else 0) != account.version:
-            raise StaleAccount(f"account {account.user_id} changed since it was read")
-        saved = account.with_changes(version=account.version + 1)
-        self.accounts[account.user_id] = saved
-        return saved
+    def put(self, account, use_invite=None):
+        with self._lock:
+            stored = self.accounts.get(account.user_id)
+            if (stored.version if stored else 0) != account.version:
+                raise StaleAccount(f"account {account.user_id} changed since it was read")
+            if use_invite is not None:
+                invite = self.invites.get(use_invite)
+                if invite is None or invite.used >= invite.uses or invite.expires_at <= self.clock():
+                    raise InviteUsedUp(f"invite {use_invite} has no use left")
+                self.invites.put(replace(invite, used=invite.used + 1))
+            saved = account.with_changes(version=account.version + 1)
+            self.accounts[account.user_id] = saved
+            self.claims.pop(account.user_id, None)
+            return saved
+
+    def claim_refresh(self, user_id, refresh_token, now, seconds):
+        with self._lock:
+            stored = self.accounts.get(user_id)
+            if stored is None or stored.oauth2 is None or stored.oauth2.refresh_token != refresh_token:
+                return False
+            if self.claims.get(user_id, float("-inf")) >= now:
+                return False
+            self.claims[user_id] = now + seconds
+            return True
 
     def replace_oauth2(self, user_id, spent_refresh_token, tokens):
-        stored = self.accounts.get(user_id)
-        if stored is None or stored.oauth2 is None or stored.oauth2.refresh_token != spent_refresh_token:
-            raise StaleRefreshToken(f"account {user_id} has a newer refresh token")
-        saved = stored.with_changes(oauth2=tokens, version=stored.version + 1)
-        self.accounts[user_id] = saved
-        return saved
+        with self._lock:
+            stored = self.accounts.get(user_id)
+            if stored is None or stored.oauth2 is None or stored.oauth2.refresh_token != spent_refresh_token:
+                raise StaleRefreshToken(f"account {user_id} has a newer refresh token")
+            saved = stored.with_changes(oauth2=tokens, version=stored.version + 1)
+            self.accounts[user_id] = saved
+            self.claims.pop(user_id, None)
+            return saved
 
     def delete(self, user_id):
-        self.accounts.pop(user_id, None)
+        with self._lock:
+            self.accounts.pop(user_id, None)
+            self.claims.pop(user_id, None)
 
 
 class FakeSeen:
@@ -134,3 +180,26 @@ class FakeSeen:
         if self.unknown_reason is not None:
             return None
         return Counts(dict(self.by_user.get(user_id, {})), since_epoch)
+
+
+class MemorySignInStore(SignInStore):
+    def __init__(self):
+        self.pending = {}
+
+    def put(self, pending):
+        self.pending[pending.key] = pending
+
+    def take(self, key):
+        return self.pending.pop(key, None)
+
+
+class MemoryRevokeSignals(RevokeSignals):
+    """Revokes as ingest would have recorded them: {user id: received_at}."""
+
+    source = "memory"
+
+    def __init__(self, revokes=None):
+        self.revokes = dict(revokes or {})
+
+    def revokes_since(self, since):
+        return {user_id: when for user_id, when in self.revokes.items() if when >= since}

@@ -21,7 +21,7 @@ from localdev.x_emulator import errors
 
 class Caller:
     """The authenticated caller: kind "bearer" (the app), "oauth1" (a user, `user_id`) or "oauth2" (a user's
-    OAuth 2.0 access token, with its `scopes`)."""
+    OAuth 2.0 access token, with its `scopes`; see oauth.py)."""
 
     __slots__ = ("kind", "user_id", "scopes")
 
@@ -44,6 +44,8 @@ def auth_kind(header):
         return "bearer"
     if scheme == "oauth":
         return "oauth1"
+    if scheme == "basic":
+        return "basic"
     return "other"
 
 
@@ -57,7 +59,7 @@ class Authenticator:
         self.users = users  # user_id -> (access_token, access_token_secret)
         self.window = window
         self.wall_clock = wall_clock
-        self.user_bearer = user_bearer  # OAuth 2.0 user access token -> (user_id, scopes) or None
+        self.user_bearer = user_bearer  # OAuth 2.0 user access token -> (user_id, scopes) or None (oauth.py)
         self._nonces = {}  # (timestamp, nonce, token) -> expiry
         self._lock = threading.Lock()
 
@@ -84,21 +86,32 @@ class Authenticator:
         raise errors.unauthorized(215, "Bad Authentication data.")
 
     def _verify_oauth1(self, method, host, path, query, headers, body):
+        oauth = self.verify_signature(method, host, path, query, headers, body, self.token_owner)
+        return oauth["user_id"]
+
+    def verify_signature(self, method, host, path, query, headers, body, token_owner=None):
+        """The request's oauth_* parameters once its OAuth 1.0a signature checks out, or ApiError 401.
+
+        `token_owner(oauth_token)` -> (owner, token secret) or (None, None); without it the request must be
+        signed with the consumer key alone (POST /oauth/request_token). The owner is answered as "user_id"."""
         header = headers.get("Authorization", "")
         try:
             oauth = {k: utils.unescape(v) for k, v in utils.parse_authorization_header(header)}
         except (ValueError, IndexError) as exc:
             raise errors.unauthorized() from exc
-        required = ("oauth_consumer_key", "oauth_token", "oauth_signature", "oauth_signature_method")
+        required = ("oauth_consumer_key", "oauth_signature", "oauth_signature_method")
+        required += ("oauth_token",) if token_owner else ()
         if any(not oauth.get(name) for name in (*required, "oauth_timestamp", "oauth_nonce")):
             raise errors.unauthorized()
         if oauth["oauth_signature_method"] != "HMAC-SHA1" or oauth.get("oauth_version", "1.0") != "1.0":
             raise errors.unauthorized()
         if not hmac.compare_digest(oauth["oauth_consumer_key"].encode(), self.consumer_key.encode()):
             raise errors.unauthorized()
-        user_id, token_secret = self.token_owner(oauth["oauth_token"])
-        if user_id is None:
-            raise errors.unauthorized(89, "Invalid or expired token.")
+        user_id, token_secret = None, ""
+        if token_owner is not None:
+            user_id, token_secret = token_owner(oauth["oauth_token"])
+            if user_id is None:
+                raise errors.unauthorized(89, "Invalid or expired token.")
         try:
             timestamp = int(oauth["oauth_timestamp"])
         except ValueError as exc:
@@ -122,11 +135,11 @@ class Authenticator:
             raise errors.unauthorized()
 
         # Only a correctly signed request uses up its nonce, so nobody can burn someone else's.
-        key = (oauth["oauth_timestamp"], oauth["oauth_nonce"], oauth["oauth_token"])
+        key = (oauth["oauth_timestamp"], oauth["oauth_nonce"], oauth.get("oauth_token", ""))
         with self._lock:
             for old in [k for k, expiry in self._nonces.items() if expiry < now]:
                 del self._nonces[old]
             if key in self._nonces:
                 raise errors.unauthorized()
             self._nonces[key] = timestamp + self.window + 1
-        return user_id
+        return {**oauth, "user_id": user_id}

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from localdev.x_emulator import activity, errors, outbound, xaa
 from localdev.x_emulator.auth import Authenticator, auth_kind
 from localdev.x_emulator.control import CONTROL_TOKEN_HEADER
+from localdev.x_emulator.oauth import OAuthServer
 from localdev.x_emulator.server import EmulatorHTTPServer
 from localdev.x_emulator.user_tokens import OAuth2TokenRegistry
 
@@ -142,6 +143,7 @@ class XEmulator:
         xaa_oauth1=True,
         xaa_bearer_private=False,
         xaa_duplicate_id=True,
+        oauth_options=None,
     ):
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -176,6 +178,8 @@ class XEmulator:
         )
         self.rate_limiter = RateLimiter()
         self.rate_limits = {}  # route bucket -> limit per 15 minutes, instead of X's (with enforce_rate_limits)
+        # X's sign-in side (oauth.py): OAuth 1.0a and 2.0 endpoints, authorize pages, OAuth 2.0 user tokens.
+        self.oauth = OAuthServer(self, **(oauth_options or {}))
 
         self._lock = threading.RLock()
         self._ids = itertools.count(1146654567674912769)
@@ -257,6 +261,7 @@ class XEmulator:
         with self._lock:
             self._init_state()
             self.rate_limiter.clear()
+            self.oauth.reset()
 
     def new_id(self):
         with self._lock:
@@ -355,7 +360,11 @@ class XEmulator:
         return self.oauth2_tokens.add(access_token, str(user_id), tuple(scopes), expires_at)
 
     def _user_bearer(self, token):
-        """(user_id, scopes) of an unexpired OAuth 2.0 user token registered with add_oauth2_token, else None."""
+        """(user_id, scopes) of an unexpired OAuth 2.0 user token: one the emulator's token endpoint issued
+        (oauth.py), or one registered with add_oauth2_token; else None."""
+        issued = self.oauth.user_bearer(token)
+        if issued is not None:
+            return issued
         found = self.oauth2_tokens.find(token)
         if found is None or (found.expires_at is not None and self.now() >= found.expires_at):
             return None
@@ -387,6 +396,7 @@ class XEmulator:
                     for d in self.deliveries
                 ],
                 "crc_log": [dict(c) for c in self.crc_log],
+                "oauth": self.oauth.state(),
                 "faults": [
                     {**f, "body": f["body"].decode("utf-8", "replace") if isinstance(f["body"], bytes) else f["body"]}
                     for f in self._faults
@@ -396,8 +406,11 @@ class XEmulator:
     # ---- request plumbing (used by server.py) -------------------------------------------------------------
 
     def record_request(self, method, path, authorization):
+        kind = auth_kind(authorization)
+        if kind == "bearer" and self.oauth.is_user_token(authorization.split(None, 1)[-1].strip()):
+            kind = "oauth2"  # a user's OAuth 2.0 token, not the app's bearer token
         with self._lock:
-            self.requests.append((method, path, auth_kind(authorization)))
+            self.requests.append((method, path, kind))
             _trim(self.requests)
 
     def take_fault(self, method, path):

@@ -6,11 +6,11 @@ import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from localdev.x_emulator import api_v1, api_v2, control, control_xaa, errors
+from localdev.x_emulator import api_v1, api_v2, control, control_xaa, errors, oauth
 from localdev.x_emulator.routing import Request, Response, match
 
 MAX_REQUEST_BODY = 1024 * 1024
-API_TABLES = (api_v2.ROUTES, api_v1.ROUTES)
+API_TABLES = (api_v2.ROUTES, api_v1.ROUTES, oauth.ROUTES)
 DEFAULT_RATE_LIMIT = 15
 
 log = logging.getLogger("localdev.x_emulator")
@@ -35,10 +35,15 @@ def dispatch(emu, method, target, headers, body, host):
 
     rate = None
     try:
-        request.caller = emu.auth.authenticate(method, host, path, query, headers, body)
-        if request.caller.kind not in route.auth:
-            raise errors.unsupported_authentication(request.caller.kind, route.auth)
-        rate_key = "app" if route.per_app else request.caller.rate_key
+        if route.auth == oauth.SELF:  # the sign-in endpoints check their own credentials (oauth.py)
+            rate_key = "app"
+        else:
+            request.caller = emu.auth.authenticate(method, host, path, query, headers, body)
+            user_token_ok = request.caller.kind == "oauth2" and (method, route.pattern) in oauth.USER_TOKEN_ROUTES
+            if request.caller.kind not in route.auth and not user_token_ok:
+                raise errors.unsupported_authentication(request.caller.kind, route.auth)
+            emu.oauth.check(route, request)
+            rate_key = "app" if route.per_app else request.caller.rate_key
         limit = emu.rate_limits.get(route.bucket, route.limit)
         rate = emu.rate_limiter.hit(route.bucket, rate_key, limit, emu.now())
         if rate[3] and emu.enforce_rate_limits:

@@ -14,7 +14,7 @@ STATUSES = expected_statuses()
 @pytest.mark.parametrize("name", sorted(STATUSES))
 def test_event_file_gives_its_status(local_stack, name):
     event = json.loads((EVENTS_DIR / name).read_text())
-    function = "crc" if event["requestContext"]["http"]["method"] == "GET" else "ingest"
+    function = {"GET /webhook": "crc", "POST /webhook": "ingest"}.get(event["routeKey"], "connect")
     answer = invoke(local_stack.load(function), event)
     assert answer["statusCode"] == STATUSES[name]
     queued = local_stack.drain()

@@ -7,7 +7,12 @@ caller handles, never a silent overwrite:
 - `replace_oauth2` writes a rotated token pair only if the stored refresh token is still the one that
   was spent. X's refresh tokens are single use: two concurrent refreshes both spend the same token, X
   answers only one of them with a working pair, and whichever stores second must not overwrite the
-  newest token (StaleRefreshToken tells it to re-read instead).
+  newest token (StaleRefreshToken tells it to re-read instead);
+- `claim_refresh` lets one refresher at a time spend a refresh token (⚠ reusing a spent one may
+  invalidate the whole chain at X, so the loser of a race should not even try: it waits and re-reads);
+- `put(account, use_invite=id)` stores a connected account and spends one use of its invite in one
+  atomic write, so that an invite is never used up by an account that was not stored, nor the reverse.
+Storage that cannot be reached raises AccountsUnavailable (never a silent miss).
 """
 
 
@@ -19,6 +24,19 @@ class StaleRefreshToken(Exception):
     """Another refresh stored a newer token pair first: re-read the account and use that one."""
 
 
+class InviteUsedUp(Exception):
+    """The invite has no use left (or expired, or was withdrawn) at the moment of the write."""
+
+
+class AccountsUnavailable(Exception):
+    """The accounts table could not be read or written. The message names the operation, never a value;
+    `code` is DynamoDB's error code when it answered one."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
 class AccountStore:
     def get(self, user_id):
         """The Account for `user_id`, or None."""
@@ -28,9 +46,15 @@ class AccountStore:
         """Every stored Account, in user id order."""
         raise NotImplementedError
 
-    def put(self, account):
+    def put(self, account, use_invite=None):
         """Store `account` if the stored version is `account.version`; returns it with the new version.
-        Raises StaleAccount otherwise."""
+        Raises StaleAccount otherwise. With `use_invite` (an invite id), one use of that invite is spent
+        in the same atomic write; InviteUsedUp (and nothing written) when it has none left."""
+        raise NotImplementedError
+
+    def claim_refresh(self, user_id, refresh_token, now, seconds):
+        """Claim the right to spend `refresh_token` for `seconds`: True if this caller has it (the token is
+        still the stored one and no unexpired claim is held), False otherwise. replace_oauth2 ends it."""
         raise NotImplementedError
 
     def replace_oauth2(self, user_id, spent_refresh_token, tokens):

@@ -1,6 +1,7 @@
 """The admin function's logic: keep the webhook registered, valid and subscribed, and run the
 management actions (status, register, revalidate, ensure, delete, subscribe, unsubscribe,
-subscriptions, replay, XAA subscriptions) against X's API.
+subscriptions, replay, XAA subscriptions, and for connected accounts invite, accounts, disconnect)
+against X's API.
 
 Modules, in the order a call passes through them:
   settings       AdminSettings.from_env: the admin function's environment, validated once
@@ -8,7 +9,7 @@ Modules, in the order a call passes through them:
   errors         AdminError, BadInput, and FAILURES (every failure an action reports)
   replay_window  from/to times -> X's yyyymmddhhmm window, checked against the 24 h limit
   reconcile      ensure's webhook part: observed state -> plan (pure) -> applied steps
-  actions/       the actions, one module per capability (webhook, ensure, subscriptions)
+  actions/       the actions, one module per capability (webhook, ensure, subscriptions, accounts)
   dispatch       ACTIONS, requested_action, Admin.handle(event) -> result, MisconfiguredAdmin
   wiring         the composition root: every capability's actions and ensure/status parts
   result         results and errors as JSON-serialisable dicts

@@ -13,6 +13,7 @@ a step is planned only for what is missing.
 from dataclasses import dataclass, field, replace
 
 from xwebhook.admin.errors import FAILURES
+from xwebhook.x_api.models import find_webhook
 
 REGISTER = "register"
 REVALIDATE = "revalidate"
@@ -39,15 +40,6 @@ class Step:
         if self.user_id is not None:
             step["user_id"] = self.user_id
         return step
-
-
-def find_webhook(webhooks, url):
-    """The webhook registered for `url` (X keeps URLs unique per app), or None."""
-    wanted = url.rstrip("/")
-    for webhook in webhooks:
-        if webhook.url.rstrip("/") == wanted:
-            return webhook
-    return None
 
 
 def plan_ensure(observed):

@@ -8,6 +8,23 @@
 No result ever holds a secret (tokens given to `subscribe` are not echoed).
 """
 
+# Fields a result may hold that are capabilities (an invite URL lets an X account connect): the caller
+# gets them, the log line does not (functions/admin/app.py logs `loggable(result)`).
+PRIVATE_FIELDS = frozenset({"invite_url", "reconnect_url"})
+NOT_LOGGED = "<not logged>"
+
+
+def loggable(value):
+    """`value` with every PRIVATE_FIELDS value, at any depth, replaced by NOT_LOGGED."""
+    if isinstance(value, dict):
+        return {
+            key: (NOT_LOGGED if key in PRIVATE_FIELDS and item is not None else loggable(item))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [loggable(item) for item in value]
+    return value
+
 
 def succeeded(action, **fields):
     return {"action": action, "ok": True, **fields}

@@ -1,11 +1,13 @@
 """X credentials (the app's keys and tokens), read from Secrets Manager through the extension and cached.
 
-Two secrets (the template lets only the admin function read the second):
+Two secrets (the template lets only the admin and connect functions read the second):
 - the consumer secret (CONSUMER_SECRET_ID), shared with crc and ingest: a bare string or
   {"consumer_secret": "..."};
 - the X credentials (X_CREDENTIALS_SECRET_ID), JSON:
   {"consumer_key", "bearer_token", "access_token", "access_token_secret",
-   "owner_user_id" (optional), "users": {"<user_id>": {"access_token", "access_token_secret"}} (optional)}
+   "owner_user_id" (optional), "users": {"<user_id>": {"access_token", "access_token_secret"}} (optional),
+   "oauth2_client_id", "oauth2_client_secret" (optional: the app's OAuth 2.0 client, for connecting
+   accounts with OAuth 2.0 and refreshing their tokens)}
 
 The app owner's user id: X access tokens are "<user id>-<random>", so it is read from the token's
 prefix unless the secret names it in `owner_user_id` (which wins). Subscriptions are per user, and
@@ -52,6 +54,8 @@ class XCredentials:
     bearer_token: str = field(repr=False)
     owner: UserTokens | None = None
     users: dict = field(default_factory=dict)  # user id -> UserTokens
+    oauth2_client_id: str = field(default="", repr=False)
+    oauth2_client_secret: str = field(default="", repr=False)
 
     def require(self, name):
         """The value of `name`, or CredentialsError naming the key (not the value)."""
@@ -137,6 +141,8 @@ def parse_credentials(text, consumer_secret):
         bearer_token=_string(document, "bearer_token"),
         owner=owner,
         users=users,
+        oauth2_client_id=_string(document, "oauth2_client_id"),
+        oauth2_client_secret=_string(document, "oauth2_client_secret"),
     )
 
 

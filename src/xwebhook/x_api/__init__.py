@@ -3,5 +3,10 @@
 client     XClient: one HTTP session, auth per endpoint, bounded retries, X's errors as exceptions
 endpoints  the endpoint tables of v2, v1.1 Enterprise and v1.1 Premium, and WebhooksApi over them
 errors     XError and its kinds: refused, rate limited, unavailable, unexpected answer, unsupported
-models     Webhook
+models     Webhook, find_webhook
+event_types  the XAA event types: privacy, scopes, prices, AAA parity
+authorize  X's authorize pages and PKCE (no HTTP: connect's cold path)
+oauth1     the three-legged OAuth 1.0a flow: request_token, access_token, invalidate_token
+oauth2     OAuth 2.0 with PKCE: code exchange, rotating refresh, revoke, who signed in
+account_subscriptions  one account's own subscriptions, made at connect and removed at disconnect
 """

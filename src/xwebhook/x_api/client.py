@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import requests
-from requests_oauthlib import OAuth1
 
 from xwebhook.x_api.errors import RateLimited, XApiError, XUnavailable
 
@@ -59,6 +58,10 @@ class BearerAuth(requests.auth.AuthBase):
 
 def user_auth(credentials, tokens):
     """OAuth 1.0a user context as the user whose `tokens` (UserTokens) are given."""
+    # Imported here: requests-oauthlib (and oauthlib) cost ~80 ms at import, and the connect function's
+    # OAuth 2.0 routes, on a browser's clock, never sign with OAuth 1.0a (bench/connect_cold.py).
+    from requests_oauthlib import OAuth1
+
     return OAuth1(
         credentials.require("consumer_key"),
         client_secret=credentials.require("consumer_secret"),
@@ -81,7 +84,11 @@ def _unique_texts(values):
 def describe_x_error(body, status):
     """(reason, x_error) from an error answer's parsed body: a short text and X's error fields."""
     if isinstance(body, dict):
-        x_error = {key: body[key] for key in ("title", "detail", "type", "errors", "error", "reason") if key in body}
+        x_error = {
+            key: body[key]
+            for key in ("title", "detail", "type", "errors", "error", "error_description", "reason")
+            if key in body
+        }
         messages = []
         errors = body.get("errors")
         for item in errors if isinstance(errors, list) else []:
@@ -92,7 +99,16 @@ def describe_x_error(body, status):
                     messages.append(f"{code}: {message}" if code is not None else str(message))
             elif isinstance(item, str):
                 messages.append(item)
-        parts = _unique_texts([body.get("title"), *messages, body.get("detail"), body.get("error"), body.get("reason")])
+        parts = _unique_texts(
+            [
+                body.get("title"),
+                *messages,
+                body.get("detail"),
+                body.get("error"),
+                body.get("error_description"),  # OAuth 2.0 error answers (RFC 6749 5.2)
+                body.get("reason"),
+            ]
+        )
         reason = "; ".join(parts)
     elif isinstance(body, str):
         x_error = {"text": body[:MAX_REASON_CHARS]}
@@ -128,12 +144,13 @@ class XClient:
         backoff_seconds=(0.5, 1.0),
         sleep=time.sleep,
         clock=time.time,
+        user_agent="xwebhook-admin",
     ):
         self.base_url = base_url.rstrip("/")
         self._host = urlsplit(self.base_url).netloc
         self._timeout = timeout_seconds
         self._session = session or requests.Session()
-        self._session.headers["User-Agent"] = "xwebhook-admin"
+        self._session.headers["User-Agent"] = user_agent
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
@@ -153,12 +170,16 @@ class XClient:
         path = endpoint.path.format(**{name: quote(str(value), safe="") for name, value in (path_params or {}).items()})
         return self.base_url + path
 
-    def call(self, endpoint, auth, path_params=None, params=None, json_body=None):
-        """The parsed JSON answer of one call to `endpoint`; raises the errors described above."""
+    def call(self, endpoint, auth, path_params=None, params=None, json_body=None, form_body=None, attempts=None):
+        """The parsed JSON answer of one call to `endpoint`; raises the errors described above.
+
+        `form_body` (a dict) is sent form-encoded, as OAuth endpoints take it. `attempts` overrides the
+        client's for one call: 1 for calls that must never be sent twice (spending a single-use OAuth
+        code or refresh token twice loses the answer of the first)."""
         url = self.url(endpoint, path_params)
         read_timeout = self._timeout + (CRC_ALLOWANCE_SECONDS if endpoint.triggers_crc else 0.0)
         problem, status, x_error, made = "", None, {}, 0
-        for attempt in range(self._attempts):
+        for attempt in range(self._attempts if attempts is None else attempts):
             delay = self._backoff[min(attempt - 1, len(self._backoff) - 1)] if attempt else 0.0
             timeout = self._timeout_within_deadline(delay, read_timeout)
             if timeout is None:
@@ -173,6 +194,7 @@ class XClient:
                     url,
                     params=params,
                     json=json_body,
+                    data=form_body,
                     auth=auth,
                     timeout=(min(CONNECT_TIMEOUT_SECONDS, timeout), timeout),
                     allow_redirects=False,

@@ -25,3 +25,12 @@ class Webhook:
 
     def as_dict(self):
         return {"id": self.id, "url": self.url, "valid": self.valid, "created_at": self.created_at}
+
+
+def find_webhook(webhooks, url):
+    """The webhook registered for `url` (X keeps URLs unique per app), or None."""
+    wanted = url.rstrip("/")
+    for webhook in webhooks:
+        if webhook.url.rstrip("/") == wanted:
+            return webhook
+    return None

@@ -78,6 +78,9 @@ def test_every_action_has_an_input_model_and_a_description():
         "xaa_delete",
         "migrate",
         "event_types",
+        "invite",
+        "accounts",
+        "disconnect",
     }
     assert all(description and callable(function) for _model, function, description in ACTIONS.values())
 

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[3]
 INFRA = REPO / "infra"
 TEMPLATE_PATH = INFRA / "template.yaml"
 
-FUNCTIONS = {"crc": "CrcFunction", "ingest": "IngestFunction", "admin": "AdminFunction"}
+FUNCTIONS = {"crc": "CrcFunction", "ingest": "IngestFunction", "admin": "AdminFunction", "connect": "ConnectFunction"}
 
 # The contract's environment variable names per function (Globals + the function's own).
 CRC_ENV = {"CONSUMER_SECRET_ID", "SECRET_CACHE_SECONDS", "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"}
@@ -59,8 +59,45 @@ ADMIN_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
     "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+    # connected accounts
+    "ACCOUNTS_TABLE",
+    "CONNECT_SIGNING_KEY_SECRET_ID",
+    "PUBLIC_BASE_URL",
+    "CONNECT_MODE",
+    "CONNECT_EVENT_TYPES",
+    "CONNECT_FLOWS",
+    "CONNECT_ALLOWED_USER_IDS",
+    "ENSURE_INTERVAL_MINUTES",
+    "X_WEB_BASE_URL",
+    "X_OAUTH2_AUTHORIZE_PAGE",
+    "X_OAUTH1_AUTHORIZE_HOST",
 }
-EXPECTED_ENV = {"CrcFunction": CRC_ENV, "IngestFunction": INGEST_ENV, "AdminFunction": ADMIN_ENV}
+CONNECT_ENV = CRC_ENV | {
+    "X_API_BASE_URL",
+    "X_WEB_BASE_URL",
+    "X_OAUTH2_AUTHORIZE_PAGE",
+    "X_OAUTH1_AUTHORIZE_HOST",
+    "X_API_FLAVOUR",
+    "X_PREMIUM_ENV_NAME",
+    "X_API_TIMEOUT_SECONDS",
+    "WEBHOOK_URL",
+    "PUBLIC_BASE_URL",
+    "X_CREDENTIALS_SECRET_ID",
+    "CONNECT_SIGNING_KEY_SECRET_ID",
+    "ACCOUNTS_TABLE",
+    "CONNECT_MODE",
+    "CONNECT_EVENT_TYPES",
+    "CONNECT_FLOWS",
+    "CONNECT_ALLOWED_USER_IDS",
+}
+EXPECTED_ENV = {
+    "CrcFunction": CRC_ENV,
+    "IngestFunction": INGEST_ENV,
+    "AdminFunction": ADMIN_ENV,
+    "ConnectFunction": CONNECT_ENV,
+}
+ACCOUNTS_KEY = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
+ITEMS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 
 # Which of the template's resources each function's role may touch, and with which actions.
 EXPECTED_ACCESS = {
@@ -78,7 +115,18 @@ EXPECTED_ACCESS = {
         "AdminLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
         "ConsumerSecret": {"secretsmanager:GetSecretValue"},
         "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
-        "DedupTable": {"dynamodb:Query"},  # its by_user index only (test_admin_reads_only_the_dedup_index)
+        "ConnectSigningKeySecret": {"secretsmanager:GetSecretValue"},
+        "AccountsTable": ITEMS | {"dynamodb:Scan"},
+        "AccountsKey": ACCOUNTS_KEY,
+        "DedupTable": {"dynamodb:Query"},  # its signals and by_user indexes only (see the tests on them)
+    },
+    "ConnectFunction": {
+        "ConnectLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
+        "ConsumerSecret": {"secretsmanager:GetSecretValue"},
+        "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
+        "ConnectSigningKeySecret": {"secretsmanager:GetSecretValue"},
+        "AccountsTable": ITEMS,
+        "AccountsKey": ACCOUNTS_KEY,
     },
 }
 
@@ -94,6 +142,9 @@ OUTPUTS = {
     "DedupTableName",
     "DashboardUrl",
     "ExampleConsumerFunctionName",
+    "ConnectCallbackUrl",
+    "ConnectUrl",
+    "AccountsTableName",
 }
 
 FAKE_QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/xwebhook-events.fifo"
@@ -281,7 +332,7 @@ def role_of(template, function_id):
 
 
 # ---------------------------------------------------------------------------------------- routes
-def test_get_and_post_webhook_route_to_crc_and_ingest(template):
+def test_the_http_api_routes_webhook_to_crc_and_ingest_and_connect_to_connect(template):
     routes = {}
     for function_id in FUNCTIONS.values():
         for event in props(template, function_id).get("Events", {}).values():
@@ -290,7 +341,12 @@ def test_get_and_post_webhook_route_to_crc_and_ingest(template):
                 routes[route] = function_id
                 assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
                 assert event["Properties"]["PayloadFormatVersion"] == "2.0"
-    assert routes == {("GET", "/webhook"): "CrcFunction", ("POST", "/webhook"): "IngestFunction"}
+    assert routes == {
+        ("GET", "/webhook"): "CrcFunction",
+        ("POST", "/webhook"): "IngestFunction",
+        ("GET", "/connect"): "ConnectFunction",
+        ("GET", "/connect/callback"): "ConnectFunction",
+    }
     assert template["Resources"]["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
 
 

@@ -22,7 +22,7 @@ def test_committed_events_match_the_generator():
 def test_every_generated_file_is_committed_and_named_for_its_function():
     committed = {path.name for path in EVENTS_DIR.glob("*.json") if not path.name.startswith("admin-")}
     assert committed == set(EVENTS) | {"env.json"}
-    assert all(name.startswith(("crc-", "delivery-")) for name in EVENTS)
+    assert all(name.startswith(("crc-", "delivery-", "connect-")) for name in EVENTS)
 
 
 def body_of(event):
@@ -60,7 +60,14 @@ def test_crc_events_are_gets_with_their_query():
 
 def test_expected_statuses_cover_every_case():
     statuses = expected_statuses()
-    assert set(statuses.values()) == {200, 400, 401, 413}
+    assert set(statuses.values()) == {200, 400, 401, 403, 413}
+
+
+def test_connect_events_are_browser_gets_on_the_connect_routes_and_carry_no_real_token():
+    connect = {name: event for name, (event, _) in EVENTS.items() if name.startswith("connect-")}
+    assert {event["routeKey"] for event in connect.values()} == {"GET /connect", "GET /connect/callback"}
+    assert all(event["requestContext"]["http"]["method"] == "GET" for event in connect.values())
+    assert connect["connect-callback-forged-cookie.json"]["cookies"][0].startswith("xwebhook_signin=")
 
 
 def test_env_json_only_sets_variables_the_template_declares():

@@ -224,3 +224,56 @@ def test_a_reference_to_a_resource_that_is_not_made_locally_fails_clearly():
     template = parse_template(FUNCTIONS.replace("FUNCTION_NAME: !Ref CrcFunction", "TOPIC: !GetAtt Api.SomethingElse"))
     with pytest.raises(Unresolvable, match=r"AdminFunction.Properties.Environment.Variables.TOPIC"):
         Provisioner(template, "http://127.0.0.1:1").function_environment("admin")
+
+
+ROUTED = """
+Parameters:
+  Mode: {Type: String, Default: "on"}
+Conditions:
+  On: !Equals [!Ref Mode, "on"]
+Resources:
+  Api: {Type: AWS::Serverless::HttpApi}
+  CrcFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Get: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /webhook, Method: get}}
+        Nightly: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  ConnectFunction:
+    Type: AWS::Serverless::Function
+    Condition: On
+    Properties:
+      Environment:
+        Variables:
+          PUBLIC_BASE_URL: https://not-local.example
+      Events:
+        Start: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /connect, Method: GET}}
+        Back: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /connect/callback, Method: GET}}
+"""
+
+
+def routed(template=ROUTED, **options):
+    options.setdefault("webhook_url", "http://127.0.0.1:3000/webhook")
+    provisioner = Provisioner(parse_template(template), "http://127.0.0.1:1", **options)
+    provisioner.provision()
+    return provisioner.result
+
+
+def test_the_gateways_routes_are_the_http_api_events_of_the_functions_the_template_makes():
+    result = routed()
+    assert result.routes == {
+        ("GET", "/webhook"): "crc",
+        ("GET", "/connect"): "connect",
+        ("GET", "/connect/callback"): "connect",
+    }
+    assert result.functions["connect"]["PUBLIC_BASE_URL"] == "http://127.0.0.1:3000"  # the local gateway
+
+
+def test_a_function_whose_condition_is_false_has_no_routes_and_no_environment():
+    result = routed(parameters={"Mode": "off"})
+    assert result.routes == {("GET", "/webhook"): "crc"} and "connect" not in result.functions
+
+
+def test_a_route_the_local_gateway_cannot_serve_exactly_is_refused():
+    with pytest.raises(ProvisionError, match=r"serves exact paths and methods, got ANY /\{proxy\+\}"):
+        routed(ROUTED.replace("Path: /webhook, Method: get", 'Path: "/{proxy+}", Method: ANY'))

@@ -439,7 +439,7 @@ def test_every_api_request_is_logged_with_its_auth_kind(emu, http):
         ("GET", "/2/webhooks", "none"),
         ("GET", "/2/webhooks", "bearer"),
         ("GET", "/2/account_activity/subscriptions/count", "oauth1"),
-        ("GET", "/2/webhooks", "other"),
+        ("GET", "/2/webhooks", "basic"),
     ]
 
 

@@ -3,6 +3,7 @@
   webhook        status, register, revalidate, delete, replay
   ensure         the scheduled reconciler and its parts
   subscriptions  AAA subscribe/unsubscribe/subscriptions, XAA xaa_create/list/update/delete
+  accounts       invite, accounts, disconnect; ensure's and status's accounts parts
 
 admin.dispatch.ACTIONS names them, with their input models.
 """

@@ -1,0 +1,74 @@
+"""Settings the connect and admin functions share about connected accounts, validated once.
+
+ACCOUNTS_TABLE                 the accounts table (accounts, invites, sign-ins in progress)
+CONNECT_SIGNING_KEY_SECRET_ID  the secret invites and sign-in cookies are signed with
+PUBLIC_BASE_URL                where /connect is served: invite URLs are <it>/connect?invite=...,
+                               X's callback is <it>/connect/callback (registered exactly in the X app)
+CONNECT_MODE                   invite (default: an invite is needed) | open (anyone may connect) | off
+CONNECT_EVENT_TYPES            the XAA event types an account is subscribed to unless its invite says
+                               otherwise (comma-separated; empty: AAA parity, the 17 types of x_api/event_types)
+CONNECT_FLOWS                  the sign-in flows offered unless an invite says otherwise (oauth2,oauth1)
+CONNECT_ALLOWED_USER_IDS       X user ids that may connect (comma-separated; empty: any)
+"""
+
+import os
+from dataclasses import dataclass
+
+from xwebhook.env import ConfigError, http_url, text
+
+MODES = ("invite", "open", "off")
+DEFAULT_FLOWS = ("oauth2", "oauth1")
+
+
+def _list(env, name):
+    return tuple(dict.fromkeys(part.strip() for part in env.get(name, "").split(",") if part.strip()))
+
+
+@dataclass(frozen=True)
+class AccountsSettings:
+    table: str
+    signing_key_secret_id: str
+    public_base_url: str
+    mode: str = "invite"
+    event_types: tuple = ()
+    flows: tuple = DEFAULT_FLOWS
+    allowed_user_ids: frozenset = frozenset()
+
+    @property
+    def connect_url(self):
+        return self.public_base_url + "/connect"
+
+    @property
+    def callback_url(self):
+        return self.public_base_url + "/connect/callback"
+
+    @classmethod
+    def from_env(cls, env=os.environ):
+        from xwebhook.accounts.models import FLOWS
+        from xwebhook.x_api.event_types import AAA_PARITY, is_known
+
+        mode = env.get("CONNECT_MODE", "").strip().lower() or "invite"
+        if mode not in MODES:
+            raise ConfigError(f"CONNECT_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        event_types = _list(env, "CONNECT_EVENT_TYPES") or AAA_PARITY
+        unknown = [name for name in event_types if not is_known(name)]
+        if unknown:
+            raise ConfigError(f"CONNECT_EVENT_TYPES names unknown XAA event types: {', '.join(unknown)}")
+        flows = _list(env, "CONNECT_FLOWS") or DEFAULT_FLOWS
+        if not set(flows) <= set(FLOWS):
+            raise ConfigError(f"CONNECT_FLOWS must be some of {', '.join(FLOWS)}")
+        allowed = _list(env, "CONNECT_ALLOWED_USER_IDS")
+        if not all(user_id.isdigit() for user_id in allowed):
+            raise ConfigError("CONNECT_ALLOWED_USER_IDS must be numeric X user ids, comma-separated")
+        base = http_url(env, "PUBLIC_BASE_URL").rstrip("/")
+        if "?" in base or "#" in base:
+            raise ConfigError("PUBLIC_BASE_URL must be a base URL without a query or fragment")
+        return cls(
+            table=text(env, "ACCOUNTS_TABLE"),
+            signing_key_secret_id=text(env, "CONNECT_SIGNING_KEY_SECRET_ID"),
+            public_base_url=base,
+            mode=mode,
+            event_types=event_types,
+            flows=flows,
+            allowed_user_ids=frozenset(allowed),
+        )

@@ -1,0 +1,147 @@
+"""infra/template.yaml, the connect block: the function and its routes, the accounts table and its key, the
+signing key secret, the admin function's access, the reconnect alarm and the outputs."""
+
+import re
+
+import pytest
+
+from localdev.handlers import load_function
+from tests.unit.infra.test_template import (
+    Resolver,
+    function_environment,
+    policy_statements,
+    props,
+    referenced_ids,
+    template,  # noqa: F401 - the fixture
+)
+
+CONNECT_ONLY = ("ConnectFunction", "ConnectFunctionRole", "ConnectLogGroup")
+
+
+def test_connect_mode_defaults_to_invite_and_off_leaves_out_the_function_and_its_routes(template):  # noqa: F811
+    assert template["Parameters"]["ConnectMode"]["Default"] == "invite"
+    assert template["Parameters"]["ConnectMode"]["AllowedValues"] == ["invite", "open", "off"]
+    for logical_id in CONNECT_ONLY:
+        assert template["Resources"][logical_id]["Condition"] == "ConnectEnabled"
+    for output in ("ConnectCallbackUrl", "ConnectUrl"):
+        assert template["Outputs"][output]["Condition"] == "ConnectEnabled"
+    assert Resolver(template).condition("ConnectEnabled")
+    assert Resolver(template, ConnectMode="open").condition("ConnectEnabled")
+    assert not Resolver(template, ConnectMode="off").condition("ConnectEnabled")
+    # the table, its key and the admin function's access stay: connected accounts are still kept working
+    for logical_id in ("AccountsTable", "AccountsKey", "ConnectSigningKeySecret"):
+        assert "Condition" not in template["Resources"][logical_id]
+
+
+def test_the_accounts_table_is_keyed_by_pk_ttld_encrypted_with_the_stacks_key_and_recoverable(template):  # noqa: F811
+    table = props(template, "AccountsTable")
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "AccountsKey"}}
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_the_accounts_key_rotates_and_leaves_who_may_use_it_to_iam(template):  # noqa: F811
+    key = props(template, "AccountsKey")
+    assert key["EnableKeyRotation"] is True
+    (statement,) = key["KeyPolicy"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+
+
+@pytest.mark.parametrize("role", ["ConnectFunctionRole", "AdminFunctionRole"])
+def test_the_accounts_key_may_be_used_only_through_dynamodb(template, role):  # noqa: F811
+    (statement,) = [s for s in policy_statements(props(template, role)) if s.get("Sid") == "AccountsKey"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["AccountsKey", "Arn"]}
+    assert statement["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "dynamodb.${AWS::Region}.${AWS::URLSuffix}"}}
+    }
+
+
+def test_only_connect_and_admin_reach_the_accounts_table_its_key_and_the_signing_key(template):  # noqa: F811
+    reaching = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::IAM::Role":
+            continue
+        for statement in policy_statements(props(template, logical_id), Resolver(template)):
+            for resource_ref in (
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            ):
+                for target in referenced_ids(resource_ref):
+                    reaching.setdefault(target, set()).add(logical_id)
+    for target in ("AccountsTable", "AccountsKey", "ConnectSigningKeySecret", "XApiCredentialsSecret"):
+        assert reaching[target] == {"ConnectFunctionRole", "AdminFunctionRole"}, target
+
+
+def test_admin_reads_revokes_from_the_signals_index_only(template):  # noqa: F811
+    statements = list(policy_statements(props(template, "AdminFunctionRole"), Resolver(template)))
+    (revokes,) = [s for s in statements if s.get("Sid") == "RevokeSignals"]
+    assert revokes["Action"] == "dynamodb:Query"
+    assert revokes["Resource"] == {"Fn::Sub": "${DedupTable.Arn}/index/signals"}
+    disabled = list(policy_statements(props(template, "AdminFunctionRole"), Resolver(template, ReplayDedup="disabled")))
+    assert not [s for s in disabled if s.get("Sid") == "RevokeSignals"]
+
+
+def test_the_connect_function_has_no_scan_or_query(template):  # noqa: F811
+    actions = set()
+    for statement in policy_statements(props(template, "ConnectFunctionRole")):
+        actions |= set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    assert not {"dynamodb:Scan", "dynamodb:Query"} & actions
+
+
+def test_the_signing_key_is_generated_by_cloudformation_never_given(template):  # noqa: F811
+    secret = props(template, "ConnectSigningKeySecret")
+    assert "SecretString" not in secret and secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert secret["GenerateSecretString"]["ExcludePunctuation"] is True
+
+
+def test_connect_serves_get_connect_and_its_callback_on_the_http_api(template):  # noqa: F811
+    function = props(template, "ConnectFunction")
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in function["Events"].values()}
+    assert routes == {("GET", "/connect"), ("GET", "/connect/callback")}
+    assert function["Timeout"] < 30  # the HTTP API's integration timeout
+
+
+def test_the_callback_url_is_the_public_base_plus_connect_callback(template):  # noqa: F811
+    output = template["Outputs"]["ConnectCallbackUrl"]["Value"]
+    env = function_environment(template, "ConnectFunction")
+    default = Resolver(template)
+    api = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
+    assert default.value(env["PUBLIC_BASE_URL"]) == api
+    assert default.value(output["Fn::If"][2]) == api + "/connect/callback"
+    custom = Resolver(template, PublicConnectBaseUrl="https://hooks.example.com")
+    assert custom.value(env["PUBLIC_BASE_URL"]) == "https://hooks.example.com"
+    assert custom.condition("HasPublicConnectBaseUrl")
+    pattern = template["Parameters"]["PublicConnectBaseUrl"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "https://hooks.example.com/x") and not re.fullmatch(pattern, "https://h.example/")
+    admin = function_environment(template, "AdminFunction")
+    assert admin["PUBLIC_BASE_URL"] == env["PUBLIC_BASE_URL"]
+
+
+def test_the_authorize_readings_are_parameters_with_xs_documented_defaults(template):  # noqa: F811
+    parameters = template["Parameters"]
+    assert parameters["XWebBaseUrl"]["Default"] == "https://x.com"
+    assert parameters["XOAuth2AuthorizePage"]["Default"] == "web"
+    assert parameters["XOAuth1AuthorizeHost"]["Default"] == "api"
+
+
+def test_the_reconnect_alarm_watches_what_ensure_emits(template):  # noqa: F811
+    alarm = props(template, "AccountsNeedingReconnectAlarm")
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "XWebhook",
+        "AccountsNeedingReconnect",
+        "Maximum",
+    )
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Threshold"] == 0
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_the_templates_environment_is_enough_for_the_connect_handler_to_start(template):  # noqa: F811
+    env = {
+        key: str(Resolver(template).value(value))
+        for key, value in function_environment(template, "ConnectFunction").items()
+    }
+    env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
+    module = load_function("connect", env, module_name="template_test_connect")
+    assert type(module.flow).__name__ == "ConnectFlow"  # not MisconfiguredConnect
