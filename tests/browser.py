@@ -43,6 +43,17 @@ def _playwright():
         yield playwright
 
 
+@pytest.fixture(scope="session")
+def chromium(_playwright):
+    """One Chromium for the whole session; give each test a fresh context (`chromium.new_context()`): its
+    own profile and cookies. There is one Playwright per session: a second one would fail to start."""
+    instance = _playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_FLAGS))
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
 @pytest.fixture
 def browser(_playwright, tmp_path):
     """A fresh Chromium (its own empty profile) per test; closed after it."""

@@ -16,8 +16,8 @@
   GET  /2/users/me                    with a user's OAuth 2.0 token (or OAuth 1.0a)
 
 OAuth 2.0 access tokens are also checked on the API routes X takes them on (USER_TOKEN_ROUTES): the token
-must be unexpired and hold the scope the call needs; an XAA subscription made with one must filter on the
-token's own user. With `strict_xaa_auth`, private XAA types refuse the app's bearer token, as X's docs say.
+must be unexpired and hold the scope the call needs. Who may create which XAA subscription (the token's own
+user, its scope; the app's bearer token refused for private types) is xaa.check_caller's.
 Errors are RFC 6749's {"error", "error_description"} on the token endpoints, HTML pages on the authorize
 pages (and never a redirect to a redirect_uri that is not registered).
 """
@@ -120,7 +120,6 @@ class OAuthServer:
         code_seconds=30.0,
         access_seconds=7200,
         reuse_revokes_chain=False,
-        strict_xaa_auth=False,
     ):
         self.emu = emu
         self.client_id = client_id
@@ -130,7 +129,6 @@ class OAuthServer:
         self.code_seconds = code_seconds
         self.access_seconds = access_seconds
         self.reuse_revokes_chain = reuse_revokes_chain
-        self.strict_xaa_auth = strict_xaa_auth
         self._lock = threading.RLock()
         self._token_delays = []
         self.reset()
@@ -442,36 +440,16 @@ class OAuthServer:
     # --- user tokens on the API routes ------------------------------------------------------------------------
 
     def check(self, route, request):
-        """ApiError when the caller may not make this call (an OAuth 2.0 user token's scope or user; a bearer
-        token on a private XAA type in strict mode)."""
+        """ApiError when the caller may not make this call (an OAuth 2.0 user token's scope)."""
         key = (route.method, route.pattern)
         caller = request.caller
         if key == ("POST", "/2/activity/subscriptions"):
-            self._check_xaa_create(request, caller)
-            return
+            return  # who may create which XAA subscription is xaa.check_caller's (with the token's scopes)
         if caller.kind != "oauth2":
             return
         needed = USER_TOKEN_ROUTES.get(key)
         if needed and needed not in caller.scopes:
             raise _forbidden(f"the token lacks the {needed} scope")
-
-    def _check_xaa_create(self, request, caller):
-        from xwebhook.x_api.event_types import PRIVATE, xaa_type
-
-        body = request.json()
-        event_type = body.get("event_type") if isinstance(body, dict) else None
-        known = xaa_type(event_type) if isinstance(event_type, str) else None
-        if caller.kind == "bearer":
-            if self.strict_xaa_auth and known is not None and known.privacy == PRIVATE:
-                raise errors.unsupported_authentication("bearer", ("oauth2",))
-            return
-        if caller.kind != "oauth2":
-            return
-        if known is not None and known.scope not in caller.scopes:
-            raise _forbidden(f"{event_type} needs the {known.scope} scope")
-        filter_ = body.get("filter") if isinstance(body, dict) else None
-        if not isinstance(filter_, dict) or filter_.get("user_id") != caller.user_id:
-            raise _forbidden("a user token may only subscribe to its own user's events")
 
 
 def _forbidden(detail):

@@ -74,6 +74,12 @@ def test_http_event_file_gets_its_documented_status_from_the_built_function(buil
         assert status == STATUSES[name], answer
     else:
         assert status < 500, answer
+    headers = {key.lower(): value for key, value in (answer.get("headers") or {}).items()}
+    if headers.get("content-type", "").startswith("text/html"):
+        # a page for a browser (the connect routes): it says what went wrong in plain words
+        assert queued == [], f"{name} answered {status} but left messages on the queue"
+        assert "<title>" in answer["body"] and len(answer["body"]) > 100, f"{name}: {status} without a page"
+        return
     document = json.loads(answer.get("body") or "null")
     if status == 200 and event["requestContext"]["http"]["method"] == "POST":
         # a signed delivery: one message per event of X's payload, each with the id X's ids give it; an

@@ -78,11 +78,22 @@ def test_status_admin_ensure_and_replay_through_the_local_invoke_endpoint(emulat
 
 
 def test_admin_actions_the_function_lacks_exit_5_with_a_clear_message(emulated_run):
-    accounts = xwebhook(emulated_run, "accounts")
-    assert accounts.returncode == 5
-    assert "has no 'accounts' action" in accounts.stderr
-    as_json = xwebhook(emulated_run, "--json", "invite")
+    missing = xwebhook(emulated_run, "admin", "rotate_everything")  # an action no admin function has
+    assert missing.returncode == 5
+    assert "has no 'rotate_everything' action" in missing.stderr
+    as_json = xwebhook(emulated_run, "--json", "admin", "rotate_everything")
     assert as_json.returncode == 5 and json.loads(as_json.stdout)["exit_code"] == 5
+
+
+def test_accounts_and_invite_are_the_admin_functions_actions(emulated_run):
+    accounts = xwebhook(emulated_run, "--json", "accounts")
+    assert accounts.returncode == 0, accounts.stderr
+    assert json.loads(accounts.stdout)["accounts"] == []
+    invite = xwebhook(emulated_run, "--json", "invite", "expires_in=2h", "uses=2")
+    assert invite.returncode == 0, invite.stderr
+    answer = json.loads(invite.stdout)
+    assert answer["invite_url"].startswith(emulated_run.state["gateway_url"] + "/connect?invite=")
+    assert answer["uses"] == 2
 
 
 def test_redrive_moves_dead_letters_back_with_a_progress_bar(emulated_run):

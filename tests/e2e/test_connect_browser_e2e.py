@@ -13,12 +13,11 @@ import json
 import os
 import subprocess
 import sys
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import pytest
 
 from localdev.testing import DEV_SECRET, run_local_stack
-from tests.browser import CHROMIUM_FLAGS, chromium_path
 
 ALICE, BOB = "1500000001", "1500000002"
 
@@ -33,7 +32,11 @@ def make_admin(running, action, fields=None):
 
 
 def x_state(running):
-    with urlopen(running.state["emulator_url"] + "/_emulator/state", timeout=10) as answer:  # noqa: S310 - local
+    request = Request(  # noqa: S310 - the local emulator, over http
+        running.state["emulator_url"] + "/_emulator/state",
+        headers={"X-Emulator-Token": running.state["emulator_control_token"]},  # the per-run control token
+    )
+    with urlopen(request, timeout=10) as answer:  # noqa: S310 - local
         return json.loads(answer.read())
 
 
@@ -46,18 +49,8 @@ def running(tmp_path_factory):
         yield stack
 
 
-@pytest.fixture(scope="module")
-def chromium(running):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=list(CHROMIUM_FLAGS))
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(chromium):
+def page(running, chromium):
     context = chromium.new_context()  # a fresh browser profile: its own cookies
     yield context.new_page()
     context.close()

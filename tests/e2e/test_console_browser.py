@@ -87,9 +87,26 @@ def test_health_shows_crc_answers_the_webhook_and_queue_depths(emulated_run, con
     assert re.match(r"\d+ waiting, \d+ in flight", console.text_content("#dlq-depth"))
 
 
-def test_accounts_degrade_cleanly_when_the_admin_function_has_no_accounts_action(console):
-    console.wait_for_selector("#accounts li:has-text('no accounts action')", timeout=WAIT_MS)
-    assert console.locator("#invite-area").is_hidden()
+def test_the_invite_button_makes_an_invite_that_connects_an_account_the_page_then_lists(emulated_run, console, browser):
+    console.wait_for_selector("#invite-area:not([hidden])", timeout=WAIT_MS)
+    console.click("#invite-button")
+    result = console.locator("#invite-result")
+    result.filter(has_text="/connect?invite=").wait_for(timeout=WAIT_MS)
+    invite_url = result.text_content().strip()
+    assert invite_url.startswith(emulated_run.state["gateway_url"] + "/connect?invite=")
+
+    owner = browser.new_context().new_page()  # the account's owner, in a browser of their own
+    owner.goto(invite_url)
+    assert owner.url.startswith(emulated_run.state["emulator_url"] + "/i/oauth2/authorize?")
+    owner.check("input[value='1500000001']")
+    with owner.expect_navigation(url="**/connect/callback**", timeout=30_000):
+        owner.click("button[value=authorize]")
+    assert owner.title() == "Connected as @alice_dev"
+
+    # the panel refreshes on its own (every 10 s): no reload
+    console.wait_for_selector("#accounts li:has-text('@alice_dev')", timeout=WAIT_MS)
+    assert "active" in console.text_content("#accounts")
+    assert console.evaluate("performance.getEntriesByType('navigation').length") == 1
 
 
 class OtherSite(BaseHTTPRequestHandler):

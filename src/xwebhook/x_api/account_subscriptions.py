@@ -130,10 +130,8 @@ class AccountSubscriptions:
         done = {}
         for found in subscription_ids:
             try:
-                self._api.xaa_delete(found)
-                done[found] = "deleted"
-            except XApiError as exc:
-                done[found] = "gone" if exc.status == 404 else str(exc)
+                # WebhooksApi.xaa.delete answers False when X no longer had it (a 404: deleting is idempotent).
+                done[found] = "deleted" if self._api.xaa.delete(found) else "gone"
             except XError as exc:
                 done[found] = str(exc)
         return done

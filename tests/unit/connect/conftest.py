@@ -74,7 +74,6 @@ def emulator():
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
             "callbacks": {CALLBACK},
-            "strict_xaa_auth": True,
         },
     ) as emu:
         emu.webhook = emu.add_webhook(WEBHOOK_URL, valid=True)

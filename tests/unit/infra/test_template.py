@@ -496,7 +496,7 @@ def test_each_function_role_reaches_only_its_own_resources(template, function_id
 
 
 @pytest.mark.parametrize("replay_dedup", ["enabled", "disabled"])
-def test_admin_reads_only_the_dedup_index_by_user_and_only_with_the_table(template, replay_dedup):
+def test_admin_reads_only_the_dedup_indexes_by_user_and_signals_and_only_with_the_table(template, replay_dedup):
     resolver = Resolver(template, ReplayDedup=replay_dedup)
     statements = [
         st for st in policy_statements(props(template, "AdminFunctionRole"), resolver) if "DedupTable" in json.dumps(st)
@@ -504,9 +504,10 @@ def test_admin_reads_only_the_dedup_index_by_user_and_only_with_the_table(templa
     if replay_dedup == "disabled":
         assert statements == []
         return
-    (statement,) = statements
-    assert statement["Action"] == "dynamodb:Query"
-    assert statement["Resource"] == {"Fn::Sub": "${DedupTable.Arn}/index/by_user"}
+    assert [statement["Action"] for statement in statements] == ["dynamodb:Query", "dynamodb:Query"]
+    assert sorted(json.dumps(statement["Resource"]) for statement in statements) == sorted(
+        json.dumps({"Fn::Sub": f"${{DedupTable.Arn}}/index/{index}"}) for index in ("by_user", "signals")
+    )
 
 
 def test_admin_sees_the_dedup_table_as_ingest_writes_it(template):
@@ -892,7 +893,7 @@ def test_x_api_base_url_parameter_takes_https_only(template):
         assert not re.fullmatch(pattern, url), url
 
 
-def test_execute_api_endpoint_can_be_disabled_only_together_with_a_public_webhook_url(template):
+def test_execute_api_endpoint_can_be_disabled_only_with_public_urls_for_the_webhook_and_connect(template):
     api = props(template, "HttpApi")
     assert Resolver(template).value(api["DisableExecuteApiEndpoint"]) is False
     assert Resolver(template, DisableExecuteApiEndpoint="true").value(api["DisableExecuteApiEndpoint"]) is True
@@ -905,7 +906,15 @@ def test_execute_api_endpoint_can_be_disabled_only_together_with_a_public_webhoo
         )
 
     assert refused(DisableExecuteApiEndpoint="true")
-    assert not refused(DisableExecuteApiEndpoint="true", PublicWebhookUrl="https://hooks.example.com/webhook")
+    assert refused(DisableExecuteApiEndpoint="true", PublicWebhookUrl="https://hooks.example.com/webhook")
+    assert not refused(
+        DisableExecuteApiEndpoint="true",
+        PublicWebhookUrl="https://hooks.example.com/webhook",
+        PublicConnectBaseUrl="https://hooks.example.com",
+    )
+    assert not refused(
+        DisableExecuteApiEndpoint="true", PublicWebhookUrl="https://hooks.example.com/webhook", ConnectMode="off"
+    )
     assert not refused()
     assert "PublicWebhookUrl" in rule["Assertions"][0]["AssertDescription"]
 

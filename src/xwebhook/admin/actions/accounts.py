@@ -48,11 +48,16 @@ def _epoch(iso):
         return 0.0
 
 
+def _configured(admin):
+    """The accounts services are there (ACCOUNTS_TABLE set): accounts/wiring.py makes them together. Another
+    capability may hold an account store without them (migrate keeps its records there)."""
+    return "accounts" in admin.services and "accounts_settings" in admin.services
+
+
 def _services(admin):
-    services = admin.services
-    if "accounts" not in services or "accounts_settings" not in services:
+    if not _configured(admin):
         raise AdminError(NOT_CONFIGURED)
-    return services
+    return admin.services
 
 
 def _now(admin):
@@ -229,7 +234,7 @@ def _by_status(stored):
 
 
 def ensure_accounts(admin, result):
-    if "accounts" not in admin.services:
+    if not _configured(admin):
         return {"ok": True, "configured": False, "note": NOT_CONFIGURED}
     services = admin.services
     store, signals = services["accounts"], services["revoke_signals"]
@@ -394,7 +399,7 @@ class _Keeper:
 
 
 def status_accounts(admin):
-    if "accounts" not in admin.services:
+    if not _configured(admin):
         return {"configured": False, "note": NOT_CONFIGURED}
     services = admin.services
     settings = services["accounts_settings"]

@@ -6,6 +6,18 @@ from xwebhook.admin.replay_window import replay_window
 from xwebhook.admin.result import succeeded
 
 
+def status_sections(admin):
+    """Each registered status part's section; a part that fails says so in its own section, and status
+    still shows the rest (the webhook above all)."""
+    sections = {}
+    for name, part in admin.status_parts:
+        try:
+            sections[name] = part(admin)
+        except FAILURES as exc:
+            sections[name] = {"ok": False, "error": str(exc), **exc.details()}
+    return sections
+
+
 def status(admin, _request):
     observed, webhooks, problems = admin.observe()
     others = [hook for hook in webhooks if hook is not observed.webhook]
@@ -16,7 +28,7 @@ def status(admin, _request):
         **admin.found(observed, others),
         ensure_would=[step.as_dict() for step in plan_ensure(observed)],
         problems=problems,
-        **{name: part(admin) for name, part in admin.status_parts},
+        **status_sections(admin),
     )
 
 
