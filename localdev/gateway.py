@@ -165,7 +165,7 @@ def http_answer(result):
     """(status, [(header, value)], body bytes) for a function's result, as HTTP APIs map it."""
     if isinstance(result, dict) and "statusCode" in result:
         status = result["statusCode"]
-        if isinstance(status, str) and status.isdigit():
+        if isinstance(status, str) and status.isascii() and status.isdigit():
             status = int(status)
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             raise FunctionFailed(f"invalid statusCode {status!r}")
