@@ -46,10 +46,12 @@ def template_path():
 
 
 def invoke(module, event, request_id="test-request"):
-    """Call a loaded function's handler as Lambda would."""
+    """Call a loaded function's handler as Lambda would: with the function's environment set."""
     from localdev.gateway import LambdaContext
+    from localdev.handlers import environment
 
-    return module.handler(event, LambdaContext(module.__name__, request_id, 30))
+    with environment(getattr(module, "LAMBDA_ENVIRONMENT", {})):
+        return module.handler(event, LambdaContext(module.__name__, request_id, 30))
 
 
 class LocalStack:

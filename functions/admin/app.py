@@ -23,6 +23,8 @@ def handler(event, context):
     if result["action"] == "ensure":
         # 0 whenever a valid webhook could not be confirmed (invalid, missing, or X/secrets unreachable).
         metrics.add_metric(name="WebhookValid", unit=MetricUnit.Count, value=1 if result.get("webhook_valid") else 0)
+        for name, value in (result.get("metrics") or {}).items():  # ensure parts' counts (AutoReplayJobs, ...)
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
         metrics.flush_metrics()
     if result["action"] == "ensure" and not result.get("webhook_valid"):
         logger.error("admin ensure: the webhook is not valid", result=result)

@@ -50,6 +50,9 @@ ADMIN_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
     "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+    "ADMIN_STATE_PARAMETER",
+    "AUTO_REPLAY",
+    "REPLAY_DEDUP",
 }
 EXPECTED_ENV = {"CrcFunction": CRC_ENV, "IngestFunction": INGEST_ENV, "AdminFunction": ADMIN_ENV}
 
@@ -69,8 +72,13 @@ EXPECTED_ACCESS = {
         "AdminLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
         "ConsumerSecret": {"secretsmanager:GetSecretValue"},
         "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
+        "AdminStateParameter": {"ssm:GetParameter", "ssm:PutParameter"},
+        "*": {"cloudwatch:GetMetricData"},
     },
 }
+# Actions IAM cannot scope to a resource (no resource type in IAM's service reference): only these may
+# have Resource "*", each for a reason the template states beside it.
+NO_RESOURCE_LEVEL_ACTIONS = {"cloudwatch:GetMetricData"}
 
 OUTPUTS = {
     "WebhookUrl",
@@ -398,6 +406,8 @@ def test_no_policy_statement_has_a_wildcard_action_or_resource(template, replay_
         for action in as_list(statement["Action"]):
             assert "*" not in action, statement
         for resource in as_list(statement["Resource"]):
+            if resource == "*" and set(as_list(statement["Action"])) <= NO_RESOURCE_LEVEL_ACTIONS:
+                continue
             assert not (isinstance(resource, str) and "*" in resource), statement
         assert "NotAction" not in statement and "NotResource" not in statement
 
@@ -417,7 +427,7 @@ def test_each_function_role_reaches_only_its_own_resources(template, function_id
     for statement in policy_statements(role, Resolver(template, ReplayDedup=replay_dedup)):
         assert statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"]):
-            (target,) = referenced_ids(resource)
+            (target,) = ["*"] if resource == "*" else referenced_ids(resource)
             access.setdefault(target, set()).update(as_list(statement["Action"]))
     expected = dict(EXPECTED_ACCESS[function_id])
     if replay_dedup == "disabled":
@@ -559,6 +569,52 @@ def test_deliveries_failed_alarm(template):
     assert alarm["Namespace"] == "XWebhook"
     assert alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+
+
+def test_replay_lost_alarm_watches_what_the_recovery_emits(template):
+    alarm = alarm_on(template, "ReplayMinutesLost")
+    assert alarm["Namespace"] == "XWebhook" and alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+# ---------------------------------------------------------------------------------------- admin state, recovery
+def test_admin_state_is_a_standard_string_parameter_holding_the_empty_state(template):
+    from xwebhook.admin import state
+
+    parameter = props(template, "AdminStateParameter")
+    assert (parameter["Type"], parameter["Tier"]) == ("String", "Standard")
+    assert state.decode(parameter["Value"]) == state.empty()
+    assert Resolver(template).value(parameter["Name"]) == "/xwebhook/admin-state"
+    assert function_environment(template, "AdminFunction")["ADMIN_STATE_PARAMETER"] == {"Ref": "AdminStateParameter"}
+
+
+def test_only_the_admin_role_reaches_the_admin_state(template):
+    for logical_id, resource in resources_of_type(template, "AWS::IAM::Role").items():
+        statements = list(policy_statements(resource["Properties"], Resolver(template)))
+        touches = any("AdminStateParameter" in referenced_ids(statement["Resource"]) for statement in statements)
+        assert touches == (logical_id == "AdminFunctionRole"), logical_id
+
+
+@pytest.mark.parametrize(
+    ("auto_replay", "replay_dedup", "expected"),
+    [("enabled", "enabled", "true"), ("disabled", "enabled", "false"), ("enabled", "disabled", "false")],
+)
+def test_auto_replay_needs_the_dedup_table(template, auto_replay, replay_dedup, expected):
+    resolver = Resolver(template, AutoReplay=auto_replay, ReplayDedup=replay_dedup)
+    env = function_environment(template, "AdminFunction")
+    assert resolver.value(env["AUTO_REPLAY"]) == expected
+    assert resolver.value(env["REPLAY_DEDUP"]) == ("true" if replay_dedup == "enabled" else "false")
+
+
+def test_the_recovery_reads_the_metric_the_deliveries_failed_filter_writes(template):
+    from xwebhook.admin import delivery_failures
+
+    (transformation,) = props(template, "DeliveriesFailedMetric")["MetricTransformations"]
+    assert transformation["MetricNamespace"] == delivery_failures.NAMESPACE
+    assert transformation["MetricName"] == delivery_failures.METRIC
+    assert list(delivery_failures.DIMENSIONS) == [{"Name": "service", "Value": "xwebhook"}]
+    assert alarm_on(template, "DeliveriesFailed")["Dimensions"] == list(delivery_failures.DIMENSIONS)
 
 
 def test_alarms_notify_the_topic_only_when_an_email_is_given(template):
