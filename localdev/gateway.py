@@ -47,6 +47,10 @@ class FunctionFailed(Exception):
     """The function crashed, timed out or failed its init: API Gateway answers 500."""
 
 
+class FunctionTimedOut(FunctionFailed):
+    """The invocation outlived the function's Timeout: Lambda ends it (and logs "Task timed out")."""
+
+
 # --- events and answers ----------------------------------------------------------------------------
 
 
@@ -268,8 +272,28 @@ def worker_main(fd):
         sys.stdout.flush()
 
 
+def _relay_output(name, stream, log_path, log_sink):
+    """Copy an instance's output lines to its log (or this process's stdout) and hand each to `log_sink`,
+    as Lambda ships a function's stdout to its log group (localdev.metric_filters reads them there)."""
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - closed below
+    try:
+        for raw in iter(stream.readline, b""):
+            if log is not None:
+                log.write(raw)
+                log.flush()
+            else:
+                sys.stdout.buffer.write(raw)
+                sys.stdout.flush()
+            with contextlib.suppress(Exception):  # a broken sink must not stop the function's output
+                log_sink(name, raw.decode("utf-8", "replace"))
+    finally:
+        stream.close()
+        if log is not None:
+            log.close()
+
+
 class _Instance:
-    def __init__(self, name, env, log_path, timeout_seconds):
+    def __init__(self, name, env, log_path, timeout_seconds, log_sink=None):
         from multiprocessing.connection import Connection
 
         self.name = name
@@ -277,13 +301,18 @@ class _Instance:
         ours, theirs = socket.socketpair()
         base = {key: os.environ[key] for key in INHERITED_VARIABLES if key in os.environ}
         pythonpath = os.pathsep.join(p for p in (REPO, os.environ.get("PYTHONPATH")) if p)
-        log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - handed to the child
+        log = None
+        if log_sink is not None:
+            output = subprocess.PIPE
+        else:
+            log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - handed to the child
+            output = log
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", f"from localdev.gateway import worker_main; worker_main({theirs.fileno()})"],
                 stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT if log else None,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
                 env={**base, **env, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"},
                 cwd=REPO,
                 pass_fds=(theirs.fileno(),),
@@ -292,6 +321,13 @@ class _Instance:
             theirs.close()
             if log:
                 log.close()
+        if log_sink is not None:
+            threading.Thread(
+                target=_relay_output,
+                args=(name, self.process.stdout, log_path, log_sink),
+                name=f"{name}-output",
+                daemon=True,
+            ).start()
         self.connection = Connection(ours.detach())
         try:
             _send(self.connection, {"name": name, "env": env, "timeout": timeout_seconds})
@@ -312,7 +348,7 @@ class _Instance:
         try:
             _send(self.connection, [event, request_id])
             if not self.connection.poll(self.timeout):
-                raise FunctionFailed(f"{self.name}: timed out after {self.timeout:g} s")
+                raise FunctionTimedOut(f"{self.name}: timed out after {self.timeout:g} s")
             kind, payload = _receive(self.connection)
         except (EOFError, OSError):
             raise FunctionFailed(f"{self.name}: instance exited") from None
@@ -341,12 +377,13 @@ class _Instance:
 class FunctionPool:
     """Up to `size` instances of one function; each runs one invocation at a time."""
 
-    def __init__(self, name, env, size=4, timeout_seconds=30.0, log_path=None):
+    def __init__(self, name, env, size=4, timeout_seconds=30.0, log_path=None, log_sink=None):
         self.name = name
         self.env = dict(env)
         self.size = size
         self.timeout = float(timeout_seconds)
         self.log_path = log_path
+        self.log_sink = log_sink
         self._idle = queue.LifoQueue()  # last used first: keeps the fewest instances busy, like Lambda
         self._all = set()
         self._lock = threading.Lock()
@@ -360,7 +397,7 @@ class FunctionPool:
             placeholder = object()
             self._all.add(placeholder)
         try:
-            instance = _Instance(self.name, self.env, self.log_path, self.timeout)
+            instance = _Instance(self.name, self.env, self.log_path, self.timeout, self.log_sink)
         except OSError as exc:  # the instance's process could not start
             with self._lock:
                 self._all.discard(placeholder)
@@ -398,11 +435,24 @@ class FunctionPool:
         except queue.Empty:
             raise FunctionFailed(f"{self.name}: no instance free") from None
 
+    def _runtime_line(self, text):
+        """A line of Lambda's own in the function's log (and to the log sink), as Lambda writes on a timeout."""
+        line = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {text}\n"
+        if self.log_path:
+            with open(self.log_path, "a") as log:
+                log.write(line)
+        if self.log_sink is not None:
+            with contextlib.suppress(Exception):
+                self.log_sink(self.name, line)
+
     def invoke(self, event, request_id=None):
+        request_id = request_id or new_request_id()
         instance = self._acquire()
         try:
-            result = instance.invoke(event, request_id or new_request_id())
-        except FunctionFailed:
+            result = instance.invoke(event, request_id)
+        except FunctionFailed as exc:
+            if isinstance(exc, FunctionTimedOut):
+                self._runtime_line(f"{request_id} Task timed out after {self.timeout:.2f} seconds")
             # Lambda discards an instance that crashed or timed out.
             with self._lock:
                 self._all.discard(instance)
@@ -456,7 +506,8 @@ class Gateway:
 
     `functions` maps function name -> environment (from provisioning). `out` receives one line per
     request (None: silent). `function_log` is where the functions' own output goes (None: this
-    process's stdout/stderr).
+    process's stdout/stderr). `log_sink(function, line)`, when given, also gets each line of the functions'
+    output (localdev.metric_filters.MetricFilterSink).
     """
 
     def __init__(
@@ -474,6 +525,7 @@ class Gateway:
         prewarm=True,
         max_connections=64,
         idle_timeout=15.0,
+        log_sink=None,
     ):
         require_localhost(host)
         self.host = host
@@ -487,7 +539,7 @@ class Gateway:
         self.idle_timeout = idle_timeout
         timeouts = timeouts or {}
         self.pools = {
-            name: FunctionPool(name, functions[name], instances, timeouts.get(name, 30.0), function_log)
+            name: FunctionPool(name, functions[name], instances, timeouts.get(name, 30.0), function_log, log_sink)
             for name in sorted(set(self.routes.values()))
             if name in functions
         }

@@ -3,7 +3,8 @@
   1. an AWS endpoint: moto's server, in its own process, on 127.0.0.1:$AWS_PORT (4566);
   2. the template's queues, secrets and table created there (localdev.provision);
   3. a stand-in for the Parameters and Secrets Lambda Extension on 127.0.0.1:$EXTENSION_PORT (2773);
-  4. the real crc and ingest handlers behind a local HTTP API on 127.0.0.1:$PORT (3000) /webhook;
+  4. the real crc and ingest handlers behind a local HTTP API on 127.0.0.1:$PORT (3000) /webhook, their log
+     lines through the template's metric filters into the local CloudWatch (localdev.metric_filters);
   5. with X_EMULATOR=1, X's API emulated on 127.0.0.1:$EMULATOR_PORT (8787) for `make admin`;
 then .local/stack.json for `make send`, `make queue` and `make admin`, and one line per request
 until Ctrl-C.
@@ -207,6 +208,16 @@ def banner(state, settings, provisioned, function_log, state_file):
     return "\n".join(lines) + "\n"
 
 
+def start_metric_filters(template, provisioner, endpoint, region):
+    """The template's metric filters over the functions' log lines, into the local CloudWatch (moto), so the
+    alarms' metrics and the admin function's recovery (DeliveriesFailed) work against `make run`."""
+    from localdev.metric_filters import MetricFilters, MetricFilterSink
+
+    filters = MetricFilters.from_template(template, resolve=provisioner.evaluator.resolve)
+    cloudwatch = stack.aws_client({"aws_endpoint": endpoint, "region": region}, "cloudwatch")
+    return MetricFilterSink(filters, cloudwatch).start()
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -279,6 +290,8 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
         if ttl:
             extension.secrets.ttl = float(ttl)
 
+        metric_filters = start_metric_filters(template, provisioner, moto.endpoint, settings.region)
+        cleanup.callback(metric_filters.stop)
         gateway = Gateway(
             {name: env for name, env in provisioned.functions.items() if name in ("crc", "ingest")},
             port=settings.gateway_port,
@@ -287,6 +300,7 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
             out=console,
             function_log=str(function_log) if function_log else None,
             timeouts=provisioned.timeouts,
+            log_sink=metric_filters,
         )
         cleanup.callback(gateway.stop)
         gateway.start()

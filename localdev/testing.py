@@ -13,6 +13,8 @@ Import the fixtures a test directory needs into its conftest.py:
                               consumer_secret=, credentials=, webhook_url=, x_api_base_url=); deleted
                               after the test
   local_stack      (function) stack_factory() with the dev consumer secret "dev-consumer-secret"
+  own_stack_factory (function) make(**options) like stack_factory, on a moto server and extension stub of its
+                              own (CloudWatch metrics cannot be deleted: tests that read them need this)
 
 LocalStack gives the function environments, loads the real handlers with them (`load`), and reads
 queues (`drain`, `peek_count`). `run_local_stack(directory)` starts `python -m localdev.run` as
@@ -194,6 +196,24 @@ def stack_factory(moto_server, extension_stub, template):
 @pytest.fixture
 def local_stack(stack_factory):
     return stack_factory()
+
+
+@pytest.fixture
+def own_stack_factory(template):
+    """stack_factory on a moto server of its own: CloudWatch metrics are per account and region, and cannot be
+    deleted, so a test that reads XWebhook/DeliveriesFailed must not share moto with tests that write it."""
+    from localdev.extension_stub import ExtensionStub
+    from localdev.moto_server import MotoServer
+    from localdev.provision import Provisioner
+
+    with MotoServer(port=0) as moto, ExtensionStub(moto.endpoint, SESSION_TOKEN, secrets_ttl=0, ssm_ttl=0) as stub:
+
+        def make(**options):
+            options.update(consumer_secret=DEV_SECRET, extension_port=stub.port, session_token=SESSION_TOKEN)
+            provisioned = Provisioner(template, moto.endpoint, **options).provision()
+            return LocalStack(provisioned, moto, stub, DEV_SECRET)
+
+        yield make
 
 
 # --- `make run` as a process -------------------------------------------------------------------------

@@ -42,25 +42,6 @@ def put_failures(stack, minutes, namespace=NAMESPACE):
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=[datum])
 
 
-@pytest.fixture
-def own_stack_factory(template, tmp_path):
-    """stack_factory on a moto server of its own: CloudWatch metrics are per account and region, and cannot be
-    deleted, so a test that reads XWebhook/DeliveriesFailed must not share moto with tests that write it."""
-    from localdev.extension_stub import ExtensionStub
-    from localdev.moto_server import MotoServer
-    from localdev.provision import Provisioner
-    from localdev.testing import DEV_SECRET, SESSION_TOKEN, LocalStack
-
-    with MotoServer(port=0) as moto, ExtensionStub(moto.endpoint, SESSION_TOKEN, secrets_ttl=0, ssm_ttl=0) as stub:
-
-        def make(**options):
-            options.update(consumer_secret=DEV_SECRET, extension_port=stub.port, session_token=SESSION_TOKEN)
-            provisioned = Provisioner(template, moto.endpoint, **options).provision()
-            return LocalStack(provisioned, moto, stub, DEV_SECRET)
-
-        yield make
-
-
 def test_the_template_provisions_the_state_parameter_empty_and_names_it_to_admin(local_stack):
     name = local_stack.resources["AdminStateParameter"]
     assert name == f"/{local_stack.provisioned.stack_name}/admin-state"
@@ -94,16 +75,20 @@ def test_the_ssm_store_reports_a_missing_endpoint_by_parameter_and_code(local_st
     assert str(caught.value) == "the admin state (/t/admin-state) could not be read: EndpointConnectionError"
 
 
-def test_failed_minutes_come_back_from_cloudwatch_for_our_dimension_only(local_stack):
+def test_failed_and_timed_out_minutes_come_back_from_cloudwatch_for_our_dimension_only(local_stack):
     namespace = f"XWebhookTest{local_stack.provisioned.stack_name}"  # moto's metrics outlive the test
     now = int(time.time() // 60)
     put_failures(local_stack, [now - 30, now - 30, now - 29, now - 5], namespace)
     local_stack.client("cloudwatch").put_metric_data(
         Namespace=namespace,
-        MetricData=[{"MetricName": METRIC, "Dimensions": [{"Name": "service", "Value": "another"}], "Value": 1}],
+        MetricData=[
+            {"MetricName": METRIC, "Dimensions": [{"Name": "service", "Value": "another"}], "Value": 1},
+            {"MetricName": "DeliveriesTimedOut", "Value": 1, "Timestamp": datetime.fromtimestamp((now - 12) * 60, UTC)},
+        ],
     )
-    failures = CloudWatchDeliveryFailures(lambda: local_stack.client("cloudwatch"), namespace=namespace)
-    assert [now - minute for minute in failures.failed_minutes(now - 24 * 60, now + 1)] == [30, 29, 5]
+    metrics = [(namespace, METRIC, DIMENSIONS), (namespace, "DeliveriesTimedOut", ())]
+    failures = CloudWatchDeliveryFailures(lambda: local_stack.client("cloudwatch"), metrics)
+    assert [now - minute for minute in failures.failed_minutes(now - 24 * 60, now + 1)] == [30, 29, 12, 5]
     assert failures.failed_minutes(now - 10, now - 6) == []
 
 
@@ -117,7 +102,10 @@ def test_an_unreadable_metric_names_the_metric_and_the_error():
     )
     with pytest.raises(MetricUnavailable) as caught:
         failures.failed_minutes(0, 10)
-    assert str(caught.value) == "the XWebhook/DeliveriesFailed metric could not be read: EndpointConnectionError"
+    assert str(caught.value) == (
+        "the XWebhook/DeliveriesFailed and XWebhook/DeliveriesTimedOut metrics could not be read: "
+        "EndpointConnectionError"
+    )
 
 
 @pytest.fixture

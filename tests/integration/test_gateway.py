@@ -159,3 +159,35 @@ def test_function_logs_never_hold_the_secret(local_stack, gateway_for, tmp_path)
     logs = (tmp_path / "functions.log").read_text()
     assert '"message":"crc"' in logs and '"message":"delivery"' in logs
     assert DEV_SECRET not in logs
+
+
+def test_a_log_sink_gets_each_function_line_and_the_log_file_still_has_it(local_stack, gateway_for, tmp_path):
+    lines = []
+    gateway = gateway_for(log_sink=lambda function, line: lines.append((function, line)))
+    request(gateway.url, "GET", "/webhook?crc_token=abc")
+    signed_post(gateway, sample_bytes("aaa/favorite"))
+    local_stack.drain()
+    gateway.stop()
+    assert [function for function, line in lines if '"message":' in line] == ["crc", "ingest"]
+    logs = (tmp_path / "functions.log").read_text()
+    assert all(line in logs for _, line in lines)
+
+
+def test_an_invocation_over_its_timeout_is_a_500_and_lambda_s_timeout_line(local_stack, gateway_for, tmp_path):
+    from localdev.fault_proxy import Delay, FaultProxy, Status
+
+    with FaultProxy(local_stack.endpoint) as slow:
+        slow.add(Delay(3.0, then=Status(503)))
+        lines = []
+        env = local_stack.env("ingest", AWS_ENDPOINT_URL_SQS=slow.url)
+        gateway = gateway_for(
+            {"crc": local_stack.env("crc"), "ingest": env},
+            timeouts={"ingest": 1.0},
+            log_sink=lambda function, line: lines.append((function, line)),
+        )
+        status, _, body = signed_post(gateway, sample_bytes("aaa/favorite"))
+        gateway.stop()
+    assert (status, json.loads(body)) == (500, {"message": "Internal Server Error"})
+    (timed_out,) = [line for function, line in lines if "Task timed out after 1.00 seconds" in line]
+    assert timed_out in (tmp_path / "functions.log").read_text()
+    assert local_stack.peek_count() == 0

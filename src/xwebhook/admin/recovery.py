@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from xwebhook.admin.errors import FAILURES
 from xwebhook.admin.state import StateUnavailable, cut
 from xwebhook.admin.windows import Window, iso, merge, minute_of, split_at, stamp, stretches, subtract
-from xwebhook.env import flag
+from xwebhook.env import flag, number
 from xwebhook.x_api.errors import RateLimited, XApiError
 
 REACH_MINUTES = 24 * 60  # X replays the last 24 hours
@@ -55,6 +55,7 @@ class RecoverySettings:
     state_parameter: str = ""  # ADMIN_STATE_PARAMETER: the SSM parameter of the admin state ("" = no memory)
     auto_replay: bool = True  # AUTO_REPLAY
     replay_dedup: bool = True  # REPLAY_DEDUP: whether ingest has its dedup table (the template's ReplayDedup)
+    settle_minutes: int = SETTLE_MINUTES  # REPLAY_SETTLE_MINUTES: how long a 5xx stretch must be over
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -62,6 +63,7 @@ class RecoverySettings:
             state_parameter=env.get("ADMIN_STATE_PARAMETER", "").strip(),
             auto_replay=flag(env, "AUTO_REPLAY", True),
             replay_dedup=flag(env, "REPLAY_DEDUP", True),
+            settle_minutes=number(env, "REPLAY_SETTLE_MINUTES", SETTLE_MINUTES, 0, 180),
         )
 
 
@@ -158,19 +160,21 @@ class _Run:
         except FAILURES as exc:
             self.fail(str(exc))
             return
+        settle = self.settings.settle_minutes
         for window in stretches(minutes, FAILED, lead=RETRY_LEAD_MINUTES):
-            if window.end - 1 <= self.now - SETTLE_MINUTES:
+            if window.end - 1 <= self.now - settle:
                 self.found.append(Window(max(window.start, start), window.end, FAILED))
             else:
                 self.report["ingest_failing"] = {
                     "since": stamp(window.start + RETRY_LEAD_MINUTES),
-                    "note": f"replayed once it has stopped for {SETTLE_MINUTES} minutes (X retries meanwhile)",
+                    "note": f"replayed once it has stopped for {settle} minutes (X retries meanwhile)",
                 }
 
     # windows ----------------------------------------------------------------------------------------------
 
     def plan(self):
-        """Pending windows after this run's findings: merged, minus what was replayed, within X's reach."""
+        """(windows ready to replay, oldest first; windows not over yet) after this run's findings: merged,
+        minus what was replayed, within X's reach."""
         done = _windows(self.memory.get("replayed")) + _windows(self.memory.get("refused"))
         wanted = subtract(merge(_windows(self.memory.get("pending")) + self.found), done)
         pending = merge(wanted, MERGE_GAP_MINUTES)
@@ -179,7 +183,8 @@ class _Run:
             pending[closest : closest + 2] = merge(pending[closest : closest + 2], gap=REACH_MINUTES)
         reachable, lost = split_at(pending, self.earliest)
         self._lost(lost)
-        return reachable
+        not_over, ready = split_at(reachable, self.now)  # X replays whole minutes, up to the current one
+        return ready, not_over
 
     def _lost(self, windows):
         if not windows:
@@ -248,12 +253,13 @@ def recover(admin, result):
         run.report["state_note"] = "the admin state was unreadable and started afresh"
     webhook_id = run.follow_the_webhook()
     run.read_failures()
-    pending = run.plan()
-    waiting = run.why_not_now(webhook_id) if pending else None
-    if pending and waiting is None and run.replay(webhook_id, pending[0]):
-        pending = pending[1:]
+    ready, not_over = run.plan()
+    waiting = run.why_not_now(webhook_id) if ready else None
+    if ready and waiting is None and run.replay(webhook_id, ready[0]):
+        ready = ready[1:]
     elif waiting:
         run.report["waiting"] = waiting
+    pending = merge(ready + not_over)
     run.memory["pending"] = [window.as_dict() for window in pending]
     if pending:
         run.report["pending"] = run.memory["pending"]

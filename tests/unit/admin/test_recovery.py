@@ -349,3 +349,33 @@ def test_a_state_that_is_not_ours_starts_afresh_with_a_note(text):
 
 def test_the_template_initial_value_is_an_empty_state():
     assert state.decode("{}") == state.empty()
+
+
+def test_with_no_settling_the_minutes_that_are_over_are_replayed_and_the_current_one_next_run(
+    emulator, receiver, store, failures
+):
+    admin = recovering(emulator, receiver, store, failures, settle_minutes=0)
+    ensure(admin)
+    now = now_minute(emulator)
+    failures.minutes = [now]
+    first = ensure(admin)["recovery"]
+    assert minute_of_stamp(first["started"]["to"]) == now  # X replays whole minutes only
+    assert first["pending"] == [{"from": stamp(now), "to": stamp(now + 1), "why": "ingest 5xx"}]
+    emulator.wait_replay(first["started"]["job_id"])
+    emulator.advance_clock(60)
+    second = ensure(admin)["recovery"]["started"]
+    assert (minute_of_stamp(second["from"]), minute_of_stamp(second["to"])) == (now, now + 1)
+
+
+def test_recovery_settings_are_read_once_and_name_a_bad_variable():
+    from xwebhook.env import ConfigError
+
+    settings = RecoverySettings.from_env(
+        {"ADMIN_STATE_PARAMETER": " /s/admin-state ", "AUTO_REPLAY": "false", "REPLAY_SETTLE_MINUTES": "0"}
+    )
+    assert settings == RecoverySettings("/s/admin-state", auto_replay=False, replay_dedup=True, settle_minutes=0)
+    assert RecoverySettings.from_env({}) == RecoverySettings()
+    with pytest.raises(ConfigError, match="REPLAY_SETTLE_MINUTES must be between 0 and 180"):
+        RecoverySettings.from_env({"REPLAY_SETTLE_MINUTES": "999"})
+    with pytest.raises(ConfigError, match="AUTO_REPLAY must be true or false"):
+        RecoverySettings.from_env({"AUTO_REPLAY": "sometimes"})

@@ -1,0 +1,174 @@
+"""localdev.metric_filters: CloudWatch JSON filter patterns, the template's filters on ingest's own lines, the sink."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from localdev.metric_filters import MetricFilters, MetricFilterSink, UnsupportedPattern, compile_pattern
+from localdev.provision import load_template
+
+WHEN = datetime(2026, 11, 27, 15, 30, 12, tzinfo=UTC)
+
+
+def line(**fields):
+    return json.dumps({"level": "INFO", "message": "delivery", "service": "xwebhook", **fields})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "document", "matches"),
+    [
+        ('{ $.message = "delivery" }', {"message": "delivery"}, True),
+        ('{ $.message = "delivery" }', {"message": "crc"}, False),
+        ('{ $.message = "deliv*" }', {"message": "delivery"}, True),
+        ('{ $.message != "crc" }', {"message": "delivery"}, True),
+        ('{ $.message != "crc" }', {}, False),  # no field, no match
+        ("{ $.status >= 500 }", {"status": 503}, True),
+        ("{ $.status >= 500 }", {"status": "503"}, False),  # a string is no number
+        ("{ $.status < 400 }", {"status": 200}, True),
+        ("{ $.status = 200 }", {"status": 200.0}, True),
+        ('{ $.a.b[1] = "x" }', {"a": {"b": ["w", "x"]}}, True),
+        ('{ $.a.b[2] = "x" }', {"a": {"b": ["w", "x"]}}, False),
+        ("{ $.flag IS TRUE }", {"flag": True}, True),
+        ("{ $.flag IS FALSE }", {"flag": True}, False),
+        ("{ $.gone IS NULL }", {"gone": None}, True),
+        ("{ $.gone NOT EXISTS }", {}, True),
+        ("{ $.gone NOT EXISTS }", {"gone": 1}, False),
+        ('{ $.status = 200 || $.message = "crc" }', {"status": 500, "message": "crc"}, True),
+        ('{ $.status = 200 || $.status = 503 && $.message = "x" }', {"status": 200, "message": "y"}, True),
+        ('{ ($.status = 200 || $.status = 503) && $.message = "x" }', {"status": 200, "message": "y"}, False),
+        ("{ $.message = delivery }", {"message": "delivery"}, True),  # unquoted strings
+    ],
+)
+def test_json_filter_patterns(pattern, document, matches):
+    assert compile_pattern(pattern)(document) is matches
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["?ERROR ?WARN", "ERROR -debug", "[ip, user, status=5*]", "{ $.a = }", "{ $.a === 1 }", "{ $.a IS MAYBE }"],
+)
+def test_patterns_it_cannot_apply_are_refused_naming_the_filter(pattern):
+    with pytest.raises(UnsupportedPattern) as caught:
+        compile_pattern(pattern, "SomeFilter")
+    assert str(caught.value).startswith("SomeFilter: ")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ('"Task timed out"', "2026-11-27T15:30:12.000Z 8f1c Task timed out after 10.00 seconds", True),
+        ('"Task timed out"', "Task timed", False),
+        ("ERROR secret", "ERROR: the secret is unavailable", True),
+        ("ERROR secret", "ERROR: the key", False),
+    ],
+)
+def test_term_patterns_match_raw_lines(pattern, text, matches):
+    assert compile_pattern(pattern)(text) is matches
+
+
+@pytest.fixture(scope="module")
+def filters():
+    return MetricFilters.from_template(load_template())
+
+
+def names(entries):
+    return sorted((entry["MetricName"], entry["Value"]) for entry in entries)
+
+
+def test_the_templates_filters_apply_to_ingest_lines_only(filters):
+    assert {f.name for f in filters["ingest"]} >= {"DeliveriesFailedMetric", "EventsEnqueuedMetric"}
+    assert filters["crc"] == [] and filters["admin"] == []
+    assert filters.data("crc", line(status=503)) == []
+
+
+def test_a_failed_delivery_line_becomes_deliveries_failed_with_the_service_dimension(filters):
+    (entry,) = filters.data("ingest", line(status=503, enqueued=0, duplicates=0), WHEN)
+    assert entry == {
+        "Namespace": "XWebhook",
+        "MetricName": "DeliveriesFailed",
+        "Value": 1.0,
+        "Timestamp": WHEN,
+        "Dimensions": [{"Name": "service", "Value": "xwebhook"}],
+        "Unit": "Count",
+    }
+
+
+def test_an_accepted_delivery_counts_its_events_and_duplicates(filters):
+    entries = filters.data("ingest", line(status=200, events=4, enqueued=3, duplicates=1), WHEN)
+    assert names(entries) == [("DeliveriesAccepted", 1.0), ("DuplicatesSkipped", 1.0), ("EventsEnqueued", 3.0)]
+    assert names(filters.data("ingest", line(status=401), WHEN)) == [("DeliveriesRejected", 1.0)]
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", "", "Traceback (most recent call last):"])
+def test_lines_that_are_not_json_objects_match_nothing(filters, text):
+    assert filters.data("ingest", text) == []
+
+
+def test_a_value_or_dimension_the_line_lacks_puts_nothing_and_a_default_is_put_on_no_match():
+    template = {
+        "Resources": {
+            "IngestFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"LoggingConfig": {"LogGroup": {"Ref": "G"}}},
+            },
+            "F": {
+                "Type": "AWS::Logs::MetricFilter",
+                "Properties": {
+                    "LogGroupName": {"Ref": "G"},
+                    "FilterPattern": '{ $.message = "delivery" }',
+                    "MetricTransformations": [
+                        {
+                            "MetricNamespace": "N",
+                            "MetricName": "Enqueued",
+                            "MetricValue": "$.enqueued",
+                            "DefaultValue": 0,
+                        },
+                        {
+                            "MetricNamespace": "N",
+                            "MetricName": "ByUser",
+                            "MetricValue": "1",
+                            "Dimensions": [{"Key": "user", "Value": "$.user"}],
+                        },
+                    ],
+                },
+            },
+        }
+    }
+    filters = MetricFilters.from_template(template)
+    assert filters.data("ingest", line()) == []  # neither $.enqueued nor $.user
+    assert names(filters.data("ingest", json.dumps({"message": "crc"}))) == [("Enqueued", 0.0)]
+    assert names(filters.data("ingest", line(enqueued=2, user=7))) == [("ByUser", 1.0), ("Enqueued", 2.0)]
+
+
+class RecordingCloudWatch:
+    def __init__(self, fail=False):
+        self.calls = []
+        self.fail = fail
+
+    def put_metric_data(self, Namespace, MetricData):
+        if self.fail:
+            raise ConnectionError("moto is gone")
+        self.calls.append((Namespace, MetricData))
+
+
+def test_the_sink_sums_one_minute_of_lines_per_metric_and_puts_them_in_one_call(filters):
+    cloudwatch = RecordingCloudWatch()
+    sink = MetricFilterSink(filters, cloudwatch, clock=lambda: WHEN.timestamp())
+    for _ in range(3):
+        sink("ingest", line(status=503))
+    sink("ingest", line(status=200, enqueued=2, duplicates=0))
+    sink("crc", json.dumps({"message": "crc", "status": 200}))
+    assert sink.flush() == 4
+    ((namespace, data),) = cloudwatch.calls
+    assert namespace == "XWebhook"
+    sums = {datum["MetricName"]: datum["Value"] for datum in data}
+    assert sums == {"DeliveriesFailed": 3.0, "DeliveriesAccepted": 1.0, "EventsEnqueued": 2.0, "DuplicatesSkipped": 0.0}
+    assert {datum["Timestamp"] for datum in data} == {datetime(2026, 11, 27, 15, 30, 30, tzinfo=UTC)}
+    assert sink.flush() == 0  # nothing left
+
+
+def test_a_cloudwatch_that_refuses_costs_the_metrics_never_the_function(filters):
+    sink = MetricFilterSink(filters, RecordingCloudWatch(fail=True))
+    sink("ingest", line(status=503))
+    assert sink.flush() == 0 and sink.errors == 1
