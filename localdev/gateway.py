@@ -737,6 +737,12 @@ class Gateway:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
+            def __getattr__(self, name):
+                # Any other method (TRACE, CONNECT, FOO) gets the HTTP API's 404 too, not http.server's 501 page.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
+
             def log_message(self, format, *args):
                 pass  # one line per request comes from log_request
 
