@@ -134,3 +134,18 @@ def test_refused_connections_come_back_on_the_same_port(proxy):
         pass
     proxy.accept_connections()
     assert proxy.port == port and call(proxy)[0] == 200
+
+
+def test_every_local_server_binds_127_0_0_1_only():
+    from localdev.extension_stub import ExtensionStub
+    from localdev.gateway import Gateway
+    from localdev.moto_server import MotoServer
+
+    for make in (
+        lambda: FaultProxy("http://127.0.0.1:1", host="0.0.0.0"),
+        lambda: Gateway({}, host="0.0.0.0"),
+        lambda: MotoServer(host="0.0.0.0"),
+        lambda: ExtensionStub("http://127.0.0.1:1", "t", host="0.0.0.0"),
+    ):
+        with pytest.raises(ValueError, match=r"bind 127\.0\.0\.1 only"):
+            make()
