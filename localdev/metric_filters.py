@@ -131,18 +131,18 @@ class _Parser:
         return predicate
 
     def _or(self):
-        terms = [self._and()]
-        while self._peek()[0] == "or":
-            self._take()
-            terms.append(self._and())
-        return terms[0] if len(terms) == 1 else (lambda doc: any(term(doc) for term in terms))
+        return self._chain("or", self._and, any)
 
     def _and(self):
-        terms = [self._term()]
-        while self._peek()[0] == "and":
+        return self._chain("and", self._term, all)
+
+    def _chain(self, joiner, operand, combine):
+        """operand (joiner operand)*, combined with any/all: && binds tighter than || as it calls _and."""
+        terms = [operand()]
+        while self._peek()[0] == joiner:
             self._take()
-            terms.append(self._term())
-        return terms[0] if len(terms) == 1 else (lambda doc: all(term(doc) for term in terms))
+            terms.append(operand())
+        return terms[0] if len(terms) == 1 else (lambda doc: combine(term(doc) for term in terms))
 
     def _term(self):
         kind, _ = self._peek()

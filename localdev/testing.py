@@ -173,20 +173,29 @@ def template():
     return load_template(template_path())
 
 
+def provision_stack(template, moto, extension, **options):
+    """The template provisioned on `moto` for functions reading secrets through `extension`, as a LocalStack;
+    options go to localdev.provision.Provisioner (the dev consumer secret and a fresh stack name by default)."""
+    from localdev.provision import Provisioner
+
+    options.setdefault("consumer_secret", DEV_SECRET)
+    options.setdefault("stack_name", f"t{os.getpid()}-{next(_names)}")
+    options.setdefault("extension_port", extension.port)
+    options.setdefault("session_token", SESSION_TOKEN)
+    provisioned = Provisioner(template, moto.endpoint, **options).provision()
+    return LocalStack(provisioned, moto, extension, options["consumer_secret"])
+
+
 @pytest.fixture
 def stack_factory(moto_server, extension_stub, template):
-    from localdev.provision import Provisioner, teardown
+    from localdev.provision import teardown
 
     made = []
 
     def make(template_document=None, **options):
-        options.setdefault("consumer_secret", DEV_SECRET)
-        options.setdefault("stack_name", f"t{os.getpid()}-{next(_names)}")
-        options.setdefault("extension_port", extension_stub.port)
-        options.setdefault("session_token", SESSION_TOKEN)
-        provisioned = Provisioner(template_document or template, moto_server.endpoint, **options).provision()
-        made.append(provisioned)
-        return LocalStack(provisioned, moto_server, extension_stub, options["consumer_secret"])
+        stack = provision_stack(template_document or template, moto_server, extension_stub, **options)
+        made.append(stack.provisioned)
+        return stack
 
     yield make
     for provisioned in made:
@@ -204,16 +213,9 @@ def own_stack_factory(template):
     deleted, so a test that reads XWebhook/DeliveriesFailed must not share moto with tests that write it."""
     from localdev.extension_stub import ExtensionStub
     from localdev.moto_server import MotoServer
-    from localdev.provision import Provisioner
 
     with MotoServer(port=0) as moto, ExtensionStub(moto.endpoint, SESSION_TOKEN, secrets_ttl=0, ssm_ttl=0) as stub:
-
-        def make(**options):
-            options.update(consumer_secret=DEV_SECRET, extension_port=stub.port, session_token=SESSION_TOKEN)
-            provisioned = Provisioner(template, moto.endpoint, **options).provision()
-            return LocalStack(provisioned, moto, stub, DEV_SECRET)
-
-        yield make
+        yield lambda **options: provision_stack(template, moto, stub, **options)
 
 
 # --- `make run` as a process -------------------------------------------------------------------------

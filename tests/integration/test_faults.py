@@ -12,9 +12,7 @@ Exactly-once is checked on what consumers get (each original event once), not on
 """
 
 import contextlib
-import http.client
 import json
-import urllib.parse
 from collections import Counter
 
 import pytest
@@ -24,11 +22,12 @@ from localdev.fault_proxy import Delay, FaultProxy, PartialBatch, Reset, Status,
 from localdev.gateway import Gateway
 from localdev.metric_filters import MetricFilters
 from localdev.moto_server import free_port, wait_until
-from localdev.provision import Provisioner, teardown
+from localdev.provision import teardown
 from localdev.send import freshen
-from localdev.testing import DEV_SECRET, SESSION_TOKEN, LocalStack, invoke
+from localdev.testing import DEV_SECRET, SESSION_TOKEN, invoke, provision_stack
 from localdev.x_emulator import XEmulator
 from tests.conftest import sample, signature
+from tests.local_server import http_call
 
 SEND_BATCH = "AmazonSQS.SendMessageBatch"
 BATCH_GET = "DynamoDB_20120810.BatchGetItem"
@@ -48,14 +47,8 @@ CREDENTIALS = {
 
 
 def http_request(url, method, path, body=None, headers=None):
-    parsed = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, json.loads(answer.read() or b"null")
-    finally:
-        connection.close()
+    status, _, data = http_call(url, method, path, body, headers)
+    return status, json.loads(data or b"null")
 
 
 class World:
@@ -104,16 +97,8 @@ class World:
 def faulty_world(moto_server, template, tmp_path, parameters=None):
     proxies = {name: FaultProxy(moto_server.endpoint).start() for name in ("sqs", "dynamodb", "secretsmanager")}
     extension = ExtensionStub(proxies["secretsmanager"].url, SESSION_TOKEN, secrets_ttl=0, timeout_seconds=2).start()
-    provisioned = Provisioner(
-        template,
-        moto_server.endpoint,
-        consumer_secret=DEV_SECRET,
-        session_token=SESSION_TOKEN,
-        extension_port=extension.port,
-        stack_name=f"faults-{free_port()}",
-        parameters=parameters or {},
-    ).provision()
-    stack = LocalStack(provisioned, moto_server, extension, DEV_SECRET)
+    stack = provision_stack(template, moto_server, extension, parameters=parameters or {})
+    provisioned = stack.provisioned
     # Every call for the secret goes to the extension, every AWS call through its proxy.
     overrides = {
         "AWS_ENDPOINT_URL_SQS": proxies["sqs"].url,
@@ -308,18 +293,15 @@ def x_world(moto_server, template, tmp_path_factory):
     ).start()
     proxy = FaultProxy(emulator.base_url).start()
     extension = ExtensionStub(moto_server.endpoint, SESSION_TOKEN, secrets_ttl=0).start()
-    provisioned = Provisioner(
+    stack = provision_stack(
         template,
-        moto_server.endpoint,
-        consumer_secret=DEV_SECRET,
-        session_token=SESSION_TOKEN,
-        extension_port=extension.port,
-        stack_name=f"xfaults-{port}",
+        moto_server,
+        extension,
         credentials=CREDENTIALS,
         webhook_url=f"http://127.0.0.1:{port}/webhook",
         x_api_base_url=proxy.url,
-    ).provision()
-    stack = LocalStack(provisioned, moto_server, extension, DEV_SECRET)
+    )
+    provisioned = stack.provisioned
     gateway = Gateway(
         {name: stack.env(name) for name in ("crc", "ingest")},
         port=port,

@@ -1,10 +1,8 @@
 """The local HTTP API over real HTTP, in front of the real handlers running as instances of their own."""
 
-import http.client
 import io
 import json
 import threading
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,19 +12,13 @@ from localdev.gateway import MAX_BODY_BYTES, Gateway
 from localdev.send import freshen
 from localdev.testing import message_bodies
 from tests.conftest import DEV_SECRET, sample, sample_bytes, signature
+from tests.local_server import http_call
 from xwebhook.receive.signing import sign
 from xwebhook.receive.splitting import split_delivery
 
 
 def request(url, method, path, body=None, headers=None):
-    parsed = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
-    finally:
-        connection.close()
+    return http_call(url, method, path, body, headers, timeout=30)
 
 
 def signed_post(gateway, body, secret=DEV_SECRET):

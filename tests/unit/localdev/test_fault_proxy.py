@@ -3,13 +3,12 @@
 import http.client
 import json
 import socket
-import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from localdev.fault_proxy import Delay, FaultProxy, PartialBatch, Reset, Status, aws_error
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, http_call
 
 SIGV4 = "AWS4-HMAC-SHA256 Credential=local/20261127/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
 
@@ -65,14 +64,7 @@ def proxy(upstream):
 
 
 def call(proxy, path="/", body=b"{}", headers=None):
-    parsed = urllib.parse.urlsplit(proxy.url)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
-    try:
-        connection.request("POST", path, body=body, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
-    finally:
-        connection.close()
+    return http_call(proxy.url, "POST", path, body, headers, timeout=10)
 
 
 def test_without_faults_requests_pass_through_with_the_clients_host(proxy, upstream):
