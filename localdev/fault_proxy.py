@@ -2,6 +2,7 @@
 and make chosen requests fail the way real services fail. Never deployed; binds 127.0.0.1 only.
 
     proxy = FaultProxy(moto.endpoint).start()          # functions get AWS_ENDPOINT_URL_SQS=proxy.url
+    x = FaultProxy(emulator.base_url, keep_host=True)   # OAuth 1.0a signs the URL the client called
     proxy.add(aws_error("RequestThrottled", "Request is throttled.", sqs=True), target="AmazonSQS.SendMessageBatch")
     proxy.add(PartialBatch(fail=2), target="AmazonSQS.SendMessageBatch", count=1)
     proxy.add(Reset())                                  # every request: connection reset
@@ -124,10 +125,14 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultProxy:
-    def __init__(self, upstream, port=0, host=LOCALHOST, timeout_seconds=30.0):
+    def __init__(self, upstream, port=0, host=LOCALHOST, timeout_seconds=30.0, keep_host=False):
         require_localhost(host)
         parsed = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parsed.hostname, parsed.port or 80
+        # Host: the upstream's, as a reverse proxy sends it (a guarded local AWS endpoint answers only
+        # requests to itself); keep_host=True keeps the client's, for signatures over the URL (OAuth 1.0a
+        # to X's emulator names the host the client called).
+        self.keep_host = keep_host
         self.host = host
         self.requested_port = port
         self.timeout_seconds = timeout_seconds
@@ -219,8 +224,10 @@ class FaultProxy:
         body = request.body if body is None else body
         connection = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=self.timeout_seconds)
         try:
-            # The client's Host stays: signatures over the URL (OAuth 1.0a to X's emulator) name the proxy.
-            headers = {k: v for k, v in request.headers if k.lower() not in HOP_BY_HOP | {"content-length"}}
+            dropped = HOP_BY_HOP | {"content-length"} | (set() if self.keep_host else {"host"})
+            headers = {k: v for k, v in request.headers if k.lower() not in dropped}
+            if not self.keep_host:
+                headers["Host"] = f"{self.upstream_host}:{self.upstream_port}"
             headers["Content-Length"] = str(len(body))
             connection.request(request.method, request.path, body=body, headers=headers)
             answer = connection.getresponse()

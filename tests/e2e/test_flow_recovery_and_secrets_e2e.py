@@ -17,6 +17,7 @@ import base64
 import contextlib
 import io
 import json
+import logging
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from localdev import admin as admin_cli
+from localdev.handlers import environment, load_function
 from localdev.moto_server import wait_until
 from localdev.send import freshen
 from localdev.stack import aws_client
@@ -68,20 +69,36 @@ class Flow:
         self.admin_output = io.StringIO()
         self.results = []
         emulator = self.state["emulator_url"]
+        headers = {"Content-Type": "application/json"}
+        if self.state.get("emulator_control_token"):  # the emulator's control plane may want its run's token
+            headers["X-Emulator-Token"] = self.state["emulator_control_token"]
         self.control = lambda path, document=None: recorder.http(
-            "POST",
-            emulator + "/_emulator" + path,
-            json.dumps(document or {}).encode(),
-            {"Content-Type": "application/json"},
+            "POST", emulator + "/_emulator" + path, json.dumps(document or {}).encode(), headers
         )
+        # The real admin handler with the stack's admin environment, as Lambda runs it; the recovery replays a
+        # stretch as soon as it is over (the default waits 10 minutes for X's own retries: too long here).
+        self.admin_env = {**self.state["functions"]["admin"], "REPLAY_SETTLE_MINUTES": "0"}
+        with self.admin_logs(), environment(self.admin_env):
+            self.admin_function = load_function("admin", self.admin_env, "xwebhook_flow_admin")
+
+    @contextlib.contextmanager
+    def admin_logs(self):
+        """What the admin function writes, into admin_output: its metric lines (print) and its log lines
+        (Powertools' handler keeps the stream it was made with, so it is pointed here for the call)."""
+        handlers = [h for h in logging.getLogger("xwebhook").handlers if isinstance(h, logging.StreamHandler)]
+        saved = [handler.stream for handler in handlers]  # not setStream: it flushes the old (maybe closed) one
+        for handler in handlers:
+            handler.stream = self.admin_output
+        try:
+            with contextlib.redirect_stdout(self.admin_output):
+                yield
+        finally:
+            for handler, stream in zip(handlers, saved, strict=True):
+                handler.stream = stream
 
     def admin(self, action, **fields):
-        # make admin, with the recovery replaying a stretch as soon as it is over (the default waits 10
-        # minutes for X's own retries, which this test cannot wait for)
-        state = json.loads(json.dumps(self.state))
-        state["functions"]["admin"]["REPLAY_SETTLE_MINUTES"] = "0"
-        with contextlib.redirect_stderr(self.admin_output):
-            result = admin_cli.invoke(action, fields, state)
+        with self.admin_logs(), environment(self.admin_env):
+            result = self.admin_function.handler({**fields, "action": action}, None)
         self.results.append(result)
         return result
 

@@ -291,7 +291,7 @@ def x_world(moto_server, template, tmp_path_factory):
         users={OWNER_ID: (CREDENTIALS["access_token"], CREDENTIALS["access_token_secret"])},
         crc_timeout=5.0,
     ).start()
-    proxy = FaultProxy(emulator.base_url).start()
+    proxy = FaultProxy(emulator.base_url, keep_host=True).start()  # OAuth 1.0a signs the URL admin called
     extension = ExtensionStub(moto_server.endpoint, SESSION_TOKEN, secrets_ttl=0).start()
     stack = provision_stack(
         template,

@@ -67,10 +67,16 @@ def call(proxy, path="/", body=b"{}", headers=None):
     return http_call(proxy.url, "POST", path, body, headers, timeout=10)
 
 
-def test_without_faults_requests_pass_through_with_the_clients_host(proxy, upstream):
+def test_without_faults_requests_pass_through_to_the_upstream_as_its_own_host(proxy, upstream):
     status, _, body = call(proxy, "/2/webhooks?x=1", headers={"Host": "api.example"})
-    assert status == 200 and json.loads(body) == {"path": "/2/webhooks?x=1", "host": "api.example"}
+    assert status == 200 and json.loads(body) == {"path": "/2/webhooks?x=1", "host": upstream.url.split("//")[1]}
     assert proxy.requests == [("POST", "/2/webhooks?x=1", None)]
+
+
+def test_keep_host_passes_the_clients_host_for_signatures_over_the_url(upstream):
+    with FaultProxy(upstream.url, keep_host=True) as proxy:
+        _, _, body = call(proxy, "/2/webhooks", headers={"Host": "api.example"})
+    assert json.loads(body)["host"] == "api.example"
 
 
 def test_rules_match_on_target_service_and_path_and_apply_count_times(proxy, upstream):

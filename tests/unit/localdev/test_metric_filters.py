@@ -76,14 +76,19 @@ def names(entries):
     return sorted((entry["MetricName"], entry["Value"]) for entry in entries)
 
 
-def test_the_templates_filters_apply_to_ingest_lines_only(filters):
-    assert {f.name for f in filters["ingest"]} >= {"DeliveriesFailedMetric", "EventsEnqueuedMetric"}
-    assert filters["crc"] == [] and filters["admin"] == []
-    assert filters.data("crc", line(status=503)) == []
+def by_name(entries):
+    return {entry["MetricName"]: entry for entry in entries}
+
+
+def test_the_templates_delivery_filters_apply_to_ingest_lines_only(filters):
+    assert {f.name for f in filters["ingest"]} >= {"DeliveriesFailedMetric", "DeliveriesTimedOutMetric"}
+    assert filters["admin"] == []
+    crc_names = set(by_name(filters.data("crc", line(status=503))))
+    assert not crc_names & {"DeliveriesFailed", "DeliveriesAccepted", "EventsEnqueued"}
 
 
 def test_a_failed_delivery_line_becomes_deliveries_failed_with_the_service_dimension(filters):
-    (entry,) = filters.data("ingest", line(status=503, enqueued=0, duplicates=0), WHEN)
+    entry = by_name(filters.data("ingest", line(status=503, enqueued=0, duplicates=0), WHEN))["DeliveriesFailed"]
     assert entry == {
         "Namespace": "XWebhook",
         "MetricName": "DeliveriesFailed",
@@ -94,10 +99,17 @@ def test_a_failed_delivery_line_becomes_deliveries_failed_with_the_service_dimen
     }
 
 
+def test_lambda_timeout_lines_become_deliveries_timed_out(filters):
+    entries = by_name(filters.data("ingest", "2026-11-27T15:30:12Z 8f1c Task timed out after 10.00 seconds\n", WHEN))
+    assert set(entries) == {"DeliveriesTimedOut"} and entries["DeliveriesTimedOut"]["Dimensions"] == []
+
+
 def test_an_accepted_delivery_counts_its_events_and_duplicates(filters):
-    entries = filters.data("ingest", line(status=200, events=4, enqueued=3, duplicates=1), WHEN)
-    assert names(entries) == [("DeliveriesAccepted", 1.0), ("DuplicatesSkipped", 1.0), ("EventsEnqueued", 3.0)]
-    assert names(filters.data("ingest", line(status=401), WHEN)) == [("DeliveriesRejected", 1.0)]
+    entries = by_name(filters.data("ingest", line(status=200, events=4, enqueued=3, duplicates=1), WHEN))
+    counts = {name: entries[name]["Value"] for name in ("DeliveriesAccepted", "DuplicatesSkipped", "EventsEnqueued")}
+    assert counts == {"DeliveriesAccepted": 1.0, "DuplicatesSkipped": 1.0, "EventsEnqueued": 3.0}
+    assert "DeliveriesRejected" in by_name(filters.data("ingest", line(status=401), WHEN))
+    assert "DeliveriesFailed" not in entries
 
 
 @pytest.mark.parametrize("text", ["not json", "[1, 2]", "", "Traceback (most recent call last):"])
@@ -152,18 +164,47 @@ class RecordingCloudWatch:
         self.calls.append((Namespace, MetricData))
 
 
-def test_the_sink_sums_one_minute_of_lines_per_metric_and_puts_them_in_one_call(filters):
+SINK_TEMPLATE = {
+    "Resources": {
+        "IngestFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"LoggingConfig": {"LogGroup": {"Ref": "G"}}},
+        },
+        "Failed": {
+            "Type": "AWS::Logs::MetricFilter",
+            "Properties": {
+                "LogGroupName": {"Ref": "G"},
+                "FilterPattern": '{ $.message = "delivery" && $.status >= 500 }',
+                "MetricTransformations": [
+                    {"MetricNamespace": "XWebhook", "MetricName": "DeliveriesFailed", "MetricValue": "1"}
+                ],
+            },
+        },
+        "Enqueued": {
+            "Type": "AWS::Logs::MetricFilter",
+            "Properties": {
+                "LogGroupName": {"Ref": "G"},
+                "FilterPattern": '{ $.message = "delivery" && $.status = 200 }',
+                "MetricTransformations": [
+                    {"MetricNamespace": "XWebhook", "MetricName": "EventsEnqueued", "MetricValue": "$.enqueued"}
+                ],
+            },
+        },
+    }
+}
+
+
+def test_the_sink_sums_one_minute_of_lines_per_metric_and_puts_them_in_one_call():
     cloudwatch = RecordingCloudWatch()
-    sink = MetricFilterSink(filters, cloudwatch, clock=lambda: WHEN.timestamp())
+    sink = MetricFilterSink(MetricFilters.from_template(SINK_TEMPLATE), cloudwatch, clock=lambda: WHEN.timestamp())
     for _ in range(3):
         sink("ingest", line(status=503))
     sink("ingest", line(status=200, enqueued=2, duplicates=0))
-    sink("crc", json.dumps({"message": "crc", "status": 200}))
-    assert sink.flush() == 4
+    sink("ingest", line(status=200, enqueued=5, duplicates=0))
+    assert sink.flush() == 2
     ((namespace, data),) = cloudwatch.calls
     assert namespace == "XWebhook"
-    sums = {datum["MetricName"]: datum["Value"] for datum in data}
-    assert sums == {"DeliveriesFailed": 3.0, "DeliveriesAccepted": 1.0, "EventsEnqueued": 2.0, "DuplicatesSkipped": 0.0}
+    assert {datum["MetricName"]: datum["Value"] for datum in data} == {"DeliveriesFailed": 3.0, "EventsEnqueued": 7.0}
     assert {datum["Timestamp"] for datum in data} == {datetime(2026, 11, 27, 15, 30, 30, tzinfo=UTC)}
     assert sink.flush() == 0  # nothing left
 
