@@ -117,36 +117,35 @@ def test_lines_that_are_not_json_objects_match_nothing(filters, text):
     assert filters.data("ingest", text) == []
 
 
-def test_a_value_or_dimension_the_line_lacks_puts_nothing_and_a_default_is_put_on_no_match():
-    template = {
-        "Resources": {
-            "IngestFunction": {
-                "Type": "AWS::Serverless::Function",
-                "Properties": {"LoggingConfig": {"LogGroup": {"Ref": "G"}}},
-            },
-            "F": {
-                "Type": "AWS::Logs::MetricFilter",
-                "Properties": {
-                    "LogGroupName": {"Ref": "G"},
-                    "FilterPattern": '{ $.message = "delivery" }',
-                    "MetricTransformations": [
-                        {
-                            "MetricNamespace": "N",
-                            "MetricName": "Enqueued",
-                            "MetricValue": "$.enqueued",
-                            "DefaultValue": 0,
-                        },
-                        {
-                            "MetricNamespace": "N",
-                            "MetricName": "ByUser",
-                            "MetricValue": "1",
-                            "Dimensions": [{"Key": "user", "Value": "$.user"}],
-                        },
-                    ],
-                },
-            },
+def ingest_template(**filters):
+    """A template whose ingest function logs to group G, with filters {logical id: (pattern, [transformations])}."""
+    resources = {
+        "IngestFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {"LoggingConfig": {"LogGroup": {"Ref": "G"}}},
         }
     }
+    for logical_id, (pattern, transformations) in filters.items():
+        resources[logical_id] = {
+            "Type": "AWS::Logs::MetricFilter",
+            "Properties": {
+                "LogGroupName": {"Ref": "G"},
+                "FilterPattern": pattern,
+                "MetricTransformations": transformations,
+            },
+        }
+    return {"Resources": resources}
+
+
+def test_a_value_or_dimension_the_line_lacks_puts_nothing_and_a_default_is_put_on_no_match():
+    enqueued = {"MetricNamespace": "N", "MetricName": "Enqueued", "MetricValue": "$.enqueued", "DefaultValue": 0}
+    by_user = {
+        "MetricNamespace": "N",
+        "MetricName": "ByUser",
+        "MetricValue": "1",
+        "Dimensions": [{"Key": "user", "Value": "$.user"}],
+    }
+    template = ingest_template(F=('{ $.message = "delivery" }', [enqueued, by_user]))
     filters = MetricFilters.from_template(template)
     assert filters.data("ingest", line()) == []  # neither $.enqueued nor $.user
     assert names(filters.data("ingest", json.dumps({"message": "crc"}))) == [("Enqueued", 0.0)]
@@ -164,34 +163,16 @@ class RecordingCloudWatch:
         self.calls.append((Namespace, MetricData))
 
 
-SINK_TEMPLATE = {
-    "Resources": {
-        "IngestFunction": {
-            "Type": "AWS::Serverless::Function",
-            "Properties": {"LoggingConfig": {"LogGroup": {"Ref": "G"}}},
-        },
-        "Failed": {
-            "Type": "AWS::Logs::MetricFilter",
-            "Properties": {
-                "LogGroupName": {"Ref": "G"},
-                "FilterPattern": '{ $.message = "delivery" && $.status >= 500 }',
-                "MetricTransformations": [
-                    {"MetricNamespace": "XWebhook", "MetricName": "DeliveriesFailed", "MetricValue": "1"}
-                ],
-            },
-        },
-        "Enqueued": {
-            "Type": "AWS::Logs::MetricFilter",
-            "Properties": {
-                "LogGroupName": {"Ref": "G"},
-                "FilterPattern": '{ $.message = "delivery" && $.status = 200 }',
-                "MetricTransformations": [
-                    {"MetricNamespace": "XWebhook", "MetricName": "EventsEnqueued", "MetricValue": "$.enqueued"}
-                ],
-            },
-        },
-    }
-}
+SINK_TEMPLATE = ingest_template(
+    Failed=(
+        '{ $.message = "delivery" && $.status >= 500 }',
+        [{"MetricNamespace": "XWebhook", "MetricName": "DeliveriesFailed", "MetricValue": "1"}],
+    ),
+    Enqueued=(
+        '{ $.message = "delivery" && $.status = 200 }',
+        [{"MetricNamespace": "XWebhook", "MetricName": "EventsEnqueued", "MetricValue": "$.enqueued"}],
+    ),
+)
 
 
 def test_the_sink_sums_one_minute_of_lines_per_metric_and_puts_them_in_one_call():
