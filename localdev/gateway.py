@@ -58,6 +58,10 @@ class FunctionFailed(Exception):
     """The function crashed, timed out or failed its init: API Gateway answers 500."""
 
 
+class FunctionTimedOut(FunctionFailed):
+    """The invocation outlived the function's Timeout: Lambda ends it (and logs "Task timed out")."""
+
+
 # --- events and answers ----------------------------------------------------------------------------
 
 
@@ -176,7 +180,7 @@ def http_answer(result):
     """(status, [(header, value)], body bytes) for a function's result, as HTTP APIs map it."""
     if isinstance(result, dict) and "statusCode" in result:
         status = result["statusCode"]
-        if isinstance(status, str) and status.isdigit():
+        if isinstance(status, str) and status.isascii() and status.isdigit():
             status = int(status)
         if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             raise FunctionFailed(f"invalid statusCode {status!r}")
@@ -253,6 +257,26 @@ def worker_main(fd):
     serve(connection, handler, function_name, timeout_seconds)
 
 
+def _relay_output(name, stream, log_path, log_sink):
+    """Copy an instance's output lines to its log (or this process's stdout) and hand each to `log_sink`,
+    as Lambda ships a function's stdout to its log group (localdev.metric_filters reads them there)."""
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - closed below
+    try:
+        for raw in iter(stream.readline, b""):
+            if log is not None:
+                log.write(raw)
+                log.flush()
+            else:
+                sys.stdout.buffer.write(raw)
+                sys.stdout.flush()
+            with contextlib.suppress(Exception):  # a broken sink must not stop the function's output
+                log_sink(name, raw.decode("utf-8", "replace"))
+    finally:
+        stream.close()
+        if log is not None:
+            log.close()
+
+
 class _Instance:
     """One function instance: a process of its own that loads the function, then serves invocations.
 
@@ -262,7 +286,7 @@ class _Instance:
     loaded from the sources with the repository and its virtual environment on the path.
     """
 
-    def __init__(self, name, env, log_path, timeout_seconds, built=None):
+    def __init__(self, name, env, log_path, timeout_seconds, built=None, log_sink=None):
         from multiprocessing.connection import Connection
 
         self.name = name
@@ -299,13 +323,18 @@ class _Instance:
                 "sys_path": built.sys_path,
             }
             cwd = built.task_root  # Lambda's working directory is the task root
-        log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - handed to the child
+        log = None
+        if log_sink is not None:
+            output = subprocess.PIPE  # relayed line by line to the log and the sink (_relay_output)
+        else:
+            log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - handed to the child
+            output = log
         try:
             self.process = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT if log else None,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
                 env=child_env,
                 cwd=cwd,
                 pass_fds=(theirs.fileno(),),
@@ -314,6 +343,13 @@ class _Instance:
             theirs.close()
             if log:
                 log.close()
+        if log_sink is not None:
+            threading.Thread(
+                target=_relay_output,
+                args=(name, self.process.stdout, log_path, log_sink),
+                name=f"{name}-output",
+                daemon=True,
+            ).start()
         self.connection = Connection(ours.detach())
         try:
             _send(self.connection, setup)
@@ -335,7 +371,7 @@ class _Instance:
         try:
             _send(self.connection, [event, request_id])
             if not self.connection.poll(self.timeout):
-                raise FunctionFailed(f"{self.name}: timed out after {self.timeout:g} s")
+                raise FunctionTimedOut(f"{self.name}: timed out after {self.timeout:g} s")
             kind, payload = _receive(self.connection)
         except (EOFError, OSError):
             raise FunctionFailed(f"{self.name}: instance exited") from None
@@ -364,13 +400,14 @@ class _Instance:
 class FunctionPool:
     """Up to `size` instances of one function; each runs one invocation at a time."""
 
-    def __init__(self, name, env, size=4, timeout_seconds=30.0, log_path=None, built=None):
+    def __init__(self, name, env, size=4, timeout_seconds=30.0, log_path=None, built=None, log_sink=None):
         self.name = name
         self.env = dict(env)
         self.built = built
         self.size = size
         self.timeout = float(timeout_seconds)
         self.log_path = log_path
+        self.log_sink = log_sink
         self._idle = queue.LifoQueue()  # last used first: keeps the fewest instances busy, like Lambda
         self._all = set()
         self._lock = threading.Lock()
@@ -385,7 +422,7 @@ class FunctionPool:
             placeholder = object()
             self._all.add(placeholder)
         try:
-            instance = _Instance(self.name, self.env, self.log_path, self.timeout, self.built)
+            instance = _Instance(self.name, self.env, self.log_path, self.timeout, self.built, self.log_sink)
         except OSError as exc:  # the instance's process could not start
             with self._lock:
                 self._all.discard(placeholder)
@@ -424,11 +461,24 @@ class FunctionPool:
         except queue.Empty:
             raise FunctionFailed(f"{self.name}: no instance free") from None
 
+    def _runtime_line(self, text):
+        """A line of Lambda's own in the function's log (and to the log sink), as Lambda writes on a timeout."""
+        line = f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {text}\n"
+        if self.log_path:
+            with open(self.log_path, "a") as log:
+                log.write(line)
+        if self.log_sink is not None:
+            with contextlib.suppress(Exception):
+                self.log_sink(self.name, line)
+
     def invoke(self, event, request_id=None):
+        request_id = request_id or new_request_id()
         instance = self._acquire()
         try:
-            result = instance.invoke(event, request_id or new_request_id())
-        except FunctionFailed:
+            result = instance.invoke(event, request_id)
+        except FunctionFailed as exc:
+            if isinstance(exc, FunctionTimedOut):
+                self._runtime_line(f"{request_id} Task timed out after {self.timeout:.2f} seconds")
             # Lambda discards an instance that crashed or timed out.
             with self._lock:
                 self._all.discard(instance)
@@ -485,6 +535,8 @@ class Gateway:
     request (None: silent). `function_log` is where the functions' own output goes (None: this
     process's stdout/stderr). `built` maps function name -> localdev.built.BuiltFunction for functions
     to serve from `sam build`'s output in isolated interpreters instead of from the sources.
+    process's stdout/stderr). `log_sink(function, line)`, when given, also gets each line of the functions'
+    output (localdev.metric_filters.MetricFilterSink).
     """
 
     def __init__(
@@ -503,6 +555,7 @@ class Gateway:
         max_connections=64,
         idle_timeout=15.0,
         built=None,
+        log_sink=None,
     ):
         require_localhost(host)
         self.host = host
@@ -518,7 +571,7 @@ class Gateway:
         built = built or {}
         self.pools = {
             name: FunctionPool(
-                name, functions[name], instances, timeouts.get(name, 30.0), function_log, built.get(name)
+                name, functions[name], instances, timeouts.get(name, 30.0), function_log, built.get(name), log_sink
             )
             for name in sorted(set(self.routes.values()))
             if name in functions
@@ -730,6 +783,12 @@ class Gateway:
                     self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+            def __getattr__(self, name):
+                # Any other method (TRACE, CONNECT, FOO) gets the HTTP API's 404 too, not http.server's 501 page.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, format, *args):
                 pass  # one line per request comes from log_request

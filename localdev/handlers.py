@@ -47,4 +47,7 @@ def load_module(path, env, module_name):
         except BaseException:
             sys.modules.pop(module_name, None)
             raise
+    # Lambda's environment lasts as long as the instance: localdev.testing.invoke sets it again around each
+    # call, for code that reads it lazily (the admin function makes its AWS clients on first use).
+    module.LAMBDA_ENVIRONMENT = dict(env)
     return module

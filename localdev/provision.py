@@ -1,5 +1,5 @@
-"""Create the template's queues, secrets and tables on a local AWS endpoint, and work out each function's
-environment as CloudFormation would resolve it against them.
+"""Create the template's queues, secrets, tables and SSM parameters on a local AWS endpoint, and work out each
+function's environment as CloudFormation would resolve it against them.
 
 The template is the single source of truth: queue attributes (FIFO, sizes, redrive), secret names,
 table keys and TTL, and every environment variable come from infra/template.yaml, evaluated here with
@@ -44,7 +44,7 @@ CREDENTIAL_VARIABLES = {
 }
 
 NO_VALUE = type("NoValue", (), {"__repr__": lambda self: "AWS::NoValue"})()
-CREATED_TYPES = ("AWS::SQS::Queue", "AWS::SecretsManager::Secret", "AWS::DynamoDB::Table")
+CREATED_TYPES = ("AWS::SQS::Queue", "AWS::SecretsManager::Secret", "AWS::DynamoDB::Table", "AWS::SSM::Parameter")
 
 # CloudFormation AWS::SQS::Queue property -> SQS queue attribute.
 QUEUE_ATTRIBUTES = {
@@ -464,7 +464,8 @@ class Provisioned:
 
 
 class Provisioner:
-    """Creates the template's SQS queues, Secrets Manager secrets and DynamoDB tables on `endpoint`."""
+    """Creates the template's SQS queues, Secrets Manager secrets, DynamoDB tables and SSM parameters on
+    `endpoint`."""
 
     def __init__(
         self,
@@ -589,6 +590,7 @@ class Provisioner:
                 "AWS::SQS::Queue": self._create_queue,
                 "AWS::SecretsManager::Secret": self._create_secret,
                 "AWS::DynamoDB::Table": self._create_table,
+                "AWS::SSM::Parameter": self._create_parameter,
             }[resource["Type"]]
             record = create(logical_id, properties)
         finally:
@@ -731,6 +733,29 @@ class Provisioner:
                     TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
                 )
         return {"Ref": name, "Arn": description["TableArn"], "StreamArn": description.get("LatestStreamArn")}
+
+    def _create_parameter(self, logical_id, properties):
+        """An SSM parameter with the template's value, unless it exists: then its value is kept, as
+        CloudFormation keeps a parameter's value across deploys that do not change the template's."""
+        from botocore.exceptions import ClientError
+
+        name = properties.get("Name") or f"/{self._default_name(logical_id, 1011)}"
+        kind = properties.get("Type", "String")
+        if kind not in ("String", "StringList"):
+            raise ProvisionError(f"{logical_id}: parameters of Type {kind} are not provisioned locally")
+        ssm = self.client("ssm")
+        try:
+            ssm.get_parameter(Name=name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ParameterNotFound":
+                raise ProvisionError(f"{logical_id}: SSM: {exc}") from None
+            arguments = {"Name": name, "Value": _text(properties["Value"], f"{logical_id}.Value"), "Type": kind}
+            for key in ("Description", "Tier", "AllowedPattern"):
+                if properties.get(key):
+                    arguments[key] = properties[key]
+            ssm.put_parameter(**arguments)
+        arn = f"arn:aws:ssm:{self.region}:{ACCOUNT_ID}:parameter{name if name.startswith('/') else '/' + name}"
+        return {"Ref": name, "Arn": arn, "Type": kind, "Value": properties.get("Value")}
 
     # function environments
 
@@ -898,6 +923,7 @@ def teardown(provisioned):
             SecretId=ref, ForceDeleteWithoutRecovery=True
         ),
         "AWS::DynamoDB::Table": lambda ref: client("dynamodb").delete_table(TableName=ref),
+        "AWS::SSM::Parameter": lambda ref: client("ssm").delete_parameter(Name=ref),
     }
     for logical_id, ref in provisioned.resources.items():
         with contextlib.suppress(ClientError):  # already gone (a test deleted it on purpose)

@@ -4,7 +4,8 @@
   2. the template's queues, secrets and table created there (localdev.provision);
   3. a stand-in for the Parameters and Secrets Lambda Extension on 127.0.0.1:$EXTENSION_PORT (2773);
   4. the real handlers behind a local HTTP API on 127.0.0.1:$PORT (3000), on the routes of the template's
-     HttpApi events: /webhook (crc, ingest), /connect and /connect/callback (connect);
+     HttpApi events: /webhook (crc, ingest), /connect and /connect/callback (connect); their log
+     lines go through the template's metric filters into the local CloudWatch (localdev.metric_filters);
   5. with X_EMULATOR=1, X's API emulated on 127.0.0.1:$EMULATOR_PORT (8787) for `make admin`, with X's
      sign-in pages (an account picker, Authorize or Cancel) for /connect in a browser;
   6. the local console on 127.0.0.1:$CONSOLE_PORT (3001): a page with live events, webhook health,
@@ -279,6 +280,16 @@ def start_console(settings, stack_name, provisioned, gateway, function_log, clea
     return server
 
 
+def start_metric_filters(template, provisioner, endpoint, region):
+    """The template's metric filters over the functions' log lines, into the local CloudWatch (moto), so the
+    alarms' metrics and the admin function's recovery (DeliveriesFailed) work against `make run`."""
+    from localdev.metric_filters import MetricFilters, MetricFilterSink
+
+    filters = MetricFilters.from_template(template, resolve=provisioner.evaluator.resolve)
+    cloudwatch = stack.aws_client({"aws_endpoint": endpoint, "region": region}, "cloudwatch")
+    return MetricFilterSink(filters, cloudwatch).start()
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -353,6 +364,8 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
         if ttl:
             extension.secrets.ttl = float(ttl)
 
+        metric_filters = start_metric_filters(template, provisioner, moto.endpoint, settings.region)
+        cleanup.callback(metric_filters.stop)
         served = set(provisioned.routes.values())
         gateway = Gateway(
             {name: env for name, env in provisioned.functions.items() if name in served},
@@ -363,6 +376,7 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
             out=console,
             function_log=str(function_log) if function_log else None,
             timeouts=provisioned.timeouts,
+            log_sink=metric_filters,
         )
         cleanup.callback(gateway.stop)
         gateway.start()

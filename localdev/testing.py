@@ -13,6 +13,8 @@ Import the fixtures a test directory needs into its conftest.py:
                               consumer_secret=, credentials=, webhook_url=, x_api_base_url=); deleted
                               after the test
   local_stack      (function) stack_factory() with the dev consumer secret "dev-consumer-secret"
+  own_stack_factory (function) make(**options) like stack_factory, on a moto server and extension stub of its
+                              own (CloudWatch metrics cannot be deleted: tests that read them need this)
 
 LocalStack gives the function environments, loads the real handlers with them (`load`), and reads
 queues (`drain`, `peek_count`). `stack_with_x(stack_factory, ...)` points X's emulator and a stack
@@ -47,10 +49,12 @@ def template_path():
 
 
 def invoke(module, event, request_id="test-request"):
-    """Call a loaded function's handler as Lambda would."""
+    """Call a loaded function's handler as Lambda would: with the function's environment set."""
     from localdev.gateway import LambdaContext
+    from localdev.handlers import environment
 
-    return module.handler(event, LambdaContext(module.__name__, request_id, 30))
+    with environment(getattr(module, "LAMBDA_ENVIRONMENT", {})):
+        return module.handler(event, LambdaContext(module.__name__, request_id, 30))
 
 
 class LocalStack:
@@ -170,20 +174,29 @@ def template():
     return load_template(template_path())
 
 
+def provision_stack(template, moto, extension, **options):
+    """The template provisioned on `moto` for functions reading secrets through `extension`, as a LocalStack;
+    options go to localdev.provision.Provisioner (the dev consumer secret and a fresh stack name by default)."""
+    from localdev.provision import Provisioner
+
+    options.setdefault("consumer_secret", DEV_SECRET)
+    options.setdefault("stack_name", f"t{os.getpid()}-{next(_names)}")
+    options.setdefault("extension_port", extension.port)
+    options.setdefault("session_token", SESSION_TOKEN)
+    provisioned = Provisioner(template, moto.endpoint, **options).provision()
+    return LocalStack(provisioned, moto, extension, options["consumer_secret"])
+
+
 @pytest.fixture
 def stack_factory(moto_server, extension_stub, template):
-    from localdev.provision import Provisioner, teardown
+    from localdev.provision import teardown
 
     made = []
 
     def make(template_document=None, **options):
-        options.setdefault("consumer_secret", DEV_SECRET)
-        options.setdefault("stack_name", f"t{os.getpid()}-{next(_names)}")
-        options.setdefault("extension_port", extension_stub.port)
-        options.setdefault("session_token", SESSION_TOKEN)
-        provisioned = Provisioner(template_document or template, moto_server.endpoint, **options).provision()
-        made.append(provisioned)
-        return LocalStack(provisioned, moto_server, extension_stub, options["consumer_secret"])
+        stack = provision_stack(template_document or template, moto_server, extension_stub, **options)
+        made.append(stack.provisioned)
+        return stack
 
     yield make
     for provisioned in made:
@@ -193,6 +206,17 @@ def stack_factory(moto_server, extension_stub, template):
 @pytest.fixture
 def local_stack(stack_factory):
     return stack_factory()
+
+
+@pytest.fixture
+def own_stack_factory(template):
+    """stack_factory on a moto server of its own: CloudWatch metrics are per account and region, and cannot be
+    deleted, so a test that reads XWebhook/DeliveriesFailed must not share moto with tests that write it."""
+    from localdev.extension_stub import ExtensionStub
+    from localdev.moto_server import MotoServer
+
+    with MotoServer(port=0) as moto, ExtensionStub(moto.endpoint, SESSION_TOKEN, secrets_ttl=0, ssm_ttl=0) as stub:
+        yield lambda **options: provision_stack(template, moto, stub, **options)
 
 
 # --- `make run` as a process -------------------------------------------------------------------------

@@ -203,3 +203,49 @@ class MemoryRevokeSignals(RevokeSignals):
 
     def revokes_since(self, since):
         return {user_id: when for user_id, when in self.revokes.items() if when >= since}
+
+
+class MemoryStateStore:
+    """The admin state port (xwebhook.admin.state) in memory: the document goes through the same JSON
+    encoding and size limit as the SSM adapter. `down` makes every call fail as SSM would."""
+
+    def __init__(self, document=None, limit=None):
+        from xwebhook.admin import state
+
+        self._state = state
+        self.limit = limit or state.MAX_CHARS
+        self.text = state.encode(dict(document), self.limit) if document else None
+        self.down = False
+        self.loads = 0
+        self.saves = 0
+
+    def load(self):
+        self.loads += 1
+        if self.down:
+            raise self._state.StateUnavailable("the admin state (memory) could not be read: ServiceUnavailable")
+        return self._state.decode(self.text) if self.text else self._state.empty()
+
+    def save(self, document):
+        if self.down:
+            raise self._state.StateUnavailable("the admin state (memory) could not be written: ServiceUnavailable")
+        self.saves += 1
+        self.text = self._state.encode(document, self.limit)
+
+    @property
+    def document(self):
+        return self.load()
+
+
+class FakeDeliveryFailures:
+    """The failure-metric port (xwebhook.admin.delivery_failures): minutes in which ingest answered 5xx."""
+
+    def __init__(self, minutes=(), error=None):
+        self.minutes = sorted(minutes)
+        self.error = error
+        self.asked = []
+
+    def failed_minutes(self, start, end):
+        self.asked.append((start, end))
+        if self.error is not None:
+            raise self.error
+        return [minute for minute in self.minutes if start <= minute < end]

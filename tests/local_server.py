@@ -1,7 +1,21 @@
 """A test HTTP server on 127.0.0.1 in a background thread: the start and stop every fake server needs."""
 
+import http.client
 import threading
+import urllib.parse
 from http.server import ThreadingHTTPServer
+
+
+def http_call(url, method, path, body=None, headers=None, timeout=60):
+    """(status, headers, body bytes) of one request to the server at `url`, on a connection of its own."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
 
 
 class LocalServer:

@@ -24,7 +24,7 @@ def handler(event, context):
     if result["action"] == "ensure":
         # 0 whenever a valid webhook could not be confirmed (invalid, missing, or X/secrets unreachable).
         metrics.add_metric(name="WebhookValid", unit=MetricUnit.Count, value=1 if result.get("webhook_valid") else 0)
-        # The parts' own figures (AccountsNeedingReconnect, ...), which their alarms watch.
+        # The ensure parts' own figures (AccountsNeedingReconnect, AutoReplayJobs, ...), which their alarms watch.
         for name, value in (result.get("metrics") or {}).items():
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
         metrics.flush_metrics()

@@ -9,7 +9,8 @@ import boto3
 from botocore.config import Config
 
 FAST_FAIL = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
-# The admin function's calls (the dedup table's index, its state): no one waits on them but the schedule.
+# The admin function's calls (its state in SSM, the failure metric, the dedup table's indexes): no one waits
+# on them but the schedule.
 ADMIN_CALLS = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
 

@@ -1,10 +1,8 @@
 """The local HTTP API over real HTTP, in front of the real handlers running as instances of their own."""
 
-import http.client
 import io
 import json
 import threading
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,19 +12,13 @@ from localdev.gateway import MAX_BODY_BYTES, Gateway
 from localdev.send import freshen
 from localdev.testing import message_bodies
 from tests.conftest import DEV_SECRET, sample, sample_bytes, signature
+from tests.local_server import http_call
 from xwebhook.receive.signing import sign
 from xwebhook.receive.splitting import split_delivery
 
 
 def request(url, method, path, body=None, headers=None):
-    parsed = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
-    finally:
-        connection.close()
+    return http_call(url, method, path, body, headers, timeout=30)
 
 
 def signed_post(gateway, body, secret=DEV_SECRET):
@@ -217,3 +209,35 @@ def test_request_paths_are_printed_escaped_so_they_cannot_drive_the_terminal(gat
     line = wait_until(out.getvalue, 5, what="the request's line")  # printed once the answer is sent
     assert "\x1b" not in line and "\x07" not in line
     assert "/webhook\\x1b]0;owned\\x07\\x1b[2J 404" in line
+
+
+def test_a_log_sink_gets_each_function_line_and_the_log_file_still_has_it(local_stack, gateway_for, tmp_path):
+    lines = []
+    gateway = gateway_for(log_sink=lambda function, line: lines.append((function, line)))
+    request(gateway.url, "GET", "/webhook?crc_token=abc")
+    signed_post(gateway, sample_bytes("aaa/favorite"))
+    local_stack.drain()
+    gateway.stop()
+    assert [function for function, line in lines if '"message":' in line] == ["crc", "ingest"]
+    logs = (tmp_path / "functions.log").read_text()
+    assert all(line in logs for _, line in lines)
+
+
+def test_an_invocation_over_its_timeout_is_a_500_and_lambda_s_timeout_line(local_stack, gateway_for, tmp_path):
+    from localdev.fault_proxy import Delay, FaultProxy, Status
+
+    with FaultProxy(local_stack.endpoint) as slow:
+        slow.add(Delay(3.0, then=Status(503)))
+        lines = []
+        env = local_stack.env("ingest", AWS_ENDPOINT_URL_SQS=slow.url)
+        gateway = gateway_for(
+            {"crc": local_stack.env("crc"), "ingest": env},
+            timeouts={"ingest": 1.0},
+            log_sink=lambda function, line: lines.append((function, line)),
+        )
+        status, _, body = signed_post(gateway, sample_bytes("aaa/favorite"))
+        gateway.stop()
+    assert (status, json.loads(body)) == (500, {"message": "Internal Server Error"})
+    (timed_out,) = [line for function, line in lines if "Task timed out after 1.00 seconds" in line]
+    assert timed_out in (tmp_path / "functions.log").read_text()
+    assert local_stack.peek_count() == 0

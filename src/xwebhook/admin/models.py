@@ -4,35 +4,72 @@ Inputs are pydantic models: unknown fields are refused (a typo like `form` for `
 replay into something else), ids may be given as JSON numbers or strings, and token fields are
 SecretStr so a validation problem cannot echo them. Problems are reported by field name and rule,
 never with the value given (see `input_problem`).
+
+Every field is bounded: ids are X's shape (1 to 19 ASCII digits) because they go into URL paths,
+free text has a length and no control characters, times have a length (replay_window checks the
+rest). Whatever an invocation holds, the answer is a result, never "internal error".
 """
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from xwebhook.admin.errors import BadInput
+from xwebhook.x_api.models import is_x_id
+
+# Field names a problem may quote: an unknown field's name is the caller's text, so it is cut short.
+MAX_QUOTED_NAME = 40
+# XAA event types are dotted lower-case names: post.create, profile.update.bio, chat.conversation_join.
+_EVENT_TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
 
 
-def _numeric_id(value):
+def _x_id(value):
+    """X's ids (user, webhook, XAA subscription) as text. They go into URL paths (/2/webhooks/{id}), so
+    nothing but 1 to 19 ASCII digits passes: no Unicode digits, no '..', '/', '%2e', no 64-bit overflow."""
     if isinstance(value, bool):
-        raise ValueError("must be a numeric id")
+        raise ValueError("must be an X id (1 to 19 digits 0-9)")
     if isinstance(value, int):
         value = str(value)
-    if not isinstance(value, str) or not value.strip().isdigit():
-        raise ValueError("must be a numeric id (digits only)")
+    if not isinstance(value, str) or not is_x_id(value.strip()):
+        raise ValueError("must be an X id (1 to 19 digits 0-9)")
     return value.strip()
 
 
-def _plain_id(value):
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty id")
-    return value.strip()
+def _plain_text(value):
+    """Free text sent to X in a JSON body (tag, keyword): no control characters, no lone surrogates
+    (which no UTF-8 encoder, log line or JSON body takes)."""
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValueError("must be text without control characters or lone surrogates")
+    return value
 
 
-NumericId = Annotated[str, BeforeValidator(_numeric_id)]
-PlainId = Annotated[str, BeforeValidator(_plain_id)]
+def _event_type(value):
+    parts = value.split(".")
+    if not (_EVENT_TYPE_CHARS.issuperset(value) and len(parts) >= 2 and all(parts) and value[:1].isalpha()):
+        raise ValueError("must be an XAA event type such as post.create or profile.update.bio")
+    return value
+
+
+def _token_length(name, token):
+    if token is not None and not 1 <= len(token.get_secret_value()) <= MAX_TOKEN_LENGTH:
+        raise ValueError(f"{name} must be 1 to {MAX_TOKEN_LENGTH} characters")
+
+
+MAX_TOKEN_LENGTH = 500
+NumericId = Annotated[str, BeforeValidator(_x_id)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_plain_text)]  # X: 1 to 200
+Keyword = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_plain_text)]
+EventType = Annotated[str, StringConstraints(min_length=3, max_length=100), AfterValidator(_event_type)]
 
 
 class ActionInput(BaseModel):
@@ -61,6 +98,8 @@ class SubscribeInput(WebhookInput):
     def _tokens_together(self):
         if (self.access_token is None) != (self.access_token_secret is None):
             raise ValueError("access_token and access_token_secret go together")
+        _token_length("access_token", self.access_token)
+        _token_length("access_token_secret", self.access_token_secret)
         return self
 
 
@@ -72,8 +111,8 @@ class ReplayInput(WebhookInput):
     """replay: `from` (and optionally `to`, default now) as ISO 8601 or yyyymmddhhmm, UTC unless an
     offset is given. `from_date`/`to_date` (X's names) are accepted too."""
 
-    from_time: str = Field(alias="from", validation_alias="from", min_length=1)
-    to_time: str | None = Field(default=None, alias="to", validation_alias="to", min_length=1)
+    from_time: str = Field(alias="from", validation_alias="from", min_length=1, max_length=64)
+    to_time: str | None = Field(default=None, alias="to", validation_alias="to", min_length=1, max_length=64)
 
     @model_validator(mode="before")
     @classmethod
@@ -87,10 +126,10 @@ class ReplayInput(WebhookInput):
 
 
 class XaaCreateInput(WebhookInput):
-    event_type: str = Field(min_length=1, max_length=100)
+    event_type: EventType
     user_id: NumericId | None = None
-    keyword: str | None = Field(default=None, min_length=1, max_length=500)
-    tag: str | None = Field(default=None, max_length=200)
+    keyword: Keyword | None = None
+    tag: Tag | None = None
 
     @model_validator(mode="after")
     def _one_filter(self):
@@ -100,8 +139,8 @@ class XaaCreateInput(WebhookInput):
 
 
 class XaaUpdateInput(ActionInput):
-    subscription_id: PlainId
-    tag: str | None = Field(default=None, max_length=200)
+    subscription_id: NumericId
+    tag: Tag | None = None
     webhook_id: NumericId | None = None
 
     @model_validator(mode="after")
@@ -112,7 +151,7 @@ class XaaUpdateInput(ActionInput):
 
 
 class XaaDeleteInput(ActionInput):
-    subscription_id: PlainId
+    subscription_id: NumericId
 
 
 def input_problem(exc):
@@ -122,7 +161,8 @@ def input_problem(exc):
         where = ".".join(str(part) for part in error.get("loc", ()))
         message = error.get("msg", "is not valid").removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
-            problems.append(f"unknown field {where!r}")
+            name = where if len(where) <= MAX_QUOTED_NAME else where[:MAX_QUOTED_NAME] + "..."
+            problems.append(f"unknown field {name!r}")
         elif where:
             problems.append(f"{where}: {message}")
         else:

@@ -42,7 +42,11 @@ def parse_instant(text, name, now):
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        # 0001-01-01T00:00+14:00 and 9999-12-31T23:59-14:00 parse, but lie outside what datetime holds in UTC.
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadInput(f"bad input: {name} is out of range (years 1 to 9999 in UTC); X replays the last 24 h") from None
 
 
 def _floor_minute(moment):
@@ -55,7 +59,8 @@ def _ceil_minute(moment):
 
 
 def x_stamp(moment):
-    return moment.strftime(X_FORMAT)
+    # Not strftime("%Y..."): it writes year 1 as "1", which is no yyyymmddhhmm.
+    return f"{moment.year:04d}{moment:%m%d%H%M}"
 
 
 @dataclass(frozen=True)

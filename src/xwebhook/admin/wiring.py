@@ -5,9 +5,10 @@ import os
 import time
 
 from xwebhook.accounts.wiring import accounts_services
-from xwebhook.admin import dispatch
+from xwebhook.admin import dispatch, recovery
 from xwebhook.admin.actions import accounts, migrate
 from xwebhook.admin.dispatch import Admin, MisconfiguredAdmin
+from xwebhook.admin.recovery import RecoverySettings
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.credentials.x_credentials import credential_source
 from xwebhook.env import ConfigError
@@ -19,42 +20,53 @@ from xwebhook.x_api.endpoints import WebhooksApi
 # Every action the admin function knows: the webhook's (dispatch.ACTIONS), then each capability's table.
 ACTIONS = {**dispatch.ACTIONS, **accounts.ACTIONS, **migrate.ACTIONS}
 # ensure's parts after the webhook and its AAA subscriptions, in order: [(name, part(admin, result))].
-# `xaa` comes after `accounts`, which refreshes OAuth 2.0 tokens and marks revoked accounts: it creates
+# recovery first (replays what X could not deliver: X keeps 24 h, so it must not wait on the others);
+# `xaa` after `accounts`, which refreshes OAuth 2.0 tokens and marks revoked accounts: it creates
 # subscriptions with those tokens and deletes what revoked accounts had.
-ENSURE_PARTS = [*accounts.ENSURE_PARTS, *migrate.ENSURE_PARTS]
+ENSURE_PARTS = [("recovery", recovery.recover), *accounts.ENSURE_PARTS, *migrate.ENSURE_PARTS]
 # status's extra sections: [(name, part(admin))].
-STATUS_PARTS = [*accounts.STATUS_PARTS, *migrate.STATUS_PARTS]
+STATUS_PARTS = [
+    ("last_ensure", recovery.last_ensure),
+    ("recovery", recovery.status),
+    *accounts.STATUS_PARTS,
+    *migrate.STATUS_PARTS,
+]
 # What builds Admin.services from the environment: [factory(env, client, credentials, secret settings)
 # -> {name: service}].
 SERVICE_FACTORIES = [accounts_services]
-# The admin state (BRIEF decision 2): X's rate-limit resets for the next run. In process memory until
-# harden's SSM-backed state is wired here (it keeps them across containers).
+# The admin state (BRIEF decision 2) when the environment names no SSM parameter (tests, a bare local
+# run): in process memory. With ADMIN_STATE_PARAMETER, recovery.services puts the SSM store in its place.
 STATE = MemoryState()
 
 
-def _dynamodb():
-    from xwebhook.aws import ADMIN_CALLS, client  # boto3 is imported on first use, not at the admin's init
+def _aws_client(service):
+    def make():
+        from xwebhook.aws import ADMIN_CALLS, client  # boto3 is imported on first use, not at init
 
-    return client("dynamodb", ADMIN_CALLS)
+        return client(service, ADMIN_CALLS)
+
+    return make
 
 
-def default_services(settings):
+def default_services(settings, recovery_settings):
     """What the capabilities' actions need whatever the environment, by name (Admin.services)."""
     return {
         "state": STATE,
-        "seen": seen_events(settings.xaa, _dynamodb),
+        "seen": seen_events(settings.xaa, _aws_client("dynamodb")),
         "aaa_retired": migrate.aaa_retired,
+        **recovery.services(recovery_settings, _aws_client("ssm"), _aws_client("cloudwatch")),
     }
 
 
-def build_admin(settings, session=None, sleep=time.sleep, logger=None, env=None, services=None):
-    """Admin wired to X through one XClient and the secrets extension. `env` (the environment) gives the
+def build_admin(settings, session=None, sleep=time.sleep, logger=None, env=None, services=None, recovery_settings=None):
+    """Admin wired to X through one XClient and the secrets extension (and, with an ADMIN_STATE_PARAMETER,
+    to its state in SSM and the failure metric in CloudWatch). `env` (the environment) gives the
     capabilities' services (ConfigError when one of their settings is bad); `services` add to or replace
     them (tests give a MemoryAccountStore as "accounts")."""
     client = XClient(settings.x_api_base_url, settings.timeout_seconds, session=session, sleep=sleep)
     credentials = credential_source(settings).get
     api = WebhooksApi(client, settings.flavour, credentials, settings.premium_env_name)
-    built = {}
+    built = default_services(settings, recovery_settings or RecoverySettings())
     for factory in SERVICE_FACTORIES if env is not None else ():
         built.update(factory(env, client, credentials, settings.secret))
     return Admin(
@@ -65,7 +77,7 @@ def build_admin(settings, session=None, sleep=time.sleep, logger=None, env=None,
         logger=logger,
         ensure_parts=ENSURE_PARTS,
         status_parts=STATUS_PARTS,
-        services={**default_services(settings), **built, **(services or {})},
+        services={**built, **(services or {})},
         actions=ACTIONS,
     )
 
@@ -74,6 +86,8 @@ def admin_from_env(env=None, logger=None):
     """Admin for the environment, or MisconfiguredAdmin naming the bad setting."""
     env = os.environ if env is None else env
     try:
-        return build_admin(AdminSettings.from_env(env), logger=logger, env=env)
+        settings = AdminSettings.from_env(env)
+        recovery_settings = RecoverySettings.from_env(env)
+        return build_admin(settings, logger=logger, env=env, recovery_settings=recovery_settings)
     except ConfigError as exc:
         return MisconfiguredAdmin(str(exc), ACTIONS)

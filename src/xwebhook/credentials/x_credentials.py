@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
 from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string, parse_json
+from xwebhook.x_api.models import is_x_id
 
 
 class CredentialsError(Exception):
@@ -35,7 +36,7 @@ class CredentialsError(Exception):
 def user_id_from_access_token(access_token):
     """The user id an X access token belongs to ("12345-abc..." -> "12345"), or None."""
     prefix, dash, _ = (access_token or "").partition("-")
-    return prefix if dash and prefix.isdigit() else None
+    return prefix if dash and is_x_id(prefix) else None
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,10 @@ def parse_credentials(text, consumer_secret):
     if access_token or access_token_secret:
         if not (access_token and access_token_secret):
             raise CredentialsError("the X credentials secret needs both access_token and access_token_secret")
-        owner_id = _string(document, "owner_user_id") or user_id_from_access_token(access_token)
+        owner_id = _string(document, "owner_user_id")
+        if owner_id and not is_x_id(owner_id):
+            raise CredentialsError("the X credentials secret's owner_user_id must be an X user id (1 to 19 digits 0-9)")
+        owner_id = owner_id or user_id_from_access_token(access_token)
         owner = UserTokens(owner_id or None, access_token, access_token_secret)
     users = {}
     raw_users = document.get("users")
@@ -126,8 +130,8 @@ def parse_credentials(text, consumer_secret):
     if not isinstance(raw_users, dict):
         raise CredentialsError("the X credentials secret's users must be an object of user id -> tokens")
     for user_id, tokens in raw_users.items():
-        if not (isinstance(user_id, str) and user_id.isdigit()):
-            raise CredentialsError("the X credentials secret's users keys must be numeric user ids")
+        if not is_x_id(user_id):
+            raise CredentialsError("the X credentials secret's users keys must be X user ids (1 to 19 digits 0-9)")
         if not isinstance(tokens, dict):
             raise CredentialsError(f"users.{user_id} must hold access_token and access_token_secret")
         token = _string(tokens, "access_token")

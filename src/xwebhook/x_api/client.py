@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-from xwebhook.x_api.errors import RateLimited, XApiError, XUnavailable
+from xwebhook.x_api.errors import RateLimited, UnsafePathValue, XApiError, XUnavailable
 
 BEARER = "bearer"  # app-only: Authorization: Bearer <bearer token>
 USER = "user"  # OAuth 1.0a user context: consumer key/secret + a user's access token/secret
@@ -33,6 +33,10 @@ MAX_REASON_CHARS = 500
 # Lambda kills an invocation at its timeout, before it can answer or emit WebhookValid: keep this much.
 RESERVE_SECONDS = 2.0
 MIN_ATTEMPT_SECONDS = 1.0
+# What a path parameter may hold: X's ids and the Premium environment's name. quote() leaves '.' alone,
+# and requests resolves "/2/activity/subscriptions/.." to "/2/activity/": so '.' alone or '..' is refused.
+_PATH_VALUE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.")
+MAX_PATH_VALUE_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -167,8 +171,15 @@ class XClient:
         return self._time_left() if self._time_left is not None else None
 
     def url(self, endpoint, path_params):
-        path = endpoint.path.format(**{name: quote(str(value), safe="") for name, value in (path_params or {}).items()})
-        return self.base_url + path
+        """The URL of `endpoint`; UnsafePathValue when a path parameter is not one plain segment."""
+        values = {}
+        for name, value in (path_params or {}).items():
+            text = str(value)
+            plain = 0 < len(text) <= MAX_PATH_VALUE_LENGTH and _PATH_VALUE_CHARS.issuperset(text)
+            if not plain or text.strip(".") == "":
+                raise UnsafePathValue(endpoint.operation, name)
+            values[name] = quote(text, safe="")
+        return self.base_url + endpoint.path.format(**values)
 
     def call(self, endpoint, auth, path_params=None, params=None, json_body=None, form_body=None, attempts=None):
         """The parsed JSON answer of one call to `endpoint`; raises the errors described above.

@@ -18,6 +18,14 @@ class Unsupported(XError):
     """The configured API flavour has no such operation (e.g. replay on v1.1)."""
 
 
+class UnsafePathValue(XError):
+    """A value meant for a URL path segment would change the path (empty, '.', '..', '/', '%', ...):
+    the call is not made. The inputs check ids first; this stops a value from anywhere else."""
+
+    def __init__(self, operation, name):
+        super().__init__(f"bad input: not sent to X: {name} for {operation} is not a plain path segment")
+
+
 class XApiError(XError):
     """X answered with a 4xx (other than 429): X's reason and the parsed error body."""
 

@@ -34,3 +34,15 @@ def find_webhook(webhooks, url):
         if webhook.url.rstrip("/") == wanted:
             return webhook
     return None
+
+
+# X's ids (users, webhooks, XAA subscriptions, replay jobs) are 1 to 19 ASCII digits: `^[0-9]{1,19}$` in X's
+# OpenAPI spec. Not str.isdigit(): that takes Unicode digits ('١٢٣', '²', '𝟙'), which are no X id and
+# which int() or a URL would read differently.
+MAX_ID_DIGITS = 19
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def is_x_id(value):
+    """True when `value` is a str shaped like an X id: 1 to 19 ASCII digits."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_DIGITS and _ASCII_DIGITS.issuperset(value)

@@ -4,6 +4,8 @@ The emulator checks bearer tokens and OAuth 1.0a signatures for real and runs re
 receiver fixture, so these tests see the auth each endpoint takes and X's answers in each flavour's style.
 """
 
+import pytest
+
 from tests.unit.admin.conftest import (
     CREDENTIALS_JSON,
     OTHER_ID,
@@ -309,6 +311,45 @@ def test_replay_outside_the_window_is_refused_before_asking_x(emulator, v2_admin
     result = v2_admin.handle({"action": "replay", "from": "2020-01-01T00:00Z", "to": "2020-01-01T01:00Z"})
     assert result["ok"] is False and "outside X's 24 h replay window" in result["error"]
     assert x_calls(emulator, fragment="replay") == []
+
+
+# hostile inputs (issue 6): a clear bad input, X never called -------------------------------------------
+
+
+def test_a_replay_with_far_off_dates_is_bad_input_and_logs_no_traceback(emulator, receiver):
+    logged = []
+    admin = make_admin(emulator.base_url, receiver.url, "v2", now=emulator.now)
+    admin.logger = type("Logger", (), {"exception": lambda self, *args, **kwargs: logged.append(args)})()
+    for start in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        result = admin.handle({"action": "replay", "from": start})
+        assert result["ok"] is False and result["error"].startswith("bad input: from is out of range"), result
+    assert logged == [] and emulator.requests == []
+
+
+@pytest.mark.parametrize("subscription_id", ["..", "/", "%2e%2e", ".", "1/../2"])
+def test_xaa_delete_of_an_id_with_path_meaning_never_reaches_x(emulator, v2_admin, subscription_id):
+    result = v2_admin.handle({"action": "xaa_delete", "subscription_id": subscription_id})
+    assert result == {
+        "action": "xaa_delete",
+        "ok": False,
+        "error": "bad input: subscription_id: must be an X id (1 to 19 digits 0-9)",
+    }
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"action": "unsubscribe", "user_id": "١٢٣"}, "user_id"),
+        ({"action": "delete", "webhook_id": "²"}, "webhook_id"),
+        ({"action": "revalidate", "webhook_id": ".."}, "webhook_id"),
+        ({"action": "xaa_update", "subscription_id": "𝟙", "tag": "t"}, "subscription_id"),
+    ],
+)
+def test_ids_that_are_no_x_ids_are_bad_input_for_every_action(emulator, v2_admin, event, field):
+    result = v2_admin.handle(event)
+    assert result["ok"] is False and result["error"] == f"bad input: {field}: must be an X id (1 to 19 digits 0-9)"
+    assert emulator.requests == []
 
 
 # XAA -----------------------------------------------------------------------------------------------------

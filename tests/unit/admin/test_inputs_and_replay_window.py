@@ -12,6 +12,7 @@ from xwebhook.admin.models import (
     UnsubscribeInput,
     WebhookInput,
     XaaCreateInput,
+    XaaDeleteInput,
     XaaUpdateInput,
     parse_input,
 )
@@ -88,8 +89,8 @@ def test_every_action_has_an_input_model_and_a_description():
 @pytest.mark.parametrize(
     ("model", "fields", "message"),
     [
-        (WebhookInput, {"webhook_id": "abc"}, "webhook_id: must be a numeric id (digits only)"),
-        (WebhookInput, {"webhook_id": True}, "webhook_id: must be a numeric id"),
+        (WebhookInput, {"webhook_id": "abc"}, "webhook_id: must be an X id (1 to 19 digits 0-9)"),
+        (WebhookInput, {"webhook_id": True}, "webhook_id: must be an X id"),
         (WebhookInput, {"hook": "1"}, "unknown field 'hook'"),
         (UnsubscribeInput, {}, "user_id: Field required"),
         (SubscribeInput, {"access_token": "1-secret-token"}, "access_token and access_token_secret go together"),
@@ -147,3 +148,95 @@ def test_replay_window_refusals(start, end, message):
     with pytest.raises(BadInput) as caught:
         replay_window(start, end, NOW)
     assert message in str(caught.value)
+
+
+# --- regression: hostile values in every input (issue 6) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["١٢٣", "²", "𝟙𝟚", "٣", "12３", " ١ "])
+@pytest.mark.parametrize(
+    ("model", "field", "others"),
+    [
+        (WebhookInput, "webhook_id", {}),
+        (UnsubscribeInput, "user_id", {}),
+        (SubscribeInput, "user_id", {}),
+        (XaaCreateInput, "user_id", {"event_type": "post.create"}),
+        (XaaUpdateInput, "webhook_id", {"subscription_id": "1"}),
+        (XaaDeleteInput, "subscription_id", {}),
+    ],
+)
+def test_ids_made_of_unicode_digits_are_bad_input(model, field, others, value):
+    assert value.strip().isdigit() or value.strip().isdecimal()  # what str.isdigit() let through
+    with pytest.raises(BadInput) as caught:
+        parse_input(model, {**others, field: value})
+    assert f"{field}: must be an X id (1 to 19 digits 0-9)" in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["..", ".", "/", "%2e%2e", "1/../2", "1?x=1", "1#", "", " ", "-1", "1.0", 10**19, -5])
+@pytest.mark.parametrize("model", [XaaDeleteInput, XaaUpdateInput])
+def test_subscription_ids_with_path_meaning_are_bad_input(model, value):
+    fields = {"subscription_id": value} | ({"tag": "t"} if model is XaaUpdateInput else {})
+    with pytest.raises(BadInput) as caught:
+        parse_input(model, fields)
+    assert "subscription_id: must be an X id (1 to 19 digits 0-9)" in str(caught.value)
+
+
+def test_the_longest_x_id_passes_and_one_digit_more_does_not():
+    assert parse_input(WebhookInput, {"webhook_id": "9" * 19}).webhook_id == "9" * 19
+    assert parse_input(WebhookInput, {"webhook_id": 2**63 - 1}).webhook_id == str(2**63 - 1)
+    with pytest.raises(BadInput):
+        parse_input(WebhookInput, {"webhook_id": "9" * 20})
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"event_type": "post.create", "user_id": "1", "tag": ""}, "tag: String should have at least 1 character"),
+        ({"event_type": "post.create", "user_id": "1", "tag": "a\nb"}, "tag: must be text without control characters"),
+        ({"event_type": "post.create", "user_id": "1", "tag": "\ud800"}, "tag: Input should be a valid string"),
+        ({"event_type": "post.create", "keyword": "x\x00y"}, "keyword: must be text without control characters"),
+        ({"event_type": "../webhooks", "user_id": "1"}, "event_type: must be an XAA event type such as post.create"),
+        ({"event_type": "post", "user_id": "1"}, "event_type: must be an XAA event type"),
+        ({"event_type": "Post.Create", "user_id": "1"}, "event_type: must be an XAA event type"),
+        ({"event_type": "post..create", "user_id": "1"}, "event_type: must be an XAA event type"),
+    ],
+)
+def test_free_text_sent_to_x_is_bounded_and_printable(fields, message):
+    with pytest.raises(BadInput) as caught:
+        parse_input(XaaCreateInput, fields)
+    assert message in str(caught.value)
+
+
+def test_tokens_given_to_subscribe_are_bounded_and_never_echoed():
+    with pytest.raises(BadInput) as caught:
+        parse_input(SubscribeInput, {"access_token": "1-" + "t" * 600, "access_token_secret": "s"})
+    assert "access_token must be 1 to 500 characters" in str(caught.value) and "ttt" not in str(caught.value)
+
+
+def test_an_unknown_field_with_a_huge_name_is_quoted_cut_short():
+    with pytest.raises(BadInput) as caught:
+        parse_input(WebhookInput, {"x" * 100_000: 1})
+    assert len(str(caught.value)) < 120 and "..." in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("0001-01-01T00:00:00+14:00", None, "from is out of range (years 1 to 9999 in UTC)"),
+        ("9999-12-31T23:59:59-14:00", None, "from is out of range"),
+        ("-2h", "9999-12-31T23:59:59-01:00", "to is out of range"),
+        ("-2h", "0001-01-01T00:30:00+01:00", "to is out of range"),
+        ("000101010000", None, "from (000101010000 UTC) is outside X's 24 h replay window"),
+        ("9999-12-31T23:59:59+00:00", None, "from (999912312359) must be before to"),
+    ],
+)
+def test_replay_with_far_off_dates_is_bad_input_not_an_overflow(start, end, message):
+    with pytest.raises(BadInput) as caught:
+        replay_window(start, end, NOW)
+    assert message in str(caught.value)
+
+
+def test_replay_times_are_bounded_in_length():
+    with pytest.raises(BadInput) as caught:
+        parse_input(ReplayInput, {"from": "2" * 10_000})
+    assert "from: String should have at most 64 characters" in str(caught.value)

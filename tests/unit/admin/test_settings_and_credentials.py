@@ -94,9 +94,19 @@ def test_explicit_owner_user_id_wins():
     assert parse_credentials(text, "cs").owner.user_id == "42"
 
 
-@pytest.mark.parametrize(("token", "user_id"), [("12-abc", "12"), ("abc-12", None), ("1234", None), ("", None)])
+@pytest.mark.parametrize(
+    ("token", "user_id"),
+    [("12-abc", "12"), ("abc-12", None), ("1234", None), ("", None), ("١٢-abc", None), ("²-abc", None)],
+)
 def test_user_id_from_access_token(token, user_id):
     assert user_id_from_access_token(token) == user_id
+
+
+def test_an_owner_user_id_that_is_no_x_id_is_refused_by_key():
+    text = FULL.replace('"consumer_key"', '"owner_user_id": "../42", "consumer_key"')
+    with pytest.raises(CredentialsError) as caught:
+        parse_credentials(text, "cs")
+    assert str(caught.value) == "the X credentials secret's owner_user_id must be an X user id (1 to 19 digits 0-9)"
 
 
 def test_reprs_hold_no_secret_values():
@@ -112,7 +122,7 @@ def test_reprs_hold_no_secret_values():
         ("[1]", "must be a JSON object"),
         ('{"access_token": "1-a"}', "needs both access_token and access_token_secret"),
         ('{"bearer_token": 5}', "bearer_token must be a string"),
-        ('{"users": {"abc": {}}}', "users keys must be numeric user ids"),
+        ('{"users": {"abc": {}}}', "users keys must be X user ids (1 to 19 digits 0-9)"),
         ('{"users": {"12": {"access_token": "12-a"}}}', "users.12 must hold access_token and access_token_secret"),
         ('{"users": []}', "users must be an object"),
     ],

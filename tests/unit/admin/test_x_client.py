@@ -13,7 +13,7 @@ from xwebhook.x_api.client import (
     describe_x_error,
     user_auth,
 )
-from xwebhook.x_api.errors import RateLimited, XApiError, XUnavailable
+from xwebhook.x_api.errors import RateLimited, UnsafePathValue, XApiError, XUnavailable
 
 LIST = Endpoint("list webhooks", "GET", "/2/webhooks", BEARER)
 REGISTER = Endpoint("register", "POST", "/2/webhooks", BEARER, triggers_crc=True)
@@ -47,10 +47,19 @@ def test_json_answer_is_returned_and_the_bearer_token_sent():
     assert server.requests[0]["headers"]["User-Agent"] == "xwebhook-admin"
 
 
-def test_no_content_is_none_and_path_parameters_are_encoded():
+def test_no_content_is_none_and_path_parameters_are_put_in_the_path():
     with ScriptedServer([(204, {}, None)]) as server:
-        assert client(server).call(BY_ID, BearerAuth("b"), {"webhook_id": "12/../x"}) is None
-    assert server.requests[0]["path"] == "/2/webhooks/12%2F..%2Fx"
+        assert client(server).call(BY_ID, BearerAuth("b"), {"webhook_id": "1146654567674912769"}) is None
+    assert server.requests[0]["path"] == "/2/webhooks/1146654567674912769"
+
+
+@pytest.mark.parametrize("value", ["..", ".", "", "12/../x", "/", "%2e%2e", "a b", "١٢٣", "x" * 129])
+def test_a_path_parameter_that_would_change_the_path_is_never_sent(value):
+    # requests resolves "/2/webhooks/.." to "/2/": a DELETE meant for one subscription would go elsewhere.
+    with ScriptedServer([(204, {}, None)]) as server, pytest.raises(UnsafePathValue) as caught:
+        client(server).call(BY_ID, BearerAuth("b"), {"webhook_id": value})
+    assert server.requests == []
+    assert str(caught.value) == "bad input: not sent to X: webhook_id for revalidate is not a plain path segment"
 
 
 def test_oauth1_user_context_signs_as_the_user():

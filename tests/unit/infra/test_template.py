@@ -71,6 +71,9 @@ ADMIN_ENV = {
     "X_WEB_BASE_URL",
     "X_OAUTH2_AUTHORIZE_PAGE",
     "X_OAUTH1_AUTHORIZE_HOST",
+    "ADMIN_STATE_PARAMETER",
+    "AUTO_REPLAY",
+    "REPLAY_DEDUP",
 }
 CONNECT_ENV = CRC_ENV | {
     "X_API_BASE_URL",
@@ -119,6 +122,8 @@ EXPECTED_ACCESS = {
         "AccountsTable": ITEMS | {"dynamodb:Scan"},
         "AccountsKey": ACCOUNTS_KEY,
         "DedupTable": {"dynamodb:Query"},  # its signals and by_user indexes only (see the tests on them)
+        "AdminStateParameter": {"ssm:GetParameter", "ssm:PutParameter"},
+        "*": {"cloudwatch:GetMetricData"},
     },
     "ConnectFunction": {
         "ConnectLogGroup": {"logs:CreateLogStream", "logs:PutLogEvents"},
@@ -129,6 +134,9 @@ EXPECTED_ACCESS = {
         "AccountsKey": ACCOUNTS_KEY,
     },
 }
+# Actions IAM cannot scope to a resource (no resource type in IAM's service reference): only these may
+# have Resource "*", each for a reason the template states beside it.
+NO_RESOURCE_LEVEL_ACTIONS = {"cloudwatch:GetMetricData"}
 
 OUTPUTS = {
     "WebhookUrl",
@@ -466,6 +474,8 @@ def test_no_policy_statement_has_a_wildcard_action_or_resource(template, replay_
         for action in as_list(statement["Action"]):
             assert "*" not in action, statement
         for resource in as_list(statement["Resource"]):
+            if resource == "*" and set(as_list(statement["Action"])) <= NO_RESOURCE_LEVEL_ACTIONS:
+                continue
             assert not (isinstance(resource, str) and "*" in resource), statement
         assert "NotAction" not in statement and "NotResource" not in statement
 
@@ -485,7 +495,7 @@ def test_each_function_role_reaches_only_its_own_resources(template, function_id
     for statement in policy_statements(role, Resolver(template, ReplayDedup=replay_dedup)):
         assert statement["Effect"] == "Allow"
         for resource in as_list(statement["Resource"]):
-            (target,) = referenced_ids(resource)
+            (target,) = ["*"] if resource == "*" else referenced_ids(resource)
             access.setdefault(target, set()).update(as_list(statement["Action"]))
     expected = dict(EXPECTED_ACCESS[function_id])
     if replay_dedup == "disabled":
@@ -666,6 +676,68 @@ def test_deliveries_failed_alarm(template):
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
 
 
+def test_replay_lost_alarm_watches_what_the_recovery_emits(template):
+    alarm = alarm_on(template, "ReplayMinutesLost")
+    assert alarm["Namespace"] == "XWebhook" and alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+# ---------------------------------------------------------------------------------------- admin state, recovery
+def test_admin_state_is_a_standard_string_parameter_holding_the_empty_state(template):
+    from xwebhook.admin import state
+
+    parameter = props(template, "AdminStateParameter")
+    assert (parameter["Type"], parameter["Tier"]) == ("String", "Standard")
+    assert state.decode(parameter["Value"]) == state.empty()
+    assert Resolver(template).value(parameter["Name"]) == "/xwebhook/admin-state"
+    assert function_environment(template, "AdminFunction")["ADMIN_STATE_PARAMETER"] == {"Ref": "AdminStateParameter"}
+
+
+def test_only_the_admin_role_reaches_the_admin_state(template):
+    for logical_id, resource in resources_of_type(template, "AWS::IAM::Role").items():
+        statements = list(policy_statements(resource["Properties"], Resolver(template)))
+        touches = any("AdminStateParameter" in referenced_ids(statement["Resource"]) for statement in statements)
+        assert touches == (logical_id == "AdminFunctionRole"), logical_id
+
+
+@pytest.mark.parametrize(
+    ("auto_replay", "replay_dedup", "expected"),
+    [("enabled", "enabled", "true"), ("disabled", "enabled", "false"), ("enabled", "disabled", "false")],
+)
+def test_auto_replay_needs_the_dedup_table(template, auto_replay, replay_dedup, expected):
+    resolver = Resolver(template, AutoReplay=auto_replay, ReplayDedup=replay_dedup)
+    env = function_environment(template, "AdminFunction")
+    assert resolver.value(env["AUTO_REPLAY"]) == expected
+    assert resolver.value(env["REPLAY_DEDUP"]) == ("true" if replay_dedup == "enabled" else "false")
+
+
+def test_the_recovery_reads_the_metrics_the_failed_and_timed_out_filters_write(template):
+    from xwebhook.admin import delivery_failures
+
+    read = {(namespace, name, tuple(d["Value"] for d in dims)) for namespace, name, dims in delivery_failures.METRICS}
+    written = set()
+    for logical_id in ("DeliveriesFailedMetric", "DeliveriesTimedOutMetric"):
+        (transformation,) = props(template, logical_id)["MetricTransformations"]
+        values = tuple("xwebhook" for _ in transformation.get("Dimensions", []))  # $.service is "xwebhook"
+        written.add((transformation["MetricNamespace"], transformation["MetricName"], values))
+    assert read == written
+    assert alarm_on(template, "DeliveriesFailed")["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
+
+
+def test_a_lambda_timeout_line_counts_as_timed_out_and_nothing_else(template):
+    timeout_line = "2026-11-27T15:30:12.345Z 5f0c1d2e-aaaa Task timed out after 10.01 seconds"
+    matched = {
+        logical_id
+        for logical_id, f in resources_of_type(template, "AWS::Logs::MetricFilter").items()
+        if filter_matches(f["Properties"]["FilterPattern"], timeout_line)
+    }
+    assert matched == {"DeliveriesTimedOutMetric"}
+    assert props(template, "DeliveriesTimedOutMetric")["LogGroupName"] == {"Ref": "IngestLogGroup"}
+    alarm = alarm_on(template, "DeliveriesTimedOut")
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
+
+
 def test_alarms_notify_the_topic_only_when_an_email_is_given(template):
     assert template["Resources"]["AlarmTopic"]["Condition"] == "HasAlarmEmail"
     for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values():
@@ -679,27 +751,13 @@ def test_alarms_notify_the_topic_only_when_an_email_is_given(template):
 
 # ---------------------------------------------------------------------------------------- ingest metrics
 def filter_matches(pattern, line):
-    """CloudWatch Logs JSON filter patterns of the form `{ $.a = "x" && $.b >= 500 }`."""
-    body = pattern.strip()
-    assert body.startswith("{") and body.endswith("}") and "||" not in body and "(" not in body, pattern
-    for term in body[1:-1].split("&&"):
-        field, operator, literal = re.fullmatch(r'\s*\$\.(\w+)\s*(=|!=|<=|>=|<|>)\s*("[^"]*"|-?\d+)\s*', term).groups()
-        if field not in line:
-            return False
-        actual, expected = line[field], json.loads(literal)
-        if operator in ("=", "!=") and (actual == expected) != (operator == "="):
-            return False
-        if (
-            operator not in ("=", "!=")
-            and not {
-                "<": actual < expected,
-                "<=": actual <= expected,
-                ">": actual > expected,
-                ">=": actual >= expected,
-            }[operator]
-        ):
-            return False
-    return True
+    """CloudWatch Logs filter patterns, evaluated by the local stand-in `make run` uses. `line`: a parsed
+    JSON line (a dict) or a raw one; a JSON pattern never matches a raw line, nor a term pattern a dict."""
+    from localdev.metric_filters import compile_pattern, is_json_pattern
+
+    if is_json_pattern(pattern) != isinstance(line, dict):
+        return False
+    return compile_pattern(pattern)(line)
 
 
 @pytest.fixture
@@ -733,6 +791,7 @@ def test_metric_filters_count_what_ingest_logs(template, ingest_lines):
     filters = {
         f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
         for f in resources_of_type(template, "AWS::Logs::MetricFilter").values()
+        if f["Properties"]["FilterPattern"].startswith("{")  # the JSON ones, on ingest's own line
     }
     # The alarms' counters; the dashboard's filters by reason, type and CRC outcome: test_dashboard.py.
     assert counters <= set(filters)

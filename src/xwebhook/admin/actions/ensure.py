@@ -4,14 +4,27 @@ registered ensure part (admin.parts: token refresh, recovery, XAA desired state,
 A part is `part(admin, result) -> dict`: it sees the result so far (the webhook, whether it is valid)
 and answers its own report, with `"ok": false` and an `error` when it could not do its job. A part that
 raises one of FAILURES is reported the same way; the parts after it still run. ensure's `ok` is the
-webhook's and every part's.
+webhook's and every part's. A report's `metrics` ({name: count}) are gathered into the result's
+`metrics`, which the handler emits. The run's summary is stored as `last_ensure` (admin.recovery).
 """
 
 from xwebhook.admin.errors import FAILURES
 from xwebhook.admin.reconcile import apply_plan, plan_ensure
+from xwebhook.admin.recovery import remember_ensure
+from xwebhook.admin.result import failed
 
 
 def ensure(admin, _request):
+    """The reconciler's result; what it found and did is remembered as `last_ensure` (admin.state)."""
+    try:
+        result = _reconcile(admin)
+    except FAILURES as exc:
+        remember_ensure(admin, failed("ensure", exc, webhook_valid=False))
+        raise
+    return remember_ensure(admin, run_parts(admin, admin.ensure_parts, result))
+
+
+def _reconcile(admin):
     observed, webhooks, problems = admin.observe()
     steps = plan_ensure(observed)
     credentials = admin.credentials()
@@ -37,7 +50,7 @@ def ensure(admin, _request):
         result["error"] = f"{len(outcome.failed_steps)} step(s) failed: {outcome.failed_steps[0]['error']}"
     elif problems:
         result["error"] = problems[0]
-    return run_parts(admin, admin.ensure_parts, result)
+    return result
 
 
 def run_parts(admin, parts, result):
@@ -48,6 +61,8 @@ def run_parts(admin, parts, result):
         except FAILURES as exc:
             report = {"ok": False, "error": str(exc), **exc.details()}
         result[name] = report
+        if report.get("metrics"):  # a part's counts, emitted by the handler as metrics of their names
+            result.setdefault("metrics", {}).update(report["metrics"])
         if not report.get("ok", True):
             result["ok"] = False
             result.setdefault("error", f"{name}: {report.get('error', 'failed')}")

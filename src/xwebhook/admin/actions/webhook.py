@@ -2,6 +2,7 @@
 
 from xwebhook.admin.errors import FAILURES
 from xwebhook.admin.reconcile import plan_ensure
+from xwebhook.admin.recovery import record_manual_replay
 from xwebhook.admin.replay_window import replay_window
 from xwebhook.admin.result import succeeded
 
@@ -85,7 +86,7 @@ def replay(admin, request):
     window = replay_window(request.from_time, request.to_time, admin.now())
     webhook_id = admin.webhook_id(request)
     job = admin.api.replay(webhook_id, window)
-    return succeeded(
+    result = succeeded(
         "replay",
         webhook_id=webhook_id,
         from_date=window.from_date,
@@ -94,3 +95,7 @@ def replay(admin, request):
         created_at=job.get("created_at"),
         note="X delivers the window's events again; ingest skips those it already queued (DEDUP_TABLE)",
     )
+    problem = record_manual_replay(admin, webhook_id, window, job)  # so that ensure does not replay it again
+    if problem:
+        result["state_error"] = problem
+    return result
