@@ -109,7 +109,8 @@ def test_the_admin_function_emits_accounts_need_reconnect_and_never_logs_an_invi
     invited = invoke(admin, {"action": "invite"})
     ensured = invoke(admin, {"action": "ensure"})
     assert invited["ok"] and ensured["ok"], ensured
-    assert ensured["metrics"] == {"AccountsNeedingReconnect": 0}
+    # (other parts add their own figures: the recovery's depend on what earlier tests left in moto's CloudWatch)
+    assert ensured["metrics"]["AccountsNeedingReconnect"] == 0
     emitted = capsys.readouterr().out  # the EMF metric lines
     records = [r for r in caplog.records if r.name == "xwebhook"]  # the log lines (Powertools)
     printed = emitted + caplog.text + json.dumps([getattr(r, "result", None) for r in records])
