@@ -117,3 +117,43 @@ class MemoryAccountStore(AccountStore):
 
     def delete(self, user_id):
         self.accounts.pop(user_id, None)
+
+
+def event_message(
+    activity_id, source="aaa", event_type="favorite", for_user_id="1", occurred_at=None, signal_user_id=None
+):
+    """An EventMessage for the ports' tests (splitting builds the real ones from deliveries)."""
+    from xwebhook.receive.splitting import EventMessage
+
+    body = ('{"activity_id": "%s"}' % activity_id).encode()
+    return EventMessage(
+        f"{source}:{activity_id}", activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body
+    )
+
+
+class FifoSqs(FakeSqs):
+    """SendMessageBatch with SQS FIFO's deduplication (scope: message group): an entry whose
+    MessageDeduplicationId the group accepted in the last 5 minutes is accepted and not delivered.
+    `delivered` is what consumers would receive; `clock` is shared with the code under test."""
+
+    WINDOW_SECONDS = 300
+
+    def __init__(self, clock, script=()):
+        super().__init__(script)
+        self.clock = clock
+        self.first_sent = {}
+        self.delivered = []
+
+    def send_message_batch(self, QueueUrl, Entries):
+        answer = super().send_message_batch(QueueUrl, Entries)
+        accepted = {item["Id"] for item in answer["Successful"]}
+        for entry in Entries:
+            if entry["Id"] not in accepted:
+                continue
+            key = (entry["MessageGroupId"], entry["MessageDeduplicationId"])
+            first = self.first_sent.get(key)
+            if first is not None and self.clock() - first < self.WINDOW_SECONDS:
+                continue
+            self.first_sent[key] = self.clock()
+            self.delivered.append(entry)
+        return answer

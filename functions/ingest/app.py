@@ -5,6 +5,8 @@ one line per delivery (CloudWatch metric filters turn those lines into the inges
 200 only once SQS has every event of the delivery.
 """
 
+import orjson
+
 from xwebhook.http_api import BadRequest, header, json_response, raw_body
 from xwebhook.log_line import emit, level_for
 from xwebhook.receive.ingest import IngestOutcome
@@ -25,6 +27,7 @@ def handler(event, context):
         level_for(outcome.status),
         "delivery",
         context,
+        dumps=orjson.dumps,
         status=outcome.status,
         reason=outcome.reason,
         detail=outcome.detail,
@@ -33,5 +36,6 @@ def handler(event, context):
         enqueued=outcome.enqueued,
         duplicates=outcome.duplicates,
         event_types=outcome.event_types,
+        aws_calls=outcome.aws_calls,
     )
     return json_response(outcome.status, outcome.body())

@@ -2,10 +2,12 @@
 
 Account Activity API (AAA, v1.1 and v2): `{"for_user_id", "<kind>_events": [...], "users", "apps"}`;
 one delivery may carry several events of a kind, and `user_event` / `replay_job_status` carry one
-object each. X Activity API (XAA): `{"data": {"event_uuid", "event_type", "filter", ...}}`, one event.
+object each. X Activity API (XAA): `{"data": {"event_uuid", "event_type", "filter", ...}}`, one event,
+or `{"data": [envelope, ...]}`, several.
 
 Every message body is a JSON object:
   event_id     stable id derived from X's own ids: a retried or replayed copy gets the same one
+  activity_id  the activity's identity shared by its AAA and XAA copies (identity.py); the dedup key
   event_type   what happened: `favorite`, `tweet_create`, `follow.unfollow`, `post.create`, ...
   source       `aaa` or `xaa`
   for_user_id  the subscribed account the event is for (AAA `for_user_id`, XAA `filter.user_id`), or null
@@ -15,16 +17,14 @@ Every message body is a JSON object:
   user_has_blocked  (AAA) copied from the delivery when present
 
 AAA kinds we do not know are kept as events of type `<kind>`; nothing in a delivery is dropped.
+Linear in the delivery's size: each item is walked once, whatever the size of `users`.
 """
 
 import hashlib
-import json
-from dataclasses import dataclass
 
-try:
-    import orjson  # in ingest's requirements.txt: message bodies ~10x faster than json (bench/warm.py)
-except ImportError:  # pragma: no cover - a tool run without it falls back to the standard library
-    orjson = None
+from xwebhook.receive.errors import EmptyDelivery
+from xwebhook.receive.identity import aaa_identity, digest, signal_user, xaa_identity
+from xwebhook.receive.jsontext import dumps
 
 AAA_CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked"})
 # Kinds with a `type` naming the action; both `follow_events` with type `unfollow` and X's
@@ -38,76 +38,115 @@ AAA_TYPED_FAMILIES = {
     "unmute": "mute",
 }
 UNATTRIBUTED_GROUP = "unattributed"
+MAX_GROUP_ID = 128  # SQS: MessageGroupId is 1-128 characters of printable ASCII without space
 
 
-class EmptyDelivery(ValueError):
-    """A delivery object that carries no event at all."""
+def group_id(for_user_id):
+    """FIFO message group of an account: its id, or a digest of it when SQS could not take it."""
+    if not for_user_id:
+        return UNATTRIBUTED_GROUP
+    if (
+        len(for_user_id) <= MAX_GROUP_ID
+        and for_user_id.isascii()
+        and for_user_id.isprintable()
+        and " " not in for_user_id
+    ):
+        return for_user_id
+    return "u-" + digest(for_user_id)[:40]
 
 
-@dataclass(frozen=True, slots=True)
 class EventMessage:
-    event_id: str
-    event_type: str
-    source: str
-    for_user_id: str | None
-    body: str
+    """One event, ready for the queue: its ids, its attributes and its body (JSON text)."""
+
+    __slots__ = (
+        "event_id",
+        "activity_id",
+        "event_type",
+        "source",
+        "for_user_id",
+        "occurred_at",
+        "signal_user_id",
+        "body",
+        "size",
+        "_dedup_id",
+    )
+
+    def __init__(self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body):
+        self.event_id = event_id
+        self.activity_id = activity_id
+        self.event_type = event_type
+        self.source = source
+        self.for_user_id = for_user_id
+        self.occurred_at = occurred_at
+        self.signal_user_id = signal_user_id
+        self.size = len(body)
+        self.body = body.decode()
+        self._dedup_id = None
 
     @property
     def group_id(self):
         """FIFO message group: events of one account stay in order."""
-        return self.for_user_id or UNATTRIBUTED_GROUP
+        return group_id(self.for_user_id)
+
+    @property
+    def deduplication_id(self):
+        """sha256 of activity_id: SQS's MessageDeduplicationId and the dedup table's key."""
+        if self._dedup_id is None:
+            self._dedup_id = hashlib.sha256(self.activity_id.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._dedup_id
+
+    def __repr__(self):
+        return f"EventMessage({self.event_id!r}, {self.event_type!r}, {self.source!r})"
 
 
-def _dig(value, *path):
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    if value is None or isinstance(value, (dict, list)):
+def _dig_text(value, key):
+    value = value.get(key) if isinstance(value, dict) else None
+    if value is None or isinstance(value, (dict, list, bool)):
         return None
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
-def _joined(*parts):
-    return None if any(part is None for part in parts) else ":".join(parts)
+def _referenced_ids(item):
+    """Every string and integer in `item` (walked iteratively), in first-seen order: the candidate keys
+    of the `users`/`apps` maps."""
+    found = {}
+    pending = [item]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            found[value] = None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            found[str(value)] = None
+    return found
 
 
-def _content_hash(item):
-    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"))  # ASCII: lone surrogates too
-    return "h" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
-
-
-def _account_id(user):
-    return _dig(user, "id_str") or _dig(user, "id")
-
-
-def _relation_id(item):
-    return _joined(
-        _account_id((item or {}).get("source")),
-        _account_id((item or {}).get("target")),
-        _dig(item, "created_timestamp"),
+def _message(identity, event_type, source, for_user_id, received_at, event, context):
+    event_id, activity_id, occurred_at = identity
+    document = {
+        "event_id": event_id,
+        "activity_id": activity_id,
+        "event_type": event_type,
+        "source": source,
+        "for_user_id": for_user_id,
+        "received_at": received_at,
+        "event": event,
+    }
+    if context:
+        document.update(context)
+    return EventMessage(
+        event_id,
+        activity_id,
+        event_type,
+        source,
+        for_user_id,
+        occurred_at,
+        signal_user(event_type, event),
+        dumps(document),
     )
-
-
-# The natural id of each AAA event type, from X's documented fields.
-_AAA_NATURAL_IDS = {
-    "tweet_create": lambda item: _dig(item, "id_str") or _dig(item, "id"),
-    "favorite": lambda item: _dig(item, "id"),
-    "direct_message": lambda item: _dig(item, "id"),
-    "tweet_delete": lambda item: _dig(item, "status", "id"),
-    "direct_message_indicate_typing": lambda item: _joined(
-        _dig(item, "sender_id"), _dig(item, "target", "recipient_id"), _dig(item, "created_timestamp")
-    ),
-    "direct_message_mark_read": lambda item: _joined(
-        _dig(item, "sender_id"), _dig(item, "last_read_event_id"), _dig(item, "created_timestamp")
-    ),
-    "user_event.revoke": lambda item: _joined(
-        _dig(item, "revoke", "source", "user_id"),
-        _dig(item, "revoke", "target", "app_id"),
-        _dig(item, "revoke", "date_time"),
-    ),
-    "replay_job_status": lambda item: _joined(_dig(item, "job_id"), _dig(item, "job_state")),
-}
 
 
 def _aaa_event_type(key, item):
@@ -121,70 +160,11 @@ def _aaa_event_type(key, item):
     return stem
 
 
-def _aaa_natural_id(event_type, item):
-    if event_type.split(".", 1)[0] in AAA_TYPED_FAMILIES:
-        natural = _relation_id(item)
-    else:
-        extract = _AAA_NATURAL_IDS.get(event_type)
-        natural = extract(item) if extract else (_dig(item, "id_str") or _dig(item, "id"))
-    return natural or _content_hash(item)
-
-
-def _referenced_ids(value, found):
-    """Every scalar in `value` as text: the candidates for keys of the `users`/`apps` maps."""
-    if isinstance(value, dict):
-        for child in value.values():
-            _referenced_ids(child, found)
-    elif isinstance(value, list):
-        for child in value:
-            _referenced_ids(child, found)
-    elif isinstance(value, (str, int)) and not isinstance(value, bool):
-        found.add(str(value))
-    return found
-
-
-# Encoders made once: json.dumps with options builds a new one per call (~3 us each).
-_UTF8_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
-def _dumps(document):
-    """Compact JSON text of a message, always valid UTF-8 for SQS whatever the delivery held.
-
-    A delivery may escape a lone surrogate ("\\ud800"), which no UTF-8 text can carry, or hold an
-    integer beyond 64 bits, which orjson refuses: the standard library's ASCII encoding keeps both
-    exactly. orjson only writes here; deliveries are parsed by the standard library (ingest.py).
-    """
-    if orjson is not None:
-        try:
-            return orjson.dumps(document).decode()
-        except TypeError:  # orjson.JSONEncodeError
-            return _ASCII_ENCODER.encode(document)
-    text = _UTF8_ENCODER.encode(document)
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return _ASCII_ENCODER.encode(document)
-    return text
-
-
-def _message(event_id, event_type, source, for_user_id, received_at, event, context):
-    document = {
-        "event_id": event_id,
-        "event_type": event_type,
-        "source": source,
-        "for_user_id": for_user_id,
-        "received_at": received_at,
-        "event": event,
-    }
-    document.update(context)
-    return EventMessage(event_id, event_type, source, for_user_id, _dumps(document))
-
-
 def _split_aaa(delivery, received_at):
-    for_user_id = _dig(delivery, "for_user_id")
+    for_user_id = _dig_text(delivery, "for_user_id")
     users = delivery.get("users") if isinstance(delivery.get("users"), dict) else None
     apps = delivery.get("apps") if isinstance(delivery.get("apps"), dict) else None
+    blocked = "user_has_blocked" in delivery
     messages = []
     for key, value in delivery.items():
         if key in AAA_CONTEXT_KEYS:
@@ -192,45 +172,61 @@ def _split_aaa(delivery, received_at):
         items = value if isinstance(value, list) else [value]
         for item in items:
             event_type = _aaa_event_type(key, item)
-            event_id = f"aaa:{for_user_id or '-'}:{event_type}:{_aaa_natural_id(event_type, item)}"
             context = {}
             if users or apps:
-                referenced = _referenced_ids(item, set())
+                referenced = _referenced_ids(item)
                 if users:
-                    context["users"] = {uid: users[uid] for uid in users if uid in referenced}
+                    context["users"] = {uid: users[uid] for uid in referenced if uid in users}
                 if apps:
-                    context["apps"] = {aid: apps[aid] for aid in apps if aid in referenced}
-            if "user_has_blocked" in delivery:
+                    context["apps"] = {aid: apps[aid] for aid in referenced if aid in apps}
+            if blocked:
                 context["user_has_blocked"] = delivery["user_has_blocked"]
-            messages.append(_message(event_id, event_type, "aaa", for_user_id, received_at, item, context))
+            identity = aaa_identity(event_type, item, for_user_id)
+            messages.append(_message(identity, event_type, "aaa", for_user_id, received_at, item, context))
     return messages
 
 
-def _split_xaa(data, received_at):
-    event_type = data.get("event_type") if isinstance(data.get("event_type"), str) else "unknown"
-    for_user_id = _dig(data, "filter", "user_id")
-    natural = _dig(data, "event_uuid") or _content_hash(data)
-    event_id = f"xaa:{for_user_id or '-'}:{natural}"
-    return [_message(event_id, event_type, "xaa", for_user_id, received_at, data, {})]
+def _split_xaa(envelopes, received_at):
+    messages = []
+    for data in envelopes:
+        event_type = data.get("event_type") if isinstance(data, dict) else None
+        event_type = event_type if isinstance(event_type, str) and event_type else "unknown"
+        for_user_id = _dig_text(data.get("filter") if isinstance(data, dict) else None, "user_id")
+        identity = xaa_identity(event_type, data)
+        messages.append(_message(identity, event_type, "xaa", for_user_id, received_at, data, None))
+    return messages
+
+
+def _is_envelope(value):
+    return isinstance(value, dict) and ("event_type" in value or "event_uuid" in value)
+
+
+def xaa_envelopes(delivery):
+    """The XAA envelopes of a delivery (`data` an envelope, or a list of them), or None for AAA."""
+    data = delivery.get("data")
+    if any(key.endswith("_events") for key in delivery):
+        return None
+    if _is_envelope(data):
+        return [data]
+    if isinstance(data, list) and any(_is_envelope(item) for item in data):
+        return data
+    return None
 
 
 def is_xaa(delivery):
-    data = delivery.get("data")
-    return (
-        isinstance(data, dict)
-        and ("event_type" in data or "event_uuid" in data)
-        and not any(key.endswith("_events") for key in delivery)
-    )
+    return xaa_envelopes(delivery) is not None
 
 
 def split_delivery(delivery, received_at):
-    """The messages for one parsed delivery (a dict).
+    """The messages for one parsed delivery (a dict), in delivery order.
 
-    Raises EmptyDelivery when the object has no event key at all (`{}`, or only `for_user_id`).
-    Event lists that are present but empty give no message: the delivery is valid and holds nothing.
+    Raises EmptyDelivery when the object has no event key at all (`{}`, or only `for_user_id`), and
+    TooDeep when an event nests deeper than a message may. Event lists that are present but empty give
+    no message: the delivery is valid and holds nothing.
     """
-    if is_xaa(delivery):
-        return _split_xaa(delivery["data"], received_at)
+    envelopes = xaa_envelopes(delivery)
+    if envelopes is not None:
+        return _split_xaa(envelopes, received_at)
     if not delivery.keys() - AAA_CONTEXT_KEYS:
         raise EmptyDelivery("delivery holds no event")
     return _split_aaa(delivery, received_at)
