@@ -157,7 +157,7 @@ def _aaa_event_type(key, item):
         return f"{family}.{action if isinstance(action, str) and action else stem}"
     if stem == "user_event" and isinstance(item, dict) and len(item) == 1:
         return "user_event." + next(iter(item))
-    return stem
+    return stem or "unknown"  # SQS refuses an empty attribute value
 
 
 def _split_aaa(delivery, received_at):

@@ -564,3 +564,10 @@ def test_splitting_is_linear_in_events_and_users():
     # Each item refers to 2 values (its id and its sender): a handful of look-ups per item, not 3000.
     assert CountingUsers.lookups <= 3 * count
     assert [list(json.loads(m.body)["users"]) for m in messages[:2]] == [["0"], ["1"]]
+
+
+@pytest.mark.parametrize("key", ["", "_events"])
+def test_a_kind_without_a_name_is_kept_as_unknown(key):
+    # An empty type would be an empty SQS attribute, which SQS refuses: the delivery could never be stored.
+    (message,) = split_delivery({"for_user_id": "1", key: [{"id": "1"}]}, AT)
+    assert message.event_type == "unknown"
