@@ -73,9 +73,18 @@ def dig(value, *path):
 
 
 def _joined(*parts):
-    if any(value is None for value in parts):
+    """The parts as one id (`a:b:c`), each through `part`; None when any part is missing."""
+    if None in parts:
         return None
-    return ":".join([part(value) for value in parts])
+    if len(parts) == 1:
+        value = parts[0]
+        return value if len(value) <= MAX_PART and value.isprintable() else part(value)
+    return ":".join([value if len(value) <= MAX_PART and value.isprintable() else part(value) for value in parts])
+
+
+def subject_of(user):
+    """The `<user>` part of ids: the subscribed account, or `-`."""
+    return part(user) if user else "-"
 
 
 # ----------------------------------------------------------------------------------------- times
@@ -90,10 +99,11 @@ _MONTHS = {
 
 def epoch_ms(value):
     """`1522082006140` or "1522082006140" (milliseconds) as epoch seconds, or None."""
-    text = text_of(value)
-    if text is None or not 9 <= len(text) <= 16 or not (text.isascii() and text.isdigit()):
-        return None
-    return int(text) / 1000
+    if isinstance(value, str):
+        return int(value) / 1000 if 9 <= len(value) <= 16 and value.isascii() and value.isdigit() else None
+    if isinstance(value, int) and not isinstance(value, bool) and 10**8 <= value < 10**16:
+        return value / 1000
+    return None
 
 
 def iso_time(value):
@@ -127,57 +137,80 @@ def v1_time(value):
 
 
 # ------------------------------------------------------------------------------------------ AAA
-# Each rule: item -> (natural id, activity ids after `<activity>:<user>:` or None, occurred_at).
+# Each rule: (item, event_prefix `aaa:<user>:<type>:`, subject) -> (event_id, activity_id, occurred_at).
+# `_ids` builds the usual answer; a rule whose activity has no counterpart in XAA gives activity None,
+# and then activity_id is the event_id.
 
 
-def _aaa_tweet(item):
-    tweet = dig(item, "id_str") or dig(item, "id")
-    at = epoch_ms(item.get("timestamp_ms")) or v1_time(item.get("created_at"))
-    return _joined(tweet), ("post", tweet), at
+def _ids(item, prefix, subject, natural, activity, at, tail=None):
+    if natural is None:
+        event_id = prefix + content_id(item)
+        return event_id, event_id, at
+    event_id = prefix + natural
+    if activity is None:
+        return event_id, event_id, at
+    return event_id, f"{activity}:{subject}:{tail or natural}", at
 
 
-def _aaa_favorite(item):
-    like = dig(item, "id")
+def _aaa_tweet(item, prefix, subject):
+    # The hottest rule (every post and mention), written out: the usual shapes take the first branches.
+    tweet = item.get("id_str")
+    stamp = item.get("timestamp_ms")
+    if isinstance(stamp, str) and 9 <= len(stamp) <= 16 and stamp.isascii() and stamp.isdigit():
+        at = int(stamp) / 1000
+    else:
+        at = epoch_ms(stamp) or v1_time(item.get("created_at"))
+    if isinstance(tweet, str) and 0 < len(tweet) <= MAX_PART and tweet.isprintable():
+        return prefix + tweet, "post:" + subject + ":" + tweet, at
+    return _ids(item, prefix, subject, _joined(text_of(tweet) or text_of(item.get("id"))), "post", at)
+
+
+def _aaa_favorite(item, prefix, subject):
+    like = _joined(text_of(item.get("id")))
     post = dig(item, "favorited_status", "id_str") or dig(item, "favorited_status", "id")
     at = epoch_ms(item.get("timestamp_ms")) or v1_time(item.get("created_at"))
-    return _joined(like), ("like", post, like), at
+    return _ids(item, prefix, subject, like, "like", at, _joined(post, like) if like else None)
 
 
-def _aaa_direct_message(item):
-    message = dig(item, "id")
-    return _joined(message), ("dm", message), epoch_ms(item.get("created_timestamp"))
+def _aaa_direct_message(item, prefix, subject):
+    natural = _joined(text_of(item.get("id")))
+    return _ids(item, prefix, subject, natural, "dm", epoch_ms(item.get("created_timestamp")))
 
 
-def _aaa_tweet_delete(item):
-    tweet = dig(item, "status", "id")
-    return _joined(tweet), ("post.delete", tweet), epoch_ms(item.get("timestamp_ms"))
+def _aaa_tweet_delete(item, prefix, subject):
+    natural = _joined(dig(item, "status", "id"))
+    return _ids(item, prefix, subject, natural, "post.delete", epoch_ms(item.get("timestamp_ms")))
 
 
-def _aaa_typing(item):
-    ids = (dig(item, "sender_id"), dig(item, "target", "recipient_id"), dig(item, "created_timestamp"))
-    return _joined(*ids), ("dm.typing", *ids), epoch_ms(item.get("created_timestamp"))
+def _aaa_typing(item, prefix, subject):
+    stamp = dig(item, "created_timestamp")
+    natural = _joined(dig(item, "sender_id"), dig(item, "target", "recipient_id"), stamp)
+    return _ids(item, prefix, subject, natural, "dm.typing", epoch_ms(stamp))
 
 
-def _aaa_mark_read(item):
-    ids = (dig(item, "sender_id"), dig(item, "last_read_event_id"), dig(item, "created_timestamp"))
-    return _joined(*ids), ("dm.read", *ids), epoch_ms(item.get("created_timestamp"))
+def _aaa_mark_read(item, prefix, subject):
+    stamp = dig(item, "created_timestamp")
+    natural = _joined(dig(item, "sender_id"), dig(item, "last_read_event_id"), stamp)
+    return _ids(item, prefix, subject, natural, "dm.read", epoch_ms(stamp))
 
 
 def _account_id(user):
     return dig(user, "id_str") or dig(user, "id")
 
 
-def _aaa_revoke(item):
-    ids = (
-        dig(item, "revoke", "source", "user_id"),
-        dig(item, "revoke", "target", "app_id"),
-        dig(item, "revoke", "date_time"),
-    )
-    return _joined(*ids), ("revoke", *ids), iso_time((item.get("revoke") or {}).get("date_time"))
+def _aaa_revoke(item, prefix, subject):
+    revoke = item.get("revoke")
+    stamp = dig(revoke, "date_time")
+    natural = _joined(dig(revoke, "source", "user_id"), dig(revoke, "target", "app_id"), stamp)
+    return _ids(item, prefix, subject, natural, "revoke", iso_time(stamp))
 
 
-def _aaa_replay_status(item):
-    return _joined(dig(item, "job_id"), dig(item, "job_state")), None, None
+def _aaa_replay_status(item, prefix, subject):
+    return _ids(item, prefix, subject, _joined(dig(item, "job_id"), dig(item, "job_state")), None, None)
+
+
+def _aaa_other(item, prefix, subject):
+    return _ids(item, prefix, subject, _joined(text_of(item.get("id_str")) or text_of(item.get("id"))), None, None)
 
 
 _AAA_RULES = {
@@ -193,33 +226,70 @@ _AAA_RULES = {
 RELATION_FAMILIES = frozenset({"follow", "block", "mute"})
 
 
-def _aaa_relation(event_type, item):
-    ids = (_account_id(item.get("source")), _account_id(item.get("target")), dig(item, "created_timestamp"))
-    return _joined(*ids), (event_type, *ids), epoch_ms(item.get("created_timestamp"))
+def _relation_rule(event_type):
+    def rule(item, prefix, subject):
+        stamp = dig(item, "created_timestamp")
+        natural = _joined(_account_id(item.get("source")), _account_id(item.get("target")), stamp)
+        return _ids(item, prefix, subject, natural, event_type, epoch_ms(stamp))
+
+    return rule
 
 
-def aaa_identity(event_type, item, user):
-    """(event_id, activity_id, occurred_at) of one AAA item for subscribed `user` (or None)."""
-    subject = part(user) if user else "-"
-    if not isinstance(item, dict):
-        natural, activity, at = None, None, None
-    elif event_type.split(".", 1)[0] in RELATION_FAMILIES:
-        natural, activity, at = _aaa_relation(event_type, item)
-    else:
-        rule = _AAA_RULES.get(event_type)
-        natural, activity, at = rule(item) if rule else (_joined(dig(item, "id_str") or dig(item, "id")), None, None)
-    event_id = f"aaa:{subject}:{part(event_type)}:{natural or content_id(item)}"
-    return event_id, _activity_id(activity, subject) or event_id, at
+for _family in RELATION_FAMILIES:
+    for _action in (_family, "un" + _family):
+        _AAA_RULES[f"{_family}.{_action}"] = _relation_rule(f"{_family}.{_action}")
 
 
-def _activity_id(activity, subject):
-    if activity is None:
-        return None
-    ids = _joined(*activity[1:])
-    return None if ids is None else f"{activity[0]}:{subject}:{ids}"
+_TYPE_PARTS = {}
+
+
+def _type_part(event_type):
+    """`_joined(event_type)`, remembered: a delivery repeats its few types (bounded: X names them)."""
+    known = _TYPE_PARTS.get(event_type)
+    if known is None:
+        if len(_TYPE_PARTS) > 512:
+            _TYPE_PARTS.clear()
+        known = _TYPE_PARTS[event_type] = _joined(event_type)
+    return known
+
+
+_IDENTIFIERS = {}
+
+
+def aaa_identifier(event_type, subject):
+    """identify(item) -> (event_id, activity_id, occurred_at) for AAA items of `event_type` for the
+    account `subject` (subject_of(for_user_id)); remembered for the next delivery (bounded)."""
+    key = (event_type, subject)
+    known = _IDENTIFIERS.get(key)
+    if known is None:
+        if len(_IDENTIFIERS) >= 4096:
+            _IDENTIFIERS.clear()
+        known = _IDENTIFIERS[key] = _make_identifier(event_type, subject)
+    return known
+
+
+def _make_identifier(event_type, subject):
+    rule = _AAA_RULES.get(event_type)
+    if rule is None:
+        rule = _relation_rule(event_type) if event_type.split(".", 1)[0] in RELATION_FAMILIES else _aaa_other
+    prefix = f"aaa:{subject}:{_type_part(event_type)}:"
+
+    def identify(item):
+        if isinstance(item, dict):
+            return rule(item, prefix, subject)
+        event_id = prefix + content_id(item)
+        return event_id, event_id, None
+
+    return identify
+
+
+def aaa_identity(event_type, item, subject):
+    """(event_id, activity_id, occurred_at) of one AAA item; `subject` is subject_of(for_user_id)."""
+    return aaa_identifier(event_type, subject)(item)
 
 
 # ------------------------------------------------------------------------------------------ XAA
+# Each rule: (payload, event_uuid) -> the same tuple as the AAA rules.
 
 
 def _first_event(payload):
@@ -231,43 +301,41 @@ def _first_event(payload):
 
 
 def _xaa_post(payload, uuid):
-    post = dig(payload, "id")
-    return _joined(post), ("post", post), iso_time(payload.get("created_at"))
+    return _joined(text_of(payload.get("id"))), "post", None, iso_time(payload.get("created_at"))
 
 
 def _xaa_post_delete(payload, uuid):
-    post = dig(payload, "id")
-    return _joined(post), ("post.delete", post), None
+    return _joined(text_of(payload.get("id"))), "post.delete", None, None
 
 
 def _xaa_like(payload, uuid):
-    like, post = dig(payload, "id"), dig(payload, "liked_tweet_id")
+    natural = _joined(text_of(payload.get("liked_tweet_id")), text_of(payload.get("id")))
     at = epoch_ms(payload.get("timestamp_ms")) or iso_time(payload.get("created_at"))
-    return _joined(post, like), ("like", post, like), at
+    return natural, "like", None, at
 
 
 def _xaa_dm(payload, uuid):
     events = payload.get("direct_message_events")
     if not isinstance(events, list) or not events:
-        return None, None, None
+        return None, None, None, None
     ids = [dig(event, "id") for event in events]
     if None in ids:
-        return None, None, None
-    messages = ",".join(ids)
-    return _joined(messages), ("dm", messages), epoch_ms(events[0].get("created_timestamp"))
+        return None, None, None, None
+    return _joined(",".join(ids)), "dm", None, epoch_ms(events[0].get("created_timestamp"))
 
 
 def _xaa_typing(payload, uuid):
     item = _first_event(payload)
     recipient = dig(item, "target", "recipient_id") or dig(item, "recipient_id")
-    ids = (dig(item, "sender_id"), recipient, dig(item, "created_timestamp"))
-    return _joined(*ids), ("dm.typing", *ids), epoch_ms(item.get("created_timestamp"))
+    stamp = dig(item, "created_timestamp")
+    return _joined(dig(item, "sender_id"), recipient, stamp), "dm.typing", None, epoch_ms(stamp)
 
 
 def _xaa_read(payload, uuid):
     item = _first_event(payload)
-    ids = (dig(item, "sender_id"), dig(item, "last_read_event_id"), dig(item, "created_timestamp"))
-    return _joined(*ids), ("dm.read", *ids), epoch_ms(item.get("created_timestamp"))
+    stamp = dig(item, "created_timestamp")
+    natural = _joined(dig(item, "sender_id"), dig(item, "last_read_event_id"), stamp)
+    return natural, "dm.read", None, epoch_ms(stamp)
 
 
 def _xaa_user_id(user):
@@ -275,30 +343,47 @@ def _xaa_user_id(user):
 
 
 def _xaa_revoke(payload, uuid):
-    ids = (dig(payload, "user_id"), dig(payload, "app_id"), dig(payload, "date_time"))
-    return _joined(*ids), ("revoke", *ids), iso_time(payload.get("date_time"))
+    stamp = dig(payload, "date_time")
+    natural = _joined(dig(payload, "user_id"), dig(payload, "app_id"), stamp)
+    return natural, "revoke", None, iso_time(stamp)
 
 
 def _xaa_chat(payload, uuid):
-    message = dig(payload, "id")
-    return _joined(message), None, epoch_ms(payload.get("created_at_msec"))
+    return _joined(dig(payload, "id")), None, None, epoch_ms(payload.get("created_at_msec"))
 
 
 def _xaa_broadcast(payload, uuid):
-    return _joined(dig(payload, "broadcast_id")), None, epoch_ms(payload.get("event_timestamp_ms"))
+    return _joined(dig(payload, "broadcast_id")), None, None, epoch_ms(payload.get("event_timestamp_ms"))
 
 
 def _xaa_broadcast_chat(payload, uuid):
-    return _joined(dig(payload, "message_id")), None, None
+    return _joined(dig(payload, "message_id")), None, None, None
 
 
 def _xaa_news(payload, uuid):
     story, updated = dig(payload, "id"), dig(payload, "updated_at")
-    return (_joined(story, updated) if updated else _joined(story)), None, None
+    return (_joined(story, updated) if updated else _joined(story)), None, None, None
 
 
-def _xaa_uuid_only(payload, uuid):
-    return None, None, None
+def _xaa_no_id(payload, uuid):
+    return None, None, None, None
+
+
+def _xaa_other(payload, uuid):
+    return _joined(dig(payload, "id")), None, None, None
+
+
+def _xaa_relation(payload, uuid, event_type):
+    # XAA's follow/mute/block payloads carry the two accounts but (in X's samples) no time: the same
+    # pair repeats on a re-follow, so the event's own id must tell them apart. A time, when X sends
+    # one, is used as AAA uses it, and then the two families' copies share one activity_id.
+    source, target = _xaa_user_id(payload.get("source")), _xaa_user_id(payload.get("target"))
+    stamp = dig(payload, "created_timestamp") or dig(payload, "timestamp_ms")
+    if stamp:
+        return _joined(source, target, stamp), event_type, None, epoch_ms(stamp)
+    if uuid is None:
+        return None, None, None, None
+    return _joined(source, target, "u" + uuid), None, None, None
 
 
 _XAA_RULES = {
@@ -324,20 +409,6 @@ _XAA_RULES = {
 }
 
 
-def _xaa_relation(event_type, payload, uuid):
-    # XAA's follow/mute/block payloads carry the two accounts but (in X's samples) no time: the same
-    # pair repeats on a re-follow, so the event's own id must tell them apart. A time, when X sends
-    # one, is used as AAA uses it, and then the two families' copies share one activity_id.
-    source, target = _xaa_user_id(payload.get("source")), _xaa_user_id(payload.get("target"))
-    stamp = dig(payload, "created_timestamp") or dig(payload, "timestamp_ms")
-    if stamp:
-        ids = (source, target, stamp)
-        return _joined(*ids), (event_type, *ids), epoch_ms(stamp)
-    if uuid is None:
-        return None, None, None
-    return _joined(source, target, "u" + uuid), None, None
-
-
 def xaa_subject(data):
     """Who an XAA event is for in its ids: the filter's user, `kw=<keyword>`, or `-`."""
     user = dig(data, "filter", "user_id")
@@ -350,25 +421,27 @@ def xaa_subject(data):
 def xaa_identity(event_type, data):
     """(event_id, activity_id, occurred_at) of one XAA envelope (`data` may be any JSON value)."""
     if not isinstance(data, dict):
-        event_id = f"xaa:-:{part(event_type)}:{content_id(data)}"
+        event_id = f"xaa:-:{_type_part(event_type)}:{content_id(data)}"
         return event_id, event_id, None
     subject = xaa_subject(data)
     payload = data.get("payload")
     uuid = dig(data, "event_uuid")
-    natural = activity = at = None
+    natural = activity = tail = at = None
     if isinstance(payload, dict):
         if event_type.split(".", 1)[0] in RELATION_FAMILIES:
-            natural, activity, at = _xaa_relation(event_type, payload, uuid)
+            natural, activity, tail, at = _xaa_relation(payload, uuid, event_type)
         else:
             rule = _XAA_RULES.get(event_type)
-            if rule is not None:
-                natural, activity, at = rule(payload, uuid)
-            elif not event_type.startswith("profile.update."):  # a type we do not know yet: its own id
-                natural = _joined(dig(payload, "id"))
+            if rule is None:  # profile updates carry no id of their own; other new types may
+                rule = _xaa_no_id if event_type.startswith("profile.update.") else _xaa_other
+            natural, activity, tail, at = rule(payload, uuid)
     if natural is None:
         natural = "u" + part(uuid) if uuid else content_id(data)
-    event_id = f"xaa:{subject}:{part(event_type)}:{natural}"
-    return event_id, _activity_id(activity, subject) or event_id, at
+        activity = None
+    event_id = f"xaa:{subject}:{_type_part(event_type)}:{natural}"
+    if activity is None:
+        return event_id, event_id, at
+    return event_id, f"{activity}:{subject}:{tail or natural}", at
 
 
 def signal_user(event_type, event):

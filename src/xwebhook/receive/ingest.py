@@ -98,7 +98,7 @@ class DeliveryIngestor:
         except SecretUnavailable:
             return IngestOutcome(503, "consumer secret unavailable")
         try:
-            delivery = parse(body.decode("utf-8"))
+            delivery = parse(body)
         except BadDelivery as exc:
             return IngestOutcome(400, str(exc))
         except ValueError:  # also UnicodeDecodeError
@@ -127,10 +127,10 @@ class DeliveryIngestor:
     def _enqueue(self, messages, now):
         outcome = IngestOutcome(200, events=len(messages))
         outcome.source = messages[0].source if messages else ""
-        unique = {}
-        for message in messages:  # one message per activity, the first copy in the delivery
-            unique.setdefault(message.activity_id, message)
-        fresh, sightings = list(unique.values()), []
+        # One message per activity, the first copy in the delivery (the dict keeps the last: reversed).
+        unique = {message.activity_id: message for message in reversed(messages)}
+        fresh = messages if len(unique) == len(messages) else [m for m in messages if unique[m.activity_id] is m]
+        sightings = []
         if self._dedup is not None and fresh:
             calls = self._dedup.calls
             to_read = [message for message in fresh if self._needs_read(message, now)]
@@ -145,7 +145,8 @@ class DeliveryIngestor:
                 sightings = [m for m in fresh if m.activity_id in seen and seen[m.activity_id] != m.source]
                 fresh = [m for m in fresh if m.activity_id not in seen]
         outcome.duplicates = len(messages) - len(fresh)
-        outcome.event_types = sorted({message.event_type for message in fresh})
+        types = {message.event_type for message in fresh}
+        outcome.event_types = sorted(types) if len(types) > 1 else list(types)
         try:
             outcome.sqs_calls = self._publisher.publish(fresh) if fresh else 0
         except PublishError as exc:

@@ -1,6 +1,6 @@
 """JSON in and out on the receive path: X's deliveries parsed strictly, message bodies SQS always takes.
 
-In (`parse`): RFC 8259 JSON in UTF-8, no NaN/Infinity. Every value comes back exactly:
+In (`parse`): RFC 8259 JSON in UTF-8, no NaN/Infinity, no byte order mark. Every value comes back exactly:
 - integers of any size are Python ints;
 - a number a double cannot hold (`1e400` overflows to infinity, `1e-400` underflows to zero) becomes a
   RawNumber that keeps X's text and is written back as that text. Other numbers are doubles, as any
@@ -24,9 +24,6 @@ import orjson  # in ingest's requirements.txt and the dev environment
 from xwebhook.receive.errors import TooDeep
 
 MAX_NESTING = 512  # levels of objects/arrays in one message (X's own payloads nest about 10)
-
-# U+FFFE and U+FFFF in UTF-8. The sequences cannot occur inside any other character's encoding.
-_NONCHARACTERS = ((b"\xef\xbf\xbe", b"\\ufffe"), (b"\xef\xbf\xbf", b"\\uffff"))
 
 
 class RawNumber:
@@ -65,10 +62,30 @@ _INFINITY = float("inf")
 _DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_number)
 
 
-def parse(text):
-    """The value of JSON `text` (str). Raises ValueError (not JSON) or TooDeep."""
+def parse(body):
+    """The value of the JSON document `body` (UTF-8 bytes). Raises ValueError (not JSON) or TooDeep.
+
+    The standard library's decoder, not orjson's: orjson.loads reads integers beyond 64 bits as
+    doubles, turns 1e-400 into 0.0 and refuses lone surrogates, and finding where it would
+    (bench: a byte scan of the body) costs more than it saves.
+    """
+    text = body.decode("utf-8")
     try:
-        return _DECODER.decode(text)
+        # raw_decode skips decode()'s two whitespace regexes; X's bodies have no leading whitespace,
+        # and anything after the value but whitespace is refused as decode() refuses it.
+        value, end = _DECODER.raw_decode(text)
+    except RecursionError:
+        raise TooDeep(f"JSON nests deeper than {MAX_NESTING} levels") from None
+    except ValueError:
+        value, end = _decode_padded(text), len(text)
+    if end != len(text) and text[end:].strip(" \t\n\r"):
+        raise ValueError("extra data after the JSON value")
+    return value
+
+
+def _decode_padded(text):
+    try:
+        return _DECODER.decode(text)  # leading whitespace, or not JSON (the error says why)
     except RecursionError:
         raise TooDeep(f"JSON nests deeper than {MAX_NESTING} levels") from None
 
@@ -79,27 +96,50 @@ def _fragment(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def dumps(value):
-    """Compact JSON bytes of `value`, valid UTF-8 and accepted by SQS. Raises TooDeep."""
+def _encoded(value):
+    """orjson's bytes (noncharacters still raw), or the iterative writer's (already escaped)."""
     try:
-        out = orjson.dumps(value, default=_fragment)
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        pass
+    try:  # a RawNumber (rare: without `default`, orjson is faster on the usual document)
+        return orjson.dumps(value, default=_fragment)
     except orjson.JSONEncodeError:  # lone surrogates, integers beyond 64 bits, nesting beyond 255
         return _portable(value, sort_keys=False)
-    if b"\xef\xbf" in out:  # the common prefix of U+FFFC..U+FFFF: one scan in the usual case
-        for raw, escaped in _NONCHARACTERS:
-            out = out.replace(raw, escaped)
-    return out
+
+
+def message_text(value):
+    """(JSON text, its size in UTF-8 bytes) of a message body: `dumps`, as the str SQS is sent.
+
+    U+FFFE/U+FFFF are looked for in the str, where an ASCII text (most bodies) answers at once and a
+    character search is fast; a byte search of orjson's output costs more than writing it."""
+    try:
+        out = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        out = _encoded(value)
+    text = out.decode()
+    return (text, len(out)) if text.isascii() else escaped_noncharacters(text)
+
+
+def escaped_noncharacters(text):
+    """(text with U+FFFE/U+FFFF written as \\uXXXX escapes, its size in UTF-8 bytes), for JSON text."""
+    if "\ufffe" in text or "\uffff" in text:
+        text = text.replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
+    return text, len(text.encode())
+
+
+def dumps(value):
+    """Compact JSON bytes of `value`, valid UTF-8 and accepted by SQS. Raises TooDeep."""
+    return message_text(value)[0].encode()
 
 
 def canonical(value):
-    """`dumps` with object keys sorted: equal values give equal bytes, whatever the key order."""
+    """JSON bytes with object keys sorted: equal values give equal bytes, whatever the key order.
+    (Only digested, never sent: noncharacters may stay raw.)"""
     try:
-        out = orjson.dumps(value, default=_fragment, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(value, default=_fragment, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
         return _portable(value, sort_keys=True)
-    for raw, escaped in _NONCHARACTERS:
-        out = out.replace(raw, escaped)
-    return out
 
 
 def _escape_unsafe(match):

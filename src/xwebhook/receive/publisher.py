@@ -24,6 +24,7 @@ from xwebhook.receive.settings import SQS_MAX_MESSAGE_BYTES
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = SQS_MAX_MESSAGE_BYTES
 MAX_ATTRIBUTE_CHARS = 256
+_IDS = [str(n) for n in range(MAX_BATCH_ENTRIES)]  # entry ids within a batch
 # Name and data type of each attribute, which SQS counts towards the message size.
 _ATTRIBUTE_OVERHEAD = {name: len(name) + len("String") for name in ("event_type", "source", "for_user_id")}
 
@@ -56,9 +57,9 @@ class SqsEventPublisher:
         self._sleep = sleep
         self._concurrently = concurrently or Concurrently(1)
 
-    def _entry(self, message):
-        """(entry, size): the SendMessageBatch entry, and the bytes SQS counts for it (the body plus
-        each attribute's name, type and value)."""
+    def _shared(self, message):
+        """(attributes, bytes SQS counts for them, group) of a message: the same for every event of one
+        type and account, so a delivery computes them once per (event_type, source, for_user_id)."""
         event_type = message.event_type
         if len(event_type) > 64 or not (event_type.isascii() and event_type.isprintable()):
             event_type = attribute_text(event_type)
@@ -66,25 +67,27 @@ class SqsEventPublisher:
             "event_type": {"DataType": "String", "StringValue": event_type},
             "source": {"DataType": "String", "StringValue": message.source},
         }
-        size = message.size + _ATTRIBUTE_OVERHEAD["event_type"] + len(event_type.encode())
+        # SQS counts each attribute's name, data type and value towards the message size.
+        size = _ATTRIBUTE_OVERHEAD["event_type"] + len(event_type.encode())
         size += _ATTRIBUTE_OVERHEAD["source"] + len(message.source)
         if message.for_user_id:  # SQS rejects empty attribute values; absent means "no user"
             user = attribute_text(message.for_user_id)
             attributes["for_user_id"] = {"DataType": "String", "StringValue": user}
             size += _ATTRIBUTE_OVERHEAD["for_user_id"] + len(user.encode())
-        entry = {"Id": "", "MessageBody": message.body, "MessageAttributes": attributes}
-        if self.fifo:
-            entry["MessageGroupId"] = message.group_id
-            entry["MessageDeduplicationId"] = message.deduplication_id
-        return entry, size
+        return attributes, size, message.group_id
 
     def batches(self, messages):
-        """The SendMessageBatch entry lists for `messages`; raises MessageTooLarge first.
-
-        An entry's size is what SQS counts: the body plus each attribute's name, type and value."""
+        """The SendMessageBatch entry lists for `messages`; raises MessageTooLarge first."""
         batches, current, current_size = [], [], 0
+        shared = {}
+        fifo = self.fifo
         for message in messages:
-            entry, size = self._entry(message)
+            key = (message.event_type, message.source, message.for_user_id)
+            known = shared.get(key)
+            if known is None:
+                known = shared[key] = self._shared(message)
+            attributes, size, group = known
+            size += message.size
             if size > SQS_MAX_MESSAGE_BYTES:
                 raise MessageTooLarge(
                     f"event {attribute_text(message.event_type)[:64]} makes a {size}-byte message;"
@@ -93,7 +96,10 @@ class SqsEventPublisher:
             if current and (len(current) == MAX_BATCH_ENTRIES or current_size + size > MAX_BATCH_BYTES):
                 batches.append(current)
                 current, current_size = [], 0
-            entry["Id"] = str(len(current))
+            entry = {"Id": _IDS[len(current)], "MessageBody": message.body, "MessageAttributes": attributes}
+            if fifo:
+                entry["MessageGroupId"] = group
+                entry["MessageDeduplicationId"] = message.deduplication_id
             current.append(entry)
             current_size += size
         if current:

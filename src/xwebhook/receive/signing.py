@@ -47,6 +47,5 @@ def verify_signature(secret, body, header):
 
     if not header:
         return False
-    digest = hmac.digest(secret, body, "sha256")
-    expected = (PREFIX + binascii.b2a_base64(digest, newline=False).decode("ascii")).encode("ascii")
+    expected = b"sha256=" + binascii.b2a_base64(hmac.digest(secret, body, "sha256"), newline=False)
     return hmac.compare_digest(expected, header.strip().encode("utf-8", "replace"))

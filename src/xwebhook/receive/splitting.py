@@ -22,9 +22,12 @@ Linear in the delivery's size: each item is walked once, whatever the size of `u
 
 import hashlib
 
+from orjson import JSONEncodeError
+from orjson import dumps as _orjson_dumps
+
 from xwebhook.receive.errors import EmptyDelivery
-from xwebhook.receive.identity import aaa_identity, digest, signal_user, xaa_identity
-from xwebhook.receive.jsontext import dumps
+from xwebhook.receive.identity import SIGNAL_TYPES, aaa_identifier, digest, signal_user, subject_of, xaa_identity
+from xwebhook.receive.jsontext import escaped_noncharacters, message_text
 
 AAA_CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked"})
 # Kinds with a `type` naming the action; both `follow_events` with type `unfollow` and X's
@@ -71,7 +74,7 @@ class EventMessage:
         "_dedup_id",
     )
 
-    def __init__(self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body):
+    def __init__(self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body, size):
         self.event_id = event_id
         self.activity_id = activity_id
         self.event_type = event_type
@@ -79,8 +82,8 @@ class EventMessage:
         self.for_user_id = for_user_id
         self.occurred_at = occurred_at
         self.signal_user_id = signal_user_id
-        self.size = len(body)
-        self.body = body.decode()
+        self.body = body  # JSON text
+        self.size = size  # its UTF-8 bytes
         self._dedup_id = None
 
     @property
@@ -90,9 +93,20 @@ class EventMessage:
 
     @property
     def deduplication_id(self):
-        """sha256 of activity_id: SQS's MessageDeduplicationId and the dedup table's key."""
+        """SQS's MessageDeduplicationId: the activity_id when SQS takes it as one (1-128 printable ASCII
+        characters, no space; an activity_id always has a `:`, so it never equals a digest), else the
+        sha256 of it. Both families' copies of an activity get the same one."""
         if self._dedup_id is None:
-            self._dedup_id = hashlib.sha256(self.activity_id.encode("utf-8", "surrogatepass")).hexdigest()
+            activity_id = self.activity_id
+            if (
+                len(activity_id) <= 128
+                and activity_id.isascii()
+                and activity_id.isprintable()
+                and " " not in activity_id
+            ):
+                self._dedup_id = activity_id
+            else:
+                self._dedup_id = hashlib.sha256(activity_id.encode("utf-8", "surrogatepass")).hexdigest()
         return self._dedup_id
 
     def __repr__(self):
@@ -137,16 +151,9 @@ def _message(identity, event_type, source, for_user_id, received_at, event, cont
     }
     if context:
         document.update(context)
-    return EventMessage(
-        event_id,
-        activity_id,
-        event_type,
-        source,
-        for_user_id,
-        occurred_at,
-        signal_user(event_type, event),
-        dumps(document),
-    )
+    body, size = message_text(document)
+    signal = signal_user(event_type, event) if event_type in SIGNAL_TYPES else None
+    return EventMessage(event_id, activity_id, event_type, source, for_user_id, occurred_at, signal, body, size)
 
 
 def _aaa_event_type(key, item):
@@ -162,27 +169,56 @@ def _aaa_event_type(key, item):
 
 def _split_aaa(delivery, received_at):
     for_user_id = _dig_text(delivery, "for_user_id")
+    subject = subject_of(for_user_id)
     users = delivery.get("users") if isinstance(delivery.get("users"), dict) else None
     apps = delivery.get("apps") if isinstance(delivery.get("apps"), dict) else None
     blocked = "user_has_blocked" in delivery
+    identifiers = {}  # event_type -> identify(item) of the typed kinds, made once per type
     messages = []
+    append = messages.append
     for key, value in delivery.items():
         if key in AAA_CONTEXT_KEYS:
             continue
         items = value if isinstance(value, list) else [value]
+        stem = key[: -len("_events")] if key.endswith("_events") else key
+        # The type of an item depends on the item only for typed kinds (follow, block, ...) and user_event.
+        fixed_type = None if stem in AAA_TYPED_FAMILIES or stem == "user_event" else (stem or "unknown")
+        if fixed_type:
+            event_type, identify = fixed_type, aaa_identifier(fixed_type, subject)
         for item in items:
-            event_type = _aaa_event_type(key, item)
-            context = {}
+            if not fixed_type:
+                event_type = _aaa_event_type(key, item)
+                identify = identifiers.get(event_type)
+                if identify is None:
+                    identify = identifiers[event_type] = aaa_identifier(event_type, subject)
+            event_id, activity_id, occurred_at = identify(item)
+            document = {
+                "event_id": event_id,
+                "activity_id": activity_id,
+                "event_type": event_type,
+                "source": "aaa",
+                "for_user_id": for_user_id,
+                "received_at": received_at,
+                "event": item,
+            }
             if users or apps:
                 referenced = _referenced_ids(item)
                 if users:
-                    context["users"] = {uid: users[uid] for uid in referenced if uid in users}
+                    document["users"] = {uid: users[uid] for uid in referenced if uid in users}
                 if apps:
-                    context["apps"] = {aid: apps[aid] for aid in referenced if aid in apps}
+                    document["apps"] = {aid: apps[aid] for aid in referenced if aid in apps}
             if blocked:
-                context["user_has_blocked"] = delivery["user_has_blocked"]
-            identity = aaa_identity(event_type, item, for_user_id)
-            messages.append(_message(identity, event_type, "aaa", for_user_id, received_at, item, context))
+                document["user_has_blocked"] = delivery["user_has_blocked"]
+            try:  # message_text, written out for the hot loop
+                text = _orjson_dumps(document).decode()
+            except JSONEncodeError:
+                text, size = message_text(document)
+            else:
+                size = len(text)
+                if not text.isascii():
+                    text, size = escaped_noncharacters(text)
+            signal = signal_user(event_type, item) if event_type in SIGNAL_TYPES else None
+            append(EventMessage(event_id, activity_id, event_type, "aaa", for_user_id, occurred_at, signal, text, size))
     return messages
 
 
@@ -204,8 +240,11 @@ def _is_envelope(value):
 def xaa_envelopes(delivery):
     """The XAA envelopes of a delivery (`data` an envelope, or a list of them), or None for AAA."""
     data = delivery.get("data")
-    if any(key.endswith("_events") for key in delivery):
+    if data is None:  # every AAA delivery
         return None
+    for key in delivery:
+        if key.endswith("_events"):
+            return None
     if _is_envelope(data):
         return [data]
     if isinstance(data, list) and any(_is_envelope(item) for item in data):

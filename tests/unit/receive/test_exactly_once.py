@@ -3,71 +3,11 @@ deduplicates as SQS does (5 minutes per group), and the AWS calls each delivery 
 
 import json
 import time
-from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import signature
-from tests.fakes import FakeDynamo, FakeSqs, FifoSqs, StaticSecret
-from xwebhook.receive.dedup import DynamoDedupStore
-from xwebhook.receive.ingest import DeliveryIngestor
-from xwebhook.receive.publisher import SqsEventPublisher
-
-FIFO = "https://sqs.us-east-1.amazonaws.com/1/events.fifo"
-STANDARD = "https://sqs.us-east-1.amazonaws.com/1/events"
-START = 1_800_000_000.0
-
-
-class Logged:
-    """A client that records each call (service, operation) in a log shared by several clients."""
-
-    def __init__(self, client, service, log):
-        self._client, self._service, self._log = client, service, log
-
-    def __getattr__(self, operation):
-        def call(**kwargs):
-            self._log.append((self._service, operation))
-            return getattr(self._client, operation)(**kwargs)
-
-        return call
-
-
-class World:
-    """X, ingest, SQS (FIFO deduplication) and the dedup table on one clock."""
-
-    def __init__(self, queue=FIFO, dedup=True, fifo_trust_seconds=None):
-        self.now = START
-        clock = lambda: self.now  # noqa: E731
-        self.sqs = FifoSqs(clock) if queue == FIFO else FakeSqs()
-        self.dynamo = FakeDynamo()
-        self.log = []
-        dynamo, sqs = Logged(self.dynamo, "dynamodb", self.log), Logged(self.sqs, "sqs", self.log)
-        store = DynamoDedupStore(dynamo, "dedup", 30 * 3600, clock=clock, sleep=lambda _: None) if dedup else None
-        publisher = SqsEventPublisher(sqs, queue, sleep=lambda _: None)
-        self.ingestor = DeliveryIngestor(
-            StaticSecret(), publisher, 512 * 1024, dedup=store, clock=clock, fifo_trust_seconds=fifo_trust_seconds
-        )
-
-    def deliver(self, delivery):
-        body = json.dumps(delivery).encode()
-        before = len(self.log)
-        outcome = self.ingestor.ingest(body, signature(body))
-        calls = self.log[before:]
-        return SimpleNamespace(
-            status=outcome.status,
-            enqueued=outcome.enqueued,
-            duplicates=outcome.duplicates,
-            aws_calls=outcome.aws_calls,
-            calls=calls,
-        )
-
-    def later(self, seconds):
-        self.now += seconds
-
-    @property
-    def delivered(self):
-        entries = self.sqs.delivered if isinstance(self.sqs, FifoSqs) else self.sqs.accepted
-        return [json.loads(entry["MessageBody"])["activity_id"] for entry in entries]
+from tests.fakes import STANDARD_QUEUE as STANDARD
+from tests.fakes import IngestWorld as World
 
 
 def iso(at):
@@ -134,7 +74,7 @@ def test_a_replayed_duplicate_costs_one_read_and_nothing_else():
     world = World()
     world.deliver(aaa_posts(world.now, 3))
     world.later(3600)
-    outcome = world.deliver(aaa_posts(START, 3))
+    outcome = world.deliver(aaa_posts(World.START, 3))
     assert (outcome.status, outcome.enqueued, outcome.duplicates) == (200, 0, 3)
     assert outcome.calls == [("dynamodb", "batch_get_item")]
 
@@ -156,8 +96,8 @@ def test_a_replay_hours_later_enqueues_nothing_again():
     world.deliver(aaa_post(world.now))
     world.deliver(xaa_post(world.now - 100, post="200"))
     world.later(6 * 3600)
-    assert world.deliver(aaa_post(START)).duplicates == 1
-    assert world.deliver(xaa_post(START - 100, post="200", uuid="-8")).duplicates == 1  # new event_uuid
+    assert world.deliver(aaa_post(World.START)).duplicates == 1
+    assert world.deliver(xaa_post(World.START - 100, post="200", uuid="-8")).duplicates == 1  # new event_uuid
     assert world.delivered == ["post:1:100", "post:1:200"]
 
 
@@ -179,7 +119,7 @@ def test_the_second_familys_copy_is_recorded_so_the_admin_function_sees_it_arriv
     world = World()
     world.deliver(aaa_post(world.now - 1))
     world.later(3600)  # past SQS's window: the table answers
-    outcome = world.deliver(xaa_post(START - 1))
+    outcome = world.deliver(xaa_post(World.START - 1))
     assert (outcome.enqueued, outcome.duplicates) == (0, 1)
     assert [call for _, call in outcome.calls] == ["batch_get_item", "batch_write_item"]
     (item,) = world.dynamo.items.values()

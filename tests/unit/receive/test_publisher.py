@@ -19,8 +19,8 @@ STANDARD = "https://sqs.us-east-1.amazonaws.com/1/xwebhook-events"
 
 
 def message(n, user="42", size=100, event_type="favorite"):
-    body = json.dumps({"event_id": f"e{n}", "pad": "x" * size}).encode()
-    return EventMessage(f"e{n}", f"a{n}", event_type, "aaa", user, None, None, body)
+    body = json.dumps({"event_id": f"e{n}", "pad": "x" * size})
+    return EventMessage(f"e{n}", f"a{n}", event_type, "aaa", user, None, None, body, len(body))
 
 
 def publisher(sqs, url=FIFO, **kwargs):
@@ -50,8 +50,17 @@ def test_fifo_entries_group_by_user_and_deduplicate_by_activity_id():
     first, second = sqs.calls[0]
     assert first["MessageGroupId"] == "42"
     assert second["MessageGroupId"] == "unattributed"
-    assert first["MessageDeduplicationId"] == hashlib.sha256(b"a1").hexdigest()
+    assert first["MessageDeduplicationId"] == "a1"  # the activity id, as SQS takes it
     assert_entry_acceptable(first)
+
+
+@pytest.mark.parametrize("activity_id", ["kw=Open AI:news", "post:é:1", "x:" + "9" * 200, "a:\ud800"])
+def test_an_activity_id_sqs_cannot_take_as_a_deduplication_id_is_digested(activity_id):
+    body = "{}"
+    odd = EventMessage("e", activity_id, "news.new", "xaa", "1", None, None, body, 2)
+    (entry,) = publisher(FakeSqs()).batches([odd])[0]
+    assert entry["MessageDeduplicationId"] == hashlib.sha256(activity_id.encode("utf-8", "surrogatepass")).hexdigest()
+    assert_entry_acceptable(entry)
 
 
 def test_attributes_let_consumers_filter_and_omit_an_absent_user():
