@@ -16,7 +16,7 @@ ACTION ?= status
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run send queue admin emulator events test browser unit integration e2e lint format bench build validate lock clean
+.PHONY: venv run send queue admin emulator events test browser unit integration e2e lint format bench load build validate lock clean
 
 venv: $(VENV)/.installed
 
@@ -84,8 +84,13 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Every figure the README quotes, written to bench/results.json: make bench ARGS='--quick'
 bench: venv
 	$(PY) -m bench $(ARGS)
+
+# The end-to-end load test alone (every activity on the queue exactly once): make load ARGS='400 enabled'
+load: venv
+	$(PY) -m bench.load $(ARGS)
 
 $(SAM_VENV)/.installed:
 	@base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; \
