@@ -16,7 +16,8 @@ import time
 from _json import encode_basestring_ascii as _quote  # json's own C string encoder
 
 SERVICE = "xwebhook"
-_state = {"cold_start": True, "second": None, "stamp": ""}
+_state = {"cold_start": True}
+_second, _stamp = None, ""  # the last second utc_timestamp formatted, and its text
 
 
 def _encode(value):
@@ -38,10 +39,10 @@ def _encode(value):
 def utc_timestamp(now):
     """`now` (epoch seconds) as ISO 8601 UTC with milliseconds: 2026-11-28T03:20:00.500Z."""
     seconds = int(now)
-    if seconds != _state["second"]:  # strftime once per second, not once per line
-        _state["second"] = seconds
-        _state["stamp"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    return f"{_state['stamp']}.{int((now - seconds) * 1000):03d}Z"
+    global _second, _stamp
+    if seconds != _second:  # strftime once per second, not once per line
+        _second, _stamp = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return f"{_stamp}.{int((now - seconds) * 1000):03d}Z"
 
 
 def emit(level, message, context=None, stream=None, **fields):

@@ -127,9 +127,11 @@ class DeliveryIngestor:
     def _enqueue(self, messages, now):
         outcome = IngestOutcome(200, events=len(messages))
         outcome.source = messages[0].source if messages else ""
-        # One message per activity, the first copy in the delivery (the dict keeps the last: reversed).
-        unique = {message.activity_id: message for message in reversed(messages)}
-        fresh = messages if len(unique) == len(messages) else [m for m in messages if unique[m.activity_id] is m]
+        # One message per activity, the first copy in the delivery.
+        fresh = messages
+        if len({message.activity_id for message in messages}) != len(messages):
+            first = {message.activity_id: message for message in reversed(messages)}
+            fresh = [message for message in messages if first[message.activity_id] is message]
         sightings = []
         if self._dedup is not None and fresh:
             calls = self._dedup.calls

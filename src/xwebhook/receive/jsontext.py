@@ -118,13 +118,14 @@ def message_text(value):
     except orjson.JSONEncodeError:
         out = _encoded(value)
     text = out.decode()
-    return (text, len(out)) if text.isascii() else escaped_noncharacters(text)
+    if text.isascii() or ("\ufffe" not in text and "\uffff" not in text):
+        return text, len(out)
+    return escaped_noncharacters(text)
 
 
 def escaped_noncharacters(text):
     """(text with U+FFFE/U+FFFF written as \\uXXXX escapes, its size in UTF-8 bytes), for JSON text."""
-    if "\ufffe" in text or "\uffff" in text:
-        text = text.replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
+    text = text.replace("\ufffe", "\\ufffe").replace("\uffff", "\\uffff")
     return text, len(text.encode())
 
 

@@ -56,10 +56,17 @@ class SqsEventPublisher:
         self._backoff = backoff_seconds
         self._sleep = sleep
         self._concurrently = concurrently or Concurrently(1)
+        self._known = {}  # (event_type, source, for_user_id) -> (attributes, their size, group)
 
-    def _shared(self, message):
+    def _shared(self, message, key):
         """(attributes, bytes SQS counts for them, group) of a message: the same for every event of one
-        type and account, so a delivery computes them once per (event_type, source, for_user_id)."""
+        type and account, so they are made once per (event_type, source, for_user_id) and remembered
+        for the next deliveries (bounded; nothing mutates them)."""
+        known = self._known.get(key)
+        if known is not None:
+            return known
+        if len(self._known) >= 4096:
+            self._known.clear()
         event_type = message.event_type
         if len(event_type) > 64 or not (event_type.isascii() and event_type.isprintable()):
             event_type = attribute_text(event_type)
@@ -74,19 +81,15 @@ class SqsEventPublisher:
             user = attribute_text(message.for_user_id)
             attributes["for_user_id"] = {"DataType": "String", "StringValue": user}
             size += _ATTRIBUTE_OVERHEAD["for_user_id"] + len(user.encode())
-        return attributes, size, message.group_id
+        known = self._known[key] = (attributes, size, message.group_id)
+        return known
 
     def batches(self, messages):
         """The SendMessageBatch entry lists for `messages`; raises MessageTooLarge first."""
         batches, current, current_size = [], [], 0
-        shared = {}
         fifo = self.fifo
         for message in messages:
-            key = (message.event_type, message.source, message.for_user_id)
-            known = shared.get(key)
-            if known is None:
-                known = shared[key] = self._shared(message)
-            attributes, size, group = known
+            attributes, size, group = self._shared(message, (message.event_type, message.source, message.for_user_id))
             size += message.size
             if size > SQS_MAX_MESSAGE_BYTES:
                 raise MessageTooLarge(

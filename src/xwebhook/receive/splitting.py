@@ -210,12 +210,12 @@ def _split_aaa(delivery, received_at):
             if blocked:
                 document["user_has_blocked"] = delivery["user_has_blocked"]
             try:  # message_text, written out for the hot loop
-                text = _orjson_dumps(document).decode()
+                out = _orjson_dumps(document)
             except JSONEncodeError:
                 text, size = message_text(document)
             else:
-                size = len(text)
-                if not text.isascii():
+                text, size = out.decode(), len(out)
+                if not text.isascii() and ("\ufffe" in text or "\uffff" in text):
                     text, size = escaped_noncharacters(text)
             signal = signal_user(event_type, item) if event_type in SIGNAL_TYPES else None
             append(EventMessage(event_id, activity_id, event_type, "aaa", for_user_id, occurred_at, signal, text, size))
@@ -266,6 +266,7 @@ def split_delivery(delivery, received_at):
     envelopes = xaa_envelopes(delivery)
     if envelopes is not None:
         return _split_xaa(envelopes, received_at)
-    if not delivery.keys() - AAA_CONTEXT_KEYS:
-        raise EmptyDelivery("delivery holds no event")
-    return _split_aaa(delivery, received_at)
+    for key in delivery:
+        if key not in AAA_CONTEXT_KEYS:
+            return _split_aaa(delivery, received_at)
+    raise EmptyDelivery("delivery holds no event")
