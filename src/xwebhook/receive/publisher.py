@@ -5,6 +5,8 @@
 - FIFO queues (URL ending in `.fifo`): MessageGroupId per account keeps each account's events in
   order; MessageDeduplicationId from the activity id makes SQS drop a copy sent again within its
   5-minute window (X's retries, the other family's copy of the activity, our own retries).
+  `group_shards` > 1 spreads an account over that many groups (`<account>#<n>`, by activity): SQS
+  takes ~3,000 messages/s per group, so one very busy account can go beyond it, ordered per shard.
 - A delivery of more than one batch sends its batches concurrently (at most `concurrency` calls at a
   time), so the largest delivery X sends is stored within X's deadline. SQS orders a FIFO group by
   arrival, so order is kept within each batch of 10 and between deliveries, and across the batches
@@ -20,6 +22,7 @@ from xwebhook.receive.concurrency import Concurrently
 from xwebhook.receive.errors import MessageTooLarge, PublishError
 from xwebhook.receive.identity import digest
 from xwebhook.receive.settings import SQS_MAX_MESSAGE_BYTES
+from xwebhook.receive.splitting import shard_group
 
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = SQS_MAX_MESSAGE_BYTES
@@ -48,6 +51,7 @@ class SqsEventPublisher:
         backoff_seconds=(0.05, 0.2),
         sleep=time.sleep,
         concurrently=None,
+        group_shards=1,
     ):
         self._client = client
         self._queue_url = queue_url
@@ -57,6 +61,7 @@ class SqsEventPublisher:
         self._sleep = sleep
         self._concurrently = concurrently or Concurrently(1)
         self._known = {}  # (event_type, source, for_user_id) -> (attributes, their size, group)
+        self._shards = group_shards
 
     def _shared(self, message, key):
         """(attributes, bytes SQS counts for them, group) of a message: the same for every event of one
@@ -101,7 +106,9 @@ class SqsEventPublisher:
                 current, current_size = [], 0
             entry = {"Id": _IDS[len(current)], "MessageBody": message.body, "MessageAttributes": attributes}
             if fifo:
-                entry["MessageGroupId"] = group
+                entry["MessageGroupId"] = (
+                    group if self._shards == 1 else shard_group(group, message.activity_id, self._shards)
+                )
                 entry["MessageDeduplicationId"] = message.deduplication_id
             current.append(entry)
             current_size += size

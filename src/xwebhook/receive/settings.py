@@ -35,6 +35,7 @@ class IngestSettings:
         "publish_attempts",
         "publish_concurrency",
         "fifo_trust_seconds",
+        "fifo_group_shards",
     )
 
     def __init__(
@@ -47,6 +48,7 @@ class IngestSettings:
         publish_attempts=3,
         publish_concurrency=16,
         fifo_trust_seconds=FIFO_TRUST_SECONDS,
+        fifo_group_shards=1,
     ):
         self.secret = secret
         self.queue_url = queue_url
@@ -56,6 +58,7 @@ class IngestSettings:
         self.publish_attempts = publish_attempts
         self.publish_concurrency = publish_concurrency
         self.fifo_trust_seconds = fifo_trust_seconds
+        self.fifo_group_shards = fifo_group_shards
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -74,4 +77,5 @@ class IngestSettings:
             publish_attempts=number(env, "PUBLISH_ATTEMPTS", 3, 1, 5),
             publish_concurrency=number(env, "PUBLISH_CONCURRENCY", 16, 1, 64),
             fifo_trust_seconds=number(env, "DEDUP_FIFO_TRUST_SECONDS", FIFO_TRUST_SECONDS, 0, FIFO_TRUST_SECONDS),
+            fifo_group_shards=number(env, "FIFO_GROUP_SHARDS", 1, 1, 64),
         )

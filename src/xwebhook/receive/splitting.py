@@ -21,6 +21,7 @@ Linear in the delivery's size: each item is walked once, whatever the size of `u
 """
 
 import hashlib
+import zlib
 
 from orjson import JSONEncodeError
 from orjson import dumps as _orjson_dumps
@@ -49,13 +50,19 @@ def group_id(for_user_id):
     if not for_user_id:
         return UNATTRIBUTED_GROUP
     if (
-        len(for_user_id) <= MAX_GROUP_ID
+        len(for_user_id) <= MAX_GROUP_ID - 3  # room for a shard suffix, `#63`
         and for_user_id.isascii()
         and for_user_id.isprintable()
         and " " not in for_user_id
     ):
         return for_user_id
     return "u-" + digest(for_user_id)[:40]
+
+
+def shard_group(group, activity_id, shards):
+    """`group#<n>`: one of `shards` groups of an account, chosen by the activity, so both families'
+    copies of an activity land in the same group (SQS deduplicates per group)."""
+    return f"{group}#{zlib.crc32(activity_id.encode('utf-8', 'surrogatepass')) % shards}"
 
 
 class EventMessage:
