@@ -297,23 +297,22 @@ def test_the_dedup_items_are_queryable_by_user_and_revokes_by_signal(local_stack
     ingest = local_stack.load("ingest")
     for name in ("xaa/post.create", "xaa/like.create", "aaa/favorite", "aaa/user_event_revoke", "xaa/oauth.revoke"):
         assert post(ingest, sample_bytes(name))[0] == 200
-    dynamodb = local_stack.client("dynamodb")
-    by_user = dynamodb.query(
-        TableName=local_stack.table,
-        IndexName="by_user",
-        KeyConditionExpression="for_user_id = :user AND received_at >= :since",
-        ExpressionAttributeValues={":user": {"S": "1111111111111111111"}, ":since": {"N": "0"}},
-    )["Items"]
+
+    def query(index, key, value):
+        return local_stack.client("dynamodb").query(
+            TableName=local_stack.table,
+            IndexName=index,
+            KeyConditionExpression="#key = :value AND received_at >= :since",
+            ExpressionAttributeNames={"#key": key},
+            ExpressionAttributeValues={":value": {"S": value}, ":since": {"N": "0"}},
+        )["Items"]
+
+    by_user = query("by_user", "for_user_id", "1111111111111111111")
     assert sorted((item["source"]["S"], item["event_type"]["S"]) for item in by_user) == [
         ("xaa", "like.create"),
         ("xaa", "post.create"),
     ]
-    revokes = dynamodb.query(
-        TableName=local_stack.table,
-        IndexName="signals",
-        KeyConditionExpression="signal = :revoke AND received_at >= :since",
-        ExpressionAttributeValues={":revoke": {"S": "revoke"}, ":since": {"N": "0"}},
-    )["Items"]
+    revokes = query("signals", "signal", "revoke")
     assert sorted(item["signal_user_id"]["S"] for item in revokes) == ["1111111111111111111", "63046977"]
 
 

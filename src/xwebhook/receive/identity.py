@@ -283,11 +283,6 @@ def _make_identifier(event_type, subject):
     return identify
 
 
-def aaa_identity(event_type, item, subject):
-    """(event_id, activity_id, occurred_at) of one AAA item; `subject` is subject_of(for_user_id)."""
-    return aaa_identifier(event_type, subject)(item)
-
-
 # ------------------------------------------------------------------------------------------ XAA
 # Each rule: (payload, event_uuid) -> the same tuple as the AAA rules.
 
