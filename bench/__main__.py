@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, one after the other, the figures against design.md's budgets, and
 bench/results.json with every figure (the README's performance table and the cost model read it).
 
-make bench                      all of them (several minutes: the load test runs twice)
+make bench                      all of them (several minutes: the load test runs twice); rewrites
+                                the README's performance table from bench/results.json
 make bench ARGS='--quick'       400 deliveries instead of 2000 in the load test, 10 cold-start runs
 make bench ARGS='--skip-load'   no end-to-end load test (`make load` runs it alone)
 
@@ -36,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import big, cold, load, warm
+from bench import big, cold, load, readme, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -151,6 +152,9 @@ def main(argv=None):
         )
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten: {args.output}")
+    if args.output == RESULTS:  # the README's performance table follows the run (tests check they agree)
+        readme.main(["--write"])
+        print("README.md's performance table rewritten from it")
     return 0
 
 
