@@ -7,7 +7,7 @@
   5-minute window (X's retries, the other family's copy of the activity, our own retries).
   `group_shards` > 1 spreads an account over that many groups (`<account>#<n>`, by activity): SQS
   takes ~3,000 messages/s per group, so one very busy account can go beyond it, ordered per shard.
-- A delivery of more than one batch sends its batches concurrently (at most `concurrency` calls at a
+- A delivery of more than one batch sends its batches concurrently (at most `concurrently.limit` calls at a
   time), so the largest delivery X sends is stored within X's deadline. SQS orders a FIFO group by
   arrival, so order is kept within each batch of 10 and between deliveries, and across the batches
   of one large delivery only with concurrency 1 (PUBLISH_CONCURRENCY).
