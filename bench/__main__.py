@@ -9,9 +9,13 @@ make bench ARGS='--skip-load'   no end-to-end load test (`make load` runs it alo
 bench/results.json (one run; times in ms or us as the key says):
   machine             platform, python, cpu model, cores, python_5m_additions_s (its speed: the time
                       CPython takes for 5 million additions in a loop), date (UTC), quick
-  cold.<function>     crc | ingest | admin: bare_ms (python -c pass), cold_ms (import + first call,
-                      median), ratio, import_ms, first_call_ms, p90_ms, runs, top_imports [{package, ms}]
-                      (the three root packages whose modules cost most to import, by -X importtime)
+  cold.<function>     crc | ingest | admin: bare_ms (a bare interpreter to its first output), cold_ms
+                      (to the function's first answer: import + first call, median), ratio, import_ms,
+                      first_call_ms, p90_ms, runs, top_imports [{package, ms}] (the three root packages
+                      whose modules cost most to import, by -X importtime), rss_kib and bare_rss_kib (peak
+                      RSS); crc_ms (= crc's cold_ms), ingest_init_ms / admin_init_ms (= import_ms): the
+                      names bench/cost.py reads
+  cold.clients        ms from a fresh interpreter to AWS clients ready, per way of making them
   warm                crc_warm_us; body_bytes; ingest_floor_us (HMAC + parse + one serialisation per
                       event + SendMessageBatch entries); ingest_handler_us (the whole handler, SQS I/O
                       excluded); ingest_floor_ratio; ingest_handler_dedup_us (with the dedup table, in

@@ -171,6 +171,17 @@ def _timed(command, env):
     return seconds, line
 
 
+def max_rss_kib(command, env):
+    """Peak resident memory of `command`, KiB (ru_maxrss of the children so far is a running maximum:
+    each measurement runs in a helper process of its own)."""
+    code = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *command], check=True, env=env, capture_output=True, text=True)
+    return int(out.stdout.strip())
+
+
 def _imports(command, env):
     """{module: self microseconds} from -X importtime."""
     completed = subprocess.run(
@@ -260,17 +271,24 @@ def measure_function(function, runs=20):
             imports.append(imported)
             calls.append(called)
         top = _import_costs(probe, bare, env)
+        rss_bare, rss = max_rss_kib(bare, env), max_rss_kib(probe, env)
     bare_ms, probe_ms = statistics.median(bare_times) * 1000, statistics.median(probe_times) * 1000
+    import_ms = statistics.median(imports) * 1000
     return {
         "function": function,
         "runs": runs,
         "bare_ms": bare_ms,
         "cold_ms": probe_ms,
         "ratio": probe_ms / bare_ms,
-        "import_ms": statistics.median(imports) * 1000,
+        "import_ms": import_ms,
         "first_call_ms": statistics.median(calls) * 1000,
         "p90_ms": sorted(probe_times)[int(runs * 0.9) - 1] * 1000,
         "top_imports": top,
+        "bare_rss_kib": rss_bare,
+        "rss_kib": rss,
+        # The names bench/cost.py looks for: crc's cold start, the others' import with the template's
+        # environment (Lambda's init).
+        ("crc_ms" if function == "crc" else f"{function}_init_ms"): probe_ms if function == "crc" else import_ms,
     }
 
 
@@ -324,7 +342,8 @@ def report(results):
         print(
             f"  {result['function']:7s} {result['cold_ms']:7.1f} ms = {result['ratio']:5.2f}x bare"
             f" ({result['bare_ms']:.1f} ms; import {result['import_ms']:.1f} + first call"
-            f" {result['first_call_ms']:.1f} ms, p90 {result['p90_ms']:.1f})   biggest imports: {top}"
+            f" {result['first_call_ms']:.1f} ms, p90 {result['p90_ms']:.1f}; peak RSS"
+            f" {result['rss_kib'] / 1024:.1f} MiB, bare {result['bare_rss_kib'] / 1024:.1f})   biggest imports: {top}"
         )
     if "clients" in results:
         clients = results["clients"]

@@ -70,6 +70,15 @@ def table(results):
             None,
         ),
     ]
+    rows.append(
+        (
+            f"| memory: peak RSS of the cold start | crc **{cold['crc']['rss_kib'] / 1024:.1f} MiB** (bare "
+            f"{cold['crc']['bare_rss_kib'] / 1024:.1f}), ingest {cold['ingest']['rss_kib'] / 1024:.0f} MiB, admin "
+            f"{cold['admin']['rss_kib'] / 1024:.0f} MiB; an ingest POST allocates {warm['ingest_peak_alloc_kib']:.0f} "
+            "KiB at peak | crc = bare |",
+            None,
+        )
+    )
     for load in results.get("load", []):
         rows.append(
             (
