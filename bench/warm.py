@@ -152,7 +152,7 @@ def cpu_us(function, calls):
     return (time.thread_time() - start) / calls * 1e6
 
 
-def best_interleaved(functions, calls, rounds=15):
+def best_interleaved(functions, calls, rounds=25):
     """{name: best per-call CPU microseconds}, the functions taking turns round after round."""
     best = {name: float("inf") for name in functions}
     for _ in range(rounds):

@@ -8,7 +8,7 @@ one line per delivery (CloudWatch metric filters turn those lines into the inges
 import orjson
 
 from xwebhook.http_api import BadRequest, header, json_response, raw_body
-from xwebhook.log_line import emit_fields, level_for
+from xwebhook.log_line import level_for, record, write
 from xwebhook.receive.ingest import IngestOutcome
 from xwebhook.receive.settings import SIGNATURE_HEADER, IngestSettings
 from xwebhook.receive.wiring import build_ingestor
@@ -23,16 +23,15 @@ def handler(event, context):
         outcome = IngestOutcome(400, str(exc))
     except Exception as exc:  # a bug: answer 500 so X retries, and say what broke
         outcome = IngestOutcome(500, "internal error", f"{exc.__class__.__name__}: {exc}")
-    fields = {
-        "status": outcome.status,
-        "source": outcome.source,
-        "events": outcome.events,
-        "enqueued": outcome.enqueued,
-        "duplicates": outcome.duplicates,
-        "event_types": outcome.event_types,
-        "aws_calls": outcome.sqs_calls + outcome.dedup_calls,
-    }
+    line = record(level_for(outcome.status), "delivery", context)
+    line["status"] = outcome.status
+    line["source"] = outcome.source
+    line["events"] = outcome.events
+    line["enqueued"] = outcome.enqueued
+    line["duplicates"] = outcome.duplicates
+    line["event_types"] = outcome.event_types
+    line["aws_calls"] = outcome.sqs_calls + outcome.dedup_calls
     if outcome.status != 200:  # why, for the caller (reason) and for the operator (detail)
-        fields["reason"], fields["detail"] = outcome.reason, outcome.detail
-    emit_fields(level_for(outcome.status), "delivery", context, fields, orjson.dumps)
+        line["reason"], line["detail"] = outcome.reason, outcome.detail
+    write(line, orjson.dumps)
     return json_response(outcome.status, outcome.body())

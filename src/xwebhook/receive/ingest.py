@@ -129,7 +129,7 @@ class DeliveryIngestor:
         outcome.source = messages[0].source if messages else ""
         # One message per activity, the first copy in the delivery.
         fresh = messages
-        if len({message.activity_id for message in messages}) != len(messages):
+        if len(messages) > 1 and len({message.activity_id for message in messages}) != len(messages):
             first = {message.activity_id: message for message in reversed(messages)}
             fresh = [message for message in messages if first[message.activity_id] is message]
         sightings = []

@@ -94,7 +94,8 @@ class SqsEventPublisher:
         batches, current, current_size = [], [], 0
         fifo = self.fifo
         for message in messages:
-            attributes, size, group = self._shared(message, (message.event_type, message.source, message.for_user_id))
+            key = (message.event_type, message.source, message.for_user_id)
+            attributes, size, group = self._known.get(key) or self._shared(message, key)
             size += message.size
             if size > SQS_MAX_MESSAGE_BYTES:
                 raise MessageTooLarge(
