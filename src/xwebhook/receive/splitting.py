@@ -65,6 +65,13 @@ def shard_group(group, activity_id, shards):
     return f"{group}#{zlib.crc32(activity_id.encode('utf-8', 'surrogatepass')) % shards}"
 
 
+def deduplication_id(activity_id):
+    """The MessageDeduplicationId of an activity (EventMessage.deduplication_id)."""
+    if len(activity_id) <= 128 and activity_id.isascii() and activity_id.isprintable() and " " not in activity_id:
+        return activity_id
+    return hashlib.sha256(activity_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class EventMessage:
     """One event, ready for the queue: its ids, its attributes and its body (JSON text)."""
 
@@ -104,16 +111,7 @@ class EventMessage:
         characters, no space; an activity_id always has a `:`, so it never equals a digest), else the
         sha256 of it. Both families' copies of an activity get the same one."""
         if self._dedup_id is None:
-            activity_id = self.activity_id
-            if (
-                len(activity_id) <= 128
-                and activity_id.isascii()
-                and activity_id.isprintable()
-                and " " not in activity_id
-            ):
-                self._dedup_id = activity_id
-            else:
-                self._dedup_id = hashlib.sha256(activity_id.encode("utf-8", "surrogatepass")).hexdigest()
+            self._dedup_id = deduplication_id(self.activity_id)
         return self._dedup_id
 
     def __repr__(self):
