@@ -20,13 +20,17 @@ ENV = {
 
 
 @pytest.fixture
-def ingestor(monkeypatch):
+def aws_environment(monkeypatch):
     for name, value in {
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "a",
         "AWS_SECRET_ACCESS_KEY": "b",
     }.items():
         monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def ingestor(aws_environment):
     return build_ingestor(IngestSettings.from_env(ENV))
 
 
@@ -47,11 +51,5 @@ def test_the_aws_clients_fail_fast_keep_a_connection_per_concurrent_call_and_ski
         assert not isinstance(aws._serializer, ParamValidationDecorator)
 
 
-def test_without_a_table_there_is_no_dedup_store(monkeypatch):
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "a",
-        "AWS_SECRET_ACCESS_KEY": "b",
-    }.items():
-        monkeypatch.setenv(name, value)
+def test_without_a_table_there_is_no_dedup_store(aws_environment):
     assert build_ingestor(IngestSettings.from_env(dict(ENV, DEDUP_TABLE="")))._dedup is None
