@@ -21,7 +21,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint checkov format bench cost build runtime-sdk validate lock lock-checkov clean
+.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint checkov format bench load cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
@@ -161,9 +161,13 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-# The benchmarks: the figures the README quotes (ARGS='--quick' for a shorter load test).
+# Every figure the README quotes, written to bench/results.json: make bench ARGS='--quick'
 bench: venv
 	$(PY) -m bench $(ARGS)
+
+# The end-to-end load test alone (every activity on the queue exactly once): make load ARGS='400 enabled'
+load: venv
+	$(PY) -m bench.load $(ARGS)
 
 # The monthly AWS cost at 10 thousand, 1 million and 100 million events, from bench/results.json's
 # measurements: make cost ARGS='--events-per-delivery 3 --markdown'

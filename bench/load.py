@@ -1,13 +1,21 @@
-"""Local end-to-end load: signed POSTs from concurrent senders through the local stack (`make run`:
-gateway, real handlers in worker processes, moto in its own process), with consumers draining the
-queue as they would in production. Budget (design.md): a couple of thousand POSTs from 16 senders,
-every event in the queue exactly once, 100+ deliveries/s on this machine.
+"""`make load`: the end-to-end load test. Signed POSTs from concurrent senders through the local stack
+(`make run`: gateway, real handlers in worker processes, moto in its own process), consumers draining
+the queue as they would in production; then every activity must be on the queue exactly once.
 
-Every delivery is a sample with fresh event ids (so neither SQS nor the dedup table may drop it),
-cycling through all 45 samples; the expected event ids come from xwebhook.splitting.
+The deliveries are X's 45 samples with fresh ids and times (localdev.send.freshen: events happening
+now), and with them the copies X makes: a share sent twice (X retrying a delivery whose answer it did
+not get) and, for AAA posts, the XAA post.create of the same post (the AAA -> XAA overlap: one
+activity, two families). Copies must be dropped, whichever arrives first: `lost` counts expected
+activities that never arrived, `doubled` the messages beyond one per activity.
+
+Budget (design.md): a couple of thousand POSTs from 16 senders, 0 lost, 0 doubled, 100+ deliveries/s.
+
+    make load                       2000 deliveries (+ copies), ReplayDedup enabled then disabled
+    make load ARGS='400 enabled'    400 deliveries, the dedup table only
 """
 
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -26,21 +34,40 @@ from xwebhook.receive.signing import sign  # noqa: E402
 from xwebhook.receive.splitting import split_delivery  # noqa: E402
 
 SECRET = "load-consumer-secret"
+RETRY_SHARE = 0.1  # of the deliveries, sent a second time
 
 
-def deliveries(count):
-    """(body bytes, expected event ids) for `count` fresh deliveries."""
+def _xaa_copy(delivery, salt):
+    """The XAA post.create of the post in an AAA tweet_create delivery (one per account and post)."""
+    (item,) = delivery["tweet_create_events"]
+    stamp_ms = int(item.get("timestamp_ms") or time.time() * 1000)
+    created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp_ms // 1000)) + f".{stamp_ms % 1000:03d}Z"
+    payload = {"id": item["id_str"], "created_at": created, "text": item.get("text", ""), "author_id": "1"}
+    data = {"event_uuid": f"-{salt}", "filter": {"user_id": delivery["for_user_id"]}, "event_type": "post.create"}
+    return {"data": {**data, "tag": "load", "payload": payload}}
+
+
+def deliveries(count, seed=7):
+    """(bodies to POST in order, the activity ids that must each arrive once, copies among the bodies)."""
+    rng = random.Random(seed)
     names = all_sample_names()
-    made = []
+    originals, expected, copies = [], [], []
     for n in range(count):
         delivery = freshen(sample(names[n % len(names)]), f"{n:06d}")
         body = json.dumps(delivery, separators=(",", ":")).encode()
-        made.append((body, [message.event_id for message in split_delivery(delivery, "")]))
-    return made
+        originals.append(body)
+        expected.extend(message.activity_id for message in split_delivery(delivery, ""))
+        if rng.random() < RETRY_SHARE:
+            copies.append(body)
+        if "tweet_create_events" in delivery and len(delivery["tweet_create_events"]) == 1:
+            copies.append(json.dumps(_xaa_copy(delivery, f"{n:06d}"), separators=(",", ":")).encode())
+    work = originals + copies
+    rng.shuffle(work)  # copies land before or after their originals: either must be dropped
+    return work, expected, len(copies)
 
 
 class Consumer(threading.Thread):
-    """Receives and deletes messages until told to stop, recording every event id it saw.
+    """Receives and deletes messages until told to stop, recording every activity id it saw.
 
     Short polls with a brief pause when empty: moto's long polling (WaitTimeSeconds) re-scans the
     queue in a busy loop and took a third of its CPU here, which real SQS does not charge for."""
@@ -57,7 +84,7 @@ class Consumer(threading.Thread):
                 self.stop.wait(0.05)
                 continue
             with self.lock:
-                self.seen.extend(json.loads(m["Body"])["event_id"] for m in messages)
+                self.seen.extend(json.loads(m["Body"])["activity_id"] for m in messages)
             self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
@@ -68,9 +95,8 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
     # A warm-up round of 2 deliveries per sender first starts every function instance (Lambda's cold
     # starts are not what this measures); its events are checked for exactly-once like the rest.
     warmup_count = 2 * senders
-    work = deliveries(warmup_count + count)
-    warmup, work_timed = work[:warmup_count], work[warmup_count:]
-    expected = [event_id for _, ids in work for event_id in ids]
+    work, expected, copies = deliveries(warmup_count + count)
+    warmup, timed = work[:warmup_count], work[warmup_count:]
     with (
         tempfile.TemporaryDirectory() as tmp,
         run_local_stack(
@@ -87,8 +113,7 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
         for reader in readers:
             reader.start()
 
-        def post(item):
-            body, _ = item
+        def post(body):
             started = time.perf_counter()
             status, _answer = sender.post(body, sign(SECRET.encode(), body))
             return status, time.perf_counter() - started
@@ -96,7 +121,7 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
         with ThreadPoolExecutor(max_workers=senders) as pool:
             warmup_results = list(pool.map(post, warmup))
             start = time.perf_counter()
-            results = list(pool.map(post, work_timed))
+            results = list(pool.map(post, timed))
         sent_seconds = time.perf_counter() - start
         deadline = time.monotonic() + drain_timeout
         while time.monotonic() < deadline:
@@ -105,7 +130,7 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
                     break
             time.sleep(0.05)
         drained_seconds = time.perf_counter() - start
-        time.sleep(1.5)  # anything duplicated would arrive now
+        time.sleep(1.5)  # anything doubled would arrive now
         stop.set()
         for reader in readers:
             reader.join(timeout=5)
@@ -113,49 +138,67 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
             received = list(seen)
     statuses = [status for status, _ in warmup_results + results]
     latencies = sorted(seconds for _, seconds in results)
-    missing = set(expected) - set(received)
-    duplicates = len(received) - len(set(received))
+    wanted = set(expected)
+    counts = {}
+    for activity_id in received:
+        counts[activity_id] = counts.get(activity_id, 0) + 1
     return {
-        "deliveries": count,
+        "deliveries": len(timed),
+        "copies": copies,
         "senders": senders,
         "instances": instances,
         "replay_dedup": replay_dedup,
-        "events": len(expected),
+        "activities": len(wanted),
+        "expected_distinct": len(wanted) == len(expected),
         "warmup": warmup_count,
         "non_200": sum(1 for status in statuses if status != 200),
         "sent_seconds": sent_seconds,
-        "deliveries_per_second": count / sent_seconds,
+        "deliveries_per_second": len(timed) / sent_seconds,
         "events_on_queue_seconds": drained_seconds,
         "received": len(received),
-        "missing": len(missing),
-        "duplicates": duplicates,
+        "lost": len(wanted - set(counts)),
+        "lost_ids": sorted(wanted - set(counts))[:5],
+        "doubled_ids": sorted(a for a, n in counts.items() if n > 1 or a not in wanted)[:5],
+        "doubled": sum(n - 1 for n in counts.values()) + sum(1 for a in counts if a not in wanted),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
     }
 
 
 def report(result):
-    exactly_once = result["missing"] == 0 and result["duplicates"] == 0 and result["received"] == result["events"]
-    calls = "3 AWS calls" if result["replay_dedup"] == "enabled" else "1 AWS call"
+    ok = result["lost"] == 0 and result["doubled"] == 0 and result["non_200"] == 0
+    calls = "2 AWS calls per fresh delivery" if result["replay_dedup"] == "enabled" else "1 AWS call per delivery"
     print(
-        f"local end-to-end load, ReplayDedup={result['replay_dedup']} ({calls} per delivery):"
-        f" {result['senders']} senders, {result['instances']} instances per function, consumers draining"
+        f"local end-to-end load, ReplayDedup={result['replay_dedup']} ({calls}): {result['senders']} senders,"
+        f" {result['instances']} instances per function, consumers draining"
     )
     print(
-        f"  deliveries / events          {result['deliveries']} (+{result['warmup']} warm-up) / {result['events']}"
-        f"  (non-200 answers: {result['non_200']})"
+        f"  POSTs                        {result['deliveries']} timed (+{result['warmup']} warm-up), of which"
+        f" {result['copies']} copies (retries, XAA copies of AAA posts); non-200 answers: {result['non_200']}"
     )
     print(f"  all answered in              {result['sent_seconds']:7.1f} s")
     print(f"  deliveries per second        {result['deliveries_per_second']:7.1f}     (budget 100+)")
     print(f"  latency p50 / p99            {result['p50_ms']:7.1f} / {result['p99_ms']:.1f} ms")
-    print(f"  every event on the queue in  {result['events_on_queue_seconds']:7.1f} s")
+    print(f"  every activity on the queue  {result['events_on_queue_seconds']:7.1f} s")
     print(
-        f"  exactly once                 {'yes' if exactly_once else 'NO'}"
-        f"  (received {result['received']}, missing {result['missing']}, duplicates {result['duplicates']})"
+        f"  exactly once                 {'yes' if ok else 'NO'}: {result['lost']} lost / {result['doubled']} doubled"
+        f"  ({result['activities']} activities, {result['received']} messages received)"
     )
+    for label in ("lost_ids", "doubled_ids"):
+        if result[label]:
+            print(f"  {label.replace('_', ' ')} (first 5)  {', '.join(result[label])}")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    count = int(argv[0]) if argv else 2000
+    modes = argv[1:] or ("enabled", "disabled")
+    results = []
+    for replay_dedup in modes:
+        results.append(measure(count, replay_dedup=replay_dedup))
+        report(results[-1])
+    return 0 if all(r["lost"] == 0 and r["doubled"] == 0 and r["non_200"] == 0 for r in results) else 1
 
 
 if __name__ == "__main__":
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
-    for replay_dedup in ("enabled", "disabled"):
-        report(measure(count, replay_dedup=replay_dedup))
+    sys.exit(main())

@@ -66,7 +66,8 @@ def check_port_free(port, what, variable=None, host=LOCALHOST):
 # per ingest delivery. And `unix_time()`/`unix_time_millis()` without an argument ("now"), which
 # moto's SQS calls for every stored message on every send and receive, answer from time.time()
 # instead of building two datetimes (the same number): under load they were over half of moto's
-# CPU. Should a moto release rename these, moto runs unpatched. Request logging is off.
+# CPU. Should a moto release rename these, moto runs unpatched. Request logging is off. And FIFO
+# deduplication is made to work as SQS documents it (see the patch's comment): ingest relies on it.
 _LAUNCHER = """
 import functools, os, sys, threading, time
 parent = os.getppid()
@@ -96,6 +97,34 @@ try:
         return unix_time(dt) * 1000.0
     moto.core.utils.unix_time = unix_time
     moto.core.utils.unix_time_millis = unix_time_millis
+except (ImportError, AttributeError):
+    pass
+try:
+    import moto.sqs.models
+    # SQS FIFO drops a message whose deduplication id it accepted in the last 5 minutes, whether or not
+    # the first one was received and deleted since, and per message group when DeduplicationScope is
+    # messageGroup. moto only compares with the messages still stored: a consumer's delete made it
+    # deliver copies SQS drops. Here each queue remembers what it accepted, as SQS does (moto's own
+    # check, which still runs, also drops a stored id sent in another group: stricter than SQS).
+    queue_add_message = moto.sqs.models.Queue.add_message
+    dedup_lock = threading.Lock()  # moto serves requests on threads: check-and-record at once, as SQS
+    def add_message(self, message):
+        dedup_id = getattr(message, "deduplication_id", None) if self.fifo_queue else None
+        if not dedup_id:
+            return queue_add_message(self, message)
+        scope = message.group_id if getattr(self, "deduplication_scope", "queue") == "messageGroup" else None
+        with dedup_lock:
+            accepted = self.__dict__.setdefault("_accepted_dedup_ids", {})
+            now = time.time()
+            if len(accepted) > 50000:
+                for key in [key for key, at in accepted.items() if now - at >= 300]:
+                    del accepted[key]
+            first = accepted.get((scope, dedup_id))
+            if first is not None and now - first < 300:
+                return None
+            accepted[(scope, dedup_id)] = now
+            return queue_add_message(self, message)
+    moto.sqs.models.Queue.add_message = add_message
 except (ImportError, AttributeError):
     pass
 # werkzeug logs every request at INFO: a tenth of moto's time under load, and nobody reads it.

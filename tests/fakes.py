@@ -1,15 +1,22 @@
 """In-memory stand-ins for the ports the core talks to (SQS, DynamoDB, the secret, the accounts store,
 invites, sign-ins in progress, revoke signals, the events seen per account)."""
 
+import json
 import threading
 from dataclasses import replace
+from types import SimpleNamespace
 
+from localdev.events import sign as signature
 from xwebhook.accounts.invites import InviteStore
 from xwebhook.accounts.revokes import RevokeSignals
 from xwebhook.accounts.store import AccountStore, InviteUsedUp, StaleAccount, StaleRefreshToken
 from xwebhook.connect.state import SignInStore
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.migrate.seen import Counts
+from xwebhook.receive.dedup import DynamoDedupStore
+from xwebhook.receive.ingest import DeliveryIngestor
+from xwebhook.receive.publisher import SqsEventPublisher
+from xwebhook.receive.splitting import EventMessage
 
 
 class FakeSqs:
@@ -249,3 +256,109 @@ class FakeDeliveryFailures:
         if self.error is not None:
             raise self.error
         return [minute for minute in self.minutes if start <= minute < end]
+
+
+def event_message(
+    activity_id, source="aaa", event_type="favorite", for_user_id="1", occurred_at=None, signal_user_id=None
+):
+    """An EventMessage for the ports' tests (splitting builds the real ones from deliveries)."""
+
+    body = '{"activity_id": "%s"}' % activity_id
+    return EventMessage(
+        f"{source}:{activity_id}",
+        activity_id,
+        event_type,
+        source,
+        for_user_id,
+        occurred_at,
+        signal_user_id,
+        body,
+        len(body.encode()),
+    )
+
+
+class FifoSqs(FakeSqs):
+    """SendMessageBatch with SQS FIFO's deduplication (scope: message group): an entry whose
+    MessageDeduplicationId the group accepted in the last 5 minutes is accepted and not delivered.
+    `delivered` is what consumers would receive; `clock` is shared with the code under test."""
+
+    WINDOW_SECONDS = 300
+
+    def __init__(self, clock, script=()):
+        super().__init__(script)
+        self.clock = clock
+        self.first_sent = {}
+        self.delivered = []
+
+    def send_message_batch(self, QueueUrl, Entries):
+        answer = super().send_message_batch(QueueUrl, Entries)
+        accepted = {item["Id"] for item in answer["Successful"]}
+        for entry in Entries:
+            if entry["Id"] not in accepted:
+                continue
+            key = (entry["MessageGroupId"], entry["MessageDeduplicationId"])
+            first = self.first_sent.get(key)
+            if first is not None and self.clock() - first < self.WINDOW_SECONDS:
+                continue
+            self.first_sent[key] = self.clock()
+            self.delivered.append(entry)
+        return answer
+
+
+FIFO_QUEUE = "https://sqs.us-east-1.amazonaws.com/1/events.fifo"
+STANDARD_QUEUE = "https://sqs.us-east-1.amazonaws.com/1/events"
+
+
+class Logged:
+    """A client that records each call (service, operation) in a log shared by several clients."""
+
+    def __init__(self, client, service, log):
+        self._client, self._service, self._log = client, service, log
+
+    def __getattr__(self, operation):
+        def call(**kwargs):
+            self._log.append((self._service, operation))
+            return getattr(self._client, operation)(**kwargs)
+
+        return call
+
+
+class IngestWorld:
+    """X, ingest, SQS (FIFO deduplication) and the dedup table on one clock; `deliver` gives the outcome
+    and the AWS calls it made, in order."""
+
+    START = 1_800_000_000.0
+
+    def __init__(self, queue=FIFO_QUEUE, dedup=True, fifo_trust_seconds=None):
+        self.now = self.START
+        clock = lambda: self.now  # noqa: E731
+        self.sqs = FifoSqs(clock) if queue == FIFO_QUEUE else FakeSqs()
+        self.dynamo = FakeDynamo()
+        self.log = []
+        dynamo, sqs = Logged(self.dynamo, "dynamodb", self.log), Logged(self.sqs, "sqs", self.log)
+        store = DynamoDedupStore(dynamo, "dedup", 30 * 3600, clock=clock, sleep=lambda _: None) if dedup else None
+        publisher = SqsEventPublisher(sqs, queue, sleep=lambda _: None)
+        self.ingestor = DeliveryIngestor(
+            StaticSecret(), publisher, 512 * 1024, dedup=store, clock=clock, fifo_trust_seconds=fifo_trust_seconds
+        )
+
+    def deliver(self, delivery):
+        body = json.dumps(delivery).encode()
+        before = len(self.log)
+        outcome = self.ingestor.ingest(body, signature(body))
+        calls = self.log[before:]
+        return SimpleNamespace(
+            status=outcome.status,
+            enqueued=outcome.enqueued,
+            duplicates=outcome.duplicates,
+            aws_calls=outcome.aws_calls,
+            calls=calls,
+        )
+
+    def later(self, seconds):
+        self.now += seconds
+
+    @property
+    def delivered(self):
+        entries = self.sqs.delivered if isinstance(self.sqs, FifoSqs) else self.sqs.accepted
+        return [json.loads(entry["MessageBody"])["activity_id"] for entry in entries]

@@ -5,8 +5,10 @@ one line per delivery (CloudWatch metric filters turn those lines into the inges
 200 only once SQS has every event of the delivery.
 """
 
+import orjson
+
 from xwebhook.http_api import BadRequest, header, json_response, raw_body
-from xwebhook.log_line import emit, level_for
+from xwebhook.log_line import level_for, record, write
 from xwebhook.receive.ingest import IngestOutcome
 from xwebhook.receive.settings import SIGNATURE_HEADER, IngestSettings
 from xwebhook.receive.wiring import build_ingestor
@@ -21,17 +23,15 @@ def handler(event, context):
         outcome = IngestOutcome(400, str(exc))
     except Exception as exc:  # a bug: answer 500 so X retries, and say what broke
         outcome = IngestOutcome(500, "internal error", f"{exc.__class__.__name__}: {exc}")
-    emit(
-        level_for(outcome.status),
-        "delivery",
-        context,
-        status=outcome.status,
-        reason=outcome.reason,
-        detail=outcome.detail,
-        source=outcome.source,
-        events=outcome.events,
-        enqueued=outcome.enqueued,
-        duplicates=outcome.duplicates,
-        event_types=outcome.event_types,
-    )
+    line = record(level_for(outcome.status), "delivery", context)
+    line["status"] = outcome.status
+    line["source"] = outcome.source
+    line["events"] = outcome.events
+    line["enqueued"] = outcome.enqueued
+    line["duplicates"] = outcome.duplicates
+    line["event_types"] = outcome.event_types
+    line["aws_calls"] = outcome.sqs_calls + outcome.dedup_calls
+    if outcome.status != 200:  # why, for the caller (reason) and for the operator (detail)
+        line["reason"], line["detail"] = outcome.reason, outcome.detail
+    write(line, orjson.dumps)
     return json_response(outcome.status, outcome.body())

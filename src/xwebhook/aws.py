@@ -1,11 +1,17 @@
-"""boto3 clients with the timeouts of their caller.
+"""AWS clients (botocore) with the timeouts of their caller.
 
-Clients find their endpoint the standard way: AWS in Lambda, `AWS_ENDPOINT_URL` for local runs and
-tests (the moto server). FAST_FAIL is for calls on X's clock: X waits 3 s at most (legacy) for an
-answer, so a connection that does not come up in 1 s is better answered with a 5xx that X retries.
+Clients find their endpoint the standard way: AWS in Lambda, `AWS_ENDPOINT_URL` (or
+`AWS_ENDPOINT_URL_<SERVICE>`) for local runs and tests (the moto server). FAST_FAIL is for calls on
+X's clock: X waits 3 s at most (legacy) for an answer, so a connection that does not come up in 1 s is
+better answered with a 5xx that X retries.
+
+botocore's session rather than boto3's: the clients are the same botocore clients, and `import boto3`
+also loads boto3's resource layer and s3transfer, which ingest never uses and pays for at every cold
+start (bench/cold.py prints the biggest imports). One session for every client: models and endpoint
+rules are loaded once.
 """
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 FAST_FAIL = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
@@ -13,6 +19,11 @@ FAST_FAIL = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard
 # on them but the schedule.
 ADMIN_CALLS = Config(connect_timeout=3, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
+_session = None
+
 
 def client(service, config=FAST_FAIL):
-    return boto3.client(service, config=config)
+    global _session
+    if _session is None:
+        _session = botocore.session.get_session()
+    return _session.create_client(service, config=config)

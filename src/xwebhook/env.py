@@ -2,7 +2,7 @@
 
 No imports and plain functions on purpose: dataclasses, typing and pydantic each cost 10-40 ms at
 import on a cold start, and the crc function's cold start is what X's CRC deadline sees
-(bench/crc_cold.py). Every reader raises ConfigError naming the variable, never its value's secret.
+(bench/cold.py). Every reader raises ConfigError naming the variable, never its value's secret.
 """
 
 

@@ -3,7 +3,7 @@ request gets its answer (status and JSON reason) and enqueues nothing it should 
 
 Requests are written byte by byte on a socket (repeated headers, chunked bodies, lying Content-Lengths and
 made-up methods all reach the gateway as sent). The consumer secret is the stack's, so "valid" signatures
-are what X would send. A case marked `pending` is a finding another branch fixes: a strict xfail, so the
+are what X would send. A case marked `pending` is an open finding: a strict xfail, so the
 lead sees it pass (and removes the mark) once that branch is merged.
 """
 

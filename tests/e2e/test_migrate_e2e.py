@@ -36,7 +36,7 @@ from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.seen import DynamoSeenEvents
 from xwebhook.x_api import event_types
 
-CROSS_FAMILY_DEDUP = False  # LEAD: True once receive's activity_id dedup and by_user index are merged
+CROSS_FAMILY_DEDUP = True  # receive's activity_id dedup and the by_user index are in
 
 OWNER, BOB, CAROL = "2244994945", "1500000002", "1500000003"
 TOKENS = {user: (f"{user}-e2e-token", f"{user}-e2e-secret") for user in (OWNER, BOB, CAROL)}

@@ -264,8 +264,8 @@ def test_the_crc_answers_503_never_a_guess_while_secrets_manager_is_down(receive
 
 @pytest.mark.xfail(
     strict=True,
-    reason="receive (issue 6): on a standard queue, entries SQS accepted before a batch finally failed are sent "
-    "again by X's retry: ingest remembers no id of a delivery that got a 503",
+    reason="an open finding: on a standard queue, entries SQS accepted before a batch finally failed are sent "
+    "again by X's retry (a standard queue has no dedup window; ingest records ids only after a whole send)",
 )
 def test_on_a_standard_queue_a_partial_failure_and_x_retry_still_store_each_event_once(moto_server, template, tmp_path):
     with faulty_world(moto_server, template, tmp_path, {"QueueType": "standard"}) as standard:

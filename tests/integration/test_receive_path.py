@@ -3,6 +3,8 @@ and DynamoDB as the template provisions them. Each test gets its own freshly pro
 
 import hashlib
 import json
+import time
+from decimal import Decimal
 
 import pytest
 
@@ -88,7 +90,8 @@ def test_every_sample_delivery_lands_on_the_fifo_queue_as_its_events(local_stack
                 wanted["for_user_id"] = event.for_user_id
             assert attributes == wanted, name
             assert message["Attributes"]["MessageGroupId"] == (event.for_user_id or "unattributed"), name
-            dedup_id = hashlib.sha256(event.event_id.encode()).hexdigest()
+            dedup_id = event.deduplication_id  # the activity_id, or its digest when SQS could not take it
+            assert dedup_id in (event.activity_id, hashlib.sha256(event.activity_id.encode()).hexdigest())
             assert message["Attributes"]["MessageDeduplicationId"] == dedup_id, name
             body = json.loads(message["Body"])
             wanted_body = json.loads(event.body)
@@ -280,3 +283,94 @@ def test_an_unreachable_dynamodb_gives_503_and_enqueues_nothing(local_stack):
     status, _ = post(ingest, sample_bytes("xaa/like.create"))
     assert status == 503
     assert local_stack.peek_count() == 0
+
+
+# --- the dedup table's indexes, odd deliveries, and the two families over real SQS and DynamoDB ---------
+
+
+def _now_ms():
+    return str(int(time.time() * 1000))
+
+
+def test_the_dedup_items_are_queryable_by_user_and_revokes_by_signal(local_stack):
+    # What the admin function reads (BRIEF decision 1): XAA seen per account, and revokes.
+    ingest = local_stack.load("ingest")
+    for name in ("xaa/post.create", "xaa/like.create", "aaa/favorite", "aaa/user_event_revoke", "xaa/oauth.revoke"):
+        assert post(ingest, sample_bytes(name))[0] == 200
+
+    def query(index, key, value):
+        return local_stack.client("dynamodb").query(
+            TableName=local_stack.table,
+            IndexName=index,
+            KeyConditionExpression="#key = :value AND received_at >= :since",
+            ExpressionAttributeNames={"#key": key},
+            ExpressionAttributeValues={":value": {"S": value}, ":since": {"N": "0"}},
+        )["Items"]
+
+    by_user = query("by_user", "for_user_id", "1111111111111111111")
+    assert sorted((item["source"]["S"], item["event_type"]["S"]) for item in by_user) == [
+        ("xaa", "like.create"),
+        ("xaa", "post.create"),
+    ]
+    revokes = query("signals", "signal", "revoke")
+    assert sorted(item["signal_user_id"]["S"] for item in revokes) == ["1111111111111111111", "63046977"]
+
+
+def test_odd_but_valid_deliveries_are_stored_exactly_in_sqs_and_dynamodb(local_stack):
+    ingest = local_stack.load("ingest")
+    body = (
+        '{"for_user_id":"1\\ud800","favorite_events":[{"id":"\\udfff","t":"\ufffe\uffff","n":1e400,'
+        '"big":123456789012345678901234567890,"\\ud83d":1}]}'
+    ).encode()
+    status, answer = post(ingest, body)
+    assert (status, answer["enqueued"]) == (200, 1)
+    (message,) = local_stack.drain()
+    event = json.loads(message["Body"], parse_float=Decimal)["event"]
+    assert event == {
+        "id": "\udfff",
+        "t": "\ufffe\uffff",
+        "n": Decimal("1e400"),
+        "big": 123456789012345678901234567890,
+        "\ud83d": 1,
+    }
+    assert dedup_items(local_stack) == 1
+    assert post(ingest, body) == (200, {"status": "ok", "events": 1, "enqueued": 0, "duplicates": 1})
+
+
+def test_a_delivery_nested_too_deep_is_a_400_and_leaves_nothing(local_stack):
+    ingest = local_stack.load("ingest")
+    body = ('{"for_user_id":"1","x_events":[' + "[" * 50000 + "]" * 50000 + "]}").encode()
+    status, answer = post(ingest, body)
+    assert status == 400 and "nests deeper" in answer["error"]
+    assert local_stack.peek_count() == 0 and dedup_items(local_stack) == 0
+
+
+@pytest.mark.parametrize("first", ["aaa", "xaa"])
+def test_the_aaa_and_xaa_copies_of_a_fresh_post_reach_the_queue_once(local_stack, first):
+    ingest = local_stack.load("ingest")
+    at = time.time()
+    aaa = {"for_user_id": "77", "tweet_create_events": [{"id_str": "9001", "timestamp_ms": str(int(at * 1000))}]}
+    payload = {"id": "9001", "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at))}
+    xaa = {"data": {"event_uuid": "-1", "filter": {"user_id": "77"}, "event_type": "post.create", "payload": payload}}
+    copies = [aaa, xaa] if first == "aaa" else [xaa, aaa]
+    for delivery in copies:  # young events: no dedup read, SQS's FIFO deduplication drops the second
+        assert post(ingest, json.dumps(delivery).encode())[0] == 200
+    bodies = message_bodies(local_stack.drain())
+    assert [(b["activity_id"], b["source"]) for b in bodies] == [("post:77:9001", first)]
+    (item,) = local_stack.client("dynamodb").scan(TableName=local_stack.table)["Items"]
+    assert item["event_id"]["S"] == "post:77:9001"
+
+
+def test_the_local_sqs_drops_a_copy_even_after_the_original_was_consumed(local_stack):
+    # SQS remembers accepted deduplication ids for 5 minutes, deleted messages included (moto, as
+    # launched by localdev.moto_server, is made to do the same): the XAA copy of a fresh AAA post that
+    # a consumer already took must not reach the queue again.
+    ingest = local_stack.load("ingest")
+    at = time.time()
+    aaa = {"for_user_id": "78", "tweet_create_events": [{"id_str": "9002", "timestamp_ms": str(int(at * 1000))}]}
+    payload = {"id": "9002", "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at))}
+    xaa = {"data": {"event_uuid": "-2", "filter": {"user_id": "78"}, "event_type": "post.create", "payload": payload}}
+    assert post(ingest, json.dumps(aaa).encode())[0] == 200
+    assert len(local_stack.drain()) == 1
+    assert post(ingest, json.dumps(xaa).encode())[0] == 200
+    assert local_stack.drain() == []

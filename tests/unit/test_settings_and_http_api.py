@@ -97,3 +97,29 @@ def test_log_line_is_one_json_object_per_call_with_powertools_key_names():
     assert second["level"] == "ERROR" and second["cold_start"] is False
     assert second["detail"] == "{'not': 'a scalar'}"
     assert level_for(404) == "WARNING" and level_for(200) == "INFO"
+
+
+def test_ingest_log_line_is_the_same_object_with_orjson_and_falls_back_for_what_orjson_refuses():
+    import io
+    import json
+
+    import orjson
+
+    from xwebhook.log_line import emit, emit_fields
+
+    class Context:
+        aws_request_id = "req-2"
+
+    fields = {"status": 503, "event_types": ["post.create"], "detail": "boom \ud800", "enqueued": 0}
+    fast, plain = io.StringIO(), io.StringIO()
+    emit_fields("ERROR", "delivery", Context(), {"status": 200, "event_types": ["a"]}, orjson.dumps, stream=fast)
+    emit("ERROR", "delivery", Context(), stream=plain, status=200, event_types=["a"])
+    one, other = json.loads(fast.getvalue()), json.loads(plain.getvalue())
+    assert {k: v for k, v in one.items() if k != "timestamp"} == {
+        k: v for k, v in other.items() if k not in ("timestamp", "cold_start")
+    } | {"cold_start": one["cold_start"]}
+    odd = io.StringIO()
+    emit_fields("ERROR", "delivery", None, fields, orjson.dumps, stream=odd)  # a lone surrogate: orjson refuses
+    line = odd.getvalue()
+    line.encode("ascii")  # written by the ASCII encoder, escaped
+    assert json.loads(line)["detail"] == "boom \ud800"

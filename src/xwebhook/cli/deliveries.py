@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xwebhook.receive.signing import sign
-from xwebhook.receive.splitting import AAA_CONTEXT_KEYS, is_xaa
+from xwebhook.receive.splitting import AAA_CONTEXT_KEYS, is_xaa, xaa_envelopes
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = Path(os.environ.get("XWEBHOOK_SAMPLES") or REPO / "tests" / "samples")
@@ -130,11 +130,63 @@ def _suffix_id(value, salt):
     return f"{value}{salt}"
 
 
-def freshen(delivery, salt):
-    """A copy of a parsed delivery whose events have new natural ids (so nothing drops it as a copy)."""
+# Fields that identify an event (identity.py builds event and activity ids from them), per object.
+_ID_FIELDS = ("id", "id_str", "job_id", "sender_id", "last_read_event_id", "message_id", "broadcast_id", "user_id")
+_MS_FIELDS = ("timestamp_ms", "created_timestamp", "created_at_msec", "event_timestamp_ms")
+
+
+def _fresh_ids(node, salt, path):
+    """Suffix the id fields of `node` and of the objects at `path`s under it (dotted keys)."""
+    if not isinstance(node, dict):
+        return
+    for field in _ID_FIELDS:
+        if field in node:
+            node[field] = _suffix_id(node[field], salt)
+    for dotted in path:
+        target = node
+        for key in dotted.split("."):
+            target = target.get(key) if isinstance(target, dict) else None
+        if isinstance(target, list):
+            for item in target:
+                _fresh_ids(item, salt, ())
+        else:
+            _fresh_ids(target, salt, ())
+
+
+def _fresh_times(node, now_ms):
+    """The event's own times (identity.occurred_at reads them) set to about now."""
+    if not isinstance(node, dict):
+        return
+    for field in _MS_FIELDS:
+        if field in node and not isinstance(node[field], bool):
+            node[field] = now_ms if isinstance(node[field], int) else str(now_ms)
+    seconds, millis = divmod(now_ms, 1000)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}"
+    created_at = node.get("created_at")
+    if isinstance(created_at, str):  # v2's ISO 8601, or v1.1's "Mon Mar 26 16:33:26 +0000 2018"
+        v1 = time.strftime("%a %b %d %H:%M:%S +0000 %Y", time.gmtime(seconds))
+        node["created_at"] = stamp + "Z" if created_at[:4].isdigit() else v1
+    if isinstance(node.get("date_time"), str):
+        node["date_time"] = stamp + "+00:00"
+
+
+def freshen(delivery, salt, now=None):
+    """A copy of a parsed delivery whose events are new ones: their ids carry `salt` (so neither SQS nor
+    the dedup table takes them for copies) and their own times are `now` (default: the clock), as
+    for an event X delivers as it happens."""
     copy = json.loads(json.dumps(delivery))
-    if is_xaa(copy):
-        copy["data"]["event_uuid"] = _suffix_id(copy["data"].get("event_uuid", "0"), salt)
+    now_ms = int((time.time() if now is None else now) * 1000)
+    envelopes = xaa_envelopes(copy)
+    if envelopes is not None:
+        for data in envelopes:
+            if not isinstance(data, dict):
+                continue
+            data["event_uuid"] = _suffix_id(data.get("event_uuid", "0"), salt)
+            payload = data.get("payload")
+            _fresh_ids(payload, salt, ("direct_message_events", "source.data", "target.data"))
+            _fresh_times(payload, now_ms)
+            for item in (payload or {}).get("direct_message_events") or []:
+                _fresh_times(item, now_ms)
         return copy
     for key, value in copy.items():
         if key in AAA_CONTEXT_KEYS:
@@ -142,14 +194,9 @@ def freshen(delivery, salt):
         for item in value if isinstance(value, list) else [value]:
             if not isinstance(item, dict):
                 continue
-            for field in ("id", "id_str", "created_timestamp", "job_id"):
-                if field in item:
-                    item[field] = _suffix_id(item[field], salt)
-            if isinstance(item.get("status"), dict) and "id" in item["status"]:  # tweet_delete
-                item["status"]["id"] = _suffix_id(item["status"]["id"], salt)
-            revoke = item.get("revoke")
-            if isinstance(revoke, dict) and "date_time" in revoke:  # user_event
-                revoke["date_time"] = _suffix_id(revoke["date_time"], salt)
+            _fresh_ids(item, salt, ("status", "source", "target", "revoke.source"))
+            _fresh_times(item, now_ms)
+            _fresh_times(item.get("revoke"), now_ms)
             if not any(f in item for f in ("id", "id_str", "created_timestamp", "job_id", "status", "revoke")):
                 item["_fresh"] = salt  # unknown kinds are identified by a hash of their content
     return copy

@@ -41,8 +41,7 @@ class _Common(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     event_id: NonEmpty = Field(description="stable id from X's own ids; a retried or replayed copy has the same one")
-    # Optional until every receiver writes it (then required, in the schema too).
-    activity_id: NonEmpty | None = Field(default=None, description="shared by an activity's AAA and XAA copies")
+    activity_id: NonEmpty = Field(description="shared by an activity's AAA and XAA copies (the dedup key)")
     event_type: NonEmpty = Field(description="favorite, tweet_create, post.create, dm.received, ... (an open set)")
     for_user_id: NonEmpty | None = Field(description="the subscribed account the event is for, or None")
     received_at: datetime = Field(description="when the receiver accepted the delivery (UTC)")
@@ -55,7 +54,7 @@ class _Common(BaseModel):
         return value
 
     # Optional fields are absent or hold a value, never null (as the schema says).
-    @field_validator("activity_id", "user_has_blocked", mode="before", check_fields=False)
+    @field_validator("user_has_blocked", mode="before", check_fields=False)
     @classmethod
     def _absent_rather_than_null(cls, value):
         if value is None:

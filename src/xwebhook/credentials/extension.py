@@ -8,7 +8,7 @@ inside the crc function's first call after a cold start, which X times. On a 2-c
 costs ~360 ms to import, http.client ~30 ms (it pulls in ssl and email), `socket` and `json` ~12 ms
 each (enum, re); `_socket` and `_json` are the C modules those wrap and cost under 1 ms each. The
 request is a one-shot HTTP/1.0 GET to localhost, so the protocol is small enough to speak directly.
-bench/crc_cold.py measures the result.
+bench/cold.py measures the result.
 """
 
 import os

@@ -1,13 +1,17 @@
 """The receive path, on X's clock: the CRC answer and the ingest of signed deliveries.
 
-  settings    IngestSettings, the signature header, SQS's size limit
-  signing     HMAC-SHA256 signatures (crc's lean one, ingest's OpenSSL one)
-  crc         crc_token rules and the answer
-  splitting   one delivery -> one message per event, stable event ids
-  publisher   SqsEventPublisher: SendMessageBatch, sized first, partial failures retried
-  dedup       DynamoDedupStore: event ids delivered in the last 30 h
-  ingest      DeliveryIngestor: size -> signature -> parse -> split -> dedup -> SQS -> answer
-  wiring      build_ingestor: the ingest function's composition root
+  settings     IngestSettings, the signature header, SQS's size limit, the FIFO trust window
+  errors       what can go wrong, each with the status ingest answers
+  signing      HMAC-SHA256 signatures (crc's lean one, ingest's OpenSSL one)
+  crc          crc_token rules and the answer
+  jsontext     strict JSON in; message bodies SQS takes and that decode to what X sent
+  identity     event_id, activity_id (shared by AAA and XAA copies) and occurred_at, from X's own ids
+  splitting    one delivery -> one EventMessage per event (AAA kinds, XAA envelopes and `data` lists)
+  concurrency  bounded concurrent AWS calls for large deliveries
+  publisher    SqsEventPublisher: SendMessageBatch, sized first, partial failures retried
+  dedup        DynamoDedupStore: activities delivered in the last 30 h (items the admin function reads)
+  ingest       DeliveryIngestor: size -> signature -> parse -> split -> dedup -> SQS -> answer
+  wiring       build_ingestor: the ingest function's composition root
 
 Every module here is paid for at a cold start (bench/ measures each): no imports in this file.
 """

@@ -1,28 +1,54 @@
-"""Remember delivered event ids for a day and more, so a replay does not enqueue them a second time.
+"""The activities delivered in the last 30 hours, in DynamoDB, so a replay or the other payload family's
+copy of an activity is not enqueued a second time.
 
-SQS FIFO deduplication covers 5 minutes, enough for X's retries but not for a replay, which re-sends
-events up to 24 h old. This store keeps `event_id -> expires_at` in DynamoDB (TTL on `expires_at`).
+SQS FIFO deduplication covers 5 minutes: enough for X's retries and for the two families' copies of a
+fresh activity, not for a replay, which re-sends events up to 24 h old. One item per activity:
 
-Order matters for "never lose, never double":
-1. `seen()` before publishing: ids delivered before are skipped.
+  event_id        (S, key) the dedup key: the message's activity_id, or `sha256:<digest>` of it when
+                  longer than DynamoDB keys should be (MAX_KEY_BYTES)
+  expires_at      (N) epoch seconds; the table's TTL attribute (DynamoDB deletes lazily: checked on read)
+  received_at     (N) epoch seconds of the copy that wrote the item
+  source          (S) aaa | xaa: the family of the copy that wrote the item (the latest copy seen)
+  event_type      (S) that copy's event_type
+  for_user_id     (S) the subscribed account, when the event has one
+  signal          (S) `revoke` on AAA user_event.revoke / XAA oauth.revoke, with
+  signal_user_id  (S) the user who revoked the app
+
+GSIs (template: DedupTable): `by_user` (for_user_id, received_at; INCLUDE source, event_type) and
+`signals` (signal, received_at; ALL; sparse). The admin function reads them: XAA events seen per account,
+counts by type, revokes. Texts are stored as SQS attributes are (publisher.attribute_text).
+
+Order matters for "never lose, never double" (ingest.py says when the read is skipped):
+1. `seen()` before publishing: activities delivered before are skipped.
 2. publish the rest.
-3. `remember()` only after SQS accepted them: a failed publish leaves nothing marked, so X's retry
-   is enqueued. If `remember()` fails, ingest answers 5xx; X's retry comes within SQS's 5-minute
-   deduplication window, so the copy it enqueues again is dropped by SQS.
+3. `remember()` only after SQS accepted them: a failed publish leaves nothing marked, so X's retry is
+   enqueued. If `remember()` fails, ingest answers 5xx; X's retries come within SQS's 5-minute window,
+   so what they enqueue again is dropped by SQS, and they write the items.
+A copy from the other family found by `seen()` is written too (its source and time), so the admin
+function sees XAA arriving during the overlap even though AAA's copy went to the queue.
 
 Why not Powertools' idempotency utility: it guards one function call per key, with a write before and
-a write after each call. Here one delivery holds up to dozens of events, checked with one
-BatchGetItem and recorded with one BatchWriteItem.
+a write after each call. Here one delivery holds up to thousands of events, checked with BatchGetItem
+and recorded with BatchWriteItem, chunks sent concurrently.
 """
 
 import time
 
+from xwebhook.receive.concurrency import Concurrently
+from xwebhook.receive.errors import DedupUnavailable
+from xwebhook.receive.identity import SIGNAL_TYPES, digest
+from xwebhook.receive.publisher import attribute_text
+
 MAX_GET_KEYS = 100
 MAX_WRITE_ITEMS = 25
+MAX_KEY_BYTES = 1024  # DynamoDB allows 2048 for a partition key
 
 
-class DedupUnavailable(Exception):
-    """The store could not be read or written; the caller answers 5xx."""
+def dedup_key(activity_id):
+    """The item key of an activity: its id, or a digest when the id is too long for a key."""
+    if len(activity_id) * 4 <= MAX_KEY_BYTES or len(activity_id.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
+        return activity_id
+    return "sha256:" + digest(activity_id)
 
 
 def _chunks(items, size):
@@ -30,57 +56,84 @@ def _chunks(items, size):
 
 
 class DynamoDedupStore:
-    def __init__(self, client, table, ttl_seconds, clock=time.time, max_rounds=4, sleep=time.sleep):
+    def __init__(self, client, table, ttl_seconds, clock=time.time, max_rounds=4, sleep=time.sleep, concurrently=None):
         self._client = client
         self._table = table
         self._ttl = ttl_seconds
         self._clock = clock
         self._max_rounds = max_rounds
         self._sleep = sleep
+        self._concurrently = concurrently or Concurrently(1)
+        self.calls = 0  # DynamoDB calls made (successful rounds), for the log line and the bench
 
-    def seen(self, event_ids):
-        """The subset of `event_ids` delivered within the TTL."""
-        now = int(self._clock())
-        found = set()
-        for chunk in _chunks(sorted(set(event_ids)), MAX_GET_KEYS):
-            request = {
-                self._table: {
-                    "Keys": [{"event_id": {"S": event_id}} for event_id in chunk],
-                    "ProjectionExpression": "event_id, expires_at",
-                    "ConsistentRead": True,
-                }
-            }
-            for _ in range(self._max_rounds):
-                answer = self._call("batch_get_item", RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    # DynamoDB deletes expired items lazily (within days): check the time ourselves.
-                    if int(item["expires_at"]["N"]) > now:
-                        found.add(item["event_id"]["S"])
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                self._sleep(0.05)
-            else:
-                raise DedupUnavailable("DynamoDB left keys unprocessed")
+    def seen(self, messages):
+        """{activity_id: source of the stored copy} for the messages' activities delivered within the TTL."""
+        keys = {dedup_key(message.activity_id): message.activity_id for message in messages}
+        found = {}
+        for chunk_found, calls in self._concurrently.map(self._get_chunk, _chunks(sorted(keys), MAX_GET_KEYS)):
+            self.calls += calls
+            for key, source in chunk_found.items():
+                found[keys[key]] = source
         return found
 
-    def remember(self, event_ids):
-        expires_at = str(int(self._clock()) + self._ttl)
-        for chunk in _chunks(sorted(set(event_ids)), MAX_WRITE_ITEMS):
-            request = {
-                self._table: [
-                    {"PutRequest": {"Item": {"event_id": {"S": event_id}, "expires_at": {"N": expires_at}}}}
-                    for event_id in chunk
-                ]
+    def _get_chunk(self, chunk):
+        now = int(self._clock())
+        found = {}
+        request = {
+            self._table: {
+                "Keys": [{"event_id": {"S": key}} for key in chunk],
+                "ProjectionExpression": "event_id, expires_at, #source",
+                "ExpressionAttributeNames": {"#source": "source"},
+                "ConsistentRead": True,
             }
-            for _ in range(self._max_rounds):
-                answer = self._call("batch_write_item", RequestItems=request)
-                request = answer.get("UnprocessedItems") or {}
-                if not request:
-                    break
-                self._sleep(0.05)
-            else:
-                raise DedupUnavailable("DynamoDB left items unwritten")
+        }
+        for rounds in range(1, self._max_rounds + 1):
+            answer = self._call("batch_get_item", RequestItems=request)
+            for item in answer.get("Responses", {}).get(self._table, []):
+                # DynamoDB deletes expired items lazily (within days): check the time ourselves.
+                if int(item["expires_at"]["N"]) > now:
+                    found[item["event_id"]["S"]] = (item.get("source") or {}).get("S", "")
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return found, rounds
+            self._sleep(0.05)
+        raise DedupUnavailable("DynamoDB left keys unprocessed")
+
+    def remember(self, messages):
+        """Record the messages' activities as delivered now (one item each)."""
+        now = int(self._clock())
+        items = {}
+        for message in messages:
+            item = self._item(message, now)
+            items[item["event_id"]["S"]] = item
+        chunks = _chunks([items[key] for key in sorted(items)], MAX_WRITE_ITEMS)
+        self.calls += sum(self._concurrently.map(self._write_chunk, chunks))
+
+    def _item(self, message, now):
+        item = {
+            "event_id": {"S": dedup_key(message.activity_id)},
+            "expires_at": {"N": str(now + self._ttl)},
+            "received_at": {"N": str(now)},
+            "source": {"S": message.source},
+            "event_type": {"S": attribute_text(message.event_type)},
+        }
+        if message.for_user_id:
+            item["for_user_id"] = {"S": attribute_text(message.for_user_id)}
+        if message.event_type in SIGNAL_TYPES:
+            item["signal"] = {"S": "revoke"}
+            if message.signal_user_id:
+                item["signal_user_id"] = {"S": attribute_text(message.signal_user_id)}
+        return item
+
+    def _write_chunk(self, chunk):
+        request = {self._table: [{"PutRequest": {"Item": item}} for item in chunk]}
+        for rounds in range(1, self._max_rounds + 1):
+            answer = self._call("batch_write_item", RequestItems=request)
+            request = answer.get("UnprocessedItems") or {}
+            if not request:
+                return rounds
+            self._sleep(0.05)
+        raise DedupUnavailable("DynamoDB left items unwritten")
 
     def _call(self, operation, **kwargs):
         try:

@@ -2,62 +2,89 @@
 
 Order of checks, each failing closed:
   size cap (413) -> signature over the raw bytes (401; 503 if the secret cannot be read)
-  -> JSON object (400) -> split into events (400 when it holds none) -> drop ids already delivered
-  (503 if the dedup store fails) -> SQS (503 unless every message was accepted) -> remember ids -> 200.
+  -> JSON object (400) -> split into events (400 when it holds none or nests too deep; 413 when an
+  event cannot fit in an SQS message) -> drop activities already delivered (503 if the dedup table
+  fails) -> SQS (503 unless every message was accepted) -> remember the activities (503) -> 200.
 Nothing is enqueued before the signature is checked, and 200 means every event is on the queue.
+
+AWS calls on X's clock, with the dedup table and a FIFO queue (README "Exactly once"):
+- An event whose own time (X's payload) is less than `fifo_trust_seconds` old (240 s: SQS's 5-minute
+  FIFO window less a minute for the clocks) cannot have been enqueued before the window began, so SQS
+  drops any copy (a retry, the other family's copy) by its MessageDeduplicationId: no dedup read.
+  Steady state is then one SendMessageBatch and one BatchWriteItem per delivery of up to 10 events.
+- Older events (replays, late retries), events without a usable time, and every event on a standard
+  queue are read first (BatchGetItem): 3 calls.
+- The write after the send stays in every case, so a replay hours later finds the activity.
 """
 
-import json
 import time
-from dataclasses import dataclass, field
+from _json import encode_basestring_ascii as _quote
 
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.log_line import utc_timestamp
-from xwebhook.receive.dedup import DedupUnavailable
-from xwebhook.receive.publisher import MessageTooLarge, PublishError
+from xwebhook.receive.errors import BadDelivery, DedupUnavailable, PublishError
+from xwebhook.receive.jsontext import parse
+from xwebhook.receive.settings import CLOCK_SKEW_SECONDS, FIFO_TRUST_SECONDS
 from xwebhook.receive.signing import verify_signature
-from xwebhook.receive.splitting import EmptyDelivery, split_delivery
-
-
-def _not_json(constant):
-    raise ValueError(f"{constant} is not JSON")
-
-
-# Strict JSON (RFC 8259): the standard library would otherwise accept NaN and Infinity. Made once.
-_DECODER = json.JSONDecoder(parse_constant=_not_json)
+from xwebhook.receive.splitting import split_delivery
 
 # A signature that does not match makes us re-read the secret (it may have been rotated), at most
 # once per this many seconds.
 SECRET_RECHECK_SECONDS = 30.0
 
 
-@dataclass
 class IngestOutcome:
-    status: int
-    reason: str = ""  # told to the caller
-    detail: str = ""  # logged only (names AWS errors; never a secret or a payload)
-    source: str = ""
-    events: int = 0
-    enqueued: int = 0
-    duplicates: int = 0
-    sqs_calls: int = 0
-    event_types: list = field(default_factory=list)
+    """What ingest did with one delivery: the HTTP status and the figures the log line carries."""
+
+    __slots__ = (
+        "status",
+        "reason",
+        "detail",
+        "source",
+        "events",
+        "enqueued",
+        "duplicates",
+        "sqs_calls",
+        "dedup_calls",
+        "event_types",
+    )
+
+    def __init__(self, status, reason="", detail="", source="", events=0, enqueued=0, duplicates=0):
+        self.status = status
+        self.reason = reason  # told to the caller
+        self.detail = detail  # logged only (names AWS errors; never a secret or a payload)
+        self.source = source
+        self.events = events
+        self.enqueued = enqueued
+        self.duplicates = duplicates
+        self.sqs_calls = 0
+        self.dedup_calls = 0
+        self.event_types = []
+
+    @property
+    def aws_calls(self):
+        return self.sqs_calls + self.dedup_calls
 
     def body(self):
         if self.status == 200:
-            document = {"status": "ok", "events": self.events, "enqueued": self.enqueued, "duplicates": self.duplicates}
-        else:
-            document = {"error": self.reason}
-        return json.dumps(document)
+            return '{"status":"ok","events":%d,"enqueued":%d,"duplicates":%d}' % (
+                self.events,
+                self.enqueued,
+                self.duplicates,
+            )
+        return '{"error":%s}' % _quote(self.reason)
 
 
 class DeliveryIngestor:
-    def __init__(self, secret, publisher, max_body_bytes, dedup=None, clock=time.time):
+    def __init__(self, secret, publisher, max_body_bytes, dedup=None, clock=time.time, fifo_trust_seconds=None):
         self._secret = secret
         self._publisher = publisher
         self._max_body_bytes = max_body_bytes
         self._dedup = dedup
         self._clock = clock
+        trust = FIFO_TRUST_SECONDS if fifo_trust_seconds is None else fifo_trust_seconds
+        # Only a FIFO queue deduplicates; a standard queue reads the table for every event.
+        self._trust = trust if publisher.fifo else 0
 
     def ingest(self, body, signature):
         """The outcome of a POST with raw `body` bytes and the signature header's value (or None)."""
@@ -71,16 +98,19 @@ class DeliveryIngestor:
         except SecretUnavailable:
             return IngestOutcome(503, "consumer secret unavailable")
         try:
-            delivery = _DECODER.decode(body.decode("utf-8"))
+            delivery = parse(body)
+        except BadDelivery as exc:
+            return IngestOutcome(400, str(exc))
         except ValueError:  # also UnicodeDecodeError
             return IngestOutcome(400, "body is not JSON (UTF-8, RFC 8259)")
         if not isinstance(delivery, dict):
             return IngestOutcome(400, "body is JSON but not an object")
+        now = self._clock()
         try:
-            messages = split_delivery(delivery, utc_timestamp(self._clock()))
-        except EmptyDelivery as exc:
-            return IngestOutcome(400, str(exc))
-        return self._enqueue(messages)
+            messages = split_delivery(delivery, utc_timestamp(now))
+            return self._enqueue(messages, now)
+        except BadDelivery as exc:  # EmptyDelivery, TooDeep, MessageTooLarge
+            return IngestOutcome(exc.status, str(exc))
 
     def _signature_matches(self, body, signature):
         if verify_signature(self._secret.get(), body, signature):
@@ -89,32 +119,53 @@ class DeliveryIngestor:
             self._secret.get(), body, signature
         )
 
-    def _enqueue(self, messages):
+    def _needs_read(self, message, now):
+        """False when SQS's FIFO deduplication alone is sure to drop any earlier copy of the event."""
+        at = message.occurred_at
+        return at is None or self._trust <= 0 or not -CLOCK_SKEW_SECONDS <= now - at <= self._trust
+
+    def _enqueue(self, messages, now):
         outcome = IngestOutcome(200, events=len(messages))
         outcome.source = messages[0].source if messages else ""
-        unique = list({message.event_id: message for message in messages}.values())
-        try:
-            seen = self._dedup.seen([m.event_id for m in unique]) if self._dedup and unique else set()
-        except DedupUnavailable as exc:
-            return self._failure(503, "events could not be checked for duplicates; retry", exc, outcome)
-        fresh = [message for message in unique if message.event_id not in seen]
+        # One message per activity, the first copy in the delivery.
+        fresh = messages
+        if len(messages) > 1 and len({message.activity_id for message in messages}) != len(messages):
+            first = {message.activity_id: message for message in reversed(messages)}
+            fresh = [message for message in messages if first[message.activity_id] is message]
+        sightings = []
+        if self._dedup is not None and fresh:
+            calls = self._dedup.calls
+            to_read = [message for message in fresh if self._needs_read(message, now)]
+            try:
+                seen = self._dedup.seen(to_read) if to_read else {}
+            except DedupUnavailable as exc:
+                return self._failure(503, "events could not be checked for duplicates; retry", exc, outcome)
+            outcome.dedup_calls = self._dedup.calls - calls
+            if seen:
+                # The other family's copy of a stored activity is recorded (not sent): the admin
+                # function learns that XAA events arrive during the AAA -> XAA overlap.
+                sightings = [m for m in fresh if m.activity_id in seen and seen[m.activity_id] != m.source]
+                fresh = [m for m in fresh if m.activity_id not in seen]
         outcome.duplicates = len(messages) - len(fresh)
-        outcome.event_types = sorted({message.event_type for message in fresh})
+        types = {message.event_type for message in fresh}
+        outcome.event_types = sorted(types) if len(types) > 1 else list(types)
         try:
             outcome.sqs_calls = self._publisher.publish(fresh) if fresh else 0
-        except MessageTooLarge as exc:
-            return self._failure(413, str(exc), exc, outcome)
         except PublishError as exc:
             return self._failure(503, "events could not be stored; retry", exc, outcome)
         outcome.enqueued = len(fresh)
-        if self._dedup and fresh:
+        if self._dedup is not None and (fresh or sightings):
+            calls = self._dedup.calls
             try:
-                self._dedup.remember([message.event_id for message in fresh])
+                self._dedup.remember(fresh + sightings)
             except DedupUnavailable as exc:
                 # Enqueued but not remembered: ask X to retry; SQS's deduplication drops the copy.
                 return self._failure(503, "events stored but not recorded as delivered; retry", exc, outcome)
+            outcome.dedup_calls += self._dedup.calls - calls
         return outcome
 
     @staticmethod
     def _failure(status, reason, exc, outcome):
-        return IngestOutcome(status, reason, str(exc), outcome.source, outcome.events, duplicates=outcome.duplicates)
+        failed = IngestOutcome(status, reason, str(exc), outcome.source, outcome.events, duplicates=outcome.duplicates)
+        failed.sqs_calls, failed.dedup_calls = outcome.sqs_calls, outcome.dedup_calls
+        return failed

@@ -1,85 +1,117 @@
 """Put event messages on the SQS events queue with SendMessageBatch.
 
-- Batches of at most 10 entries and 1 MiB (SQS's limits), in delivery order.
+- Batches of at most 10 entries and 1 MiB (SQS's limits), in delivery order. Every message is sized
+  before the first call, so a delivery is never half-sent because of a message that could never fit.
 - FIFO queues (URL ending in `.fifo`): MessageGroupId per account keeps each account's events in
-  order; MessageDeduplicationId from the event id makes SQS drop a copy sent again within its
-  5-minute window (X's retries, our own retries of a partial batch).
-- Every message is sized before the first call, so a delivery is never half-sent because of a message
-  that could never fit.
+  order; MessageDeduplicationId from the activity id makes SQS drop a copy sent again within its
+  5-minute window (X's retries, the other family's copy of the activity, our own retries).
+  `group_shards` > 1 spreads an account over that many groups (`<account>#<n>`, by activity): SQS
+  takes ~3,000 messages/s per group, so one very busy account can go beyond it, ordered per shard.
+- A delivery of more than one batch sends its batches concurrently (at most `concurrently.limit` calls at a
+  time), so the largest delivery X sends is stored within X's deadline. SQS orders a FIFO group by
+  arrival, so order is kept within each batch of 10 and between deliveries, and across the batches
+  of one large delivery only with concurrency 1 (PUBLISH_CONCURRENCY).
 - Failed entries of a partial batch are sent again, up to `max_attempts` calls per batch; what still
   fails raises PublishError, and the caller answers 5xx so X delivers again.
+- Attribute values are texts SQS takes whatever X sent (see `attribute_text`).
 """
 
-import hashlib
 import time
 
+from xwebhook.receive.concurrency import Concurrently
+from xwebhook.receive.errors import MessageTooLarge, PublishError
+from xwebhook.receive.identity import digest
 from xwebhook.receive.settings import SQS_MAX_MESSAGE_BYTES
+from xwebhook.receive.splitting import shard_group
 
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = SQS_MAX_MESSAGE_BYTES
+MAX_ATTRIBUTE_CHARS = 256
+_IDS = [str(n) for n in range(MAX_BATCH_ENTRIES)]  # entry ids within a batch
+# Name and data type of each attribute, which SQS counts towards the message size.
+_ATTRIBUTE_OVERHEAD = {name: len(name) + len("String") for name in ("event_type", "source", "for_user_id")}
 
 
-class PublishError(Exception):
-    """SQS did not accept every message. The message says how many and why, never their content."""
-
-
-class MessageTooLarge(ValueError):
-    """A single event message exceeds SQS's message size limit."""
-
-
-def deduplication_id(event_id):
-    # SQS allows 128 characters of a restricted alphabet; a digest of the event id fits any id.
-    return hashlib.sha256(event_id.encode()).hexdigest()
-
-
-def _attributes(message):
-    attributes = {
-        "event_type": {"DataType": "String", "StringValue": message.event_type},
-        "source": {"DataType": "String", "StringValue": message.source},
-    }
-    if message.for_user_id:  # SQS rejects empty attribute values; absent means "no user"
-        attributes["for_user_id"] = {"DataType": "String", "StringValue": message.for_user_id}
-    return attributes
-
-
-def _entry_size(entry):
-    """Bytes SQS counts for an entry: the body plus each attribute's name, type and value."""
-    size = len(entry["MessageBody"].encode())
-    for name, attribute in entry["MessageAttributes"].items():
-        size += len(name) + len(attribute["DataType"]) + len(attribute["StringValue"].encode())
-    return size
+def attribute_text(text):
+    """`text` as an SQS attribute value: characters SQS refuses escaped (\\uXXXX), at most 256 characters
+    (longer: its first 180 and a digest). Ids and type names X sends pass unchanged."""
+    if not text.isprintable():  # control characters, lone surrogates, U+FFFE/U+FFFF, ...
+        text = "".join(char if char.isprintable() else "\\u%04x" % ord(char) for char in text)
+    if len(text) > MAX_ATTRIBUTE_CHARS:
+        text = text[:180] + "~" + digest(text)[:40]
+    return text
 
 
 class SqsEventPublisher:
-    def __init__(self, client, queue_url, max_attempts=3, backoff_seconds=(0.05, 0.2), sleep=time.sleep):
+    def __init__(
+        self,
+        client,
+        queue_url,
+        max_attempts=3,
+        backoff_seconds=(0.05, 0.2),
+        sleep=time.sleep,
+        concurrently=None,
+        group_shards=1,
+    ):
         self._client = client
         self._queue_url = queue_url
-        self._fifo = queue_url.endswith(".fifo")
+        self.fifo = queue_url.endswith(".fifo")
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
+        self._concurrently = concurrently or Concurrently(1)
+        self._known = {}  # (event_type, source, for_user_id) -> (attributes, their size, group)
+        self._shards = group_shards
 
-    def _entry(self, message):
-        entry = {"MessageBody": message.body, "MessageAttributes": _attributes(message)}
-        if self._fifo:
-            entry["MessageGroupId"] = message.group_id
-            entry["MessageDeduplicationId"] = deduplication_id(message.event_id)
-        return entry
+    def _shared(self, message, key):
+        """(attributes, bytes SQS counts for them, group) of a message: the same for every event of one
+        type and account, so they are made once per (event_type, source, for_user_id) and remembered
+        for the next deliveries (bounded; nothing mutates them)."""
+        known = self._known.get(key)
+        if known is not None:
+            return known
+        if len(self._known) >= 4096:
+            self._known.clear()
+        event_type = message.event_type
+        if len(event_type) > 64 or not (event_type.isascii() and event_type.isprintable()):
+            event_type = attribute_text(event_type)
+        attributes = {
+            "event_type": {"DataType": "String", "StringValue": event_type},
+            "source": {"DataType": "String", "StringValue": message.source},
+        }
+        # SQS counts each attribute's name, data type and value towards the message size.
+        size = _ATTRIBUTE_OVERHEAD["event_type"] + len(event_type.encode())
+        size += _ATTRIBUTE_OVERHEAD["source"] + len(message.source)
+        if message.for_user_id:  # SQS rejects empty attribute values; absent means "no user"
+            user = attribute_text(message.for_user_id)
+            attributes["for_user_id"] = {"DataType": "String", "StringValue": user}
+            size += _ATTRIBUTE_OVERHEAD["for_user_id"] + len(user.encode())
+        known = self._known[key] = (attributes, size, message.group_id)
+        return known
 
     def batches(self, messages):
         """The SendMessageBatch entry lists for `messages`; raises MessageTooLarge first."""
         batches, current, current_size = [], [], 0
+        fifo = self.fifo
         for message in messages:
-            entry = self._entry(message)
-            size = _entry_size(entry)
+            key = (message.event_type, message.source, message.for_user_id)
+            attributes, size, group = self._known.get(key) or self._shared(message, key)
+            size += message.size
             if size > SQS_MAX_MESSAGE_BYTES:
+                # No size in the text: it is the answer's reason, and a metric dimension (one per value).
                 raise MessageTooLarge(
-                    f"event {message.event_type} makes a {size}-byte message; SQS takes at most {SQS_MAX_MESSAGE_BYTES}"
+                    f"event {attribute_text(message.event_type)[:64]} makes a message over SQS's"
+                    f" {SQS_MAX_MESSAGE_BYTES} bytes"
                 )
             if current and (len(current) == MAX_BATCH_ENTRIES or current_size + size > MAX_BATCH_BYTES):
                 batches.append(current)
                 current, current_size = [], 0
-            entry["Id"] = str(len(current))
+            entry = {"Id": _IDS[len(current)], "MessageBody": message.body, "MessageAttributes": attributes}
+            if fifo:
+                entry["MessageGroupId"] = (
+                    group if self._shards == 1 else shard_group(group, message.activity_id, self._shards)
+                )
+                entry["MessageDeduplicationId"] = message.deduplication_id
             current.append(entry)
             current_size += size
         if current:
@@ -88,10 +120,7 @@ class SqsEventPublisher:
 
     def publish(self, messages):
         """Send every message; returns the number of SQS calls made. Raises PublishError."""
-        calls = 0
-        for batch in self.batches(messages):
-            calls += self._send_batch(batch)
-        return calls
+        return sum(self._concurrently.map(self._send_batch, self.batches(messages)))
 
     def _send_batch(self, entries):
         pending = entries

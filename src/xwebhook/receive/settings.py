@@ -15,6 +15,13 @@ SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 # SQS's largest message since 2025 (and the queue's MaximumMessageSize in the template).
 SQS_MAX_MESSAGE_BYTES = 1024 * 1024
 
+# SQS FIFO drops a message whose deduplication id it accepted in the last 5 minutes. An event whose own
+# time (from X's payload) is younger than that, less a margin for the two clocks, cannot have been
+# enqueued before the window began: SQS drops any earlier copy, and ingest skips the dedup read.
+FIFO_DEDUP_WINDOW_SECONDS = 300
+CLOCK_SKEW_SECONDS = 60
+FIFO_TRUST_SECONDS = FIFO_DEDUP_WINDOW_SECONDS - CLOCK_SKEW_SECONDS
+
 
 class IngestSettings:
     """Settings of the ingest function."""
@@ -26,6 +33,9 @@ class IngestSettings:
         "dedup_table",
         "dedup_ttl_seconds",
         "publish_attempts",
+        "publish_concurrency",
+        "fifo_trust_seconds",
+        "fifo_group_shards",
     )
 
     def __init__(
@@ -36,6 +46,9 @@ class IngestSettings:
         dedup_table="",
         dedup_ttl_seconds=30 * 3600,
         publish_attempts=3,
+        publish_concurrency=16,
+        fifo_trust_seconds=FIFO_TRUST_SECONDS,
+        fifo_group_shards=1,
     ):
         self.secret = secret
         self.queue_url = queue_url
@@ -43,6 +56,9 @@ class IngestSettings:
         self.dedup_table = dedup_table
         self.dedup_ttl_seconds = dedup_ttl_seconds
         self.publish_attempts = publish_attempts
+        self.publish_concurrency = publish_concurrency
+        self.fifo_trust_seconds = fifo_trust_seconds
+        self.fifo_group_shards = fifo_group_shards
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -59,4 +75,7 @@ class IngestSettings:
             # X replays up to 24 h back; a replayed copy can arrive a while after the job starts.
             dedup_ttl_seconds=number(env, "DEDUP_TTL_HOURS", 30, 25, 24 * 14) * 3600,
             publish_attempts=number(env, "PUBLISH_ATTEMPTS", 3, 1, 5),
+            publish_concurrency=number(env, "PUBLISH_CONCURRENCY", 16, 1, 64),
+            fifo_trust_seconds=number(env, "DEDUP_FIFO_TRUST_SECONDS", FIFO_TRUST_SECONDS, 0, FIFO_TRUST_SECONDS),
+            fifo_group_shards=number(env, "FIFO_GROUP_SHARDS", 1, 1, 64),
         )

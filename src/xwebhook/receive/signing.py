@@ -43,10 +43,13 @@ def verify_signature(secret, body, header):
     Ingest only, off the crc cold path: OpenSSL's HMAC here is ~4x faster than hmac_sha256 on a
     4 KB body (5.6 us against 23 us), and the import is paid once per ingest container.
     """
-    import hmac
-
+    global _hmac
+    if _hmac is None:
+        import hmac as _hmac
     if not header:
         return False
-    digest = hmac.digest(secret, body, "sha256")
-    expected = (PREFIX + binascii.b2a_base64(digest, newline=False).decode("ascii")).encode("ascii")
-    return hmac.compare_digest(expected, header.strip().encode("utf-8", "replace"))
+    expected = b"sha256=" + binascii.b2a_base64(_hmac.digest(secret, body, "sha256"), newline=False)
+    return _hmac.compare_digest(expected, header.strip().encode("utf-8", "replace"))
+
+
+_hmac = None  # the hmac module, loaded at ingest's first verification (crc never loads it)

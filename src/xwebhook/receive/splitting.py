@@ -2,10 +2,12 @@
 
 Account Activity API (AAA, v1.1 and v2): `{"for_user_id", "<kind>_events": [...], "users", "apps"}`;
 one delivery may carry several events of a kind, and `user_event` / `replay_job_status` carry one
-object each. X Activity API (XAA): `{"data": {"event_uuid", "event_type", "filter", ...}}`, one event.
+object each. X Activity API (XAA): `{"data": {"event_uuid", "event_type", "filter", ...}}`, one event,
+or `{"data": [envelope, ...]}`, several.
 
 Every message body is a JSON object:
   event_id     stable id derived from X's own ids: a retried or replayed copy gets the same one
+  activity_id  the activity's identity shared by its AAA and XAA copies (identity.py); the dedup key
   event_type   what happened: `favorite`, `tweet_create`, `follow.unfollow`, `post.create`, ...
   source       `aaa` or `xaa`
   for_user_id  the subscribed account the event is for (AAA `for_user_id`, XAA `filter.user_id`), or null
@@ -15,16 +17,18 @@ Every message body is a JSON object:
   user_has_blocked  (AAA) copied from the delivery when present
 
 AAA kinds we do not know are kept as events of type `<kind>`; nothing in a delivery is dropped.
+Linear in the delivery's size: each item is walked once, whatever the size of `users`.
 """
 
 import hashlib
-import json
-from dataclasses import dataclass
+import zlib
 
-try:
-    import orjson  # in ingest's requirements.txt: message bodies ~10x faster than json (bench/warm.py)
-except ImportError:  # pragma: no cover - a tool run without it falls back to the standard library
-    orjson = None
+from orjson import JSONEncodeError
+from orjson import dumps as _orjson_dumps
+
+from xwebhook.receive.errors import EmptyDelivery
+from xwebhook.receive.identity import SIGNAL_TYPES, aaa_identifier, digest, signal_user, subject_of, xaa_identity
+from xwebhook.receive.jsontext import escaped_noncharacters, message_text
 
 AAA_CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked"})
 # Kinds with a `type` naming the action; both `follow_events` with type `unfollow` and X's
@@ -38,76 +42,123 @@ AAA_TYPED_FAMILIES = {
     "unmute": "mute",
 }
 UNATTRIBUTED_GROUP = "unattributed"
+MAX_GROUP_ID = 128  # SQS: MessageGroupId is 1-128 characters of printable ASCII without space
 
 
-class EmptyDelivery(ValueError):
-    """A delivery object that carries no event at all."""
+def group_id(for_user_id):
+    """FIFO message group of an account: its id, or a digest of it when SQS could not take it."""
+    if not for_user_id:
+        return UNATTRIBUTED_GROUP
+    if (
+        len(for_user_id) <= MAX_GROUP_ID - 3  # room for a shard suffix, `#63`
+        and for_user_id.isascii()
+        and for_user_id.isprintable()
+        and " " not in for_user_id
+    ):
+        return for_user_id
+    return "u-" + digest(for_user_id)[:40]
 
 
-@dataclass(frozen=True, slots=True)
+def shard_group(group, activity_id, shards):
+    """`group#<n>`: one of `shards` groups of an account, chosen by the activity, so both families'
+    copies of an activity land in the same group (SQS deduplicates per group)."""
+    return f"{group}#{zlib.crc32(activity_id.encode('utf-8', 'surrogatepass')) % shards}"
+
+
+def deduplication_id(activity_id):
+    """The MessageDeduplicationId of an activity (EventMessage.deduplication_id)."""
+    if len(activity_id) <= 128 and activity_id.isascii() and activity_id.isprintable() and " " not in activity_id:
+        return activity_id
+    return hashlib.sha256(activity_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class EventMessage:
-    event_id: str
-    event_type: str
-    source: str
-    for_user_id: str | None
-    body: str
+    """One event, ready for the queue: its ids, its attributes and its body (JSON text)."""
+
+    __slots__ = (
+        "event_id",
+        "activity_id",
+        "event_type",
+        "source",
+        "for_user_id",
+        "occurred_at",
+        "signal_user_id",
+        "body",
+        "size",
+        "_dedup_id",
+    )
+
+    def __init__(self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body, size):
+        self.event_id = event_id
+        self.activity_id = activity_id
+        self.event_type = event_type
+        self.source = source
+        self.for_user_id = for_user_id
+        self.occurred_at = occurred_at
+        self.signal_user_id = signal_user_id
+        self.body = body  # JSON text
+        self.size = size  # its UTF-8 bytes
+        self._dedup_id = None
 
     @property
     def group_id(self):
         """FIFO message group: events of one account stay in order."""
-        return self.for_user_id or UNATTRIBUTED_GROUP
+        return group_id(self.for_user_id)
+
+    @property
+    def deduplication_id(self):
+        """SQS's MessageDeduplicationId: the activity_id when SQS takes it as one (1-128 printable ASCII
+        characters, no space; an activity_id always has a `:`, so it never equals a digest), else the
+        sha256 of it. Both families' copies of an activity get the same one."""
+        if self._dedup_id is None:
+            self._dedup_id = deduplication_id(self.activity_id)
+        return self._dedup_id
+
+    def __repr__(self):
+        return f"EventMessage({self.event_id!r}, {self.event_type!r}, {self.source!r})"
 
 
-def _dig(value, *path):
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    if value is None or isinstance(value, (dict, list)):
+def _dig_text(value, key):
+    value = value.get(key) if isinstance(value, dict) else None
+    if value is None or isinstance(value, (dict, list, bool)):
         return None
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
-def _joined(*parts):
-    return None if any(part is None for part in parts) else ":".join(parts)
+def _referenced_ids(item):
+    """Every string and integer in `item` (walked iteratively), in first-seen order: the candidate keys
+    of the `users`/`apps` maps."""
+    found = {}
+    pending = [item]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            found[value] = None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            found[str(value)] = None
+    return found
 
 
-def _content_hash(item):
-    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"))  # ASCII: lone surrogates too
-    return "h" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
-
-
-def _account_id(user):
-    return _dig(user, "id_str") or _dig(user, "id")
-
-
-def _relation_id(item):
-    return _joined(
-        _account_id((item or {}).get("source")),
-        _account_id((item or {}).get("target")),
-        _dig(item, "created_timestamp"),
-    )
-
-
-# The natural id of each AAA event type, from X's documented fields.
-_AAA_NATURAL_IDS = {
-    "tweet_create": lambda item: _dig(item, "id_str") or _dig(item, "id"),
-    "favorite": lambda item: _dig(item, "id"),
-    "direct_message": lambda item: _dig(item, "id"),
-    "tweet_delete": lambda item: _dig(item, "status", "id"),
-    "direct_message_indicate_typing": lambda item: _joined(
-        _dig(item, "sender_id"), _dig(item, "target", "recipient_id"), _dig(item, "created_timestamp")
-    ),
-    "direct_message_mark_read": lambda item: _joined(
-        _dig(item, "sender_id"), _dig(item, "last_read_event_id"), _dig(item, "created_timestamp")
-    ),
-    "user_event.revoke": lambda item: _joined(
-        _dig(item, "revoke", "source", "user_id"),
-        _dig(item, "revoke", "target", "app_id"),
-        _dig(item, "revoke", "date_time"),
-    ),
-    "replay_job_status": lambda item: _joined(_dig(item, "job_id"), _dig(item, "job_state")),
-}
+def _message(identity, event_type, source, for_user_id, received_at, event, context):
+    event_id, activity_id, occurred_at = identity
+    document = {
+        "event_id": event_id,
+        "activity_id": activity_id,
+        "event_type": event_type,
+        "source": source,
+        "for_user_id": for_user_id,
+        "received_at": received_at,
+        "event": event,
+    }
+    if context:
+        document.update(context)
+    body, size = message_text(document)
+    signal = signal_user(event_type, event) if event_type in SIGNAL_TYPES else None
+    return EventMessage(event_id, activity_id, event_type, source, for_user_id, occurred_at, signal, body, size)
 
 
 def _aaa_event_type(key, item):
@@ -118,119 +169,109 @@ def _aaa_event_type(key, item):
         return f"{family}.{action if isinstance(action, str) and action else stem}"
     if stem == "user_event" and isinstance(item, dict) and len(item) == 1:
         return "user_event." + next(iter(item))
-    return stem
-
-
-def _aaa_natural_id(event_type, item):
-    if event_type.split(".", 1)[0] in AAA_TYPED_FAMILIES:
-        natural = _relation_id(item)
-    else:
-        extract = _AAA_NATURAL_IDS.get(event_type)
-        natural = extract(item) if extract else (_dig(item, "id_str") or _dig(item, "id"))
-    return natural or _content_hash(item)
-
-
-def _referenced_ids(value, found):
-    """Every scalar in `value` as text: the candidates for keys of the `users`/`apps` maps."""
-    if isinstance(value, dict):
-        for child in value.values():
-            _referenced_ids(child, found)
-    elif isinstance(value, list):
-        for child in value:
-            _referenced_ids(child, found)
-    elif isinstance(value, (str, int)) and not isinstance(value, bool):
-        found.add(str(value))
-    return found
-
-
-# Encoders made once: json.dumps with options builds a new one per call (~3 us each).
-_UTF8_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
-
-
-def _dumps(document):
-    """Compact JSON text of a message, always valid UTF-8 for SQS whatever the delivery held.
-
-    A delivery may escape a lone surrogate ("\\ud800"), which no UTF-8 text can carry, or hold an
-    integer beyond 64 bits, which orjson refuses: the standard library's ASCII encoding keeps both
-    exactly. orjson only writes here; deliveries are parsed by the standard library (ingest.py).
-    """
-    if orjson is not None:
-        try:
-            return orjson.dumps(document).decode()
-        except TypeError:  # orjson.JSONEncodeError
-            return _ASCII_ENCODER.encode(document)
-    text = _UTF8_ENCODER.encode(document)
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return _ASCII_ENCODER.encode(document)
-    return text
-
-
-def _message(event_id, event_type, source, for_user_id, received_at, event, context):
-    document = {
-        "event_id": event_id,
-        "event_type": event_type,
-        "source": source,
-        "for_user_id": for_user_id,
-        "received_at": received_at,
-        "event": event,
-    }
-    document.update(context)
-    return EventMessage(event_id, event_type, source, for_user_id, _dumps(document))
+    return stem or "unknown"  # SQS refuses an empty attribute value
 
 
 def _split_aaa(delivery, received_at):
-    for_user_id = _dig(delivery, "for_user_id")
+    for_user_id = _dig_text(delivery, "for_user_id")
+    subject = subject_of(for_user_id)
     users = delivery.get("users") if isinstance(delivery.get("users"), dict) else None
     apps = delivery.get("apps") if isinstance(delivery.get("apps"), dict) else None
+    blocked = "user_has_blocked" in delivery
+    identifiers = {}  # event_type -> identify(item) of the typed kinds, made once per type
     messages = []
+    append = messages.append
     for key, value in delivery.items():
         if key in AAA_CONTEXT_KEYS:
             continue
         items = value if isinstance(value, list) else [value]
+        stem = key[: -len("_events")] if key.endswith("_events") else key
+        # The type of an item depends on the item only for typed kinds (follow, block, ...) and user_event.
+        fixed_type = None if stem in AAA_TYPED_FAMILIES or stem == "user_event" else (stem or "unknown")
+        if fixed_type:
+            event_type, identify = fixed_type, aaa_identifier(fixed_type, subject)
         for item in items:
-            event_type = _aaa_event_type(key, item)
-            event_id = f"aaa:{for_user_id or '-'}:{event_type}:{_aaa_natural_id(event_type, item)}"
-            context = {}
+            if not fixed_type:
+                event_type = _aaa_event_type(key, item)
+                identify = identifiers.get(event_type)
+                if identify is None:
+                    identify = identifiers[event_type] = aaa_identifier(event_type, subject)
+            event_id, activity_id, occurred_at = identify(item)
+            document = {
+                "event_id": event_id,
+                "activity_id": activity_id,
+                "event_type": event_type,
+                "source": "aaa",
+                "for_user_id": for_user_id,
+                "received_at": received_at,
+                "event": item,
+            }
             if users or apps:
-                referenced = _referenced_ids(item, set())
+                referenced = _referenced_ids(item)
                 if users:
-                    context["users"] = {uid: users[uid] for uid in users if uid in referenced}
+                    document["users"] = {uid: users[uid] for uid in referenced if uid in users}
                 if apps:
-                    context["apps"] = {aid: apps[aid] for aid in apps if aid in referenced}
-            if "user_has_blocked" in delivery:
-                context["user_has_blocked"] = delivery["user_has_blocked"]
-            messages.append(_message(event_id, event_type, "aaa", for_user_id, received_at, item, context))
+                    document["apps"] = {aid: apps[aid] for aid in referenced if aid in apps}
+            if blocked:
+                document["user_has_blocked"] = delivery["user_has_blocked"]
+            try:  # message_text, written out for the hot loop
+                out = _orjson_dumps(document)
+            except JSONEncodeError:
+                text, size = message_text(document)
+            else:
+                text, size = out.decode(), len(out)
+                if not text.isascii() and ("\ufffe" in text or "\uffff" in text):
+                    text, size = escaped_noncharacters(text)
+            signal = signal_user(event_type, item) if event_type in SIGNAL_TYPES else None
+            append(EventMessage(event_id, activity_id, event_type, "aaa", for_user_id, occurred_at, signal, text, size))
     return messages
 
 
-def _split_xaa(data, received_at):
-    event_type = data.get("event_type") if isinstance(data.get("event_type"), str) else "unknown"
-    for_user_id = _dig(data, "filter", "user_id")
-    natural = _dig(data, "event_uuid") or _content_hash(data)
-    event_id = f"xaa:{for_user_id or '-'}:{natural}"
-    return [_message(event_id, event_type, "xaa", for_user_id, received_at, data, {})]
+def _split_xaa(envelopes, received_at):
+    messages = []
+    for data in envelopes:
+        event_type = data.get("event_type") if isinstance(data, dict) else None
+        event_type = event_type if isinstance(event_type, str) and event_type else "unknown"
+        for_user_id = _dig_text(data.get("filter") if isinstance(data, dict) else None, "user_id")
+        identity = xaa_identity(event_type, data)
+        messages.append(_message(identity, event_type, "xaa", for_user_id, received_at, data, None))
+    return messages
+
+
+def _is_envelope(value):
+    return isinstance(value, dict) and ("event_type" in value or "event_uuid" in value)
+
+
+def xaa_envelopes(delivery):
+    """The XAA envelopes of a delivery (`data` an envelope, or a list of them), or None for AAA."""
+    data = delivery.get("data")
+    if data is None:  # every AAA delivery
+        return None
+    for key in delivery:
+        if key.endswith("_events"):
+            return None
+    if _is_envelope(data):
+        return [data]
+    if isinstance(data, list) and any(_is_envelope(item) for item in data):
+        return data
+    return None
 
 
 def is_xaa(delivery):
-    data = delivery.get("data")
-    return (
-        isinstance(data, dict)
-        and ("event_type" in data or "event_uuid" in data)
-        and not any(key.endswith("_events") for key in delivery)
-    )
+    return xaa_envelopes(delivery) is not None
 
 
 def split_delivery(delivery, received_at):
-    """The messages for one parsed delivery (a dict).
+    """The messages for one parsed delivery (a dict), in delivery order.
 
-    Raises EmptyDelivery when the object has no event key at all (`{}`, or only `for_user_id`).
-    Event lists that are present but empty give no message: the delivery is valid and holds nothing.
+    Raises EmptyDelivery when the object has no event key at all (`{}`, or only `for_user_id`), and
+    TooDeep when an event nests deeper than a message may. Event lists that are present but empty give
+    no message: the delivery is valid and holds nothing.
     """
-    if is_xaa(delivery):
-        return _split_xaa(delivery["data"], received_at)
-    if not delivery.keys() - AAA_CONTEXT_KEYS:
-        raise EmptyDelivery("delivery holds no event")
-    return _split_aaa(delivery, received_at)
+    envelopes = xaa_envelopes(delivery)
+    if envelopes is not None:
+        return _split_xaa(envelopes, received_at)
+    for key in delivery:
+        if key not in AAA_CONTEXT_KEYS:
+            return _split_aaa(delivery, received_at)
+    raise EmptyDelivery("delivery holds no event")

@@ -35,7 +35,10 @@ INGEST_ENV = CRC_ENV | {
     "MAX_BODY_BYTES",
     "DEDUP_TABLE",
     "DEDUP_TTL_HOURS",
+    "DEDUP_FIFO_TRUST_SECONDS",
     "PUBLISH_ATTEMPTS",
+    "PUBLISH_CONCURRENCY",
+    "FIFO_GROUP_SHARDS",
 }
 ADMIN_ENV = {
     "X_API_BASE_URL",
@@ -620,9 +623,42 @@ def test_dedup_table_matches_the_dedup_store(template):
     table = props(template, "DedupTable")
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["KeySchema"] == [{"AttributeName": "event_id", "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [{"AttributeName": "event_id", "AttributeType": "S"}]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_dedup_table_has_the_indexes_other_capabilities_query(template):
+    # BRIEF decision 1: by_user (XAA seen per account, counts by type) and signals (revokes).
+    indexes = {index["IndexName"]: index for index in props(template, "DedupTable")["GlobalSecondaryIndexes"]}
+    assert indexes["by_user"]["KeySchema"] == [
+        {"AttributeName": "for_user_id", "KeyType": "HASH"},
+        {"AttributeName": "received_at", "KeyType": "RANGE"},
+    ]
+    assert indexes["by_user"]["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["source", "event_type"],
+    }
+    assert indexes["signals"]["KeySchema"] == [
+        {"AttributeName": "signal", "KeyType": "HASH"},
+        {"AttributeName": "received_at", "KeyType": "RANGE"},
+    ]
+    assert indexes["signals"]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_the_items_the_dedup_store_writes_have_the_types_the_table_declares(template):
+    from tests.fakes import FakeDynamo, event_message
+    from xwebhook.receive.dedup import DynamoDedupStore
+
+    declared = {d["AttributeName"]: d["AttributeType"] for d in props(template, "DedupTable")["AttributeDefinitions"]}
+    assert declared == {"event_id": "S", "for_user_id": "S", "received_at": "N", "signal": "S"}
+    dynamo = FakeDynamo()
+    revoke = event_message("revoke:-:1", "xaa", "oauth.revoke", for_user_id=None, signal_user_id="1")
+    DynamoDedupStore(dynamo, "dedup", 3600).remember([event_message("post:1:2"), revoke])
+    for item in dynamo.items.values():
+        for name, kind in declared.items():
+            if name in item:
+                assert list(item[name]) == [kind], name
+        assert {"event_id", "expires_at", "received_at", "source", "event_type"} <= item.keys()
 
 
 # ---------------------------------------------------------------------------------------- schedule, alarms

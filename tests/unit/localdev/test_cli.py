@@ -44,6 +44,15 @@ def test_fresh_copies_get_new_event_ids(name):
     assert not (original & first) and not (first & second)
 
 
+@pytest.mark.parametrize("name", all_sample_names())
+def test_fresh_copies_are_new_activities_that_happen_now(name):
+    original = {m.activity_id for m in split_delivery(sample(name), "t")}
+    fresh = split_delivery(freshen(sample(name), "0001", now=1_800_000_000), "t")
+    assert not original & {m.activity_id for m in fresh}
+    for message in fresh:
+        assert message.occurred_at in (None, 1_800_000_000.0)
+
+
 def test_list_prints_every_sample_and_xaa_type():
     out = io.StringIO()
     assert send_cli.main(["--list"], out) == 0

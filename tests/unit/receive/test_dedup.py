@@ -1,48 +1,102 @@
-"""The DynamoDB dedup store: expiry checked on read, chunking, unprocessed items, faults."""
+"""The DynamoDB dedup store: one item per activity with decision 1's attributes, expiry checked on read,
+chunking, unprocessed items, faults."""
 
 import pytest
 
-from tests.fakes import FakeDynamo
-from xwebhook.receive.dedup import DedupUnavailable, DynamoDedupStore
+from tests.fakes import FakeDynamo, event_message
+from xwebhook.receive.concurrency import Concurrently
+from xwebhook.receive.dedup import MAX_KEY_BYTES, DedupUnavailable, DynamoDedupStore, dedup_key
 
 
-def store(dynamo, now, ttl=3600):
-    return DynamoDedupStore(dynamo, "dedup", ttl, clock=lambda: now[0], sleep=lambda _: None)
+def store(dynamo, now, ttl=3600, **options):
+    return DynamoDedupStore(dynamo, "dedup", ttl, clock=lambda: now[0], sleep=lambda _: None, **options)
 
 
-def test_remembered_ids_are_seen_until_they_expire():
+def test_remembered_activities_are_seen_with_their_source_until_they_expire():
     dynamo, now = FakeDynamo(), [1_000_000.0]
     dedup = store(dynamo, now)
-    dedup.remember(["a", "b"])
-    assert dedup.seen(["a", "b", "c"]) == {"a", "b"}
+    dedup.remember([event_message("a"), event_message("b", source="xaa")])
+    asked = [event_message("a", source="xaa"), event_message("b"), event_message("c")]
+    assert dedup.seen(asked) == {"a": "aaa", "b": "xaa"}
     now[0] += 3601  # DynamoDB may not have deleted them yet: expiry is checked on read
-    assert dedup.seen(["a", "b"]) == set()
+    assert dedup.seen(asked) == {}
 
 
-def test_large_sets_are_chunked_to_dynamodb_limits():
+def test_items_carry_the_attributes_the_admin_function_queries():
+    dynamo, now = FakeDynamo(), [1_000_000.9]
+    store(dynamo, now).remember([event_message("post:1:9", source="xaa", event_type="post.create", for_user_id="1")])
+    assert dynamo.items["post:1:9"] == {
+        "event_id": {"S": "post:1:9"},
+        "expires_at": {"N": "1003600"},
+        "received_at": {"N": "1000000"},
+        "source": {"S": "xaa"},
+        "event_type": {"S": "post.create"},
+        "for_user_id": {"S": "1"},
+    }
+
+
+@pytest.mark.parametrize(("event_type", "source"), [("user_event.revoke", "aaa"), ("oauth.revoke", "xaa")])
+def test_revokes_are_marked_as_signals_with_the_user_who_revoked(event_type, source):
+    dynamo, now = FakeDynamo(), [0.0]
+    message = event_message("revoke:-:63046977", source, event_type, for_user_id=None, signal_user_id="63046977")
+    store(dynamo, now).remember([message])
+    item = dynamo.items["revoke:-:63046977"]
+    assert (item["signal"], item["signal_user_id"]) == ({"S": "revoke"}, {"S": "63046977"})
+    assert "for_user_id" not in item  # sparse in the by_user index
+
+
+def test_other_events_carry_no_signal():
+    dynamo, now = FakeDynamo(), [0.0]
+    store(dynamo, now).remember([event_message("a")])
+    assert "signal" not in dynamo.items["a"]
+
+
+def test_an_activity_id_too_long_for_a_key_is_stored_under_its_digest():
+    long_id = "post:1:" + "9" * 3000
+    assert dedup_key(long_id).startswith("sha256:") and len(dedup_key(long_id)) <= MAX_KEY_BYTES
+    assert dedup_key("post:1:9") == "post:1:9"
     dynamo, now = FakeDynamo(), [0.0]
     dedup = store(dynamo, now)
-    ids = [f"e{n}" for n in range(130)]
-    dedup.remember(ids)
+    dedup.remember([event_message(long_id)])
+    assert list(dynamo.items) == [dedup_key(long_id)]
+    assert dedup.seen([event_message(long_id)]) == {long_id: "aaa"}
+
+
+def test_odd_texts_are_stored_as_dynamodb_takes_them():
+    dynamo, now = FakeDynamo(), [0.0]
+    store(dynamo, now).remember([event_message("a", event_type="t\ud800", for_user_id="u\ufffe" + "x" * 500)])
+    item = dynamo.items["a"]
+    for attribute in ("event_type", "for_user_id"):
+        item[attribute]["S"].encode("utf-8")
+        assert len(item[attribute]["S"]) <= 256
+
+
+def test_large_sets_are_chunked_to_dynamodb_limits_and_counted():
+    dynamo, now = FakeDynamo(), [0.0]
+    dedup = store(dynamo, now, concurrently=Concurrently(4))
+    messages = [event_message(f"e{n}") for n in range(130)]
+    dedup.remember(messages)
     assert dynamo.calls.count("batch_write_item") == 6  # 25 per call
-    assert dedup.seen(ids) == set(ids)
+    assert set(dedup.seen(messages)) == {f"e{n}" for n in range(130)}
     assert dynamo.calls.count("batch_get_item") == 2  # 100 per call
+    assert dedup.calls == 8
 
 
 def test_unprocessed_keys_and_items_are_retried():
     dynamo, now = FakeDynamo(unprocessed_rounds=1), [0.0]
     dedup = store(dynamo, now)
-    dedup.remember(["a"])
+    dedup.remember([event_message("a")])
     dynamo.unprocessed_rounds = 1
-    assert dedup.seen(["a"]) == {"a"}
+    assert dedup.seen([event_message("a")]) == {"a": "aaa"}
+    assert dedup.calls == 4
 
 
 def test_endless_unprocessed_items_are_an_error_not_a_silent_pass():
     dynamo, now = FakeDynamo(unprocessed_rounds=99), [0.0]
     with pytest.raises(DedupUnavailable):
-        store(dynamo, now).remember(["a"])
+        store(dynamo, now).remember([event_message("a")])
     with pytest.raises(DedupUnavailable):
-        store(dynamo, now).seen(["a"])
+        store(dynamo, now).seen([event_message("a")])
 
 
 @pytest.mark.parametrize("operation", ["batch_get_item", "batch_write_item"])
@@ -50,4 +104,4 @@ def test_faults_become_dedup_unavailable(operation):
     dynamo, now = FakeDynamo(fail_on=[operation]), [0.0]
     dedup = store(dynamo, now)
     with pytest.raises(DedupUnavailable, match=operation):
-        dedup.seen(["a"]) if operation == "batch_get_item" else dedup.remember(["a"])
+        dedup.seen([event_message("a")]) if operation == "batch_get_item" else dedup.remember([event_message("a")])

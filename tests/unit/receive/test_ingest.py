@@ -1,27 +1,33 @@
 """DeliveryIngestor: every answer a delivery can get, and that nothing is enqueued on a failure."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
 from tests.conftest import all_sample_names, sample_bytes, signature
 from tests.fakes import FakeDynamo, FakeSqs, StaticSecret
+from tests.sqs_rules import assert_entry_acceptable
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
-from xwebhook.receive.dedup import DynamoDedupStore
+from xwebhook.receive.dedup import MAX_KEY_BYTES, DynamoDedupStore
 from xwebhook.receive.ingest import DeliveryIngestor, utc_timestamp
 from xwebhook.receive.publisher import SqsEventPublisher
 
 QUEUE = "https://sqs.us-east-1.amazonaws.com/1/events.fifo"
+NOW = 1_764_300_000.5
 
 
-def make(sqs=None, secret=None, dedup=None, max_body_bytes=512 * 1024):
+def make(sqs=None, secret=None, dedup=None, max_body_bytes=512 * 1024, queue=QUEUE):
     sqs = sqs if sqs is not None else FakeSqs()
-    publisher = SqsEventPublisher(sqs, QUEUE, sleep=lambda _: None)
-    ingestor = DeliveryIngestor(
-        secret or StaticSecret(), publisher, max_body_bytes, dedup=dedup, clock=lambda: 1_764_300_000.5
-    )
+    publisher = SqsEventPublisher(sqs, queue, sleep=lambda _: None)
+    ingestor = DeliveryIngestor(secret or StaticSecret(), publisher, max_body_bytes, dedup=dedup, clock=lambda: NOW)
     return ingestor, sqs
+
+
+def signed_body(delivery):
+    body = json.dumps(delivery).encode()
+    return body, signature(body)
 
 
 def signed(name):
@@ -41,6 +47,8 @@ def test_every_sample_is_accepted_with_all_its_events_enqueued(name):
         "enqueued": outcome.events,
         "duplicates": 0,
     }
+    for entry in sqs.accepted:
+        assert_entry_acceptable(entry)
 
 
 def test_received_at_is_the_acceptance_time_in_utc():
@@ -147,7 +155,7 @@ def test_partial_batch_failure_is_retried_and_then_200():
     assert (outcome.status, outcome.sqs_calls, len(sqs.accepted)) == (200, 2, 3)
 
 
-def test_duplicate_events_inside_one_delivery_are_enqueued_once():
+def test_duplicate_activities_inside_one_delivery_are_enqueued_once():
     body = json.dumps({"for_user_id": "1", "favorite_events": [{"id": "same"}, {"id": "same"}]}).encode()
     ingestor, sqs = make()
     outcome = ingestor.ingest(body, signature(body))
@@ -183,26 +191,94 @@ def test_dedup_store_faults_are_503(operation, enqueued):
     assert len(sqs.accepted) == enqueued  # a failed read sends nothing; a failed write asks X to retry
 
 
-def test_a_lone_surrogate_escape_is_enqueued_as_valid_utf8_not_a_crash():
-    body = b'{"for_user_id":"1","favorite_events":[{"id":"s","text":"\\ud800 and \xc3\xa9"}]}'
-    ingestor, sqs = make()
-    outcome = ingestor.ingest(body, signature(body))
-    assert outcome.status == 200
-    (entry,) = sqs.accepted
-    entry["MessageBody"].encode("utf-8")  # what SQS needs
-    assert json.loads(entry["MessageBody"])["event"]["text"] == "\ud800 and é"
-
-
-def test_integers_beyond_64_bits_are_kept_exactly():
-    body = b'{"for_user_id":"1","future_kind_events":[{"id":"big","n":123456789012345678901234567890}]}'
-    ingestor, sqs = make()
-    assert ingestor.ingest(body, signature(body)).status == 200
-    assert json.loads(sqs.accepted[0]["MessageBody"])["event"]["n"] == 123456789012345678901234567890
-
-
 @pytest.mark.parametrize("constant", [b"NaN", b"Infinity", b"-Infinity"])
 def test_non_json_constants_are_400(constant):
     body = b'{"for_user_id":"1","favorite_events":[{"id":"x","n":' + constant + b"}]}"
     ingestor, sqs = make()
     outcome = ingestor.ingest(body, signature(body))
     assert (outcome.status, sqs.calls) == (400, [])
+
+
+# --- issue 6: signed deliveries that were lost for good or doubled (each was reproduced) -------------
+
+
+def test_a_noncharacter_anywhere_is_stored_in_a_body_sqs_takes_and_decodes_to_what_x_sent():
+    delivery = {"for_user_id": "1", "favorite_events": [{"id": "f\ufffe", "text": "a\uffffb", "k\ufffe": 1}]}
+    ingestor, sqs = make()
+    outcome = ingestor.ingest(*signed_body(delivery))
+    assert outcome.status == 200
+    (entry,) = sqs.accepted
+    assert_entry_acceptable(entry)
+    assert json.loads(entry["MessageBody"])["event"] == delivery["favorite_events"][0]
+
+
+def test_a_number_a_double_cannot_hold_is_kept_exactly_even_beside_a_huge_integer():
+    body = b'{"for_user_id":"1","future_kind_events":[{"id":"n","x":1e400,"big":123456789012345678901234567890}]}'
+    ingestor, sqs = make()
+    assert ingestor.ingest(body, signature(body)).status == 200
+    text = sqs.accepted[0]["MessageBody"]
+    assert "Infinity" not in text and "null" not in text
+    event = json.loads(text, parse_float=Decimal)["event"]
+    assert (event["x"], event["big"]) == (Decimal("1e400"), 123456789012345678901234567890)
+
+
+def test_a_lone_surrogate_in_a_key_the_user_or_an_id_is_stored_not_a_500():
+    body = b'{"for_user_id":"1\\ud800","favorite_events":[{"id":"\\udfff","\\ud83d":"\\ud800 and \xc3\xa9"}]}'
+    dynamo = FakeDynamo()
+    ingestor, sqs = make(dedup=DynamoDedupStore(dynamo, "dedup", 3600, clock=lambda: NOW))
+    outcome = ingestor.ingest(body, signature(body))
+    assert outcome.status == 200, outcome.reason
+    (entry,) = sqs.accepted
+    assert_entry_acceptable(entry)
+    assert json.loads(entry["MessageBody"])["event"] == {"id": "\udfff", "\ud83d": "\ud800 and é"}
+    for item in dynamo.items.values():
+        for attribute in item.values():
+            next(iter(attribute.values())).encode("utf-8")  # what DynamoDB needs
+
+
+def test_an_event_id_longer_than_a_dynamodb_key_is_stored_under_a_short_key():
+    delivery = {"for_user_id": "1" * 3000, "direct_message_events": [{"id": "9" * 5000}]}
+    dynamo = FakeDynamo()
+    ingestor, sqs = make(dedup=DynamoDedupStore(dynamo, "dedup", 3600, clock=lambda: NOW))
+    assert ingestor.ingest(*signed_body(delivery)).status == 200
+    assert all(len(key.encode()) <= MAX_KEY_BYTES for key in dynamo.items)
+    assert_entry_acceptable(sqs.accepted[0])
+    assert ingestor.ingest(*signed_body(delivery)).duplicates == 1  # and found again
+
+
+@pytest.mark.parametrize("depth", [600, 20000, 200_000])
+def test_nesting_too_deep_is_a_400_with_a_reason_every_time(depth):
+    body = ('{"for_user_id":"1","x_events":[' + "[" * depth + "]" * depth + "]}").encode()
+    ingestor, sqs = make()
+    for _ in range(2):
+        outcome = ingestor.ingest(body, signature(body))
+        assert (outcome.status, sqs.calls) == (400, [])
+        assert "nests deeper than 512 levels" in json.loads(outcome.body())["error"]
+
+
+def test_an_event_too_large_for_one_sqs_message_is_a_413_and_nothing_is_sent():
+    delivery = {"for_user_id": "1", "x_events": [{"id": "a"}, {"id": "b", "pad": "\ufffe" * 200_000}]}
+    ingestor, sqs = make(max_body_bytes=1024 * 1024)
+    outcome = ingestor.ingest(*signed_body(delivery))
+    assert (outcome.status, sqs.calls) == (413, [])
+
+
+def test_a_delivery_of_thousands_of_events_and_users_is_stored_whole_in_concurrent_batches():
+    from tests.unit.receive.test_publisher import InFlightSqs
+    from xwebhook.receive.concurrency import Concurrently
+
+    count = 5000
+    delivery = {
+        "for_user_id": "1",
+        "tweet_delete_events": [
+            {"status": {"id": str(n), "user_id": str(n)}, "timestamp_ms": "1"} for n in range(count)
+        ],
+        "users": {str(n): {"id": str(n)} for n in range(count)},
+    }
+    sqs = InFlightSqs(wanted=8)
+    publisher = SqsEventPublisher(sqs, QUEUE, concurrently=Concurrently(8))
+    ingestor = DeliveryIngestor(StaticSecret(), publisher, 4 * 1024 * 1024, clock=lambda: NOW)
+    outcome = ingestor.ingest(*signed_body(delivery))
+    assert (outcome.status, outcome.enqueued, outcome.sqs_calls) == (200, count, count // 10)
+    assert sqs.most == 8
+    assert len({entry["MessageDeduplicationId"] for entry in sqs.accepted}) == count
