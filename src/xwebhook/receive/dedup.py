@@ -2,13 +2,14 @@
 copy of an activity is not enqueued a second time.
 
 SQS FIFO deduplication covers 5 minutes: enough for X's retries and for the two families' copies of a
-fresh activity, not for a replay, which re-sends events up to 24 h old. One item per activity:
+fresh activity, not for a replay, which re-sends events up to 24 h old. One item per activity and payload
+family that delivered it (an activity is delivered when either family's item is there):
 
-  event_id        (S, key) the dedup key: the message's activity_id, or `sha256:<digest>` of it when
-                  longer than DynamoDB keys should be (MAX_KEY_BYTES)
+  event_id        (S, key) `<activity>#<family>`: the message's activity_id (or `sha256:<digest>` of it
+                  when longer than DynamoDB keys should be, MAX_KEY_BYTES), `#aaa` or `#xaa`
   expires_at      (N) epoch seconds; the table's TTL attribute (DynamoDB deletes lazily: checked on read)
   received_at     (N) epoch seconds of the copy that wrote the item
-  source          (S) aaa | xaa: the family of the copy that wrote the item (the latest copy seen)
+  source          (S) aaa | xaa: the family (as in the key)
   event_type      (S) that copy's event_type
   for_user_id     (S) the subscribed account, when the event has one
   signal          (S) `revoke` on AAA user_event.revoke / XAA oauth.revoke, with
@@ -24,8 +25,10 @@ Order matters for "never lose, never double" (ingest.py says when the read is sk
 3. `remember()` only after SQS accepted them: a failed publish leaves nothing marked, so X's retry is
    enqueued. If `remember()` fails, ingest answers 5xx; X's retries come within SQS's 5-minute window,
    so what they enqueue again is dropped by SQS, and they write the items.
-A copy from the other family found by `seen()` is written too (its source and time), so the admin
-function sees XAA arriving during the overlap even though AAA's copy went to the queue.
+A copy from the other family is written too, under its own family's key, whichever came first: when SQS
+dropped it (a fresh copy, not read first) as when `seen()` found the other family's item. So the admin
+function counts every family's events per account exactly, and sees XAA arriving during the overlap
+even when AAA's copy is the one on the queue (the family is in the key: neither copy overwrites the other).
 
 Why not Powertools' idempotency utility: it guards one function call per key, with a write before and
 a write after each call. Here one delivery holds up to thousands of events, checked with BatchGetItem
@@ -44,11 +47,15 @@ MAX_WRITE_ITEMS = 25
 MAX_KEY_BYTES = 1024  # DynamoDB allows 2048 for a partition key
 
 
-def dedup_key(activity_id):
-    """The item key of an activity: its id, or a digest when the id is too long for a key."""
+FAMILIES = ("aaa", "xaa")
+
+
+def dedup_key(activity_id, source="aaa"):
+    """The item key of an activity as `source` delivered it: its id (a digest when the id is too long for a
+    key) and the family."""
     if len(activity_id) * 4 <= MAX_KEY_BYTES or len(activity_id.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES:
-        return activity_id
-    return "sha256:" + digest(activity_id)
+        return f"{activity_id}#{source}"
+    return f"sha256:{digest(activity_id)}#{source}"
 
 
 def _chunks(items, size):
@@ -67,14 +74,18 @@ class DynamoDedupStore:
         self.calls = 0  # DynamoDB calls made (successful rounds), for the log line and the bench
 
     def seen(self, messages):
-        """{activity_id: source of the stored copy} for the messages' activities delivered within the TTL."""
-        keys = {dedup_key(message.activity_id): message.activity_id for message in messages}
+        """{activity_id: frozenset of the families that delivered it} for the messages' activities delivered
+        within the TTL (both families' keys are read, in the same calls)."""
+        keys = {}
+        for message in messages:
+            for family in FAMILIES:
+                keys[dedup_key(message.activity_id, family)] = message.activity_id
         found = {}
         for chunk_found, calls in self._concurrently.map(self._get_chunk, _chunks(sorted(keys), MAX_GET_KEYS)):
             self.calls += calls
             for key, source in chunk_found.items():
-                found[keys[key]] = source
-        return found
+                found.setdefault(keys[key], set()).add(source)
+        return {activity: frozenset(families) for activity, families in found.items()}
 
     def _get_chunk(self, chunk):
         now = int(self._clock())
@@ -100,7 +111,7 @@ class DynamoDedupStore:
         raise DedupUnavailable("DynamoDB left keys unprocessed")
 
     def remember(self, messages):
-        """Record the messages' activities as delivered now (one item each)."""
+        """Record the messages' activities as delivered now (one item per activity and family)."""
         now = int(self._clock())
         items = {}
         for message in messages:
@@ -111,7 +122,7 @@ class DynamoDedupStore:
 
     def _item(self, message, now):
         item = {
-            "event_id": {"S": dedup_key(message.activity_id)},
+            "event_id": {"S": dedup_key(message.activity_id, message.source)},
             "expires_at": {"N": str(now + self._ttl)},
             "received_at": {"N": str(now)},
             "source": {"S": message.source},

@@ -144,7 +144,7 @@ class DeliveryIngestor:
             if seen:
                 # The other family's copy of a stored activity is recorded (not sent): the admin
                 # function learns that XAA events arrive during the AAA -> XAA overlap.
-                sightings = [m for m in fresh if m.activity_id in seen and seen[m.activity_id] != m.source]
+                sightings = [m for m in fresh if m.activity_id in seen and m.source not in seen[m.activity_id]]
                 fresh = [m for m in fresh if m.activity_id not in seen]
         outcome.duplicates = len(messages) - len(fresh)
         types = {message.event_type for message in fresh}

@@ -1,5 +1,5 @@
-"""The DynamoDB dedup store: one item per activity with decision 1's attributes, expiry checked on read,
-chunking, unprocessed items, faults."""
+"""The DynamoDB dedup store: one item per activity and family with decision 1's attributes, expiry checked
+on read, chunking, unprocessed items, faults."""
 
 import pytest
 
@@ -12,12 +12,14 @@ def store(dynamo, now, ttl=3600, **options):
     return DynamoDedupStore(dynamo, "dedup", ttl, clock=lambda: now[0], sleep=lambda _: None, **options)
 
 
-def test_remembered_activities_are_seen_with_their_source_until_they_expire():
+def test_remembered_activities_are_seen_with_the_families_that_delivered_them_until_they_expire():
     dynamo, now = FakeDynamo(), [1_000_000.0]
     dedup = store(dynamo, now)
     dedup.remember([event_message("a"), event_message("b", source="xaa")])
     asked = [event_message("a", source="xaa"), event_message("b"), event_message("c")]
-    assert dedup.seen(asked) == {"a": "aaa", "b": "xaa"}
+    assert dedup.seen(asked) == {"a": {"aaa"}, "b": {"xaa"}}
+    dedup.remember([event_message("a", source="xaa")])  # the other family's copy: an item of its own
+    assert dedup.seen(asked)["a"] == {"aaa", "xaa"} and sorted(dynamo.items) == ["a#aaa", "a#xaa", "b#xaa"]
     now[0] += 3601  # DynamoDB may not have deleted them yet: expiry is checked on read
     assert dedup.seen(asked) == {}
 
@@ -25,8 +27,8 @@ def test_remembered_activities_are_seen_with_their_source_until_they_expire():
 def test_items_carry_the_attributes_the_admin_function_queries():
     dynamo, now = FakeDynamo(), [1_000_000.9]
     store(dynamo, now).remember([event_message("post:1:9", source="xaa", event_type="post.create", for_user_id="1")])
-    assert dynamo.items["post:1:9"] == {
-        "event_id": {"S": "post:1:9"},
+    assert dynamo.items["post:1:9#xaa"] == {
+        "event_id": {"S": "post:1:9#xaa"},
         "expires_at": {"N": "1003600"},
         "received_at": {"N": "1000000"},
         "source": {"S": "xaa"},
@@ -40,7 +42,7 @@ def test_revokes_are_marked_as_signals_with_the_user_who_revoked(event_type, sou
     dynamo, now = FakeDynamo(), [0.0]
     message = event_message("revoke:-:63046977", source, event_type, for_user_id=None, signal_user_id="63046977")
     store(dynamo, now).remember([message])
-    item = dynamo.items["revoke:-:63046977"]
+    item = dynamo.items[f"revoke:-:63046977#{source}"]
     assert (item["signal"], item["signal_user_id"]) == ({"S": "revoke"}, {"S": "63046977"})
     assert "for_user_id" not in item  # sparse in the by_user index
 
@@ -48,24 +50,24 @@ def test_revokes_are_marked_as_signals_with_the_user_who_revoked(event_type, sou
 def test_other_events_carry_no_signal():
     dynamo, now = FakeDynamo(), [0.0]
     store(dynamo, now).remember([event_message("a")])
-    assert "signal" not in dynamo.items["a"]
+    assert "signal" not in dynamo.items["a#aaa"]
 
 
 def test_an_activity_id_too_long_for_a_key_is_stored_under_its_digest():
     long_id = "post:1:" + "9" * 3000
     assert dedup_key(long_id).startswith("sha256:") and len(dedup_key(long_id)) <= MAX_KEY_BYTES
-    assert dedup_key("post:1:9") == "post:1:9"
+    assert dedup_key("post:1:9") == "post:1:9#aaa" and dedup_key("post:1:9", "xaa") == "post:1:9#xaa"
     dynamo, now = FakeDynamo(), [0.0]
     dedup = store(dynamo, now)
     dedup.remember([event_message(long_id)])
     assert list(dynamo.items) == [dedup_key(long_id)]
-    assert dedup.seen([event_message(long_id)]) == {long_id: "aaa"}
+    assert dedup.seen([event_message(long_id)]) == {long_id: {"aaa"}}
 
 
 def test_odd_texts_are_stored_as_dynamodb_takes_them():
     dynamo, now = FakeDynamo(), [0.0]
     store(dynamo, now).remember([event_message("a", event_type="t\ud800", for_user_id="u\ufffe" + "x" * 500)])
-    item = dynamo.items["a"]
+    item = dynamo.items["a#aaa"]
     for attribute in ("event_type", "for_user_id"):
         item[attribute]["S"].encode("utf-8")
         assert len(item[attribute]["S"]) <= 256
@@ -78,8 +80,8 @@ def test_large_sets_are_chunked_to_dynamodb_limits_and_counted():
     dedup.remember(messages)
     assert dynamo.calls.count("batch_write_item") == 6  # 25 per call
     assert set(dedup.seen(messages)) == {f"e{n}" for n in range(130)}
-    assert dynamo.calls.count("batch_get_item") == 2  # 100 per call
-    assert dedup.calls == 8
+    assert dynamo.calls.count("batch_get_item") == 3  # 100 keys per call, both families' keys per activity
+    assert dedup.calls == 9
 
 
 def test_unprocessed_keys_and_items_are_retried():
@@ -87,7 +89,7 @@ def test_unprocessed_keys_and_items_are_retried():
     dedup = store(dynamo, now)
     dedup.remember([event_message("a")])
     dynamo.unprocessed_rounds = 1
-    assert dedup.seen([event_message("a")]) == {"a": "aaa"}
+    assert dedup.seen([event_message("a")]) == {"a": {"aaa"}}
     assert dedup.calls == 4
 
 

@@ -122,8 +122,17 @@ def test_the_second_familys_copy_is_recorded_so_the_admin_function_sees_it_arriv
     outcome = world.deliver(xaa_post(World.START - 1))
     assert (outcome.enqueued, outcome.duplicates) == (0, 1)
     assert [call for _, call in outcome.calls] == ["batch_get_item", "batch_write_item"]
-    (item,) = world.dynamo.items.values()
-    assert (item["source"]["S"], item["event_type"]["S"]) == ("xaa", "post.create")
+    items = {key: (item["source"]["S"], item["event_type"]["S"]) for key, item in world.dynamo.items.items()}
+    assert sorted(items.values()) == [("aaa", "tweet_create"), ("xaa", "post.create")]  # each family its own
+
+
+def test_both_families_are_recorded_whichever_comes_first_even_when_sqs_drops_the_second():
+    world = World()
+    world.deliver(xaa_post(world.now - 1))  # XAA first (fresh: no read), then AAA's copy, which SQS drops
+    world.later(2)
+    world.deliver(aaa_post(World.START - 1))
+    assert len(world.delivered) == 1
+    assert sorted(item["source"]["S"] for item in world.dynamo.items.values()) == ["aaa", "xaa"]
 
 
 def test_a_failed_send_leaves_nothing_recorded_and_the_retry_enqueues_everything():
