@@ -272,11 +272,6 @@ def test_the_crc_answers_503_never_a_guess_while_secrets_manager_is_down(receive
     assert status == 200 and answer["response_token"].startswith("sha256=")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an open finding: on a standard queue, entries SQS accepted before a batch finally failed are sent "
-    "again by X's retry (a standard queue has no dedup window; ingest records ids only after a whole send)",
-)
 def test_on_a_standard_queue_a_partial_failure_and_x_retry_still_store_each_event_once(moto_server, template, tmp_path):
     with faulty_world(moto_server, template, tmp_path, {"QueueType": "standard"}) as standard:
         body, events = standard.delivery()

@@ -26,9 +26,15 @@ class MessageTooLarge(BadDelivery):
 
 
 class PublishError(Exception):
-    """SQS did not accept every message (503). The text says how many and why, never their content."""
+    """SQS did not accept every message (503). The text says how many and why, never their content;
+    `accepted` holds the messages SQS took before the rest failed, `calls` the SQS calls made."""
 
     status = 503
+
+    def __init__(self, message, accepted=(), calls=0):
+        super().__init__(message)
+        self.accepted = list(accepted)
+        self.calls = calls
 
 
 class DedupUnavailable(Exception):

@@ -152,6 +152,17 @@ class DeliveryIngestor:
         try:
             outcome.sqs_calls = self._publisher.publish(fresh) if fresh else 0
         except PublishError as exc:
+            outcome.sqs_calls = exc.calls
+            if self._dedup is not None and exc.accepted:
+                # What SQS took is recorded before X is asked to retry: a FIFO queue would drop those copies
+                # anyway, a standard queue would deliver them twice. Best effort: if this write fails too,
+                # a standard queue may double them (README: open finding), a FIFO queue still drops them.
+                calls = self._dedup.calls
+                try:
+                    self._dedup.remember(exc.accepted)
+                except DedupUnavailable:
+                    pass
+                outcome.dedup_calls += self._dedup.calls - calls
             return self._failure(503, "events could not be stored; retry", exc, outcome)
         outcome.enqueued = len(fresh)
         if self._dedup is not None and (fresh or sightings):

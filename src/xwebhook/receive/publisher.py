@@ -119,27 +119,44 @@ class SqsEventPublisher:
         return batches
 
     def publish(self, messages):
-        """Send every message; returns the number of SQS calls made. Raises PublishError."""
-        return sum(self._concurrently.map(self._send_batch, self.batches(messages)))
+        """Send every message; returns the number of SQS calls made. Raises PublishError, whose `accepted`
+        lists the messages SQS did take before the rest failed (ingest records them: on a standard queue,
+        nothing else would keep X's retry from sending them again)."""
+        batches = self.batches(messages)
+        results = self._concurrently.map(self._send_batch, batches)
+        calls = sum(result[0] for result in results)
+        problems = [result[2] for result in results if result[2]]
+        if not problems:
+            return calls
+        accepted, offset = [], 0
+        for batch, (_, taken, _) in zip(batches, results, strict=True):
+            accepted += [messages[offset + _IDS.index(entry_id)] for entry_id in sorted(taken, key=int)]
+            offset += len(batch)
+        raise PublishError(f"SQS did not accept the delivery: {problems[0]}", accepted=accepted, calls=calls)
 
     def _send_batch(self, entries):
+        """(SQS calls, ids of the entries SQS took, the problem or "" when it took them all)."""
         pending = entries
+        taken = set()
         problem = ""
+        calls = 0
         for attempt in range(self._max_attempts):
             if attempt:
                 self._sleep(self._backoff[min(attempt - 1, len(self._backoff) - 1)])
             try:
+                calls += 1
                 answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=pending)
             except Exception as exc:  # botocore ClientError, connection and timeout errors
                 problem = f"{exc.__class__.__name__}: {exc}"
                 continue
             failed = answer.get("Failed") or []
-            if not failed:
-                return attempt + 1
             failed_ids = {failure["Id"] for failure in failed}
+            taken |= {entry["Id"] for entry in pending if entry["Id"] not in failed_ids}
+            if not failed:
+                return calls, taken, ""
             codes = sorted({failure.get("Code", "?") for failure in failed})
             problem = f"{len(failed)} of {len(pending)} entries failed ({', '.join(codes)})"
             if any(failure.get("SenderFault") for failure in failed):
                 break  # the request itself is wrong: sending it again cannot help
             pending = [entry for entry in pending if entry["Id"] in failed_ids]
-        raise PublishError(f"SQS did not accept the delivery: {problem}")
+        return calls, taken, problem

@@ -175,3 +175,15 @@ def test_distinct_activities_are_never_taken_for_copies():
     world.deliver(aaa_posts(at, 10, user="2"))  # the same posts for another subscribed account
     world.deliver(xaa_post(at, post="500"))
     assert len(world.delivered) == 21
+
+
+def test_what_sqs_took_before_a_batch_failed_is_recorded_so_x_retry_on_a_standard_queue_sends_only_the_rest():
+    world = World(queue=STANDARD)
+    delivery = aaa_posts(world.now - 5, 3)
+    world.sqs.script = [{"1"}, {"1"}, {"1"}]  # every attempt: entry 1 refused, the others taken the first time
+    assert world.deliver(delivery).status == 503
+    assert len(world.sqs.accepted) == 2 and len(world.dynamo.items) == 2
+    world.later(3)
+    retried = world.deliver(delivery)
+    assert (retried.status, retried.enqueued, retried.duplicates) == (200, 1, 2)
+    assert sorted(world.delivered) == sorted(f"post:1:{n}" for n in range(3))
