@@ -156,9 +156,9 @@ class DeliveryIngestor:
             if self._dedup is not None and exc.accepted:
                 # What SQS took is recorded before X is asked to retry: a FIFO queue would drop those copies
                 # anyway, a standard queue would deliver them twice. Best effort: if this write fails too,
-                # a standard queue may double them (README: open finding), a FIFO queue still drops them.
+                # a standard queue may double them (README, Behaviour at the edges); a FIFO queue still drops them.
                 calls = self._dedup.calls
-                try:
+                try:  # noqa: SIM105 - contextlib is not loaded on ingest's cold path for this
                     self._dedup.remember(exc.accepted)
                 except DedupUnavailable:
                     pass
