@@ -9,6 +9,8 @@ make bench ARGS='--skip-load'   no end-to-end load test (`make load` runs it alo
 bench/results.json (one run; times in ms or us as the key says):
   machine             platform, python, cpu model, cores, python_5m_additions_s (its speed: the time
                       CPython takes for 5 million additions in a loop), date (UTC), quick
+  cold.connect        connect (bench/connect_cold.py): bare_ms, to_answer_ms (to the 302 of a first
+                      GET /connect?invite=), ratio, init_ms, first_request_ms, warm_ms, biggest_imports_ms
   cold.<function>     crc | ingest | admin: bare_ms (a bare interpreter to its first output), cold_ms
                       (to the function's first answer: import + first call, median), ratio, import_ms,
                       first_call_ms, p90_ms, runs, top_imports [{package, ms}] (the three root packages
@@ -41,7 +43,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import big, cold, load, readme, warm
+from bench import big, cold, connect_cold, load, readme, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -83,6 +85,11 @@ def budgets(results):
         ),
         ("ingest cold start / bare python", f"{cold_results['ingest']['ratio']:.1f}x", "printed", True),
         ("admin cold start / bare python", f"{cold_results['admin']['ratio']:.1f}x", "printed", True),
+        *(
+            [("connect cold start / bare python", f"{cold_results['connect']['ratio']:.1f}x", "printed", True)]
+            if "connect" in cold_results
+            else []
+        ),
         ("crc warm call", f"{hot['crc_warm_us']:.1f} us", "< 20 us", hot["crc_warm_us"] < 20),
         (
             "ingest warm / floor",
@@ -136,6 +143,9 @@ def main(argv=None):
     )
     results["cold"] = cold.measure(runs=10 if args.quick else 20)
     cold.report(results["cold"])
+    print()
+    results["cold"]["connect"] = connect_cold.measure(runs=5 if args.quick else 10)
+    connect_cold.report(results["cold"]["connect"])
     print()
     results["warm"] = warm.measure()
     warm.report(results["warm"])

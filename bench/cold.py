@@ -250,6 +250,8 @@ def measure_function(function, runs=20):
             event = _signed_delivery()
         else:
             emulator = stack.enter_context(XEmulator(consumer_secret=SECRET))
+            # its accounts table, dedup indexes and SSM state, read by status (answered empty)
+            env["AWS_ENDPOINT_URL"] = stack.enter_context(FakeAws()).url
             secrets[CREDENTIALS_SECRET_ID] = json.dumps(
                 {"consumer_key": "ck", "bearer_token": "bt", "access_token": "at", "access_token_secret": "ats"}
             )

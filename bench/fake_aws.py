@@ -2,7 +2,8 @@
 AWS's round trip), in its own process so that it takes no CPU from the code being measured.
 
 It speaks just enough for ingest: SQS SendMessageBatch (every entry accepted) and DynamoDB
-BatchWriteItem / BatchGetItem (nothing unprocessed, nothing found). Real botocore clients talk to it
+BatchWriteItem / BatchGetItem (nothing unprocessed, nothing found); and for admin's first `status`:
+DynamoDB Scan / Query (no items) and SSM GetParameter (an empty state). Real botocore clients talk to it
 over HTTP/1.1 keep-alive, as they talk to AWS. GET /_stats gives the calls per operation.
 
     python -m bench.fake_aws [--latency-ms 10]     prints `port <n>` once listening
@@ -43,6 +44,12 @@ class _Handler(BaseHTTPRequestHandler):
             tables = request.get("RequestItems", {})
             answer = {"Responses": {table: [] for table in tables}, "UnprocessedKeys": {}}
             content_type = "application/x-amz-json-1.0"
+        elif operation in ("Scan", "Query"):  # the admin function's accounts table and dedup indexes: empty
+            answer, content_type = {"Items": [], "Count": 0, "ScannedCount": 0}, "application/x-amz-json-1.0"
+        elif operation == "GetParameter":  # the admin state (SSM): nothing remembered yet
+            name = request.get("Name", "")
+            answer = {"Parameter": {"Name": name, "Type": "String", "Value": "{}", "Version": 1}}
+            content_type = "application/x-amz-json-1.1"
         else:
             self._send(400, {"__type": "UnknownOperationException", "message": operation}, "application/json")
             return

@@ -41,6 +41,15 @@ def table(results):
             "| printed |",
             None,
         ),
+        (
+            f"| connect cold start: to the 302 of a first `GET /connect?invite=` (DynamoDB on moto, secrets from "
+            f"the extension stand-in) | **{cold['connect']['ratio']:.1f}x** ({cold['connect']['to_answer_ms']:.0f} ms:"
+            f" init {cold['connect']['init_ms']:.0f}, first request {cold['connect']['first_request_ms']:.0f}); "
+            f"warm {cold['connect']['warm_ms']:.0f} ms | printed |",
+            None,
+        )
+        if "connect" in cold
+        else None,
         (f"| crc warm call | **{warm['crc_warm_us']:.1f} µs** | < 20 µs |", None),
         (
             f"| ingest warm, whole handler, POST of a 3-event {warm['body_bytes'] / 1024:.0f} KB AAA delivery, SQS I/O "
@@ -95,7 +104,7 @@ def table(results):
         f"{machine['cores']} cores shared with other work, {machine['machine']}, Python {machine['python']}; "
         f"5 M Python additions take {machine['python_5m_additions_s']:.2f} s there. Runs vary by ±10-20%."
     )
-    return "\n".join([head, "", *(row for row, _ in rows)])
+    return "\n".join([head, "", *(row for row, _ in filter(None, rows))])
 
 
 def main(argv=None):

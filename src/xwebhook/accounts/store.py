@@ -36,6 +36,10 @@ class AccountsUnavailable(Exception):
         super().__init__(message)
         self.code = code
 
+    def details(self):
+        """For an admin result (admin.errors.FAILURES): DynamoDB's error code, when it answered one."""
+        return {"dynamodb_error": self.code} if self.code else {}
+
 
 class AccountStore:
     def get(self, user_id):

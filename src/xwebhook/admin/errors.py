@@ -3,6 +3,7 @@
 Every message is safe to return and log: no secret value, no request header, no token.
 """
 
+from xwebhook.accounts.store import AccountsUnavailable
 from xwebhook.credentials.x_credentials import CredentialsError
 from xwebhook.x_api.errors import XError
 
@@ -19,6 +20,6 @@ class BadInput(AdminError):
     """The invocation's fields are missing, malformed or out of range."""
 
 
-# Every failure an action can meet (its own, X's, the credentials'), each with a safe message and
-# details() for the result.
-FAILURES = (AdminError, XError, CredentialsError)
+# Every failure an action can meet (its own, X's, the credentials', the accounts table's), each with a safe
+# message and details() for the result.
+FAILURES = (AdminError, XError, CredentialsError, AccountsUnavailable)
