@@ -123,40 +123,45 @@ class SqsEventPublisher:
         lists the messages SQS did take before the rest failed (ingest records them: on a standard queue,
         nothing else would keep X's retry from sending them again)."""
         batches = self.batches(messages)
-        results = self._concurrently.map(self._send_batch, batches)
+        if len(batches) == 1:  # the common delivery: no pool, no bookkeeping on success
+            result = self._send_batch(batches[0])
+            if not result[2]:
+                return result[0]
+            results = [result]
+        else:
+            results = self._concurrently.map(self._send_batch, batches)
         calls = sum(result[0] for result in results)
         problems = [result[2] for result in results if result[2]]
         if not problems:
             return calls
         accepted, offset = [], 0
         for batch, (_, taken, _) in zip(batches, results, strict=True):
-            accepted += [messages[offset + _IDS.index(entry_id)] for entry_id in sorted(taken, key=int)]
+            positions = range(len(batch)) if taken is None else sorted(_IDS.index(entry_id) for entry_id in taken)
+            accepted += [messages[offset + position] for position in positions]
             offset += len(batch)
         raise PublishError(f"SQS did not accept the delivery: {problems[0]}", accepted=accepted, calls=calls)
 
     def _send_batch(self, entries):
-        """(SQS calls, ids of the entries SQS took, the problem or "" when it took them all)."""
+        """(SQS calls, the ids of the entries SQS took (None: all of them), the problem or "")."""
         pending = entries
         taken = set()
         problem = ""
-        calls = 0
         for attempt in range(self._max_attempts):
             if attempt:
                 self._sleep(self._backoff[min(attempt - 1, len(self._backoff) - 1)])
             try:
-                calls += 1
                 answer = self._client.send_message_batch(QueueUrl=self._queue_url, Entries=pending)
             except Exception as exc:  # botocore ClientError, connection and timeout errors
                 problem = f"{exc.__class__.__name__}: {exc}"
                 continue
-            failed = answer.get("Failed") or []
+            failed = answer.get("Failed")
+            if not failed:
+                return attempt + 1, (None if attempt == 0 else taken | {entry["Id"] for entry in pending}), ""
             failed_ids = {failure["Id"] for failure in failed}
             taken |= {entry["Id"] for entry in pending if entry["Id"] not in failed_ids}
-            if not failed:
-                return calls, taken, ""
             codes = sorted({failure.get("Code", "?") for failure in failed})
             problem = f"{len(failed)} of {len(pending)} entries failed ({', '.join(codes)})"
             if any(failure.get("SenderFault") for failure in failed):
-                break  # the request itself is wrong: sending it again cannot help
+                return attempt + 1, taken, problem  # the request itself is wrong: sending it again cannot help
             pending = [entry for entry in pending if entry["Id"] in failed_ids]
-        return calls, taken, problem
+        return self._max_attempts, taken, problem
