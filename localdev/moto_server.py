@@ -60,77 +60,23 @@ def check_port_free(port, what, variable=None, host=LOCALHOST):
 # Runs moto.server with a watchdog thread that ends the process when its parent is gone, so a killed
 # test run or `make run` leaves no orphaned moto behind (prctl's PDEATHSIG would fire when the
 # *thread* that started it ends, which is too early for servers started from worker threads).
-# It also caches two pure functions moto calls thousands of times per request (the camelCase to
-# snake_case conversion behind every SQS queue-attributes look-up, and the listing of moto's own
-# package directory behind every backend look-up): profiled here, they were a third of moto's CPU
-# per ingest delivery. And `unix_time()`/`unix_time_millis()` without an argument ("now"), which
-# moto's SQS calls for every stored message on every send and receive, answer from time.time()
-# instead of building two datetimes (the same number): under load they were over half of moto's
-# CPU. Should a moto release rename these, moto runs unpatched. Request logging is off. And FIFO
-# deduplication is made to work as SQS documents it (see the patch's comment): ingest relies on it.
+# localdev.moto_patches makes moto faster and makes it keep SQS's rules where ingest relies on them;
+# request logging is off; localdev.moto_guard serves it (keep-alive connections, the guard, the tap).
 _LAUNCHER = """
-import functools, os, sys, threading, time
+import os, sys, threading, time
 parent = os.getppid()
 def watch():
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(0)
 threading.Thread(target=watch, daemon=True).start()
-try:
-    import moto.backends, moto.core.utils
-    original = moto.core.utils.camelcase_to_underscores
-    remembered = functools.lru_cache(maxsize=16384)(original)
-    def cached(argument):
-        try:
-            return remembered(argument)
-        except TypeError:  # not hashable
-            return original(argument)
-    for module in list(sys.modules.values()):
-        if getattr(module, "camelcase_to_underscores", None) is original:
-            module.camelcase_to_underscores = cached
-    modules = tuple(moto.backends.list_of_moto_modules())
-    moto.backends.list_of_moto_modules = lambda: modules
-    slow_unix_time = moto.core.utils.unix_time
-    def unix_time(dt=None):
-        return time.time() if dt is None else slow_unix_time(dt)
-    def unix_time_millis(dt=None):
-        return unix_time(dt) * 1000.0
-    moto.core.utils.unix_time = unix_time
-    moto.core.utils.unix_time_millis = unix_time_millis
-except (ImportError, AttributeError):
-    pass
-try:
-    import moto.sqs.models
-    # SQS FIFO drops a message whose deduplication id it accepted in the last 5 minutes, whether or not
-    # the first one was received and deleted since, and per message group when DeduplicationScope is
-    # messageGroup. moto only compares with the messages still stored: a consumer's delete made it
-    # deliver copies SQS drops. Here each queue remembers what it accepted, as SQS does (moto's own
-    # check, which still runs, also drops a stored id sent in another group: stricter than SQS).
-    queue_add_message = moto.sqs.models.Queue.add_message
-    dedup_lock = threading.Lock()  # moto serves requests on threads: check-and-record at once, as SQS
-    def add_message(self, message):
-        dedup_id = getattr(message, "deduplication_id", None) if self.fifo_queue else None
-        if not dedup_id:
-            return queue_add_message(self, message)
-        scope = message.group_id if getattr(self, "deduplication_scope", "queue") == "messageGroup" else None
-        with dedup_lock:
-            accepted = self.__dict__.setdefault("_accepted_dedup_ids", {})
-            now = time.time()
-            if len(accepted) > 50000:
-                for key in [key for key, at in accepted.items() if now - at >= 300]:
-                    del accepted[key]
-            first = accepted.get((scope, dedup_id))
-            if first is not None and now - first < 300:
-                return None
-            accepted[(scope, dedup_id)] = now
-            return queue_add_message(self, message)
-    moto.sqs.models.Queue.add_message = add_message
-except (ImportError, AttributeError):
-    pass
-# werkzeug logs every request at INFO: a tenth of moto's time under load, and nobody reads it.
+from localdev.moto_patches import apply_all
+skipped = apply_all()
+if skipped:
+    print("moto runs without these patches (a newer moto?):", ", ".join(skipped), flush=True)
+# werkzeug (the server when waitress is missing) logs every request at INFO: a tenth of moto's time.
 import logging
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-# moto behind localdev.moto_guard: cross-origin and unsigned requests refused, the read-only queue tap.
 from localdev.moto_guard import serve
 serve(sys.argv[1:])
 """
