@@ -20,6 +20,7 @@ consumer.
 """
 
 import json
+import os
 import threading
 import time
 import urllib.parse
@@ -28,6 +29,7 @@ from collections import deque
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 TAP_SIZE = 5000
 TAP_PREFIX = "/_xwebhook/sqs/"
+WAITRESS_THREADS = 48
 
 
 def is_signed(environ):
@@ -127,6 +129,17 @@ class Tap:
             self.added.append(message_document(queue, message, self.seq))
             self.changed.notify_all()
 
+    def _after(self, after, queue):
+        """What was added after `after`, oldest first: read from the newest end (seq only grows)."""
+        found = []
+        for message in reversed(self.added):
+            if message["seq"] <= after:
+                break
+            if not queue or message["queue"] == queue:
+                found.append(message)
+        found.reverse()
+        return found
+
     def answer(self, what, query_string):
         query = dict(urllib.parse.parse_qsl(query_string))
         queue = query.get("queue")
@@ -139,7 +152,7 @@ class Tap:
             deadline = time.monotonic() + wait
             with self.changed:
                 while True:
-                    found = [m for m in self.added if m["seq"] > after and (not queue or m["queue"] == queue)]
+                    found = self._after(after, queue)
                     remaining = deadline - time.monotonic()
                     if found or remaining <= 0:
                         return "200 OK", {"messages": found, "last": self.seq}
@@ -158,7 +171,9 @@ class Tap:
 
 
 def serve(argv):
-    """moto's server (as `python -m moto.server -H HOST -p PORT` runs it) behind the guard, with the tap."""
+    """moto's server app (as `python -m moto.server -H HOST -p PORT` builds it) behind the guard, with the tap,
+    served by waitress (werkzeug's development server when waitress is not installed, or when
+    XWEBHOOK_MOTO_HTTP=werkzeug)."""
     import argparse
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -174,4 +189,26 @@ def serve(argv):
     except (ImportError, AttributeError):  # a moto release without these internals: no tap, the guard stays
         tap = None
     app = Guard(DomainDispatcherApplication(create_backend_app), args.port, tap)
-    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    try:
+        import waitress
+    except ImportError:
+        waitress = None
+    if waitress is None or os.environ.get("XWEBHOOK_MOTO_HTTP") == "werkzeug":
+        run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+        return
+    # waitress keeps connections open between requests, as AWS does (werkzeug's server closes each one):
+    # no TCP handshake and no new thread per AWS call; under `make load` a quarter more deliveries per
+    # second. Long polls (SQS receives, the tap) each hold one of its threads. Every SDK client keeps its
+    # connections until it is collected: poll() (select() stops at 1,024 descriptors) and a limit well
+    # above what a test session opens; idle ones are closed after a minute.
+    waitress.serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=WAITRESS_THREADS,
+        connection_limit=2000,
+        channel_timeout=60,
+        asyncore_use_poll=True,
+        ident="moto",
+        _quiet=True,
+    )
