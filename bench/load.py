@@ -69,8 +69,9 @@ def deliveries(count, seed=7):
 class Consumer(threading.Thread):
     """Receives and deletes messages until told to stop, recording every activity id it saw.
 
-    Short polls with a brief pause when empty: moto's long polling (WaitTimeSeconds) re-scans the
-    queue in a busy loop and took a third of its CPU here, which real SQS does not charge for."""
+    Long polls of 1 s, as a production consumer would (the local endpoint's long poll waits for a
+    message without spinning; see localdev.moto_server). Each message's id and receive count are kept:
+    a doubled activity is reported as one message received twice or as two messages enqueued."""
 
     def __init__(self, sqs, queue_url, seen, lock, stop):
         super().__init__(daemon=True)
@@ -78,13 +79,14 @@ class Consumer(threading.Thread):
 
     def run(self):
         while not self.stop.is_set():
-            answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            answer = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, AttributeNames=["All"]
+            )
             messages = answer.get("Messages", [])
             if not messages:
-                self.stop.wait(0.05)
                 continue
             with self.lock:
-                self.seen.extend(json.loads(m["Body"])["activity_id"] for m in messages)
+                self.seen.extend((json.loads(m["Body"]), m["MessageId"], m.get("Attributes", {})) for m in messages)
             self.sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
@@ -139,9 +141,33 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
     statuses = [status for status, _ in warmup_results + results]
     latencies = sorted(seconds for _, seconds in results)
     wanted = set(expected)
-    counts = {}
-    for activity_id in received:
+    counts, copies_of = {}, {}
+    for body, message_id, attributes in received:
+        activity_id = body["activity_id"]
         counts[activity_id] = counts.get(activity_id, 0) + 1
+        copies_of.setdefault(activity_id, []).append((message_id, body, attributes))
+    # A doubled activity is either one message received twice (the queue gave it out again: its
+    # visibility ran out or the local endpoint raced) or two messages (ingest enqueued it twice).
+    doubled_detail = [
+        {
+            "activity_id": activity_id,
+            "same_message": len({message_id for message_id, _, _ in found}) == 1,
+            "copies": [
+                {
+                    "message_id": message_id,
+                    "source": body.get("source"),
+                    "event_type": body.get("event_type"),
+                    "event_id": body.get("event_id"),
+                    "received_at": body.get("received_at"),
+                    "receive_count": attributes.get("ApproximateReceiveCount"),
+                    "sent": attributes.get("SentTimestamp"),
+                }
+                for message_id, body, attributes in found
+            ],
+        }
+        for activity_id, found in sorted(copies_of.items())
+        if len(found) > 1
+    ][:5]
     return {
         "deliveries": len(timed),
         "copies": copies,
@@ -158,6 +184,7 @@ def measure(count=2000, senders=16, consumers=2, instances=8, replay_dedup="enab
         "received": len(received),
         "lost": len(wanted - set(counts)),
         "lost_ids": sorted(wanted - set(counts))[:5],
+        "doubled_detail": doubled_detail,
         "doubled_ids": sorted(a for a, n in counts.items() if n > 1 or a not in wanted)[:5],
         "doubled": sum(n - 1 for n in counts.values()) + sum(1 for a in counts if a not in wanted),
         "p50_ms": statistics.median(latencies) * 1000,
@@ -187,6 +214,11 @@ def report(result):
     for label in ("lost_ids", "doubled_ids"):
         if result[label]:
             print(f"  {label.replace('_', ' ')} (first 5)  {', '.join(result[label])}")
+    for doubled in result["doubled_detail"]:
+        how = "one message received twice" if doubled["same_message"] else "enqueued twice"
+        print(f"  {doubled['activity_id']}: {how}")
+        for copy in doubled["copies"]:
+            print(f"    {json.dumps(copy)}")
 
 
 def main(argv=None):
