@@ -27,7 +27,9 @@ bench/results.json (one run; times in ms or us as the key says):
                       3-event delivery in each case
   big                 the biggest delivery (bench/big.py): events, body_bytes, concurrency,
                       round_trip_ms, fresh_no_round_trip / fresh / old {events, body_bytes, wall_s, cpu_s,
-                      calls {operation: n}}, memory_mb, lambda_estimate_s
+                      calls {operation: n}}, memory_mb, lambda_estimate_s (at an assumed Lambda vCPU's
+                      speed, lambda_vcpu_additions_s, scaled by machine_additions_s measured beside it),
+                      estimate_at_this_speed_s
   load                [one per ReplayDedup mode] deliveries, copies, senders, instances, replay_dedup,
                       activities, non_200, sent_seconds, deliveries_per_second, events_on_queue_seconds,
                       received, lost, doubled, p50_ms, p99_ms (and lost_ids/doubled_ids, first 5)
@@ -40,7 +42,6 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 from bench import big, cold, connect_cold, load, readme, warm
@@ -49,11 +50,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def machine(quick):
-    start = time.process_time()
-    total = 0
-    for number in range(5_000_000):
-        total += number
-    additions = time.process_time() - start
+    additions = big.python_speed_s()
     model = ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -9,9 +9,11 @@ BatchWriteItem calls (one BatchGetItem per 100 events more when they are older t
 CPU the handler used, and what that means on Lambda at the template's MemorySize.
 
 On Lambda, CPU is allocated in proportion to memory (1,769 MB = one vCPU), and botocore's CPU per
-call is most of the cost: the estimate below takes a Lambda vCPU as running Python as fast as one core
-of the machine the bench runs on (bench/__main__.py prints its speed), and the round trips overlapped
-`PUBLISH_CONCURRENCY` at a time.
+call is most of the cost. The build machine's speed varies from day to day (it is shared: 5 M Python
+additions have taken 0.24 s and 0.50 s on it), so the CPU measured here is scaled to an assumed Lambda
+vCPU, LAMBDA_VCPU_ADDITIONS_S for the same loop (a current server core; no Lambda is reachable from here
+to measure it), by the loop's time on this machine in the same run; the round trips overlap
+`PUBLISH_CONCURRENCY` at a time. The estimate at this machine's own speed is printed beside it.
 """
 
 import sys
@@ -31,6 +33,17 @@ from xwebhook.receive.signing import sign  # noqa: E402
 MAX_BODY_BYTES = 512 * 1024
 ROUND_TRIP_MS = 15.0  # SQS SendMessageBatch / DynamoDB BatchWriteItem in the same region, typical
 LAMBDA_VCPU_MB = 1769
+LAMBDA_VCPU_ADDITIONS_S = 0.25  # assumed: 5 M additions in a Python 3.13 loop on one Lambda vCPU
+ADDITIONS = 5_000_000
+
+
+def python_speed_s():
+    """CPU seconds this machine takes for ADDITIONS additions in a Python loop (the bench's speed unit)."""
+    start = time.process_time()
+    total = 0
+    for number in range(ADDITIONS):
+        total += number
+    return time.process_time() - start
 
 
 def biggest_delivery(at_ms, cap=MAX_BODY_BYTES):
@@ -89,8 +102,14 @@ def measure(memory_mb=1769, concurrency=16):
     network = calls * ROUND_TRIP_MS / 1000 / concurrency
     # CPU and round trips overlap (threads wait on sockets while others run): the longer of the two,
     # plus a fifth of the shorter for what does not overlap.
-    cpu_on_lambda = old["cpu_s"] / share
-    estimate = max(cpu_on_lambda, network) + 0.2 * min(cpu_on_lambda, network)
+    speed_s = min(python_speed_s() for _ in range(3))
+    at_this_speed = old["cpu_s"] / share
+    cpu_on_lambda = at_this_speed * LAMBDA_VCPU_ADDITIONS_S / speed_s
+
+    def overlapped(cpu):
+        return max(cpu, network) + 0.2 * min(cpu, network)
+
+    estimate = overlapped(cpu_on_lambda)
     return {
         "events": fresh["events"],
         "body_bytes": fresh["body_bytes"],
@@ -101,6 +120,9 @@ def measure(memory_mb=1769, concurrency=16):
         "old": old,
         "memory_mb": memory_mb,
         "lambda_estimate_s": estimate,
+        "machine_additions_s": speed_s,
+        "lambda_vcpu_additions_s": LAMBDA_VCPU_ADDITIONS_S,
+        "estimate_at_this_speed_s": overlapped(at_this_speed),
     }
 
 
@@ -119,7 +141,8 @@ def report(result):
         print(f"  {label:38s} {run['wall_s']:5.2f} s wall, {run['cpu_s']:5.2f} s CPU   ({calls})")
     print(
         f"  on Lambda at {result['memory_mb']} MB (estimate, see bench/big.py): {result['lambda_estimate_s']:.1f} s"
-        "   (X's deadline: 3 s)"
+        f"   (X's deadline: 3 s; a vCPU taken as {result['lambda_vcpu_additions_s']:.2f} s per 5 M additions,"
+        f" this machine {result['machine_additions_s']:.2f} s: {result['estimate_at_this_speed_s']:.1f} s at its speed)"
     )
 
 

@@ -75,7 +75,10 @@ def table(results):
             f"{big['round_trip_ms']:.0f} ms round trips, {big['concurrency']} calls in flight | "
             f"**{big['old']['wall_s']:.1f} s** here ({big['old']['cpu_s']:.1f} s CPU, "
             f"{sum(big['old']['calls'].values())} calls); on Lambda at {big['memory_mb']} MB ~"
-            f"**{big['lambda_estimate_s']:.1f} s** (estimate) | < 3 s (X's deadline) |",
+            f"**{big['lambda_estimate_s']:.1f} s** (estimate: a vCPU taken as "
+            f"{big.get('lambda_vcpu_additions_s', 0):.2f} s per 5 M additions; at this machine's "
+            f"{big.get('machine_additions_s', 0):.2f} s, {big.get('estimate_at_this_speed_s', 0):.1f} s) "
+            "| < 3 s (X's deadline) |",
             None,
         ),
     ]
