@@ -4,7 +4,7 @@ AWS-like round trip, in its own process.
 
 The smallest events X sends are AAA tweet deletes (~95 bytes: a post id, its author, a time), so the
 biggest delivery in events is ~5,100 of them for one account: 514 SendMessageBatch calls and 206
-BatchWriteItem calls (one BatchGetItem per 100 events more when they are older than 240 s). X waits
+BatchWriteItem calls (and one BatchGetItem per 50 events, two keys each, when they are older than 240 s). X waits
 3 s (legacy) for the answer. Printed: wall time here with no round trip and with ROUND_TRIP_MS, the
 CPU the handler used, and what that means on Lambda at the template's MemorySize.
 

@@ -50,7 +50,7 @@ def test_each_line_item_of_a_tiny_month_is_its_quantity_times_its_price():
     assert ingest.quantity == pytest.approx(deliveries * 0.022 * 1.0)
     assert item(items, "API Gateway", "HTTP API").quantity == pytest.approx((deliveries + crcs) / 1e6)
     assert item(items, "SQS", "sends (FIFO").quantity == pytest.approx(deliveries / 1e6)  # 2 x 1 KB: one chunk
-    assert item(items, "DynamoDB", "dedup reads").quantity == pytest.approx(1.0)
+    assert item(items, "DynamoDB", "dedup reads").quantity == pytest.approx(2.0)  # two keys per event, at most
     assert item(items, "DynamoDB", "dedup writes").quantity == pytest.approx(2.0)  # the table and one index
     assert item(items, "Secrets Manager", "2 secrets").quantity == 2
     assert item(items, "CloudWatch", "dashboard").quantity == 1
