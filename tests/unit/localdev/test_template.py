@@ -32,6 +32,16 @@ Resources:
   Queue: {Type: AWS::SQS::Queue}
   Thing: {Type: AWS::Made::Up}
 """
+# What Ref gives for TEMPLATE's parameters and resource and for the pseudo parameters.
+REFS = {
+    "Stage": "dev",
+    "Size": "300",
+    "Queue": "https://queue-url",
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::StackName": "my-stack",
+    "AWS::Partition": "aws",
+}
 # Parameter sets that between them take every branch of infra/template.yaml's conditions.
 PARAMETER_SETS = [
     {},
@@ -121,16 +131,14 @@ def test_a_key_written_twice_is_refused():
         parse_template("Resources:\n  A: {Type: T}\n  A: {Type: U}\n")
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("Resources: [unclosed", "the template is not valid YAML"),
-        ("Outputs: {}", "the template has no Resources section"),
-        ("- a list", "the template has no Resources section"),
-    ],
-)
-def test_what_is_not_a_template_is_refused(text, message):
-    with pytest.raises(TemplateError, match=message):
+def test_text_that_is_not_yaml_is_refused():
+    with pytest.raises(TemplateError, match="the template is not valid YAML"):
+        parse_template("Resources: [unclosed")
+
+
+@pytest.mark.parametrize("text", ["Outputs: {}", "- a list"])
+def test_a_document_without_resources_is_not_a_template(text):
+    with pytest.raises(TemplateError, match="the template has no Resources section"):
         parse_template(text)
 
 
@@ -142,16 +150,14 @@ def test_a_missing_template_file_is_named(tmp_path):
 # --- evaluating ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("name", "value"), REFS.items())
+def test_ref_gives_parameters_pseudo_parameters_and_resources(name, value):
+    assert evaluator().resolve({"Ref": name}) == value
+
+
 @pytest.mark.parametrize(
     ("expression", "value"),
     [
-        ({"Ref": "Stage"}, "dev"),
-        ({"Ref": "Size"}, "300"),
-        ({"Ref": "AWS::Region"}, "us-east-1"),
-        ({"Ref": "AWS::AccountId"}, "123456789012"),
-        ({"Ref": "AWS::StackName"}, "my-stack"),
-        ({"Ref": "AWS::Partition"}, "aws"),
-        ({"Ref": "Queue"}, "https://queue-url"),
         ({"Fn::GetAtt": ["Queue", "Arn"]}, "arn:aws:sqs:us-east-1:123456789012:queue"),
         ({"Fn::GetAtt": "Queue.Arn"}, "arn:aws:sqs:us-east-1:123456789012:queue"),
         ({"Fn::Sub": "${AWS::StackName}-x.${AWS::URLSuffix}"}, "my-stack-x.amazonaws.com"),
