@@ -47,23 +47,23 @@ CREDENTIAL_VARIABLES = {
 
 CREATED_TYPES = ("AWS::SQS::Queue", "AWS::SecretsManager::Secret", "AWS::DynamoDB::Table", "AWS::SSM::Parameter")
 
-# CloudFormation AWS::SQS::Queue property -> SQS queue attribute.
-QUEUE_ATTRIBUTES = {
-    "ContentBasedDeduplication": "ContentBasedDeduplication",
-    "DeduplicationScope": "DeduplicationScope",
-    "DelaySeconds": "DelaySeconds",
-    "FifoQueue": "FifoQueue",
-    "FifoThroughputLimit": "FifoThroughputLimit",
-    "KmsDataKeyReusePeriodSeconds": "KmsDataKeyReusePeriodSeconds",
-    "KmsMasterKeyId": "KmsMasterKeyId",
-    "MaximumMessageSize": "MaximumMessageSize",
-    "MessageRetentionPeriod": "MessageRetentionPeriod",
-    "ReceiveMessageWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
-    "RedriveAllowPolicy": "RedriveAllowPolicy",
-    "RedrivePolicy": "RedrivePolicy",
-    "SqsManagedSseEnabled": "SqsManagedSseEnabled",
-    "VisibilityTimeout": "VisibilityTimeout",
-}
+# AWS::SQS::Queue properties that are SQS queue attributes of the same name.
+QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "RedriveAllowPolicy",
+    "RedrivePolicy",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
 
 # What cannot be provisioned is a template error (the evaluator's included): one type to catch.
 ProvisionError = TemplateError
@@ -265,10 +265,9 @@ class Provisioner:
         fifo = str(properties.get("FifoQueue", "false")).lower() == "true"
         name = properties.get("QueueName") or self._default_name(logical_id, 80, ".fifo" if fifo else "")
         attributes = {}
-        for prop, attribute in QUEUE_ATTRIBUTES.items():
-            if prop in properties:
-                value = properties[prop]
-                attributes[attribute] = _env_text(value, f"Resources.{logical_id}.Properties.{prop}")
+        for key in QUEUE_ATTRIBUTES:
+            if key in properties:
+                attributes[key] = _env_text(properties[key], f"Resources.{logical_id}.Properties.{key}")
         tags = {tag["Key"]: str(tag["Value"]) for tag in properties.get("Tags") or []}
         sqs = self.client("sqs")
         try:
