@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localdev.provision import NO_VALUE, ProvisionError, TemplateEvaluator, load_template
+from localdev.template import NO_VALUE, TemplateError, TemplateEvaluator, load_template
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO / ".aws-sam" / "build"
@@ -140,7 +140,7 @@ def built_functions(build_dir=BUILD_DIR, sdk_dir=RUNTIME_SDK_DIR, parameters=Non
         raise BuildProblem(f"{template_file} not found: run `make build` (sam build) first")
     try:
         template = load_template(template_file)
-    except ProvisionError as exc:
+    except TemplateError as exc:
         raise BuildProblem(str(exc)) from None
     if not Path(sdk_dir, "boto3").is_dir():
         raise BuildProblem(f"the runtime's boto3 is not in {sdk_dir}: run `make runtime-sdk`")

@@ -24,7 +24,7 @@ from pathlib import Path
 from localdev import stack
 from localdev.gateway import LambdaContext
 from localdev.handlers import load_module
-from localdev.provision import TemplateEvaluator, load_template
+from localdev.template import TemplateEvaluator, load_template
 
 REPO = Path(__file__).resolve().parent.parent
 CONSUMER = REPO / "examples" / "consumer" / "app.py"

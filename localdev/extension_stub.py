@@ -24,9 +24,10 @@ import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from localdev.moto_server import LOCALHOST, check_port_free, require_localhost
+from localdev.loopback import LoopbackServer
+from localdev.moto_server import LOCALHOST
 
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"  # noqa: S105 - a header name
 
@@ -94,8 +95,11 @@ class _Cache:
             self.entries.clear()
 
 
-class ExtensionStub:
+class ExtensionStub(LoopbackServer):
     """Serves the extension's HTTP API on 127.0.0.1:`port` (0 = any free port) in a thread."""
+
+    port_setting = ("secrets extension", "EXTENSION_PORT")
+    thread_name = "extension-stub"
 
     def __init__(
         self,
@@ -111,30 +115,18 @@ class ExtensionStub:
         timeout_seconds=5.0,
         clock=time.monotonic,
     ):
-        require_localhost(host)
+        super().__init__(port, host)
         self.endpoint = endpoint
         self.token = token
         self.region = region
-        self.host = host
-        self.requested_port = port
         self.secrets = _Cache(float(secrets_ttl), int(cache_size), clock)
         self.parameters = _Cache(float(ssm_ttl), int(cache_size), clock)
         self.max_connections = max_connections
         self.timeout_seconds = timeout_seconds
         self.upstream_calls = 0  # calls made to Secrets Manager / SSM (tests check caching with it)
         self.requests = 0
-        self._server = None
-        self._thread = None
         self._clients = {}
         self._lock = threading.Lock()
-
-    @property
-    def port(self):
-        return self._server.server_address[1] if self._server else None
-
-    @property
-    def url(self):
-        return f"http://{self.host}:{self.port}"
 
     def _client(self, service):
         with self._lock:
@@ -226,11 +218,7 @@ class ExtensionStub:
 
     # serving
 
-    def start(self):
-        if self._server:
-            return self
-        if self.requested_port:
-            check_port_free(self.requested_port, "secrets extension", "EXTENSION_PORT", self.host)
+    def handler_class(self):
         stub = self
         slots = threading.BoundedSemaphore(self.max_connections)
 
@@ -261,23 +249,4 @@ class ExtensionStub:
             def log_message(self, format, *args):
                 pass  # the stub is quiet; errors reach the function as statuses
 
-        self._server = ThreadingHTTPServer((self.host, self.requested_port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="extension-stub", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self):
-        server, self._server = self._server, None
-        if server:
-            server.shutdown()
-            server.server_close()
-            self._thread.join(5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
+        return Handler

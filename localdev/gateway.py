@@ -42,7 +42,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from localdev.lambda_runtime import LambdaContext, module_origins, serve
 from localdev.lambda_runtime import receive as _receive
 from localdev.lambda_runtime import send as _send
-from localdev.moto_server import LOCALHOST, check_port_free, require_localhost
+from localdev.loopback import LoopbackServer
+from localdev.moto_server import LOCALHOST
 
 __all__ = ["FunctionFailed", "FunctionPool", "Gateway", "LambdaContext", "http_answer", "http_api_event"]
 
@@ -527,7 +528,7 @@ class _Server(ThreadingHTTPServer):
             self._slots.release()
 
 
-class Gateway:
+class Gateway(LoopbackServer):
     """The local HTTP API in front of the functions.
 
     `functions` maps function name -> environment (from provisioning); `routes` (METHOD, path) -> function
@@ -538,6 +539,9 @@ class Gateway:
     process's stdout/stderr). `log_sink(function, line)`, when given, also gets each line of the functions'
     output (localdev.metric_filters.MetricFilterSink).
     """
+
+    port_setting = ("local gateway", "PORT")
+    thread_name = "gateway"
 
     def __init__(
         self,
@@ -557,9 +561,7 @@ class Gateway:
         built=None,
         log_sink=None,
     ):
-        require_localhost(host)
-        self.host = host
-        self.requested_port = port
+        super().__init__(port, host)
         self.routes = dict(routes or ROUTES)
         self.base64_bodies = base64_bodies
         self.max_body_bytes = max_body_bytes
@@ -581,38 +583,21 @@ class Gateway:
         self.recent = collections.deque(maxlen=200)  # the last requests, for the local console
         self._counter_lock = threading.Lock()
         self._print_lock = threading.Lock()
-        self._server = None
-        self._thread = None
-
-    @property
-    def port(self):
-        return self._server.server_address[1] if self._server else None
-
-    @property
-    def url(self):
-        return f"http://{self.host}:{self.port}"
 
     @property
     def webhook_url(self):
         return self.url + "/webhook"
 
-    def start(self):
-        if self._server:
-            return self
-        if self.requested_port:
-            check_port_free(self.requested_port, "local gateway", "PORT", self.host)
+    def before_serving(self):
         if self.prewarm:
             warmers = [threading.Thread(target=self._prewarm, args=(p,), daemon=True) for p in self.pools.values()]
             for thread in warmers:
                 thread.start()
             for thread in warmers:
                 thread.join()
-        self._server = _Server((self.host, self.requested_port), self._handler_class(), self.max_connections)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="gateway", daemon=True
-        )
-        self._thread.start()
-        return self
+
+    def make_server(self, address):
+        return _Server(address, self.handler_class(), self.max_connections)
 
     def _prewarm(self, pool):
         try:
@@ -621,22 +606,12 @@ class Gateway:
             self.log_line(f"{time.strftime('%H:%M:%S')} {exc}\n")
 
     def stop(self):
-        server, self._server = self._server, None
-        if server:
-            server.shutdown()
-            server.server_close()
-            self._thread.join(5)
+        super().stop()
         closers = [threading.Thread(target=pool.close) for pool in self.pools.values()]
         for thread in closers:
             thread.start()
         for thread in closers:
             thread.join()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     # one request
 
@@ -707,7 +682,7 @@ class Gateway:
             except (OSError, ValueError):
                 pass
 
-    def _handler_class(self):
+    def handler_class(self):
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):

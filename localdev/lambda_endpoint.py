@@ -15,11 +15,10 @@ name; 400 InvalidRequestContentException for a payload that is not JSON.
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from localdev.gateway import FunctionFailed
-from localdev.moto_server import LOCALHOST, OnLoopback
+from localdev.loopback import LoopbackServer
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 
@@ -79,12 +78,16 @@ class LambdaEndpoint:
         return 200, headers, json.dumps(result).encode()
 
 
-class InvokeServer(OnLoopback):
+class InvokeServer(LoopbackServer):
     """The invoke path alone on a loopback port (the console serves it too; tests use this one)."""
 
+    thread_name = "invoke-endpoint"
+
     def __init__(self, endpoint, port=0):
+        super().__init__(port)
         self.endpoint = endpoint
-        self.host = LOCALHOST
+
+    def handler_class(self):
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -110,14 +113,4 @@ class InvokeServer(OnLoopback):
 
             do_GET = do_POST
 
-        self._server = ThreadingHTTPServer((LOCALHOST, port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
+        return Handler

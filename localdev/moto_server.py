@@ -82,18 +82,6 @@ serve(sys.argv[1:])
 """
 
 
-class OnLoopback:
-    """`port` and `url` of a local server object that holds `self._server` (a socketserver) and `self.host`."""
-
-    @property
-    def port(self):
-        return self._server.server_address[1] if self._server else None
-
-    @property
-    def url(self):
-        return f"http://{self.host}:{self.port}"
-
-
 def wait_until(condition, timeout, interval=0.05, what="condition"):
     """Poll `condition()` until it returns a true value or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout

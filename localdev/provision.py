@@ -2,8 +2,8 @@
 function's environment as CloudFormation would resolve it against them.
 
 The template is the single source of truth: queue attributes (FIFO, sizes, redrive), secret names,
-table keys and TTL, and every environment variable come from infra/template.yaml, evaluated here with
-the parameters' defaults (or overrides), the conditions and the intrinsic functions the template uses.
+table keys and TTL, and every environment variable come from infra/template.yaml, evaluated by
+localdev.template with the parameters' defaults (or overrides) against the resources made here.
 What cannot be evaluated locally fails with a message naming the place in the template.
 
     provisioned = Provisioner(load_template(), endpoint="http://127.0.0.1:4566").provision()
@@ -13,24 +13,26 @@ What cannot be evaluated locally fails with a message naming the place in the te
                                            # functions the template creates (what the local gateway serves)
 """
 
-import base64
 import contextlib
 import hashlib
 import json
 import os
-import re
 import secrets as random_source
 import string
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_TEMPLATE = REPO / "infra" / "template.yaml"
-DEFAULT_STACK_NAME = "xwebhook-local"
-DEFAULT_REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"  # moto's account
+from localdev.template import (
+    ACCOUNT_ID,
+    DEFAULT_REGION,
+    DEFAULT_STACK_NAME,
+    NO_VALUE,
+    TemplateError,
+    TemplateEvaluator,
+    Unresolvable,
+    as_text,
+    is_intrinsic,
+    load_template,
+)
 
 # Function name (as localdev.handlers knows it) -> logical id in the template.
 FUNCTIONS = {"crc": "CrcFunction", "ingest": "IngestFunction", "admin": "AdminFunction", "connect": "ConnectFunction"}
@@ -43,376 +45,28 @@ CREDENTIAL_VARIABLES = {
     "access_token_secret": "X_ACCESS_TOKEN_SECRET",
 }
 
-NO_VALUE = type("NoValue", (), {"__repr__": lambda self: "AWS::NoValue"})()
 CREATED_TYPES = ("AWS::SQS::Queue", "AWS::SecretsManager::Secret", "AWS::DynamoDB::Table", "AWS::SSM::Parameter")
 
-# CloudFormation AWS::SQS::Queue property -> SQS queue attribute.
-QUEUE_ATTRIBUTES = {
-    "ContentBasedDeduplication": "ContentBasedDeduplication",
-    "DeduplicationScope": "DeduplicationScope",
-    "DelaySeconds": "DelaySeconds",
-    "FifoQueue": "FifoQueue",
-    "FifoThroughputLimit": "FifoThroughputLimit",
-    "KmsDataKeyReusePeriodSeconds": "KmsDataKeyReusePeriodSeconds",
-    "KmsMasterKeyId": "KmsMasterKeyId",
-    "MaximumMessageSize": "MaximumMessageSize",
-    "MessageRetentionPeriod": "MessageRetentionPeriod",
-    "ReceiveMessageWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
-    "RedriveAllowPolicy": "RedriveAllowPolicy",
-    "RedrivePolicy": "RedrivePolicy",
-    "SqsManagedSseEnabled": "SqsManagedSseEnabled",
-    "VisibilityTimeout": "VisibilityTimeout",
-}
+# AWS::SQS::Queue properties that are SQS queue attributes of the same name.
+QUEUE_ATTRIBUTES = (
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "DelaySeconds",
+    "FifoQueue",
+    "FifoThroughputLimit",
+    "KmsDataKeyReusePeriodSeconds",
+    "KmsMasterKeyId",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "RedriveAllowPolicy",
+    "RedrivePolicy",
+    "SqsManagedSseEnabled",
+    "VisibilityTimeout",
+)
 
-
-class ProvisionError(Exception):
-    """The template cannot be provisioned locally; the message says where and why."""
-
-
-class Unresolvable(ProvisionError):
-    """An intrinsic function or reference that cannot be evaluated locally."""
-
-
-# --- loading ---------------------------------------------------------------------------------------
-
-
-class _TemplateLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short-form tags (!Ref, !Sub, !GetAtt, ...) as their long forms."""
-
-
-def _construct_intrinsic(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "Condition":
-        return {"Condition": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {"Fn::" + suffix: value}
-
-
-_TemplateLoader.add_multi_constructor("!", _construct_intrinsic)
-# Dates such as AWSTemplateFormatVersion stay text, as CloudFormation reads them.
-_TemplateLoader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def parse_template(text):
-    template = yaml.load(text, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
-    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
-        raise ProvisionError("the template has no Resources section")
-    return template
-
-
-def load_template(path=None):
-    path = Path(path or DEFAULT_TEMPLATE)
-    try:
-        return parse_template(path.read_text())
-    except FileNotFoundError:
-        raise ProvisionError(f"template {path} not found") from None
-    except yaml.YAMLError as exc:
-        raise ProvisionError(f"template {path} is not valid YAML: {exc}") from None
-
-
-# --- evaluation ------------------------------------------------------------------------------------
-
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-
-
-def _is_intrinsic(value):
-    if not isinstance(value, dict) or len(value) != 1:
-        return False
-    key = next(iter(value))
-    return key == "Ref" or key.startswith("Fn::")
-
-
-def _text(value, path):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    raise Unresolvable(f"{path}: expected a string, got {value!r}")
-
-
-class TemplateEvaluator:
-    """Evaluates parameters, conditions and intrinsic functions of a template.
-
-    `ref(logical_id, path)` and `get_att(logical_id, attribute, path)` give the values of resources;
-    without them any reference to a resource is Unresolvable.
-    """
-
-    def __init__(
-        self,
-        template,
-        parameters=None,
-        stack_name=DEFAULT_STACK_NAME,
-        region=DEFAULT_REGION,
-        account_id=ACCOUNT_ID,
-        ref=None,
-        get_att=None,
-    ):
-        self.template = template
-        self.region = region
-        self.pseudo = {
-            "AWS::StackName": stack_name,
-            "AWS::Region": region,
-            "AWS::AccountId": account_id,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackId": f"arn:aws:cloudformation:{region}:{account_id}:stack/{stack_name}/local",
-            "AWS::NotificationARNs": [],
-        }
-        self._ref = ref
-        self._get_att = get_att
-        self.parameters = self._parameter_values(parameters or {})
-        self._conditions = {}
-        self._evaluating_conditions = set()
-
-    # parameters and conditions
-
-    def _parameter_values(self, overrides):
-        declared = self.template.get("Parameters") or {}
-        unknown = set(overrides) - set(declared)
-        if unknown:
-            raise ProvisionError(f"unknown template parameter(s): {', '.join(sorted(unknown))}")
-        values = {}
-        for name, spec in declared.items():
-            spec = spec or {}
-            if name in overrides:
-                raw = overrides[name]
-            elif "Default" in spec:
-                raw = spec["Default"]
-            else:
-                raise ProvisionError(f"parameter {name} has no Default; give it a value")
-            kind = spec.get("Type", "String")
-            if kind == "CommaDelimitedList" or kind.startswith("List<"):
-                value = raw if isinstance(raw, list) else [part.strip() for part in _text(raw, name).split(",")]
-            elif kind.startswith("AWS::SSM::Parameter::Value"):
-                if name not in overrides:
-                    raise Unresolvable(f"parameter {name} is read from SSM ({kind}); give it a value")
-                value = _text(raw, name)
-            else:
-                value = _text(raw, f"Parameters.{name}")
-            allowed = spec.get("AllowedValues")
-            if allowed and not isinstance(value, list) and value not in [_text(a, name) for a in allowed]:
-                raise ProvisionError(f"parameter {name}={value!r} is not one of {allowed}")
-            values[name] = value
-        return values
-
-    def condition(self, name, path="Conditions"):
-        if name in self._conditions:
-            return self._conditions[name]
-        conditions = self.template.get("Conditions") or {}
-        if name not in conditions:
-            raise Unresolvable(f"{path}: no condition named {name!r}")
-        if name in self._evaluating_conditions:
-            raise ProvisionError(f"condition {name} refers to itself")
-        self._evaluating_conditions.add(name)
-        try:
-            value = self._boolean(conditions[name], f"Conditions.{name}")
-        finally:
-            self._evaluating_conditions.discard(name)
-        self._conditions[name] = value
-        return value
-
-    def _boolean(self, expression, path):
-        if isinstance(expression, dict) and set(expression) == {"Condition"}:
-            return self.condition(expression["Condition"], path)
-        value = self.resolve(expression, path)
-        if isinstance(value, bool):
-            return value
-        if value in ("true", "false"):
-            return value == "true"
-        raise Unresolvable(f"{path}: expected a condition, got {value!r}")
-
-    # values
-
-    def resolve(self, value, path="template"):
-        """`value` with every intrinsic function evaluated (AWS::NoValue entries dropped)."""
-        if _is_intrinsic(value):
-            (name, argument), *_ = value.items()
-            return self._intrinsic(name, argument, path)
-        if isinstance(value, dict):
-            resolved = {}
-            for key, item in value.items():
-                result = self.resolve(item, f"{path}.{key}")
-                if result is not NO_VALUE:
-                    resolved[key] = result
-            return resolved
-        if isinstance(value, list):
-            resolved = [self.resolve(item, f"{path}[{index}]") for index, item in enumerate(value)]
-            return [item for item in resolved if item is not NO_VALUE]
-        return value
-
-    def _intrinsic(self, name, argument, path):
-        handler = {
-            "Ref": self._fn_ref,
-            "Fn::GetAtt": self._fn_get_att,
-            "Fn::Sub": self._fn_sub,
-            "Fn::If": self._fn_if,
-            "Fn::Equals": self._fn_equals,
-            "Fn::Not": self._fn_not,
-            "Fn::And": self._fn_and,
-            "Fn::Or": self._fn_or,
-            "Fn::FindInMap": self._fn_find_in_map,
-            "Fn::Join": self._fn_join,
-            "Fn::Select": self._fn_select,
-            "Fn::Split": self._fn_split,
-            "Fn::Base64": self._fn_base64,
-            "Fn::GetAZs": self._fn_get_azs,
-            "Fn::ToJsonString": self._fn_to_json_string,
-            "Fn::Length": self._fn_length,
-        }.get(name)
-        if handler is None:
-            raise Unresolvable(f"{path}: {name} cannot be evaluated locally")
-        return handler(argument, f"{path}.{name}")
-
-    def _fn_ref(self, name, path):
-        name = self.resolve(name, path)
-        if name == "AWS::NoValue":
-            return NO_VALUE
-        if name in self.pseudo:
-            return self.pseudo[name]
-        if name in self.parameters:
-            return self.parameters[name]
-        if name in (self.template.get("Resources") or {}):
-            if self._ref is None:
-                raise Unresolvable(f"{path}: Ref {name}: resources are not available here")
-            return self._ref(name, path)
-        raise Unresolvable(f"{path}: Ref {name}: no parameter, pseudo parameter or resource of that name")
-
-    def _fn_get_att(self, argument, path):
-        argument = self.resolve(argument, path)
-        if isinstance(argument, str):
-            argument = argument.split(".", 1)
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise Unresolvable(f"{path}: Fn::GetAtt takes [resource, attribute], got {argument!r}")
-        logical_id, attribute = argument
-        if logical_id not in (self.template.get("Resources") or {}):
-            raise Unresolvable(f"{path}: Fn::GetAtt {logical_id}.{attribute}: no such resource")
-        if self._get_att is None:
-            raise Unresolvable(f"{path}: Fn::GetAtt {logical_id}.{attribute}: resources are not available here")
-        return self._get_att(logical_id, attribute, path)
-
-    def _fn_sub(self, argument, path):
-        if isinstance(argument, list):
-            if len(argument) != 2 or not isinstance(argument[1], dict):
-                raise Unresolvable(f"{path}: Fn::Sub takes a string or [string, {{variables}}]")
-            text, variables = argument
-        else:
-            text, variables = argument, {}
-        text = self.resolve(text, path)
-        if not isinstance(text, str):
-            raise Unresolvable(f"{path}: Fn::Sub needs a string, got {text!r}")
-
-        def substitute(match):
-            name = match.group(1).strip()
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                return _text(self.resolve(variables[name], f"{path}.{name}"), path)
-            if "." in name and not name.startswith("AWS::"):
-                logical_id, attribute = name.split(".", 1)
-                return _text(self._fn_get_att([logical_id, attribute], path), path)
-            value = self._fn_ref(name, path)
-            if isinstance(value, list):
-                raise Unresolvable(f"{path}: ${{{name}}} is a list")
-            return _text(value, path)
-
-        return _SUB_VARIABLE.sub(substitute, text)
-
-    def _fn_if(self, argument, path):
-        if not isinstance(argument, list) or len(argument) != 3:
-            raise Unresolvable(f"{path}: Fn::If takes [condition, value if true, value if false]")
-        name, when_true, when_false = argument
-        chosen = when_true if self.condition(name, path) else when_false
-        return self.resolve(chosen, path)
-
-    def _fn_equals(self, argument, path):
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise Unresolvable(f"{path}: Fn::Equals takes two values")
-        left, right = (self.resolve(item, path) for item in argument)
-        if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
-            return left == right
-        return _text(left, path) == _text(right, path)
-
-    def _fn_not(self, argument, path):
-        if not isinstance(argument, list) or len(argument) != 1:
-            raise Unresolvable(f"{path}: Fn::Not takes one condition")
-        return not self._boolean(argument[0], path)
-
-    def _fn_and(self, argument, path):
-        if not isinstance(argument, list) or not 2 <= len(argument) <= 10:
-            raise Unresolvable(f"{path}: Fn::And takes 2 to 10 conditions")
-        return all([self._boolean(item, path) for item in argument])
-
-    def _fn_or(self, argument, path):
-        if not isinstance(argument, list) or not 2 <= len(argument) <= 10:
-            raise Unresolvable(f"{path}: Fn::Or takes 2 to 10 conditions")
-        return any([self._boolean(item, path) for item in argument])
-
-    def _fn_find_in_map(self, argument, path):
-        if not isinstance(argument, list) or len(argument) not in (3, 4):
-            raise Unresolvable(f"{path}: Fn::FindInMap takes [map, top-level key, second-level key]")
-        names = [self.resolve(item, path) for item in argument[:3]]
-        default = argument[3].get("DefaultValue", NO_VALUE) if len(argument) == 4 else NO_VALUE
-        mapping = (self.template.get("Mappings") or {}).get(names[0])
-        try:
-            return mapping[names[1]][names[2]]
-        except (KeyError, TypeError):
-            if default is not NO_VALUE:
-                return self.resolve(default, path)
-            raise Unresolvable(f"{path}: Fn::FindInMap {names}: not in the template's Mappings") from None
-
-    def _fn_join(self, argument, path):
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise Unresolvable(f"{path}: Fn::Join takes [delimiter, [values]]")
-        delimiter = _text(self.resolve(argument[0], path), path)
-        items = self.resolve(argument[1], path)
-        if not isinstance(items, list):
-            raise Unresolvable(f"{path}: Fn::Join needs a list, got {items!r}")
-        return delimiter.join(_text(item, path) for item in items)
-
-    def _fn_select(self, argument, path):
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise Unresolvable(f"{path}: Fn::Select takes [index, [values]]")
-        index = self.resolve(argument[0], path)
-        items = self.resolve(argument[1], path)
-        try:
-            return items[int(index)]
-        except (ValueError, TypeError, IndexError):
-            raise Unresolvable(f"{path}: Fn::Select index {index!r} out of {items!r}") from None
-
-    def _fn_split(self, argument, path):
-        if not isinstance(argument, list) or len(argument) != 2:
-            raise Unresolvable(f"{path}: Fn::Split takes [delimiter, string]")
-        delimiter, text = (_text(self.resolve(item, path), path) for item in argument)
-        return text.split(delimiter)
-
-    def _fn_base64(self, argument, path):
-        return base64.b64encode(_text(self.resolve(argument, path), path).encode()).decode()
-
-    def _fn_get_azs(self, argument, path):
-        region = self.resolve(argument, path) or self.region
-        return [f"{region}{zone}" for zone in "abc"]
-
-    def _fn_to_json_string(self, argument, path):
-        return json.dumps(self.resolve(argument, path), separators=(",", ":"))
-
-    def _fn_length(self, argument, path):
-        items = self.resolve(argument, path)
-        if not isinstance(items, list):
-            raise Unresolvable(f"{path}: Fn::Length needs a list")
-        return len(items)
+# What cannot be provisioned is a template error (the evaluator's included): one type to catch.
+ProvisionError = TemplateError
 
 
 # --- provisioning ----------------------------------------------------------------------------------
@@ -432,7 +86,7 @@ def credentials_from_env(env=os.environ):
 def _env_text(value, path):
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
-    return _text(value, path)
+    return as_text(value, path)
 
 
 @dataclass
@@ -611,10 +265,9 @@ class Provisioner:
         fifo = str(properties.get("FifoQueue", "false")).lower() == "true"
         name = properties.get("QueueName") or self._default_name(logical_id, 80, ".fifo" if fifo else "")
         attributes = {}
-        for prop, attribute in QUEUE_ATTRIBUTES.items():
-            if prop in properties:
-                value = properties[prop]
-                attributes[attribute] = _env_text(value, f"Resources.{logical_id}.Properties.{prop}")
+        for key in QUEUE_ATTRIBUTES:
+            if key in properties:
+                attributes[key] = _env_text(properties[key], f"Resources.{logical_id}.Properties.{key}")
         tags = {tag["Key"]: str(tag["Value"]) for tag in properties.get("Tags") or []}
         sqs = self.client("sqs")
         try:
@@ -649,7 +302,7 @@ class Provisioner:
         if existing:
             return None, "existing"
         if "SecretString" in properties:
-            return _text(properties["SecretString"], f"Resources.{logical_id}.Properties.SecretString"), "template"
+            return as_text(properties["SecretString"], f"Resources.{logical_id}.Properties.SecretString"), "template"
         return self._generated_secret_string(properties.get("GenerateSecretString") or {}), "generated"
 
     @staticmethod
@@ -749,7 +402,7 @@ class Provisioner:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ParameterNotFound":
                 raise ProvisionError(f"{logical_id}: SSM: {exc}") from None
-            arguments = {"Name": name, "Value": _text(properties["Value"], f"{logical_id}.Value"), "Type": kind}
+            arguments = {"Name": name, "Value": as_text(properties["Value"], f"{logical_id}.Value"), "Type": kind}
             for key in ("Description", "Tier", "AllowedPattern"):
                 if properties.get(key):
                     arguments[key] = properties[key]
@@ -767,7 +420,7 @@ class Provisioner:
         own_env = (resource.get("Properties") or {}).get("Environment") or {}
         variables = {}
         for source, where in ((global_env, "Globals.Function"), (own_env, f"Resources.{logical_id}.Properties")):
-            source = self.evaluator.resolve(source, f"{where}.Environment") if _is_intrinsic(source) else source
+            source = self.evaluator.resolve(source, f"{where}.Environment") if is_intrinsic(source) else source
             for key, value in (source.get("Variables") or {}).items():
                 variables[key] = (value, f"{where}.Environment.Variables.{key}")
         return variables

@@ -169,7 +169,7 @@ def extension_stub(moto_server):
 
 @pytest.fixture(scope="session")
 def template():
-    from localdev.provision import load_template
+    from localdev.template import load_template
 
     return load_template(template_path())
 

@@ -23,11 +23,12 @@ import secrets
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from localdev import lambda_endpoint
-from localdev.moto_server import LOCALHOST, OnLoopback, check_port_free, require_localhost
+from localdev.loopback import LoopbackServer
+from localdev.moto_server import LOCALHOST
 from xwebhook.cli import deliveries, messages
 from xwebhook.cli.local_endpoint import QueueTap, TapUnavailable, queue_name
 
@@ -168,35 +169,26 @@ class Console:
         return 200, {"kind": name, "status": status, "answer": answer}
 
 
-class ConsoleServer(OnLoopback):
-    def __init__(self, console, port=0, host=LOCALHOST, lambda_endpoint=None):
-        require_localhost(host)
-        self.console = console
-        self.host = host
-        self.requested_port = port
-        self.lambda_endpoint = lambda_endpoint
-        self._server = None
-        self._thread = None
+class ConsoleServer(LoopbackServer):
+    port_setting = ("local console", "CONSOLE_PORT")
+    thread_name = "console"
 
-    def start(self):
-        if self.requested_port:
-            check_port_free(self.requested_port, "local console", "CONSOLE_PORT", self.host)
-        self._server = ThreadingHTTPServer((self.host, self.requested_port), _handler(self))
-        self._server.daemon_threads = True
-        self.console.feed.start()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="console", daemon=True
-        )
-        self._thread.start()
-        return self
+    def __init__(self, console, port=0, host=LOCALHOST, lambda_endpoint=None):
+        super().__init__(port, host)
+        self.console = console
+        self.lambda_endpoint = lambda_endpoint
+
+    def handler_class(self):
+        return _handler(self)
+
+    def make_server(self, address):
+        server = super().make_server(address)
+        self.console.feed.start()  # once the port is bound, before the first request
+        return server
 
     def stop(self):
         self.console.feed.stop()
-        server, self._server = self._server, None
-        if server:
-            server.shutdown()
-            server.server_close()
-            self._thread.join(5)
+        super().stop()
 
     def allowed_hosts(self):
         return {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}

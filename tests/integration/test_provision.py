@@ -1,13 +1,38 @@
 """localdev.provision against moto: the template's queues, secrets and table, and the function environments."""
 
 import json
+import re
 
 import pytest
 
-from localdev.provision import Provisioner, ProvisionError, load_template
+from localdev.provision import FUNCTIONS, Provisioner, ProvisionError, load_template
 from localdev.testing import FIXTURE_TEMPLATE, template_path
+from tests.unit.infra.test_template import EXPECTED_ENV
 
 TEMPLATES = {"infra": template_path(), "fixture": FIXTURE_TEMPLATE}
+LOCAL_VARIABLES = {
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+}
+# What infra/template.yaml makes locally with its defaults: logical id -> (type, name from the stack name).
+MADE_BY_DEFAULT = {
+    "EventsQueue": ("AWS::SQS::Queue", "{stack}-events.fifo"),
+    "EventsDeadLetterQueue": ("AWS::SQS::Queue", "{stack}-events-dlq.fifo"),
+    "ConsumerSecret": ("AWS::SecretsManager::Secret", "{stack}/x-consumer-secret"),
+    "XApiCredentialsSecret": ("AWS::SecretsManager::Secret", "{stack}/x-api-credentials"),
+    "ConnectSigningKeySecret": ("AWS::SecretsManager::Secret", "{stack}/connect-signing-key"),
+    "DedupTable": ("AWS::DynamoDB::Table", "{stack}-activities"),
+    "AccountsTable": ("AWS::DynamoDB::Table", "{stack}-AccountsTable"),
+    "AdminStateParameter": ("AWS::SSM::Parameter", "/{stack}/admin-state"),
+}
+ROUTES = {("GET", "/webhook"): "crc", ("POST", "/webhook"): "ingest"}
+CONNECT_ROUTES = {("GET", "/connect"): "connect", ("GET", "/connect/callback"): "connect"}
+TIMEOUTS = {"crc": 5.0, "ingest": 10.0, "admin": 180.0, "connect": 29.0}
 
 
 def queue_attributes(stack, logical_id):
@@ -32,6 +57,60 @@ def test_queues_are_created_as_the_template_defines_them(stack_factory, which):
     assert int(redrive["maxReceiveCount"]) == 5
     assert dead_letters["FifoQueue"] == "true"
     assert stack.provisioned.arns["EventsQueue"] == events["QueueArn"]
+
+
+def made_names(provisioned):
+    """logical id -> (type, the name AWS knows it by) of what provisioning made."""
+    names = {}
+    for logical_id, ref in provisioned.resources.items():
+        kind = provisioned.types[logical_id]
+        if kind == "AWS::SQS::Queue":
+            ref = ref.rsplit("/", 1)[1]
+        elif kind == "AWS::SecretsManager::Secret":
+            ref = re.fullmatch(r"arn:aws:secretsmanager:us-east-1:123456789012:secret:(.+)-\w{6}", ref)[1]
+        names[logical_id] = (kind, ref)
+    return names
+
+
+def test_the_real_template_makes_its_resources_routes_outputs_and_environments(stack_factory):
+    stack = stack_factory(load_template(), webhook_url="http://127.0.0.1:3999/webhook")
+    made, name = stack.provisioned, stack.provisioned.stack_name
+    resources = made.resources
+    assert made_names(made) == {key: (kind, text.format(stack=name)) for key, (kind, text) in MADE_BY_DEFAULT.items()}
+    assert made.routes == ROUTES | CONNECT_ROUTES
+    assert made.timeouts == TIMEOUTS
+    assert made.outputs == {
+        "WebhookUrl": "http://127.0.0.1:3999/webhook",
+        "ConnectUrl": "http://127.0.0.1:3999/connect",
+        "ConnectCallbackUrl": "http://127.0.0.1:3999/connect/callback",
+        "EventsQueueUrl": resources["EventsQueue"],
+        "EventsQueueArn": made.arns["EventsQueue"],
+        "DeadLetterQueueUrl": resources["EventsDeadLetterQueue"],
+        "DeadLetterQueueArn": made.arns["EventsDeadLetterQueue"],
+        "ConsumerSecretArn": resources["ConsumerSecret"],
+        "XApiCredentialsSecretArn": resources["XApiCredentialsSecret"],
+        "DedupTableName": resources["DedupTable"],
+        "AccountsTableName": resources["AccountsTable"],
+        "AdminFunctionName": f"{name}-AdminFunction",
+    }
+    for function, logical_id in FUNCTIONS.items():
+        assert set(made.functions[function]) == EXPECTED_ENV[logical_id] | LOCAL_VARIABLES, function
+    assert made.functions["admin"]["ADMIN_STATE_PARAMETER"] == resources["AdminStateParameter"]
+    assert made.functions["admin"]["ACCOUNTS_TABLE"] == resources["AccountsTable"]
+    assert made.functions["connect"]["CONNECT_SIGNING_KEY_SECRET_ID"] == resources["ConnectSigningKeySecret"]
+    assert made.functions["connect"]["PUBLIC_BASE_URL"] == "http://127.0.0.1:3999"
+    assert set(made.environments) == {*EXPECTED_ENV, "ExampleConsumerFunction"}
+    assert made.environment_errors == {}
+
+
+def test_the_real_template_without_dedup_and_connect_makes_neither(stack_factory):
+    parameters = {"ReplayDedup": "disabled", "ConnectMode": "off"}
+    made = stack_factory(load_template(), parameters=parameters).provisioned
+    assert set(made.resources) == set(MADE_BY_DEFAULT) - {"DedupTable"}
+    assert made.routes == ROUTES
+    assert set(made.functions) == {"crc", "ingest", "admin"}
+    assert made.functions["ingest"]["DEDUP_TABLE"] == ""
+    assert {"DedupTableName", "ConnectUrl", "ConnectCallbackUrl"}.isdisjoint(made.outputs)
 
 
 def test_parameters_change_what_is_created(stack_factory, template):

@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from cfnlint.decode import cfn_yaml
 
 from localdev import consume
 from localdev.handlers import load_function
-from localdev.provision import TemplateEvaluator
+from localdev.template import TemplateEvaluator, load_template
 from tests.conftest import DEV_SECRET, sample, sample_bytes, signature
 from tests.fakes import FakeSqs, StaticSecret
 from tests.unit.infra import test_template as infra
@@ -44,7 +43,7 @@ SEARCH = re.compile(r"SEARCH\('\{(?P<namespace>[^,}]+),(?P<dimensions>[^}]*)\} M
 # ---------------------------------------------------------------------------------------- helpers
 @pytest.fixture(scope="module")
 def template():
-    return infra.plain(cfn_yaml.load(str(infra.TEMPLATE_PATH)))
+    return load_template(infra.TEMPLATE_PATH)
 
 
 class Rendered:
@@ -256,7 +255,7 @@ def test_the_webhook_widgets_use_the_ensure_interval_as_their_period(template, m
 def crc_lines(template, capsys):
     """One log line each from the real crc handler for a 200, a 400 and a 503."""
     env = {
-        key: str(infra.Resolver(template).value(value))
+        key: str(infra.Resolver(template).resolve(value))
         for key, value in infra.function_environment(template, "CrcFunction").items()
     }
     app = load_function("crc", env, module_name="dashboard_test_crc")
@@ -300,7 +299,7 @@ def test_the_crc_filters_count_answers_and_name_the_reason(template, crc_lines):
 def post_delivery(template, capsys):
     """post(body, signed=True, secret_available=True) -> the real ingest handler's log line for it."""
     env = {
-        key: str(infra.Resolver(template).value(value))
+        key: str(infra.Resolver(template).resolve(value))
         for key, value in infra.function_environment(template, "IngestFunction").items()
     }
     env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from cfnlint.api import lint_file
-from cfnlint.decode import cfn_yaml
 
 from localdev.handlers import load_function
+from localdev.template import NO_VALUE, TemplateEvaluator, load_template
 from tests.conftest import DEV_SECRET, sample_bytes, signature
 from tests.fakes import FakeSqs, StaticSecret
 from xwebhook.receive.ingest import DeliveryIngestor
@@ -162,20 +162,9 @@ FAKE_QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/xwebhook-even
 
 
 # ---------------------------------------------------------------------------------------- helpers
-def plain(node):
-    """cfn-lint's YAML nodes as plain dicts, lists and scalars."""
-    if isinstance(node, dict):
-        return {str(key): plain(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [plain(item) for item in node]
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
 @pytest.fixture(scope="module")
 def template():
-    return plain(cfn_yaml.load(str(TEMPLATE_PATH)))
+    return load_template(TEMPLATE_PATH)
 
 
 def resources_of_type(template, type_name):
@@ -208,14 +197,11 @@ def referenced_ids(value):
     return {name for name in found if not name.startswith("AWS::")}
 
 
-NO_VALUE = object()
-
-
-class Resolver:
-    """Evaluates the template's intrinsics for one set of parameter values (defaults unless given).
+class Resolver(TemplateEvaluator):
+    """localdev.template's evaluator for one set of parameter values (defaults unless given).
 
     Refs to resources become stand-ins of the right shape (queue URL, secret ARN, table name), so that
-    environments can be handed to the real handlers.
+    environments can be handed to the real handlers; Fn::GetAtt gives a stand-in ARN naming its target.
     """
 
     STAND_INS = {
@@ -224,64 +210,15 @@ class Resolver:
         "AWS::DynamoDB::Table": "xwebhook-DedupTable-STANDIN",
         "AWS::Serverless::HttpApi": "abc123defg",
     }
-    PSEUDO = {
-        "AWS::StackName": "xwebhook",
-        "AWS::Region": "us-east-1",
-        "AWS::AccountId": "123456789012",
-        "AWS::URLSuffix": "amazonaws.com",
-        "AWS::Partition": "aws",
-    }
 
     def __init__(self, template, **parameters):
-        self.template = template
-        self.parameters = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
-        self.parameters.update(parameters)
+        super().__init__(template, parameters, stack_name="xwebhook", ref=self._stand_in, get_att=self._stand_in_arn)
 
-    def condition(self, name):
-        return self.truth(self.template["Conditions"][name])
+    def _stand_in(self, logical_id, path):
+        return self.STAND_INS[self.template["Resources"][logical_id]["Type"]]
 
-    def truth(self, expression):
-        (function, argument), *_ = expression.items()
-        if function == "Fn::Equals":
-            left, right = (self.value(item) for item in argument)
-            return str(left) == str(right)
-        if function == "Fn::Not":
-            return not self.truth(argument[0])
-        if function == "Fn::And":
-            return all(self.truth(item) for item in argument)
-        if function == "Fn::Or":
-            return any(self.truth(item) for item in argument)
-        if function == "Condition":
-            return self.condition(argument)
-        raise AssertionError(f"unexpected condition function {function}")
-
-    def value(self, node):
-        if isinstance(node, list):
-            return [item for item in (self.value(item) for item in node) if item is not NO_VALUE]
-        if not isinstance(node, dict):
-            return node
-        if len(node) == 1:
-            (function, argument), *_ = node.items()
-            if function == "Ref":
-                return self.ref(argument)
-            if function == "Fn::If":
-                condition, when_true, when_false = argument
-                return self.value(when_true if self.condition(condition) else when_false)
-            if function == "Fn::Sub":
-                return re.sub(r"\$\{([^}!]+)\}", lambda m: str(self.ref(m.group(1))), argument)
-            if function == "Fn::FindInMap":
-                mapping, first, second = (self.value(item) for item in argument)
-                return self.template["Mappings"][mapping][str(first)][second]
-        return {key: inner for key, inner in ((k, self.value(v)) for k, v in node.items()) if inner is not NO_VALUE}
-
-    def ref(self, name):
-        if name == "AWS::NoValue":
-            return NO_VALUE
-        if name in self.PSEUDO:
-            return self.PSEUDO[name]
-        if name in self.parameters:
-            return self.parameters[name]
-        return self.STAND_INS[self.template["Resources"][name]["Type"]]
+    def _stand_in_arn(self, logical_id, attribute, path):
+        return f"arn:aws:stand-in:us-east-1:123456789012:{logical_id}/{attribute}"
 
 
 def function_environment(template, logical_id):
@@ -398,9 +335,9 @@ def test_every_function_has_the_shared_layer_and_the_secrets_extension(template,
             ]
         }
     ]
-    assert Resolver(template).value(extension[0]).startswith("arn:aws:lambda:us-east-1:177933569100:layer:")
+    assert Resolver(template).resolve(extension[0]).startswith("arn:aws:lambda:us-east-1:177933569100:layer:")
     override = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:99"
-    assert Resolver(template, ParametersSecretsExtensionLayerArn=override).value(extension[0]) == override
+    assert Resolver(template, ParametersSecretsExtensionLayerArn=override).resolve(extension[0]) == override
 
 
 def test_extension_mapping_holds_one_x86_arn_per_region_of_its_partition(template):
@@ -436,23 +373,23 @@ def test_environment_points_at_this_stacks_resources(template):
     admin = function_environment(template, "AdminFunction")
     assert ingest["CONSUMER_SECRET_ID"] == {"Ref": "ConsumerSecret"}
     assert ingest["EVENTS_QUEUE_URL"] == {"Ref": "EventsQueue"}
-    assert Resolver(template).value(ingest["DEDUP_TABLE"]) == Resolver.STAND_INS["AWS::DynamoDB::Table"]
-    assert Resolver(template, ReplayDedup="disabled").value(ingest["DEDUP_TABLE"]) == ""
+    assert Resolver(template).resolve(ingest["DEDUP_TABLE"]) == Resolver.STAND_INS["AWS::DynamoDB::Table"]
+    assert Resolver(template, ReplayDedup="disabled").resolve(ingest["DEDUP_TABLE"]) == ""
     assert admin["X_CREDENTIALS_SECRET_ID"] == {"Ref": "XApiCredentialsSecret"}
     assert admin["POWERTOOLS_METRICS_NAMESPACE"] == "XWebhook"
     assert admin["POWERTOOLS_SERVICE_NAME"] == "xwebhook"
     defaults = Resolver(template)
-    assert defaults.value(admin["X_API_BASE_URL"]) == "https://api.x.com"
-    assert defaults.value(admin["X_API_FLAVOUR"]) == "v2"
+    assert defaults.resolve(admin["X_API_BASE_URL"]) == "https://api.x.com"
+    assert defaults.resolve(admin["X_API_FLAVOUR"]) == "v2"
     assert template["Parameters"]["XApiFlavour"]["AllowedValues"] == ["v2", "enterprise", "premium"]
 
 
 def test_webhook_url_is_the_http_apis_unless_overridden(template):
     admin_url = function_environment(template, "AdminFunction")["WEBHOOK_URL"]
     assert admin_url == template["Outputs"]["WebhookUrl"]["Value"]
-    assert Resolver(template).value(admin_url) == "https://abc123defg.execute-api.us-east-1.amazonaws.com/webhook"
+    assert Resolver(template).resolve(admin_url) == "https://abc123defg.execute-api.us-east-1.amazonaws.com/webhook"
     custom = "https://hooks.example.com/webhook"
-    assert Resolver(template, PublicWebhookUrl=custom).value(admin_url) == custom
+    assert Resolver(template, PublicWebhookUrl=custom).resolve(admin_url) == custom
     assert re.fullmatch(template["Parameters"]["PublicWebhookUrl"]["AllowedPattern"], custom)
     assert not re.fullmatch(template["Parameters"]["PublicWebhookUrl"]["AllowedPattern"], "https://h.example:8443/x")
 
@@ -460,7 +397,7 @@ def test_webhook_url_is_the_http_apis_unless_overridden(template):
 @pytest.mark.parametrize("name", ["crc", "ingest"])
 def test_the_templates_environment_is_enough_for_the_handler_to_start(template, name):
     env = {
-        key: str(Resolver(template).value(value))
+        key: str(Resolver(template).resolve(value))
         for key, value in function_environment(template, FUNCTIONS[name]).items()
     }
     env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
@@ -534,7 +471,7 @@ def test_the_xaa_parameters_defaults_are_the_admin_settings_defaults(template):
 
     environment = function_environment(template, "AdminFunction")
     resolved = {
-        key: str(Resolver(template).value(value))
+        key: str(Resolver(template).resolve(value))
         for key, value in environment.items()
         if key.startswith(("XAA_", "MIGRATE_"))
     }
@@ -559,8 +496,8 @@ def test_schedule_role_can_only_invoke_the_admin_function(template):
 @pytest.mark.parametrize("queue_type", ["fifo", "standard"])
 def test_queues_switch_type_and_names_together(template, queue_type):
     resolver = Resolver(template, QueueType=queue_type)
-    events = resolver.value(props(template, "EventsQueue"))
-    dlq = resolver.value(props(template, "EventsDeadLetterQueue"))
+    events = resolver.resolve(props(template, "EventsQueue"))
+    dlq = resolver.resolve(props(template, "EventsDeadLetterQueue"))
     fifo = queue_type == "fifo"
     for queue in (events, dlq):
         assert queue.get("FifoQueue", False) is fifo
@@ -592,7 +529,7 @@ def test_dead_letter_queue_takes_what_consumers_fail(template):
 
 def test_queue_names_fit_sqs_limits_for_the_default_stack_name(template):
     for logical_id in ("EventsQueue", "EventsDeadLetterQueue"):
-        name = Resolver(template).value(props(template, logical_id)["QueueName"])
+        name = Resolver(template).resolve(props(template, logical_id)["QueueName"])
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,75}(\.fifo)?", name), name
 
 
@@ -668,7 +605,7 @@ def test_schedule_runs_ensure_on_the_admin_function_hourly_by_default(template):
     assert json.loads(schedule["Target"]["Input"]) == {"action": "ensure"}
     assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["AdminFunction", "Arn"]}
     assert schedule["Target"]["RoleArn"] == {"Fn::GetAtt": ["EnsureScheduleRole", "Arn"]}
-    assert Resolver(template).value(schedule["ScheduleExpression"]) == "rate(60 minutes)"
+    assert Resolver(template).resolve(schedule["ScheduleExpression"]) == "rate(60 minutes)"
     assert props(template, "AdminFunction")["Timeout"] >= 30
 
 
@@ -690,8 +627,8 @@ def test_webhook_valid_alarm_fires_when_invalid_or_not_reported(template):
     schedule = props(template, "EnsureSchedule")["ScheduleExpression"]
     for minutes in template["Parameters"]["EnsureIntervalMinutes"]["AllowedValues"]:
         resolver = Resolver(template, EnsureIntervalMinutes=minutes)
-        period = resolver.value(alarm["Period"])
-        assert resolver.value(schedule) == f"rate({minutes} minutes)"
+        period = resolver.resolve(alarm["Period"])
+        assert resolver.resolve(schedule) == f"rate({minutes} minutes)"
         assert period == int(minutes) * 60  # one ensure per period
         assert period * alarm["EvaluationPeriods"] <= 86400  # CloudWatch's evaluation range
 
@@ -726,7 +663,7 @@ def test_admin_state_is_a_standard_string_parameter_holding_the_empty_state(temp
     parameter = props(template, "AdminStateParameter")
     assert (parameter["Type"], parameter["Tier"]) == ("String", "Standard")
     assert state.decode(parameter["Value"]) == state.empty()
-    assert Resolver(template).value(parameter["Name"]) == "/xwebhook/admin-state"
+    assert Resolver(template).resolve(parameter["Name"]) == "/xwebhook/admin-state"
     assert function_environment(template, "AdminFunction")["ADMIN_STATE_PARAMETER"] == {"Ref": "AdminStateParameter"}
 
 
@@ -744,8 +681,8 @@ def test_only_the_admin_role_reaches_the_admin_state(template):
 def test_auto_replay_needs_the_dedup_table(template, auto_replay, replay_dedup, expected):
     resolver = Resolver(template, AutoReplay=auto_replay, ReplayDedup=replay_dedup)
     env = function_environment(template, "AdminFunction")
-    assert resolver.value(env["AUTO_REPLAY"]) == expected
-    assert resolver.value(env["REPLAY_DEDUP"]) == ("true" if replay_dedup == "enabled" else "false")
+    assert resolver.resolve(env["AUTO_REPLAY"]) == expected
+    assert resolver.resolve(env["REPLAY_DEDUP"]) == ("true" if replay_dedup == "enabled" else "false")
 
 
 def test_the_recovery_reads_the_metrics_the_failed_and_timed_out_filters_write(template):
@@ -800,7 +737,7 @@ def filter_matches(pattern, line):
 def ingest_lines(template, capsys):
     """One log line each from the real ingest handler for a 200, a 401 and a 503."""
     env = {
-        key: str(Resolver(template).value(value))
+        key: str(Resolver(template).resolve(value))
         for key, value in function_environment(template, "IngestFunction").items()
     }
     env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
@@ -990,8 +927,8 @@ def test_x_api_base_url_parameter_takes_https_only(template):
 
 def test_execute_api_endpoint_can_be_disabled_only_with_public_urls_for_the_webhook_and_connect(template):
     api = props(template, "HttpApi")
-    assert Resolver(template).value(api["DisableExecuteApiEndpoint"]) is False
-    assert Resolver(template, DisableExecuteApiEndpoint="true").value(api["DisableExecuteApiEndpoint"]) is True
+    assert Resolver(template).resolve(api["DisableExecuteApiEndpoint"]) is False
+    assert Resolver(template, DisableExecuteApiEndpoint="true").resolve(api["DisableExecuteApiEndpoint"]) is True
     (rule,) = template["Rules"].values()
 
     def refused(**parameters):
@@ -1023,11 +960,11 @@ def test_reserved_concurrency_is_a_parameter_per_function_and_zero_means_none(
     template, function_id, parameter, default
 ):
     reserved = props(template, function_id)["ReservedConcurrentExecutions"]
-    value = Resolver(template).value(reserved)
+    value = Resolver(template).resolve(reserved)
     assert (None if value is NO_VALUE else value) == default
-    assert Resolver(template, **{parameter: "7"}).value(reserved) == "7"
+    assert Resolver(template, **{parameter: "7"}).resolve(reserved) == "7"
     # 0 would throttle every call: it means "no reservation", the property is dropped
-    assert Resolver(template, **{parameter: "0"}).value(reserved) is NO_VALUE
+    assert Resolver(template, **{parameter: "0"}).resolve(reserved) is NO_VALUE
     assert template["Parameters"][parameter]["MinValue"] == 0
 
 
@@ -1047,11 +984,11 @@ def test_the_logs_key_rotates_and_only_cloudwatch_logs_may_use_it_for_this_stack
     assert logs["Principal"] == {"Service": {"Fn::Sub": "logs.${AWS::Region}.${AWS::URLSuffix}"}}
     assert not any(action in ("kms:*", "kms:CreateGrant", "kms:PutKeyPolicy") for action in logs["Action"])
     allowed = [
-        Resolver(template).value(arn) for arn in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+        Resolver(template).resolve(arn) for arn in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     ]
     resolver = Resolver(template)
     for logical_id in resources_of_type(template, "AWS::Logs::LogGroup"):
-        name = resolver.value(props(template, logical_id)["LogGroupName"])
+        name = resolver.resolve(props(template, logical_id)["LogGroupName"])
         arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{name}"
         assert any(re.fullmatch(pattern.replace("*", ".*"), arn) for pattern in allowed), name
     assert not any(

@@ -108,10 +108,10 @@ def test_the_callback_url_is_the_public_base_plus_connect_callback(template):  #
     env = function_environment(template, "ConnectFunction")
     default = Resolver(template)
     api = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
-    assert default.value(env["PUBLIC_BASE_URL"]) == api
-    assert default.value(output["Fn::If"][2]) == api + "/connect/callback"
+    assert default.resolve(env["PUBLIC_BASE_URL"]) == api
+    assert default.resolve(output["Fn::If"][2]) == api + "/connect/callback"
     custom = Resolver(template, PublicConnectBaseUrl="https://hooks.example.com")
-    assert custom.value(env["PUBLIC_BASE_URL"]) == "https://hooks.example.com"
+    assert custom.resolve(env["PUBLIC_BASE_URL"]) == "https://hooks.example.com"
     assert custom.condition("HasPublicConnectBaseUrl")
     pattern = template["Parameters"]["PublicConnectBaseUrl"]["AllowedPattern"]
     assert re.fullmatch(pattern, "https://hooks.example.com/x") and not re.fullmatch(pattern, "https://h.example/")
@@ -139,7 +139,7 @@ def test_the_reconnect_alarm_watches_what_ensure_emits(template):  # noqa: F811
 
 def test_the_templates_environment_is_enough_for_the_connect_handler_to_start(template):  # noqa: F811
     env = {
-        key: str(Resolver(template).value(value))
+        key: str(Resolver(template).resolve(value))
         for key, value in function_environment(template, "ConnectFunction").items()
     }
     env |= {"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
