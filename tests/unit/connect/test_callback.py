@@ -403,9 +403,14 @@ def test_settings_reject_what_they_cannot_use(emulator):
         ("CONNECT_FLOWS", "oauth3", "CONNECT_FLOWS"),
         ("CONNECT_ALLOWED_USER_IDS", "12,@alice", "CONNECT_ALLOWED_USER_IDS"),
         ("X_WEB_BASE_URL", "ftp://x.com", "X_WEB_BASE_URL"),
+        ("X_API_BASE_URL", "http://api.x.com", "X_API_BASE_URL must be https, or http only to a loopback host"),
+        ("X_WEB_BASE_URL", "http://x.com", "X_WEB_BASE_URL must be https, or http only to a loopback host"),
+        ("X_API_BASE_URL", "http://10.0.0.8:8787", "X_API_BASE_URL must be https"),
         ("X_OAUTH2_AUTHORIZE_PAGE", "mobile", "X_OAUTH2_AUTHORIZE_PAGE"),
         ("PUBLIC_BASE_URL", "https://h.example/?a=b", "PUBLIC_BASE_URL"),
     ]:
         with pytest.raises(ConfigError, match=words):
             ConnectSettings.from_env({**base, name: value})
     assert connect_settings(emulator).accounts.mode == "invite"
+    local = ConnectSettings.from_env({**base, "X_API_BASE_URL": emulator.base_url, "X_WEB_BASE_URL": emulator.base_url})
+    assert local.x_api_base_url == local.x_web_base_url == emulator.base_url  # http to the local emulator only

@@ -119,6 +119,16 @@ def test_the_callback_url_is_the_public_base_plus_connect_callback(template):  #
     assert admin["PUBLIC_BASE_URL"] == env["PUBLIC_BASE_URL"]
 
 
+@pytest.mark.parametrize("parameter", ["XApiBaseUrl", "XWebBaseUrl"])
+def test_every_x_url_parameter_takes_https_only(template, parameter):  # noqa: F811
+    pattern = template["Parameters"][parameter]["AllowedPattern"]
+    assert re.fullmatch(pattern, template["Parameters"][parameter]["Default"])
+    for url in ("http://x.com", "http://api.x.com/", "HTTP://x.com", "ftp://x.com", "https://", "https://x.com x"):
+        assert not re.fullmatch(pattern, url), url
+    x_urls = {name for name in template["Parameters"] if name.startswith("X") and name.endswith("Url")}
+    assert x_urls == {"XApiBaseUrl", "XWebBaseUrl"}  # a new X URL parameter gets a case here
+
+
 def test_the_authorize_readings_are_parameters_with_xs_documented_defaults(template):  # noqa: F811
     parameters = template["Parameters"]
     assert parameters["XWebBaseUrl"]["Default"] == "https://x.com"

@@ -429,3 +429,11 @@ def test_status_shows_where_connect_sends_browsers_by_the_same_settings():
         "oauth2": "https://api.x.com/2/oauth2/authorize",
         "oauth1": "https://w.example/oauth/authorize",
     }
+
+
+def test_status_refuses_a_plain_http_x_host_as_connect_does():
+    from xwebhook.accounts.wiring import authorize_pages
+    from xwebhook.env import ConfigError
+
+    with pytest.raises(ConfigError, match="X_WEB_BASE_URL must be https"):
+        authorize_pages({"X_WEB_BASE_URL": "http://x.example"})
