@@ -2,9 +2,10 @@
 every connected account working without anyone watching.
 
 ensure's part, for each stored account:
-  1. a revoke X delivered since it connected (accounts/revokes.py) -> `revoked`: its tokens are dropped and
-     never used again, its subscriptions deleted with the app's bearer token (⚠ whether X removes them on
-     a revoke is not documented: deleting them ourselves is right either way, and what X answered is kept)
+  1. a revoke X dated at or after it connected (accounts/revokes.py: the revoke's own date_time, not when it
+     was delivered) -> `revoked`: its tokens are dropped and never used again, its subscriptions deleted
+     with the app's bearer token (⚠ whether X removes them on a revoke is not documented: deleting them
+     ourselves is right either way, and what X answered is kept)
   2. an active account's OAuth 2.0 access token expiring before the next run -> refreshed (accounts/refresh.py);
      `invalid_grant` -> `needs_reconnect`
   3. an active account on the Account Activity API that X does not list as subscribed -> subscribed again
@@ -288,6 +289,8 @@ class _Keeper:
         self.report["did"].append({"user_id": user_id, "did": what, **detail})
 
     def keep(self, account, revoked_at):
+        # `revoked_at` is when the owner revoked (the revoke's own date, accounts/revokes.py), not when it was
+        # delivered: a revoke from before a reconnect, delivered after it, leaves the reconnected account be.
         if revoked_at is not None and account.status != REVOKED and revoked_at >= _epoch(account.connected_at):
             return self.revoke(account, revoked_at)
         if account.status == REVOKED and account.xaa_subscriptions:
@@ -321,7 +324,7 @@ class _Keeper:
             reason = account.reason
             what = "revoked: subscriptions deleted"
         else:
-            reason = f"the owner revoked the app at X (a revoke delivered at {_iso(revoked_at)})"
+            reason = f"the owner revoked the app at X (X dated the revoke {_iso(revoked_at)})"
             what = "revoked"
         updated = self.mark(
             account, REVOKED, reason, oauth1=None, oauth2=None, xaa_subscriptions=left, aaa_subscribed=False
