@@ -18,6 +18,8 @@ POST   /_emulator/faults                          {"method", "path_prefix", "sta
 DELETE /_emulator/faults                          drop pending faults
 POST   /_emulator/clock                           {"advance": seconds} -> {"now": epoch}
 POST   /_emulator/replay_jobs/<id>/wait           {"timeout"?: 5} -> the job record
+POST   /_emulator/oauth                           any of {"revoke_ends_grant", "reuse_revokes_chain"} (⚠ readings
+                                                  of X's OAuth 2.0 revoke and rotation, oauth.py) -> those in force
 XAA (activity deliveries in both families, OAuth 2.0 user tokens, the XAA switches): control_xaa.py.
 Errors: {"error": "..."} with 400 or 404.
 """
@@ -175,3 +177,17 @@ def wait_replay(emu, request):
     except TimeoutError as exc:
         raise _bad(str(exc), 409) from exc
     return Response(200, job)
+
+
+OAUTH_READINGS = ("revoke_ends_grant", "reuse_revokes_chain")
+
+
+@route("POST", C + "/oauth")
+def oauth_readings(emu, request):
+    body = _body(request)
+    unknown = sorted(set(body) - set(OAUTH_READINGS))
+    if unknown or not all(isinstance(value, bool) for value in body.values()):
+        raise _bad(f"give booleans for any of {', '.join(OAUTH_READINGS)}")
+    for name, value in body.items():
+        setattr(emu.oauth, name, value)
+    return Response(200, {name: getattr(emu.oauth, name) for name in OAUTH_READINGS})

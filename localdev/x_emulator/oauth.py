@@ -12,7 +12,8 @@
   POST /2/oauth2/token                Basic client auth; authorization_code (code lives `code_seconds`,
                                       works once, PKCE S256 checked) or refresh_token (rotated: the spent
                                       one is dead; with reuse_revokes_chain a reuse kills the whole chain, ⚠)
-  POST /2/oauth2/revoke               Basic client auth; token=<access or refresh token>
+  POST /2/oauth2/revoke               Basic client auth; token=<access or refresh token> (with
+                                      revoke_ends_grant, ⚠: every token of that user for the app)
   GET  /2/users/me                    with a user's OAuth 2.0 token (or OAuth 1.0a)
 
 OAuth 2.0 access tokens are also checked on the API routes X takes them on (USER_TOKEN_ROUTES): the token
@@ -120,6 +121,7 @@ class OAuthServer:
         code_seconds=30.0,
         access_seconds=7200,
         reuse_revokes_chain=False,
+        revoke_ends_grant=False,
     ):
         self.emu = emu
         self.client_id = client_id
@@ -129,6 +131,9 @@ class OAuthServer:
         self.code_seconds = code_seconds
         self.access_seconds = access_seconds
         self.reuse_revokes_chain = reuse_revokes_chain
+        # ⚠ X's docs call the revoke endpoint the way "the App ... revoke[s] the access given to it", and RFC
+        # 7009 2.1 lets a server end the whole grant on a revoke: True ends every token of the user's.
+        self.revoke_ends_grant = revoke_ends_grant
         self._lock = threading.RLock()
         self._token_delays = []
         self.reset()
@@ -215,6 +220,12 @@ class OAuthServer:
             for token in [t for t, v in table.items() if v["chain"] == chain]:
                 del table[token]
 
+    def _end_grant(self, user_id):
+        for table in (self.access_tokens, self.refresh_tokens):
+            for token in [t for t, v in table.items() if v["user_id"] == user_id]:
+                del table[token]
+                self.revoked.append(token)
+
     def _client_ok(self, request):
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("basic "):
@@ -277,7 +288,9 @@ class OAuthServer:
             found = self.access_tokens.pop(token, None) or self.refresh_tokens.pop(token, None)
             if found is not None:
                 self.revoked.append(token)
-                self._note("revoke", user_id=found["user_id"])
+                self._note("revoke", user_id=found["user_id"], grant_ended=self.revoke_ends_grant)
+                if self.revoke_ends_grant:
+                    self._end_grant(found["user_id"])
         return Response(200, {"revoked": True})
 
     # --- the authorize pages ----------------------------------------------------------------------------------

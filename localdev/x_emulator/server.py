@@ -50,7 +50,9 @@ def dispatch(emu, method, target, headers, body, host):
             raise errors.too_many_requests()
         response = route.handler(emu, request)
     except errors.ApiError as exc:
-        response = _error_response(exc, route.family)
+        # A /1.1/ path answers v1.1 error bodies whichever module routes it: X documents POST
+        # /1.1/oauth/invalidate_token's refusal of an invalidated token as 401 {"errors": [{"code": 89}]}.
+        response = _error_response(exc, "v1" if family == "v1" else route.family)
     return _with_rate_headers(emu, response, route, rate)
 
 

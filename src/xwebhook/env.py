@@ -77,9 +77,9 @@ def _is_loopback(host):
         return False
 
 
-def credentials_url(env, name, default=None):
+def credentials_url(env, name, default=None, why="credentials travel in its requests"):
     """An absolute URL that credentials may be sent to: https, or http only to a loopback host (a local
-    emulator on this machine, where nothing travels over a network). ConfigError names the rule."""
+    emulator on this machine, where nothing travels over a network). ConfigError names the rule and `why`."""
     from urllib.parse import urlsplit
 
     value = http_url(env, name, default)
@@ -91,5 +91,5 @@ def credentials_url(env, name, default=None):
     except ValueError:
         host = ""
     if not _is_loopback(host):
-        raise ConfigError(f"{name} must be {LOOPBACK_RULE}: credentials travel in its requests, got {value!r}")
+        raise ConfigError(f"{name} must be {LOOPBACK_RULE}: {why}, got {value!r}")
     return value

@@ -9,6 +9,7 @@ headless Chromium from the invite through X's (the emulator's) authorize page to
 then the same with OAuth 1.0a (AAA), Cancel, a bad invite, a replayed callback, and disconnect.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -40,12 +41,18 @@ def x_state(running):
         return json.loads(answer.read())
 
 
-@pytest.fixture(scope="module")
-def running(tmp_path_factory):
-    env = {"X_EMULATOR": "1", "X_CONSUMER_SECRET": DEV_SECRET}
-    with run_local_stack(tmp_path_factory.mktemp("connect-run"), env=env) as stack:
+@contextlib.contextmanager
+def connect_stack(directory, **env):
+    """`make run` with X's emulator (and `env`), its webhook registered by `make admin ACTION=ensure`."""
+    with run_local_stack(directory, env={"X_EMULATOR": "1", "X_CONSUMER_SECRET": DEV_SECRET, **env}) as stack:
         result = make_admin(stack, "ensure")
         assert result["webhook_valid"], result
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    with connect_stack(tmp_path_factory.mktemp("connect-run")) as stack:
         yield stack
 
 

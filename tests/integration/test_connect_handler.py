@@ -93,6 +93,16 @@ def test_a_bad_setting_is_a_503_page_naming_the_variable_in_the_log(stack):
     assert answer["statusCode"] == 503 and line["outcome"] == "misconfigured" and "X_WEB_BASE_URL" in line["detail"]
 
 
+@pytest.mark.parametrize("variable", ["X_API_BASE_URL", "X_WEB_BASE_URL"])
+def test_an_edited_environment_cannot_send_the_client_secret_or_a_sign_in_over_plain_http(stack, x, variable):
+    token = parse_qs(urlsplit(invoke(stack.load("admin"), {"action": "invite"})["invite_url"]).query)["invite"][0]
+    connect = stack.load("connect", **{variable: "http://api.x.example"})
+    answer, (line,) = logged(connect, connect_event("/connect", f"invite={token}", name="it-plain-http"))
+    assert answer["statusCode"] == 503 and line["outcome"] == "misconfigured"
+    assert f"{variable} must be https, or http only to a loopback host" in line["detail"]
+    assert "location" not in answer["headers"]  # no browser is sent to sign in over http
+
+
 def test_connect_mode_off_provisions_no_connect_function_and_no_routes(stack_factory):
     off = stack_factory(parameters={"ConnectMode": "off"})
     assert "connect" not in off.provisioned.functions

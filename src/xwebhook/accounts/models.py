@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, replace
 ACTIVE = "active"
 NEEDS_RECONNECT = "needs_reconnect"  # a token stopped working (invalid_grant, 401): the owner must sign in again
 REVOKED = "revoked"  # the owner revoked the app (X's oauth.revoke / user_event.revoke): tokens never used again
-STATUSES = (ACTIVE, NEEDS_RECONNECT, REVOKED)
+# the operator ran `disconnect` and X refused or could not do a step: what is left (tokens X did not revoke,
+# subscriptions X did not delete) is kept for the next `disconnect`, and nothing uses or renews it meanwhile
+DISCONNECTING = "disconnecting"
+STATUSES = (ACTIVE, NEEDS_RECONNECT, REVOKED, DISCONNECTING)
 
 OAUTH1 = "oauth1"
 OAUTH2 = "oauth2"

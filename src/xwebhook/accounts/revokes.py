@@ -6,6 +6,13 @@ The table's sparse GSI `signals` (hash `signal`, range `received_at`, projection
 items, and the admin function may Query it, read only. So ingest stays least privilege, and the next
 `ensure` after a revoke marks the account `revoked` and never uses its tokens again.
 
+A revoke is dated by its own time (`signal_at`: AAA `revoke.date_time`, XAA `payload.date_time`), never by
+when it was received: X retries a delivery it got a 5xx for, the admin function replays an outage, and
+during a migration the other family's copy may come much later, so a revoke from *before* an owner
+connected again may arrive *after*. Compared with the account's `connected_at`, it then leaves the
+reconnected account alone, while a revoke dated after the reconnect still revokes. An item without
+`signal_at` (a revoke without a readable date, or written by an older ingest) falls back to received_at.
+
 The dedup table's TTL (30 h) bounds what is there; ensure runs at least every 12 h, so no revoke is
 missed. With ReplayDedup=disabled there is no table: NoRevokeSignals says so ("unknown"), and a revoked
 account shows up as X refusing its tokens (invalid_grant on refresh, 401 on a call), which ensure marks
@@ -18,7 +25,8 @@ LOOKBACK_SECONDS = 30 * 3600  # the dedup table's TTL: older signals are gone an
 
 
 class RevokeSignals:
-    """The port: `revokes_since(epoch)` -> {user id: when the latest revoke was received (epoch)}."""
+    """The port: `revokes_since(epoch)` -> {user id: when the latest revoke received since `epoch` was made
+    (its own time, epoch seconds)}."""
 
     known = True
     source = ""
@@ -76,9 +84,9 @@ class DynamoRevokeSignals(RevokeSignals):
             )
             for item in answer.get("Items", []):
                 user_id = item.get("signal_user_id", {}).get("S")
-                received = item.get("received_at", {}).get("N")
-                if user_id and received:
-                    found[user_id] = max(found.get(user_id, 0.0), float(received))
+                made = (item.get("signal_at") or item.get("received_at") or {}).get("N")
+                if user_id and made:
+                    found[user_id] = max(found.get(user_id, 0.0), float(made))
             start = answer.get("LastEvaluatedKey")
             if not start:
                 return found

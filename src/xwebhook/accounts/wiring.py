@@ -29,12 +29,12 @@ class Upkeep:
 
 def authorize_pages(env):
     """Where connect sends browsers (the same settings as the connect function's), shown by `status`."""
-    from xwebhook.connect.settings import authorize_reading
-    from xwebhook.env import http_url
+    from xwebhook.connect.settings import WEB_WHY, authorize_reading
+    from xwebhook.env import credentials_url
     from xwebhook.x_api.authorize import OAUTH1_PATH, OAUTH2_PAGES
 
-    api = http_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/")
-    web = http_url(env, "X_WEB_BASE_URL", "https://x.com").rstrip("/")
+    api = credentials_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/")
+    web = credentials_url(env, "X_WEB_BASE_URL", "https://x.com", WEB_WHY).rstrip("/")
     oauth2 = authorize_reading(env, "X_OAUTH2_AUTHORIZE_PAGE")
     oauth1 = authorize_reading(env, "X_OAUTH1_AUTHORIZE_HOST")
     return {

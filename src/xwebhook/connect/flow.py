@@ -11,7 +11,8 @@ finish: the ordered checks of failures.py, then
   4. the code (with the verifier) or the verifier (with the request token) exchanged for tokens, once
   5. who signed in; the allowlist; the invite again (it may be for one account only)
   6. the account stored, its invite's use spent in the same write (a merge with what was stored for a
-     reconnecting account); a refusal after X issued tokens revokes them: nothing is kept that is not stored
+     reconnecting account); a refusal after X issued tokens gives back what this sign-in newly obtained,
+     never a credential an account still uses (`_give_back`)
   7. its subscriptions made (XAA per event type, or AAA), their ids stored, and a page saying what is.
 Failures before step 6 store nothing and subscribe nothing; a replayed callback finds its sign-in taken.
 """
@@ -227,25 +228,25 @@ class ConnectFlow:
         if (pending.flow == OAUTH1) != from_oauth1:
             raise _Refused("state_mismatch", "the answer is of the other sign-in flow", restart)
         if pending.flow == OAUTH2:
-            account_tokens, who = self._oauth2_tokens(query, pending, restart)
+            account_tokens, who = self._oauth2_tokens(query, pending, restart, log)
         else:
             account_tokens, who = self._oauth1_tokens(query, pending, restart)
         log.update(user_id=who[0])
         try:
             stored = self._store(pending, account_tokens, who, now)
         except _Refused as refused:
-            self._give_back(account_tokens)
+            self._give_back(account_tokens, who[0], log)
             refused.restart_url = None if refused.reason != "store_unavailable" else restart
             raise
         except AccountsUnavailable as exc:
-            self._give_back(account_tokens)
+            self._give_back(account_tokens, who[0], log)
             raise _Refused("store_unavailable", str(exc), restart) from None
         lines, problems = self._subscribe(stored, pending, log)
         log["outcome"] = "connected"
         note = "You can close this page. To disconnect, remove the app in X's settings (Security and account access)."
         return Answer(200, pages.connected_page(stored.screen_name, lines, problems, note), log=log)
 
-    def _oauth2_tokens(self, query, pending, restart):
+    def _oauth2_tokens(self, query, pending, restart, log):
         error = query.get("error")
         if error:
             raise _Refused(
@@ -264,7 +265,7 @@ class ConnectFlow:
         try:
             who = self._oauth2.me(tokens.access_token)
         except XError as exc:
-            self._give_back(account_tokens)
+            self._give_back(account_tokens, None, log)
             raise _Refused("x_unavailable", str(exc), restart) from None
         return account_tokens, (who.user_id, who.screen_name)
 
@@ -288,18 +289,46 @@ class ConnectFlow:
             raise _Refused("token_endpoint_down", str(exc), restart) from None
         return (OAUTH1, authorized.tokens), (authorized.user_id, authorized.screen_name)
 
-    def _give_back(self, account_tokens):
-        """Revoke tokens X issued for a sign-in that is not kept (best effort: X may be down)."""
+    def _give_back(self, account_tokens, user_id, log):
+        """Revoke at X the tokens of a sign-in that is not kept, when they are new; `log["give_back"]` says
+        what was done. Best effort: X may be down, and the tokens are forgotten either way."""
         flow, tokens = account_tokens
+        kept = self._still_in_use(flow, tokens, user_id)
+        if kept:
+            log["give_back"] = f"kept: {kept}"
+            return
         try:
             if flow == OAUTH2:
                 self._oauth2.revoke(tokens.access_token, "access_token")
                 if tokens.refresh_token:
                     self._oauth2.revoke(tokens.refresh_token, "refresh_token")
+                log["give_back"] = "revoked"
             else:
                 self._oauth1.invalidate(tokens)
-        except (XError, CredentialsError):
-            pass
+                log["give_back"] = "invalidated"
+        except (XError, CredentialsError) as exc:
+            log["give_back"] = f"failed: {exc}"
+
+    def _still_in_use(self, flow, tokens, user_id):
+        """Why giving back `tokens` could end a credential a stored account still uses (None: it cannot).
+
+        X hands an OAuth 1.0a user who authorised the app before the *same* token pair again: giving back a
+        refused sign-in's pair would invalidate the stored account's. And ⚠ X's revoke is how "the App ...
+        revoke[s] the access given to it" (RFC 7009 2.1 lets a server end the whole grant on a revoke), so
+        revoking even new tokens of a user whose account holds tokens may end the grant that account uses.
+        So tokens are given back only when X's user is known and holds no stored token of this app; else
+        they are left to expire unstored (an OAuth 2.0 access token in 2 h), which ends nothing."""
+        if user_id is None:
+            return "X did not say who signed in, so an account of theirs may use this app's grant"
+        try:
+            stored = self._accounts.get(user_id)
+        except AccountsUnavailable:
+            return f"the accounts table could not be read to tell whether account {user_id} uses them"
+        if stored is None or not stored.flows:
+            return None
+        if flow == OAUTH1 and stored.oauth1 == tokens:
+            return f"X handed back the token pair account {user_id} uses (it authorised the app before)"
+        return f"account {user_id} holds tokens of this app (⚠ a revoke may end the grant it uses)"
 
     def _store(self, pending, account_tokens, who, now):
         user_id, screen_name = who

@@ -11,6 +11,9 @@ Beside the accounts settings (xwebhook/accounts/settings.py) and the secrets':
   WEBHOOK_URL              our webhook (its id goes into every subscription)
   X_API_TIMEOUT_SECONDS    per call to X (default 5: a browser waits)
 Paths are X's; only the hosts change. Each choice is in the log line of every /connect request.
+Both X hosts must be https, or http only to a loopback host (the local X emulator), as the admin
+function's X_API_BASE_URL: the OAuth 2.0 client secret, codes and tokens travel to the API host, and the
+account owner signs in on the web host.
 """
 
 import os
@@ -18,10 +21,11 @@ from dataclasses import dataclass
 
 from xwebhook.accounts.settings import AccountsSettings
 from xwebhook.credentials.consumer_secret import SecretSettings
-from xwebhook.env import ConfigError, http_url, number, text
+from xwebhook.env import ConfigError, credentials_url, http_url, number, text
 
 AUTHORIZE_READINGS = {"X_OAUTH2_AUTHORIZE_PAGE": ("web", "api"), "X_OAUTH1_AUTHORIZE_HOST": ("api", "web")}
 FLAVOURS = ("v2", "enterprise", "premium")
+WEB_WHY = "account owners sign in to X on its pages"
 
 
 def authorize_reading(env, name):
@@ -63,8 +67,8 @@ class ConnectSettings:
             raise ConfigError(f"X_API_FLAVOUR must be one of {', '.join(FLAVOURS)}, got {flavour!r}")
         return cls(
             accounts=AccountsSettings.from_env(env),
-            x_api_base_url=http_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/"),
-            x_web_base_url=http_url(env, "X_WEB_BASE_URL", "https://x.com").rstrip("/"),
+            x_api_base_url=credentials_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/"),
+            x_web_base_url=credentials_url(env, "X_WEB_BASE_URL", "https://x.com", WEB_WHY).rstrip("/"),
             flavour=flavour,
             premium_env_name=env.get("X_PREMIUM_ENV_NAME", "").strip(),
             webhook_url=http_url(env, "WEBHOOK_URL"),

@@ -13,7 +13,10 @@ family that delivered it (an activity is delivered when either family's item is 
   event_type      (S) that copy's event_type
   for_user_id     (S) the subscribed account, when the event has one
   signal          (S) `revoke` on AAA user_event.revoke / XAA oauth.revoke, with
-  signal_user_id  (S) the user who revoked the app
+  signal_user_id  (S) the user who revoked the app, and
+  signal_at       (N) when they revoked it (the revoke's own `date_time`, epoch seconds), when it says:
+                  a revoke delivered late (X's retry, a replay, the other family's copy) is still dated
+                  by when it happened, so admin compares that, not received_at, with a reconnect
 
 GSIs (template: DedupTable): `by_user` (for_user_id, received_at; INCLUDE source, event_type) and
 `signals` (signal, received_at; ALL; sparse). The admin function reads them: XAA events seen per account,
@@ -134,6 +137,8 @@ class DynamoDedupStore:
             item["signal"] = {"S": "revoke"}
             if message.signal_user_id:
                 item["signal_user_id"] = {"S": attribute_text(message.signal_user_id)}
+            if message.occurred_at is not None:
+                item["signal_at"] = {"N": str(int(message.occurred_at))}
         return item
 
     def _write_chunk(self, chunk):

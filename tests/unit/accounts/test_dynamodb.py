@@ -111,6 +111,17 @@ def test_revokes_are_read_from_the_signals_index_latest_per_user(dedup_table):
     assert SIGNALS_INDEX in signals.source and name in signals.source
 
 
+def test_a_revoke_is_dated_by_when_the_owner_revoked_not_by_when_it_was_delivered(dedup_table):
+    """X's retry of a failed delivery, our replay of an outage, the other family's copy: each is received
+    late, and each carries X's date_time (ingest's `signal_at`), which is what a reconnect is compared with."""
+    client, name = dedup_table
+    late_copy = dedup_item("revoke:-:111:app:2026#aaa", 5_000, "111", source="aaa") | {"signal_at": {"N": "1000"}}
+    older_ingest = dedup_item("revoke:-:222:app:2026#xaa", 4_000, "222")  # no signal_at: received_at it is
+    for item in (late_copy, older_ingest):
+        client.put_item(TableName=name, Item=item)
+    assert DynamoRevokeSignals(Table(name, client)).revokes_since(0) == {"111": 1_000.0, "222": 4_000.0}
+
+
 def test_revokes_are_read_across_pages(dedup_table):
     client, name = dedup_table
     padding = "x" * 300_000  # four of these fill DynamoDB's 1 MB page

@@ -1,6 +1,8 @@
 """The DynamoDB dedup store: one item per activity and family with decision 1's attributes, expiry checked
 on read, chunking, unprocessed items, faults."""
 
+import json
+
 import pytest
 
 from tests.fakes import FakeDynamo, event_message
@@ -45,6 +47,27 @@ def test_revokes_are_marked_as_signals_with_the_user_who_revoked(event_type, sou
     item = dynamo.items[f"revoke:-:63046977#{source}"]
     assert (item["signal"], item["signal_user_id"]) == ({"S": "revoke"}, {"S": "63046977"})
     assert "for_user_id" not in item  # sparse in the by_user index
+
+
+@pytest.mark.parametrize("sample", ["aaa/user_event_revoke", "xaa/oauth.revoke"])
+def test_a_revoke_is_dated_by_its_own_date_time_not_by_when_it_was_received(sample):
+    from datetime import datetime
+
+    from tests.conftest import sample_bytes
+    from xwebhook.receive.splitting import split_delivery
+
+    delivery = json.loads(sample_bytes(sample))
+    (message,) = split_delivery(delivery, "2026-12-01T00:00:00Z")
+    dynamo, now = FakeDynamo(), [1_800_000_000.0]  # received long after X dated it
+    store(dynamo, now).remember([message])
+    (item,) = dynamo.items.values()
+    stamp = (
+        delivery["user_event"]["revoke"]["date_time"]
+        if "user_event" in delivery
+        else delivery["data"]["payload"]["date_time"]
+    )
+    assert item["signal_at"] == {"N": str(int(datetime.fromisoformat(stamp).timestamp()))}
+    assert item["received_at"] == {"N": "1800000000"}
 
 
 def test_other_events_carry_no_signal():

@@ -2,14 +2,16 @@
 every connected account working without anyone watching.
 
 ensure's part, for each stored account:
-  1. a revoke X delivered since it connected (accounts/revokes.py) -> `revoked`: its tokens are dropped and
-     never used again, its subscriptions deleted with the app's bearer token (⚠ whether X removes them on
-     a revoke is not documented: deleting them ourselves is right either way, and what X answered is kept)
+  1. a revoke X dated at or after it connected (accounts/revokes.py: the revoke's own date_time, not when it
+     was delivered) -> `revoked`: its tokens are dropped and never used again, its subscriptions deleted
+     with the app's bearer token (⚠ whether X removes them on a revoke is not documented: deleting them
+     ourselves is right either way, and what X answered is kept)
   2. an active account's OAuth 2.0 access token expiring before the next run -> refreshed (accounts/refresh.py);
      `invalid_grant` -> `needs_reconnect`
   3. an active account on the Account Activity API that X does not list as subscribed -> subscribed again
      with its own tokens (creates what is missing); X refusing its tokens (401) -> `needs_reconnect`
   4. a `needs_reconnect` account -> an invite for that account alone, valid 7 days (its URL is in `status`)
+A `disconnecting` account (a `disconnect` X did not finish) is left for the operator's next `disconnect`.
 It emits AccountsNeedingReconnect (the count), which the AccountsNeedingReconnect alarm watches.
 XAA subscriptions as a reconciled desired state are xwebhook.migrate's; connect makes an account's own at
 sign-in.
@@ -22,7 +24,7 @@ from typing import Annotated
 from pydantic import Field
 
 from xwebhook.accounts import invites
-from xwebhook.accounts.models import ACTIVE, NEEDS_RECONNECT, OAUTH2, REVOKED, STATUSES
+from xwebhook.accounts.models import ACTIVE, DISCONNECTING, NEEDS_RECONNECT, OAUTH2, REVOKED, STATUSES
 from xwebhook.accounts.refresh import AccountGone, RefreshBusy
 from xwebhook.accounts.revokes import LOOKBACK_SECONDS, SignalsIndexMissing
 from xwebhook.accounts.store import AccountsUnavailable, StaleAccount
@@ -142,9 +144,15 @@ def accounts(admin, _request):
 
 
 def disconnect(admin, request):
-    """Delete the account's subscriptions, revoke its tokens at X, then delete it. A step X could not do
-    (X unreachable) leaves the account stored, so the action can be run again; what X no longer had
-    (404) or already refused (a dead token) counts as done."""
+    """Delete the account's subscriptions, revoke its tokens at X, then delete it. `did` says, for each
+    subscription and each credential, what X answered (`_revoke_step`). Only X's documented "already gone"
+    answers count as done: 404 for a subscription; for an OAuth 2.0 token a 200, which X (RFC 7009 2.2)
+    answers for a token it no longer knows as well; for OAuth 1.0a tokens 401 with X's error 89 ("Invalid
+    or expired token", X's example answer once a token was invalidated). Anything else X refused (401
+    invalid_client after a client secret rotation, a 403) or could not answer (down, rate limited) is a
+    failure with X's reason: the grant may still be alive at X, so the account is kept as `disconnecting`
+    (nothing uses or renews its tokens meanwhile) holding only what is left to do, and the action says to
+    run it again."""
     services = _services(admin)
     store = services["accounts"]
     account = _store(lambda: store.get(request.user_id))
@@ -159,26 +167,34 @@ def disconnect(admin, request):
         if outcome not in ("deleted", "gone")
     ]
     if account.aaa or account.aaa_subscribed:
-        did["aaa"] = _tolerant(lambda: _unsubscribe_aaa(admin, services, account.user_id), failed, "AAA unsubscribe")
+        did["aaa"] = _revoke_step(
+            lambda: _unsubscribe_aaa(admin, services, account.user_id), "unsubscribed", _aaa_gone, failed, "AAA"
+        )
     if account.oauth2 is not None:
         for token, hint in (
             (account.oauth2.access_token, "access_token"),
             (account.oauth2.refresh_token, "refresh_token"),
         ):
             if token:
-                did[f"oauth2_{hint}"] = _tolerant(
-                    lambda token=token, hint=hint: services["oauth2"].revoke(token, hint), failed, f"revoke {hint}"
+                did[f"oauth2_{hint}"] = _revoke_step(
+                    lambda token=token, hint=hint: services["oauth2"].revoke(token, hint),
+                    "revoked",
+                    _never_gone,
+                    failed,
+                    f"revoke {hint}",
                 )
     if account.oauth1 is not None:
-        did["oauth1_tokens"] = _tolerant(lambda: services["oauth1"].invalidate(account.oauth1), failed, "invalidate")
+        did["oauth1_tokens"] = _revoke_step(
+            lambda: services["oauth1"].invalidate(account.oauth1), "invalidated", _oauth1_gone, failed, "invalidate"
+        )
     if failed:
-        remaining = {t: i for t, i in account.xaa_subscriptions.items() if deleted.get(i) not in ("deleted", "gone")}
-        _store(lambda: _put_retrying(store, account, lambda current: current.with_changes(xaa_subscriptions=remaining)))
+        _store(lambda: _put_retrying(store, account, _left_to_disconnect(account, did, failed, _iso(_now(admin)))))
         return {
             "action": "disconnect",
             "ok": False,
             "user_id": account.user_id,
             "did": did,
+            "status": DISCONNECTING,
             "error": f"{len(failed)} step(s) failed, the account is kept: run disconnect again ({failed[0]})",
         }
     _store(lambda: store.delete(account.user_id))
@@ -186,22 +202,76 @@ def disconnect(admin, request):
     return succeeded("disconnect", user_id=account.user_id, screen_name=account.screen_name, did=did, deleted=True)
 
 
-def _tolerant(call, failed, what):
-    """Run an X call: "done"; a refusal (4xx: gone already, a dead token) -> "already"; else recorded."""
+DONE_OUTCOMES = ("unsubscribed", "not_subscribed", "revoked", "invalidated", "already_invalid")
+
+
+def _aaa_gone(exc):
+    return "not_subscribed" if exc.status == 404 else None
+
+
+def _never_gone(_exc):
+    return None  # X documents no refusal that means "already revoked" (RFC 7009: that is a 200)
+
+
+def _oauth1_gone(exc):
+    errors = exc.x_error.get("errors") if isinstance(exc.x_error, dict) else None
+    codes = {item.get("code") for item in errors if isinstance(item, dict)} if isinstance(errors, list) else set()
+    return "already_invalid" if exc.status == 401 and codes & {89, "89"} else None
+
+
+def _revoke_step(call, done, gone, failed, what):
+    """Run one X call of disconnect: {"outcome": done} when X did it; {"outcome": <gone's name>, ...} when X
+    answered its documented "already gone"; else {"outcome": "failed", "reason": X's answer} (and the
+    reason recorded in `failed`). `x_status` is X's HTTP status where X refused."""
     try:
-        call()
-        return "done"
+        return {"outcome": call() or done}
     except XApiError as exc:
-        return f"already ({exc.status})"
+        already = gone(exc)
+        if already:
+            return {"outcome": already, "x_status": exc.status, "reason": exc.reason}
+        failed.append(f"{what}: {exc}")
+        return {"outcome": "failed", "x_status": exc.status, "reason": str(exc)}
     except XError as exc:
         failed.append(f"{what}: {exc}")
-        return str(exc)
+        return {"outcome": "failed", "reason": str(exc)}
+
+
+def _left_to_disconnect(account, did, failed, now):
+    """The change that keeps only what a next `disconnect` still has to do. A credential is dropped only when
+    X confirmed it gone *and* it is still the one stored (a refresh may have stored a newer pair meanwhile)."""
+
+    def done(name):
+        return did.get(name, {}).get("outcome") in DONE_OUTCOMES
+
+    deleted = did["xaa_subscriptions"]
+    oauth2_done = all(done(f"oauth2_{hint}") for hint in ("access_token", "refresh_token") if f"oauth2_{hint}" in did)
+
+    def change(current):
+        changes = {
+            "status": DISCONNECTING,
+            "reason": f"disconnect did not finish ({failed[0]}): run disconnect again",
+            "updated_at": now,
+            "xaa_subscriptions": {
+                t: i for t, i in current.xaa_subscriptions.items() if deleted.get(i) not in ("deleted", "gone")
+            },
+        }
+        if done("aaa"):
+            changes["aaa_subscribed"] = False
+        if account.oauth2 is not None and oauth2_done and current.oauth2 == account.oauth2:
+            changes["oauth2"] = None
+        if account.oauth1 is not None and done("oauth1_tokens") and current.oauth1 == account.oauth1:
+            changes["oauth1"] = None
+        return current.with_changes(**changes)
+
+    return change
 
 
 def _unsubscribe_aaa(admin, services, user_id):
     webhook, _ = admin.our_webhook()
-    if webhook is not None:
-        services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, user_id)
+    if webhook is None:
+        return "not_subscribed"  # X has no webhook of ours: there is nothing to be subscribed to
+    services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, user_id)
+    return None
 
 
 def _store(call):
@@ -288,6 +358,8 @@ class _Keeper:
         self.report["did"].append({"user_id": user_id, "did": what, **detail})
 
     def keep(self, account, revoked_at):
+        # `revoked_at` is when the owner revoked (the revoke's own date, accounts/revokes.py), not when it was
+        # delivered: a revoke from before a reconnect, delivered after it, leaves the reconnected account be.
         if revoked_at is not None and account.status != REVOKED and revoked_at >= _epoch(account.connected_at):
             return self.revoke(account, revoked_at)
         if account.status == REVOKED and account.xaa_subscriptions:
@@ -321,7 +393,7 @@ class _Keeper:
             reason = account.reason
             what = "revoked: subscriptions deleted"
         else:
-            reason = f"the owner revoked the app at X (a revoke delivered at {_iso(revoked_at)})"
+            reason = f"the owner revoked the app at X (X dated the revoke {_iso(revoked_at)})"
             what = "revoked"
         updated = self.mark(
             account, REVOKED, reason, oauth1=None, oauth2=None, xaa_subscriptions=left, aaa_subscribed=False

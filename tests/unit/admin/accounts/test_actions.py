@@ -166,7 +166,7 @@ def test_accounts_lists_every_account_without_a_token(world, admin, emulator):
     connect(world, BOB, flow="oauth1")
     result = admin.handle({"action": "accounts"})
     assert result["ok"] and result["count"] == 2
-    assert result["by_status"] == {"active": 2, "needs_reconnect": 0, "revoked": 0}
+    assert result["by_status"] == {"active": 2, "needs_reconnect": 0, "revoked": 0, "disconnecting": 0}
     assert [(a["user_id"], a["flows"]) for a in result["accounts"]] == [(ALICE, ["oauth2"]), (BOB, ["oauth1"])]
     shown = json.dumps(result)
     secrets = token_values(world, emulator)
@@ -192,7 +192,11 @@ def test_disconnect_deletes_the_subscriptions_revokes_the_tokens_and_the_account
 def test_disconnect_of_an_oauth1_account_unsubscribes_and_invalidates_its_tokens(world, admin, emulator):
     account = connect(world, BOB, flow="oauth1")
     result = admin.handle({"action": "disconnect", "user_id": BOB})
-    assert result["ok"] and result["did"] == {"xaa_subscriptions": {}, "aaa": "done", "oauth1_tokens": "done"}
+    assert result["ok"] and result["did"] == {
+        "xaa_subscriptions": {},
+        "aaa": {"outcome": "unsubscribed"},
+        "oauth1_tokens": {"outcome": "invalidated"},
+    }
     assert emulator.subscribers(emulator.webhook["id"]) == [] and BOB not in emulator.users
     assert account.oauth1.access_token in emulator.oauth.revoked and world.accounts.get(BOB) is None
 
@@ -214,6 +218,79 @@ def test_disconnect_counts_what_x_no_longer_has_as_done(world, admin, emulator):
     emulator.oauth.refresh_tokens.clear()
     result = admin.handle({"action": "disconnect", "user_id": ALICE})
     assert result["ok"] and set(result["did"]["xaa_subscriptions"].values()) == {"gone"}
+
+
+def test_disconnect_reports_what_x_answered_for_each_credential(world, admin, emulator):
+    connect(world, ALICE, event_types=("post.create",))
+    result = admin.handle({"action": "disconnect", "user_id": ALICE})
+    assert result["did"]["oauth2_access_token"] == {"outcome": "revoked"}
+    assert result["did"]["oauth2_refresh_token"] == {"outcome": "revoked"}
+
+
+INVALID_CLIENT = {"error": "invalid_client", "error_description": "client authentication failed"}
+
+
+def test_a_revoke_x_refuses_is_a_failure_and_the_account_is_kept_to_run_again(world, admin, emulator):
+    """A rotated or wrong client secret: X answers 401 invalid_client and the grant stays alive at X, so
+    disconnect must not say revoked (nor delete what it would need to try again)."""
+    account = connect(world, ALICE, event_types=("post.create",))
+    emulator.fail_next("POST", "/2/oauth2/revoke", 401, count=1, body=INVALID_CLIENT)  # the access token's
+    result = admin.handle({"action": "disconnect", "user_id": ALICE})
+    assert result["ok"] is False and "run disconnect again" in result["error"]
+    assert "invalid_client" in result["error"] and result["status"] == "disconnecting"
+    refused_step = result["did"]["oauth2_access_token"]
+    assert refused_step["outcome"] == "failed" and refused_step["x_status"] == 401
+    assert "invalid_client" in refused_step["reason"]
+    assert result["did"]["oauth2_refresh_token"] == {"outcome": "revoked"}
+    kept = world.accounts.get(ALICE)
+    assert kept.status == "disconnecting" and "run disconnect again" in kept.reason
+    assert kept.oauth2 == account.oauth2  # still there to revoke; nothing uses it meanwhile
+    assert kept.xaa_subscriptions == {}  # what X did delete is forgotten
+    assert emulator.oauth.user_bearer(account.oauth2.access_token) is not None  # alive at X: not "revoked"
+    again = admin.handle({"action": "disconnect", "user_id": ALICE})
+    assert again["ok"] and again["deleted"] and world.accounts.get(ALICE) is None
+    assert emulator.oauth.user_bearer(account.oauth2.access_token) is None
+
+
+def test_an_oauth1_invalidate_x_refuses_is_a_failure(world, admin, emulator):
+    account = connect(world, BOB, flow="oauth1")
+    refusal = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
+    emulator.fail_next("POST", "/1.1/oauth/invalidate_token", 401, count=1, body=refusal)
+    result = admin.handle({"action": "disconnect", "user_id": BOB})
+    assert result["ok"] is False and result["did"]["oauth1_tokens"]["outcome"] == "failed"
+    assert result["did"]["aaa"] == {"outcome": "unsubscribed"}
+    kept = world.accounts.get(BOB)
+    assert kept.status == "disconnecting" and kept.oauth1 == account.oauth1 and not kept.aaa_subscribed
+    assert emulator.users[BOB] == (account.oauth1.access_token, account.oauth1.access_token_secret)
+
+
+def test_oauth1_tokens_x_already_invalidated_count_as_done_by_xs_documented_answer(world, admin, emulator):
+    account = connect(world, BOB, flow="oauth1")
+    emulator.users.pop(BOB)  # X invalidated them already: it answers 401 with its error 89
+    result = admin.handle({"action": "disconnect", "user_id": BOB})
+    assert result["ok"] and world.accounts.get(BOB) is None
+    step = result["did"]["oauth1_tokens"]
+    assert (step["outcome"], step["x_status"]) == ("already_invalid", 401) and "89" in step["reason"]
+    assert account.oauth1.access_token not in json.dumps(result)
+
+
+def test_a_disconnecting_account_is_neither_refreshed_nor_subscribed_again_by_ensure(world, admin, emulator):
+    connect(world, ALICE, event_types=("post.create",))
+    connect(world, BOB, flow="oauth1")
+    emulator.fail_next("POST", "/2/oauth2/revoke", 401, count=2, body=INVALID_CLIENT)
+    emulator.fail_next("POST", "/1.1/oauth/invalidate_token", 503, count=3)
+    assert not admin.handle({"action": "disconnect", "user_id": ALICE})["ok"]
+    assert not admin.handle({"action": "disconnect", "user_id": BOB})["ok"]
+    world.clock.advance(TWO_HOURS)  # ALICE's token would be due for a refresh
+    result = ensure(admin, None)
+    assert [what for what, _ in emulator.oauth.events].count("refresh") == 0
+    assert BOB not in emulator.subscribers(emulator.webhook["id"])  # not subscribed again
+    assert result["accounts"]["by_status"]["disconnecting"] == 2
+    attention = admin.handle({"action": "status"})["accounts"]["attention"]
+    assert {(entry["user_id"], entry["status"]) for entry in attention} == {
+        (ALICE, "disconnecting"),
+        (BOB, "disconnecting"),
+    }
 
 
 def test_disconnect_of_an_unknown_account_says_so(admin):
@@ -429,3 +506,11 @@ def test_status_shows_where_connect_sends_browsers_by_the_same_settings():
         "oauth2": "https://api.x.com/2/oauth2/authorize",
         "oauth1": "https://w.example/oauth/authorize",
     }
+
+
+def test_status_refuses_a_plain_http_x_host_as_connect_does():
+    from xwebhook.accounts.wiring import authorize_pages
+    from xwebhook.env import ConfigError
+
+    with pytest.raises(ConfigError, match="X_WEB_BASE_URL must be https"):
+        authorize_pages({"X_WEB_BASE_URL": "http://x.example"})
