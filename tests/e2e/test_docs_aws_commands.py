@@ -6,6 +6,7 @@ in for the deployed one: placeholders become its values, and a command written f
 
 import collections
 import contextlib
+import json
 import os
 import re
 import shlex
@@ -25,10 +26,11 @@ PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
 # page or to the extraction below can then never leave this test running fewer commands than it should.
 EXPECTED = {
     "docs/connect.md": 1,  # an invite through lambda invoke
-    "docs/deploy.md": 3,  # the two secrets, ensure through lambda invoke, the queue
+    "docs/deploy.md": 4,  # the two secrets, ensure through lambda invoke, the stack's outputs, the queue
     "docs/local.md": 2,  # the local queue with any SQS client, the sam-local secret
     "docs/operations.md": 1,  # any admin action through lambda invoke
 }
+STAND_IN_STACK = "xwebhook-docs"  # <stack name> in the pages
 
 
 def page_commands(text):
@@ -60,7 +62,18 @@ def stack(tmp_path_factory):
     with run_local_stack(
         tmp_path_factory.mktemp("docs-aws"), env={"X_CONSUMER_SECRET": DEV_SECRET, "X_EMULATOR": "1"}
     ) as running:
+        stand_in_cloudformation_stack(running)
         yield running
+
+
+def stand_in_cloudformation_stack(running):
+    """The deployed stack's CloudFormation record, for the commands that print its outputs: `make run`
+    provisions the template's resources directly and records none, so this one carries the same outputs."""
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {key: {"Value": value} for key, value in running.state["outputs"].items()},
+    }
+    running.client("cloudformation").create_stack(StackName=STAND_IN_STACK, TemplateBody=json.dumps(template))
 
 
 def localise(snippet, state):
@@ -72,6 +85,7 @@ def localise(snippet, state):
         "<XApiCredentialsSecretArn>": resources["XApiCredentialsSecret"],
         "<AdminFunctionName>": outputs["AdminFunctionName"],
         "<consumer secret>": DEV_SECRET,
+        "<stack name>": STAND_IN_STACK,
         "http://127.0.0.1:4566": state["aws_endpoint"],
         "http://127.0.0.1:3001": state["console_url"],
     }
