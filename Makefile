@@ -1,8 +1,9 @@
 # xwebhook: every command a newcomer needs. The first target that needs it creates .venv.
 #   make run     local receiver on an embedded AWS endpoint (moto server), no AWS account, no Docker
-#   make test    the whole suite: ruff, template lint and checkov, unit, integration and end-to-end
-#                tests, then sam build and the built artifacts (tests/built)
-# `make` or `make help` lists every target with the comment above it. See README.md for the rest.
+#   make test    the whole suite: ruff, template lint and checkov, the docs site, unit, integration and
+#                end-to-end tests, then sam build and the built artifacts (tests/built)
+# `make` or `make help` lists every target with the comment above it. See README.md and the docs site
+# (make docs-serve) for the rest.
 
 SHELL := /bin/bash
 VENV := .venv
@@ -21,11 +22,11 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint checkov format bench load cost build runtime-sdk validate lock lock-checkov clean
+.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
-	@echo "xwebhook: make TARGET [ARGS='...']. First time: make run (creates .venv), then see README.md."
+	@echo "xwebhook: make TARGET [ARGS='...']. First time: make run X_EMULATOR=1 (creates .venv), then see README.md."
 	@awk '/^# / { if (text == "") text = substr($$0, 3); next } \
 	  /^[a-z][a-z0-9-]*:/ && text != "" { split($$0, t, ":"); printf "  make %-12s %s\n", t[1], text } \
 	  { text = "" }' $(MAKEFILE_LIST)
@@ -76,10 +77,10 @@ emulator: venv
 events: venv
 	$(PY) -m localdev.events
 
-# Everything CI runs (.ci/run): lint and checkov, sam build, then every test (browser tests and
-# tests/built, the built artifacts each in an isolated interpreter, included). XWEBHOOK_BUILT_REQUIRED
-# makes a missing build a failure there rather than a skip.
-test: lint checkov browser awscli build runtime-sdk
+# Everything CI runs (.ci/run): lint and checkov, the docs site, sam build, then every test (browser
+# tests and tests/built, the built artifacts each in an isolated interpreter, included).
+# XWEBHOOK_BUILT_REQUIRED makes a missing build a failure there rather than a skip.
+test: lint checkov docs browser awscli build runtime-sdk
 	@echo "==> pytest: unit, integration, end-to-end and tests/built (the sam build output)"
 	XWEBHOOK_BUILT_REQUIRED=1 $(PY) -m pytest $(ARGS)
 
@@ -97,15 +98,15 @@ browser:
 
 AWSCLI_V1_VERSION := 1.45.64
 AWSCLI_VENV := .venv-awscli
-# Install AWS CLI v1 (pip, into .venv-awscli) and v2 (Debian's awscli) for the test of the README's commands.
+# Install AWS CLI v1 (pip, into .venv-awscli) and v2 (Debian's awscli) for the test of the docs' aws commands.
 # Debian's v2 (2.9) predates AWS_ENDPOINT_URL, as v1 ignores it: the commands must name their endpoint.
 awscli:
 	@test -x $(AWSCLI_VENV)/bin/aws || { \
-	  echo "installing AWS CLI v1 $(AWSCLI_V1_VERSION) into $(AWSCLI_VENV) (for the README commands test) ..."; \
+	  echo "installing AWS CLI v1 $(AWSCLI_V1_VERSION) into $(AWSCLI_VENV) (for the docs' aws commands test) ..."; \
 	  base="$(BASE_PYTHON)"; test -n "$$base" || exit 1; "$$base" -m venv $(AWSCLI_VENV) && \
 	  $(AWSCLI_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar on awscli==$(AWSCLI_V1_VERSION); }
 	@if [ ! -x /usr/bin/aws ]; then \
-	  echo "installing AWS CLI v2 (apt-get install awscli) for the README commands test ..."; \
+	  echo "installing AWS CLI v2 (apt-get install awscli) for the docs' aws commands test ..."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq awscli >/dev/null \
 	    || { echo "could not install awscli: install AWS CLI v2 as /usr/bin/aws"; exit 1; }; \
@@ -156,12 +157,23 @@ lock-checkov: $(CHECKOV_VENV)/.installed
 	(echo "# checkov and everything it pulls in, exactly (make checkov). Refresh: make lock-checkov"; \
 	  $(CHECKOV_VENV)/bin/python -m pip freeze) > requirements/checkov.txt
 
+DOCS_PORT ?= 8000
+# Build the docs site into site/ (mkdocs.yml, docs/): --strict, so a broken link or anchor fails it.
+docs: venv
+	@echo "==> docs: mkdocs build --strict (mkdocs.yml, docs/) -> site/"
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
+
+# Serve the docs site on http://127.0.0.1:8000/ (DOCS_PORT), rebuilt as the pages change.
+docs-serve: venv
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
+
 # ruff format and ruff's fixes.
 format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-# Every figure the README quotes, written to bench/results.json: make bench ARGS='--quick'
+# Every figure of the docs' Performance and cost page, into bench/results.json and that page's table:
+# make bench ARGS='--quick'
 bench: venv
 	$(PY) -m bench $(ARGS)
 
@@ -208,6 +220,6 @@ lock: venv
 	(echo "# Exact versions for the dev/test environment (make venv). Refresh: make lock"; \
 	  $(PY) -m pip freeze --exclude-editable) > requirements/constraints.txt
 
-# Remove the venvs, build output, caches and .local/.
+# Remove the venvs, build output, the docs site, caches and .local/.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(AWSCLI_VENV) $(CHECKOV_VENV) $(RUNTIME_SDK) .aws-sam .pytest_cache .ruff_cache .local
+	rm -rf $(VENV) $(SAM_VENV) $(AWSCLI_VENV) $(CHECKOV_VENV) $(RUNTIME_SDK) .aws-sam .pytest_cache .ruff_cache .local site

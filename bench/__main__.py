@@ -1,8 +1,8 @@
 """`make bench`: every benchmark, one after the other, the figures against design.md's budgets, and
-bench/results.json with every figure (the README's performance table and the cost model read it).
+bench/results.json with every figure (the docs' performance table and the cost model read it).
 
 make bench                      all of them (several minutes: the load test runs twice); rewrites
-                                the README's performance table from bench/results.json
+                                docs/performance.md's table from bench/results.json
 make bench ARGS='--quick'       400 deliveries instead of 2000 in the load test, 10 cold-start runs
 make bench ARGS='--skip-load'   no end-to-end load test (`make load` runs it alone)
 
@@ -44,7 +44,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import big, cold, connect_cold, load, readme, warm
+from bench import big, cold, connect_cold, load, performance_page, warm
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -163,9 +163,9 @@ def main(argv=None):
         )
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten: {args.output}")
-    if args.output == RESULTS:  # the README's performance table follows the run (tests check they agree)
-        readme.main(["--write"])
-        print("README.md's performance table rewritten from it")
+    if args.output == RESULTS:  # the docs' performance table follows the run (tests check they agree)
+        performance_page.main(["--write"])
+        print(f"{performance_page.PAGE.relative_to(performance_page.REPO)}'s performance table rewritten from it")
     return 0
 
 

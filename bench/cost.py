@@ -3,7 +3,7 @@ an always-on small server running a peer receiver.
 
     make cost                                  the tables, for every region in PRICES
     make cost ARGS='--events-per-delivery 3'   X packs more events per AAA delivery
-    make cost ARGS='--markdown'                the README's tables
+    make cost ARGS='--markdown'                the tables of docs/performance.md (What it costs)
     make cost ARGS='--results other.json'      measurements from another bench run
 
 What it computes from (printed with the tables):
@@ -625,7 +625,7 @@ def parse_args(argv=None):
     parser.add_argument("--events-per-delivery", type=float, default=1.0, help="events X puts in one delivery")
     parser.add_argument("--region", action="append", choices=list(PRICES), help="regions (default: all)")
     parser.add_argument("--results", default=str(RESULTS), help="bench results (default bench/results.json)")
-    parser.add_argument("--markdown", action="store_true", help="Markdown tables (for the README)")
+    parser.add_argument("--markdown", action="store_true", help="Markdown tables (for docs/performance.md)")
     for name, (value, why) in ASSUMPTIONS.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value, help=why)
     return parser.parse_args(argv)

@@ -162,7 +162,7 @@ def test_aaa_accounts_move_to_xaa_with_a_plan_an_overlap_a_cutover_and_a_way_bac
     if CROSS_FAMILY_DEDUP:
         # ... and receive's activity dedup keeps one message per activity, whichever family came first, but
         # for follows: X's XAA follow payloads carry no time of their own, so their activity id holds the
-        # event_uuid and the AAA copy is a second message (README "Identity": a duplicate, never a loss)
+        # event_uuid and the AAA copy is a second message (docs/messages.md "Identity": a duplicate, never a loss)
         keys = Counter(natural_key(body) for body in bodies)
         follows = {key for key in keys if key[0] == "follow"}
         assert len(keys) == len(ACTIVITIES) and follows

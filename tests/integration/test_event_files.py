@@ -1,5 +1,5 @@
 """Every committed sam-local-invoke event in events/ through the real handlers, on a stack whose consumer
-secret is the documented dev secret: each gives the status events.py promises (and README states)."""
+secret is the documented dev secret: each gives the status events.py promises (and docs/edges.md states)."""
 
 import json
 

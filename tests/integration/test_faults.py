@@ -2,7 +2,7 @@
 
 Receive path: the crc and ingest functions behind the local gateway, their SQS and DynamoDB calls through one
 fault proxy each (AWS_ENDPOINT_URL_SQS / _DYNAMODB) in front of moto, and Secrets Manager behind the extension
-stand-in through a third. Each fault gets the README's answer (503, nothing lost); then the fault is cleared
+stand-in through a third. Each fault gets the answer docs/edges.md gives (503, nothing lost); then the fault is cleared
 and X's retry, the same signed body sent again, leaves every event on the queue exactly once.
 
 Admin: the real admin handler against X's emulator through a proxy that times out, answers 5xx or 429, resets
@@ -240,7 +240,7 @@ def test_a_dependency_fault_is_a_503_and_x_retry_after_recovery_stores_each_even
     consumed = receive.consumed()
     assert Counter(consumed) == Counter(events), fault
     # And a later copy (a replay) is acknowledged without a second message
-    # (a fresh event skips the dedup read: SQS FIFO's deduplication drops the copy, README "Exactly once")
+    # (a fresh event skips the dedup read: SQS FIFO's deduplication drops the copy, docs/messages.md "Exactly once")
     again_status, again = receive.post(body)
     assert again_status == 200 and again["events"] == len(events)
     assert receive.consumed() == []

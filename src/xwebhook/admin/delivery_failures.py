@@ -12,7 +12,7 @@ scope to the one alarm's ARN): the metric has one-minute resolution where the al
 periods and a delay, and moto serves GetMetricData, so the same code runs against `make run` (where
 localdev.metric_filters applies the template's filters to the functions' log lines). The price is
 IAM: cloudwatch:GetMetricData has no resource-level permissions, so its statement needs
-`Resource: "*"`; it can only read metric values, nothing else (README: Operations; the threat model).
+`Resource: "*"`; it can only read metric values, nothing else (docs/operations.md; the threat model).
 
 Port: `failed_minutes(start, end) -> [minute, ...]` (minutes since the epoch, ascending). Tests use
 tests/fakes.py's FakeDeliveryFailures.

@@ -26,7 +26,7 @@ from xwebhook.admin.reconcile import Observed, find_webhook
 from xwebhook.admin.result import failed
 from xwebhook.x_api.endpoints import V2_ONLY
 
-# action name -> (input model, the function, what it does: the README's and the error message's one-liner).
+# action name -> (input model, the function, what it does: the docs' (operations.md) and the error message's one-liner).
 # These are the webhook's; wiring.ACTIONS adds every other capability's table (accounts, migrate, ...).
 ACTIONS = {
     "status": (NoInput, webhook.status, "the webhook(s) for WEBHOOK_URL, subscriptions, and what ensure would do"),

@@ -15,7 +15,7 @@ provision. Its limits shape this module:
   nothing but a line in `status`; what the recovery needs (pending windows, the last times) stays.
 - PutParameter has no condition: two ensure runs at the same moment (the schedule and a person) may
   overwrite each other's record. The worst that does is a window replayed twice, and ingest's dedup
-  table drops the copies (README: Operations).
+  table drops the copies (docs/operations.md).
 
 Errors reading or writing are StateUnavailable (an AdminError): the message names the parameter and the
 AWS error code, never the document.

@@ -1,4 +1,4 @@
-"""The CLI's exit codes (documented in the README and `xwebhook --help`) and the errors that carry them."""
+"""The CLI's exit codes (documented in docs/cli.md and `xwebhook --help`) and the errors that carry them."""
 
 OK = 0  # done, and what was checked is fine
 FAILED = 1  # done, and the answer is a failure: a CRC wrong, a delivery refused, an admin action not ok, unhealthy

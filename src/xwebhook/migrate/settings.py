@@ -1,7 +1,7 @@
 """Settings of the XAA desired state and of the migration, read once with the admin function's settings.
 
 Every ⚠ reading of X's documentation that changes what is sent to X is one of these, so an operator
-who learns what X really does changes a variable, not the code (README "Settings: XAA and migration").
+who learns what X really does changes a variable, not the code (docs/settings.md).
 """
 
 import os

@@ -11,7 +11,7 @@ activity_id (shared by the AAA and the XAA copy of one activity; the dedup key):
 <ids>`, e.g. `post:<user>:<post id>` for a tweet_create and any post.*.create of the same post,
 `like:<user>:<post id>:<like id>`, `dm:<user>:<dm event id>`. Where the natural ids cannot match across
 families (XAA gives no time for a follow; the other family has no such event), activity_id is the
-event_id: a copy in the other family is then a second message, never a lost one. The README's table
+event_id: a copy in the other family is then a second message, never a lost one. docs/messages.md's table
 "activity_id" lists every mapping.
 
 occurred_at: the event's own time from X's payload (epoch seconds), or None. Only times that say when

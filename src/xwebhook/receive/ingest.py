@@ -7,7 +7,7 @@ Order of checks, each failing closed:
   fails) -> SQS (503 unless every message was accepted) -> remember the activities (503) -> 200.
 Nothing is enqueued before the signature is checked, and 200 means every event is on the queue.
 
-AWS calls on X's clock, with the dedup table and a FIFO queue (README "Exactly once"):
+AWS calls on X's clock, with the dedup table and a FIFO queue (docs/messages.md "Exactly once"):
 - An event whose own time (X's payload) is less than `fifo_trust_seconds` old (240 s: SQS's 5-minute
   FIFO window less a minute for the clocks) cannot have been enqueued before the window began, so SQS
   drops any copy (a retry, the other family's copy) by its MessageDeduplicationId: no dedup read.
@@ -156,7 +156,7 @@ class DeliveryIngestor:
             if self._dedup is not None and exc.accepted:
                 # What SQS took is recorded before X is asked to retry: a FIFO queue would drop those copies
                 # anyway, a standard queue would deliver them twice. Best effort: if this write fails too,
-                # a standard queue may double them (README, Behaviour at the edges); a FIFO queue still drops them.
+                # a standard queue may double them (docs/edges.md); a FIFO queue still drops them.
                 calls = self._dedup.calls
                 try:  # noqa: SIM105 - contextlib is not loaded on ingest's cold path for this
                     self._dedup.remember(exc.accepted)

@@ -1,9 +1,9 @@
 """The bench's own logic (no timing): the AWS calls it reports, the biggest delivery it builds, and that
-the README's performance table is the one bench/results.json gives."""
+the docs' performance table is the one bench/results.json gives."""
 
 import json
 
-from bench import big, readme, warm
+from bench import big, performance_page, warm
 from bench.__main__ import RESULTS
 from xwebhook.receive.jsontext import parse
 from xwebhook.receive.splitting import split_delivery
@@ -34,7 +34,8 @@ def test_the_floor_does_what_it_says_for_the_bench_body():
     assert sqs.calls == 1
 
 
-def test_the_readme_performance_table_is_the_one_results_json_gives():
-    text = (readme.REPO / "README.md").read_text()
-    block = text.split(readme.START, 1)[1].split(readme.END, 1)[0].strip()
-    assert block == readme.table(json.loads(RESULTS.read_text())), "run: python -m bench.readme --write"
+def test_the_performance_page_table_is_the_one_results_json_gives():
+    text = performance_page.PAGE.read_text()
+    block = text.split(performance_page.START, 1)[1].split(performance_page.END, 1)[0].strip()
+    expected = performance_page.table(json.loads(RESULTS.read_text()))
+    assert block == expected, "run: python -m bench.performance_page --write"

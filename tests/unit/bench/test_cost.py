@@ -130,7 +130,7 @@ def test_measurements_are_found_at_any_depth_of_the_results_file():
 
 def test_the_template_gives_memory_sizes_counts_and_the_dedup_indexes_that_cost_writes():
     values = cost.template_inputs()
-    assert values["memory_mb"] == {"crc": 256, "ingest": 1769, "admin": 256}  # ingest: one vCPU (README, Capacity)
+    assert values["memory_mb"] == {"crc": 256, "ingest": 1769, "admin": 256}  # ingest: one vCPU (docs, Capacity)
     resources = load_template()["Resources"].values()
 
     def unconditional(kind):

@@ -34,7 +34,7 @@ EMITTED_BY_CODE = {
     "ReplayMinutesLost": REPO / "src" / "xwebhook" / "admin" / "recovery.py",
 }
 # Metrics the dashboard shows before the code that emits them is merged: name -> who emits it. The
-# README's "Dashboard and metrics" holds the contract. Once a module emits it, move it to EMITTED_BY_CODE
+# docs/operations.md's "Dashboard and metrics" holds the contract. Once a module emits it, move it to EMITTED_BY_CODE
 # (test_metrics_awaiting_their_emitter_are_not_emitted_yet says when).
 AWAITING_EMITTER = {}
 SEARCH = re.compile(r"SEARCH\('\{(?P<namespace>[^,}]+),(?P<dimensions>[^}]*)\} MetricName=\"(?P<name>[^\"]+)\"'")

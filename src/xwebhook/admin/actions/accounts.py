@@ -480,7 +480,7 @@ def status_accounts(admin):
         "mode": settings.mode,
         "connect_url": settings.connect_url,
         "callback_url": settings.callback_url,
-        "authorize_pages": services["accounts_upkeep"].authorize_pages,  # the ⚠ readings (README)
+        "authorize_pages": services["accounts_upkeep"].authorize_pages,  # the ⚠ readings (docs/ambiguous.md)
         "revokes_source": services["revoke_signals"].source,
     }
     try:

@@ -1,7 +1,8 @@
-"""The README's performance table, from one `make bench` run (bench/results.json).
+"""The performance table of the docs site's Performance and cost page, from one `make bench` run
+(bench/results.json).
 
-python -m bench.readme            print the table
-python -m bench.readme --write    put it in README.md between its `bench-table` markers
+python -m bench.performance_page            print the table
+python -m bench.performance_page --write    put it in docs/performance.md between its `bench-table` markers
 """
 
 import json
@@ -9,7 +10,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-START, END = "<!-- bench-table: start (python -m bench.readme --write) -->", "<!-- bench-table: end -->"
+PAGE = REPO / "docs" / "performance.md"
+START = "<!-- bench-table: start (python -m bench.performance_page --write) -->"
+END = "<!-- bench-table: end -->"
 
 
 def table(results):
@@ -76,7 +79,7 @@ def table(results):
             f"**{big['old']['wall_s']:.1f} s** here ({big['old']['cpu_s']:.1f} s CPU, "
             f"{sum(big['old']['calls'].values())} calls); on Lambda at {big['memory_mb']} MB ~"
             f"**{big['lambda_estimate_s']:.1f} s** (estimate: a vCPU taken as "
-            f"{big.get('lambda_vcpu_additions_s', 0):.2f} s per 5 M additions; at this machine's "
+            f"{big.get('lambda_vcpu_additions_s', 0):.2f} s per 5 M additions; at the build machine's "
             f"{big.get('machine_additions_s', 0):.2f} s, {big.get('estimate_at_this_speed_s', 0):.1f} s) "
             "| < 3 s (X's deadline) |",
             None,
@@ -117,14 +120,13 @@ def main(argv=None):
     if "--write" not in argv:
         print(text)
         return 0
-    readme = REPO / "README.md"
-    content = readme.read_text()
+    content = PAGE.read_text()
     if START not in content or END not in content:
-        print("README.md has no bench-table markers", file=sys.stderr)
+        print(f"{PAGE.relative_to(REPO)} has no bench-table markers", file=sys.stderr)
         return 1
     before, rest = content.split(START, 1)
     _, after = rest.split(END, 1)
-    readme.write_text(f"{before}{START}\n{text}\n{END}{after}")
+    PAGE.write_text(f"{before}{START}\n{text}\n{END}{after}")
     return 0
 
 
