@@ -94,6 +94,8 @@ class XaaSettings:
     # migrate fit: the types every account keeps whatever it produced in the count window (a quiet account
     # gets only these; empty: a quiet account gets no set, and apply refuses it until it is given one).
     fit_floor: tuple = ()
+    # migrate apply: one account's creates sent to X at once (X counts calls per 15 minutes, not their pace)
+    create_concurrency: int = 4
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -111,6 +113,7 @@ class XaaSettings:
             dedup_table=env.get("DEDUP_TABLE", "").strip(),
             dedup_ttl_hours=number(env, "DEDUP_TTL_HOURS", 30, 25, 24 * 14),
             fit_floor=_floor(env, "MIGRATE_FIT_FLOOR"),
+            create_concurrency=number(env, "MIGRATE_CREATE_CONCURRENCY", 4, 1, 16),
         )
 
     @property

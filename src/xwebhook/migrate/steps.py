@@ -200,7 +200,7 @@ def apply(run, chosen, dry_run=False):
 
 def _apply_one(run, runner, view, types, mine, kept, blocked, report):
     user_id = view.user_id
-    if runner.stopped is None and mine and not runner.time_for(len(mine)):
+    if runner.stopped is None and mine and not runner.time_for(len(mine), run.settings.create_concurrency):
         runner.stopped = {"why": "not enough time left in this invocation for the next account; the next run takes it"}
     if runner.stopped is not None and report["state_before"] != plans.APPLYING:
         # not started: nothing stored, nothing made; the account stays where it was
@@ -216,7 +216,7 @@ def _apply_one(run, runner, view, types, mine, kept, blocked, report):
     records = []
     if stored is not None:  # an account whose set could not be stored gets no subscription
         before = len(runner.did)
-        runner.run(mine)
+        runner.run(mine, run.settings.create_concurrency)
         records = runner.did[before:]
         _, problem = save_account(run, stored, _applied(runner, user_id, records, kept, run.stamp))
     created = _created(records)

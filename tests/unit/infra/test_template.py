@@ -125,7 +125,7 @@ EXPECTED_ACCESS = {
         "ConsumerSecret": {"secretsmanager:GetSecretValue"},
         "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
         "ConnectSigningKeySecret": {"secretsmanager:GetSecretValue"},
-        "AccountsTable": ITEMS | {"dynamodb:Scan"},
+        "AccountsTable": ITEMS | {"dynamodb:Scan", "dynamodb:BatchGetItem"},
         "AccountsKey": ACCOUNTS_KEY,
         "DedupTable": {"dynamodb:Query"},  # its signals and by_user indexes only (see the tests on them)
         "AdminStateParameter": {"ssm:GetParameter", "ssm:PutParameter"},

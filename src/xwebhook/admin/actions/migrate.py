@@ -75,6 +75,7 @@ class MigrateInput(ActionInput):
     dry_run: bool = False
     floor: list[str] | None = Field(default=None, max_length=50)  # plan, fit: types fit keeps for every account
     sets: dict[NumericId, list[str] | Literal["default"]] | None = Field(default=None, max_length=MAX_USER_IDS)
+    counts: bool = True  # plan: read each account's event counts (cost, fit); the CLI's waves need none
     expires_in: str = "7d"  # reconnect: how long a new invite lives
     without_oauth2: bool = False  # reconnect: also every account without an OAuth 2.0 token, before X refuses
 
@@ -134,7 +135,8 @@ def start_run(admin, request, holds):
         raise AdminError(f"webhook {webhook.id} is invalid: run ensure (or revalidate) before apply")
     aaa = admin.api.list_subscriptions(webhook.id)
     listing = list_subscriptions(admin, holds)
-    views = gather(store, admin.credentials(), aaa)
+    named = set(request.user_ids or ()) | set(request.sets or ())
+    views = gather(store, admin.credentials(), aaa, sorted(named) if named and request.mode in WRITING_MODES else None)
     known = {view.user_id for view in views}
     unknown = sorted((set(request.user_ids or ()) | set(request.sets or ())) - known)
     if unknown:
@@ -199,8 +201,10 @@ def _read(run, request, chosen):
             next=plans.next_step(counts, len(stuck)),
             changes_nothing=True,
         )
-    document = _plan(run, request.user_ids, _counts(run, chosen), _floor(request, run.settings))
-    nxt = plans.next_step(document["counts"], len(document["stuck"]), len(document["cap"]["does_not_fit"]))
+    counts = _counts(run, chosen) if request.counts else None
+    document = _plan(run, request.user_ids, counts, _floor(request, run.settings))
+    cap = document["cap"]
+    nxt = plans.next_step(document["counts"], len(document["stuck"]), len(cap["does_not_fit"]), cap["verdict"])
     return succeeded("migrate", mode="plan", **document, next=nxt)
 
 
