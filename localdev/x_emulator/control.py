@@ -19,6 +19,7 @@ DELETE /_emulator/faults                          drop pending faults
 POST   /_emulator/clock                           {"advance": seconds} -> {"now": epoch}
 POST   /_emulator/replay_jobs/<id>/wait           {"timeout"?: 5} -> the job record
 XAA (activity deliveries in both families, OAuth 2.0 user tokens, the XAA switches): control_xaa.py.
+Many accounts at once, and deliveries only where X's subscriptions send them: control_accounts.py.
 Errors: {"error": "..."} with 400 or 404.
 """
 
