@@ -224,7 +224,7 @@ def test_a_named_rolled_back_account_is_applied_again(tmp_path):
 def test_a_dry_run_asks_once_changes_nothing_and_estimates_the_waves(tmp_path):
     clock = Clock()
     admin = FakeMigrateAdmin(clock, accounts=40)
-    run, report, listener = driver(tmp_path, admin, clock, dry_run=True)
+    run, report, _ = driver(tmp_path, admin, clock, dry_run=True)
     outcome = run.run()
     assert outcome.complete
     assert outcome.waves == 2
