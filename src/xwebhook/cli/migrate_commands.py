@@ -165,7 +165,7 @@ def plan(options, users, users_file, floor, fit_out, report_dir):
     if not result.get("ok"):
         raise CliError(f"migrate plan failed: {result.get('error')}", result=result)
     report = _report(options, report_dir, "plan", fields, resume=False)
-    report.document["plan"] = result
+    report.document.update(plan=result, csv_fields=list(PLAN_FIELDS))
     report.record_accounts([_plan_row(entry) for entry in result["accounts"]])
     report.finish(before=result["counts"])
     if fit_out:
@@ -200,8 +200,6 @@ def _plan_row(entry):
         "fit": " ".join(fit.get("event_types", [])),
         "reconnect": entry["reconnect"].get("why", ""),
         "attention": "; ".join(entry["attention"]),
-        "ok": not entry["stuck"],
-        "note": "; ".join(entry["attention"]),
     }
 
 

@@ -145,12 +145,13 @@ class RunReport:
     def csv_text(self):
         out = io.StringIO()
         reconnect = self.document["mode"] == "reconnect"
-        fields = RECONNECT_FIELDS if reconnect else CSV_FIELDS
+        fields = self.document.get("csv_fields") or (RECONNECT_FIELDS if reconnect else CSV_FIELDS)
+        plain = reconnect or "csv_fields" in self.document  # rows written as they are
         writer = csv.DictWriter(out, fields, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for entry in self.document["accounts"].values():
             row = dict(entry)
-            if not reconnect:
+            if not plain:
                 row["did"] = did_words(entry)
                 row["ok"] = "yes" if entry.get("ok") else "no"
             writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in fields})

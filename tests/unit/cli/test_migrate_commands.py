@@ -143,3 +143,59 @@ def test_user_ids_that_are_not_x_ids_are_refused_before_anything_is_asked(run):
     assert result.exit_code == 2
     assert "not X user ids: @alice" in result.output
     assert target.asked == []
+
+
+def a_plan(fields):
+    entry = {
+        "user_id": "1",
+        "screen_name": "one",
+        "state": "not_started",
+        "stuck": False,
+        "attention": [],
+        "subscriptions": {"needed": 17, "present": 0, "to_create": 17, "credentials": {"bearer": 6, "oauth1": 11}},
+        "reconnect": {"needed": False},
+        "fit": {"event_types": ["post.create", "dm.received"], "from": "aaa", "needed": 2},
+    }
+    cap = {
+        "cap": 1500,
+        "used": 0,
+        "room": 1500,
+        "needed": 17,
+        "accounts_fitting": 1,
+        "verdict": "fits",
+        "advice": "every account fits",
+        "does_not_fit": [],
+    }
+    rate = {
+        "calls": 17,
+        "limit": "500 per 15 min per app",
+        "windows": 1,
+        "at_least_minutes": 0,
+        "accounts_per_window": 29,
+    }
+    return {
+        "ok": True,
+        "accounts": [entry],
+        "counts": {"not_started": 1},
+        "stuck": [],
+        "cap": cap,
+        "rate": rate,
+        "estimate_total": {"accounts_estimated": 0, "accounts_unknown": 1, "low_usd": 0, "high_usd": 0},
+        "next": "migrate apply",
+        "days_left": 27,
+    }
+
+
+def test_plan_prints_the_cap_and_writes_its_report_and_the_fit_sets_to_edit(run, tmp_path):
+    fit_out = tmp_path / "fit.csv"
+    result, target = run(a_plan, "migrate", "plan", "--fit-out", str(fit_out))
+    assert result.exit_code == 0
+    assert "every account fits" in result.output
+    assert "the 17 creates apply would make now take 1 window(s)" in result.output
+    (row,) = csv.DictReader(fit_out.open())
+    assert row["event_types"] == "post.create dm.received"
+    (report,) = (tmp_path / "reports").glob("*-plan-*.csv")
+    (planned,) = csv.DictReader(report.open())
+    assert planned["to_create"] == "17"
+    assert planned["fit"] == "post.create dm.received"
+    assert target.asked[0][1] == {"mode": "plan"}
