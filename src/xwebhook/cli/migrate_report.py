@@ -111,8 +111,10 @@ class RunReport:
                 document = json.loads(path.read_text())
             except (OSError, ValueError):
                 continue
-            if isinstance(document, dict) and document.get("finished") is False and not document.get("dry_run"):
-                return cls(path, document)
+            if not isinstance(document, dict) or document.get("finished") is not False:
+                continue
+            if not (document.get("dry_run") or (document.get("options") or {}).get("dry_run")):
+                return cls(path, document)  # a dry run is never carried on
         return None
 
     @property

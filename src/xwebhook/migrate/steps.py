@@ -161,7 +161,8 @@ def apply(run, chosen, dry_run=False):
     types = {view.user_id: plans.event_types_for(view, run.settings) for view in chosen}
     cut_over = {view.user_id for view in chosen if view.account.migration.get("state") == plans.CUT_OVER}
     empty = {view.user_id for view in chosen if not types[view.user_id]}
-    movable = [view for view in chosen if view.user_id not in cut_over | empty]
+    native = {view.user_id for view in chosen if plans.state_of(view, (), run.settings) == plans.XAA_ONLY}
+    movable = [view for view in chosen if view.user_id not in cut_over | empty | native]
     xaa_plan = plan_xaa(
         movable, run.listing.subscriptions, run.listing.used, run.webhook.id, run.settings, run.now_epoch, types, False
     )
@@ -177,6 +178,10 @@ def apply(run, chosen, dry_run=False):
         report = {"user_id": user_id, "state_before": state}
         if user_id in cut_over:
             reports.append({**report, "ok": True, "note": "already cut over: XAA only", "state_after": plans.CUT_OVER})
+            continue
+        if state == plans.XAA_ONLY:
+            note = "on XAA from the start (it connected that way): nothing to apply"
+            reports.append({**report, "ok": True, "note": note, "state_after": state})
             continue
         if user_id in empty:
             why = "its event-type set is empty: give it types (migrate fit, or event_types) before apply"

@@ -197,3 +197,12 @@ def test_reconnect_can_invite_every_account_without_an_oauth2_token_before_x_ref
     assert ALICE in rows
     assert BOB not in rows  # on XAA from the start, with its OAuth 2.0 token
     assert rows[ALICE]["why"] == "no OAuth 2.0 token yet (without_oauth2)"
+
+
+def test_apply_named_on_an_account_on_xaa_from_the_start_changes_nothing(world, emulator):
+    admin = make_admin(world)
+    connect(world, ALICE)
+    before = world.accounts.get(ALICE)
+    _, accounts = migrate(admin, "apply", user_ids=[ALICE])
+    assert accounts[ALICE]["note"] == "on XAA from the start (it connected that way): nothing to apply"
+    assert world.accounts.get(ALICE).version == before.version
