@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin emulator events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
+.PHONY: help console awscli venv run send queue consume admin accounts emulator events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
@@ -68,6 +68,10 @@ console: venv
 # Run the admin function against the running local stack: make admin ACTION=status ARGS='{"user_id": "1"}'
 admin: venv
 	$(PY) -m localdev.admin $(ACTION) '$(ARGS)'
+
+# Many AAA accounts on the running `make run X_EMULATOR=1`, to try `xwebhook migrate` at scale: make accounts N=500
+accounts: venv
+	$(PY) -m localdev.accounts --count $(or $(N),500) $(ARGS)
 
 # The X API emulator alone (the tests start their own): make emulator
 emulator: venv

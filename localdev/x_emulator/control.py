@@ -21,6 +21,7 @@ POST   /_emulator/replay_jobs/<id>/wait           {"timeout"?: 5} -> the job rec
 POST   /_emulator/oauth                           any of {"revoke_ends_grant", "reuse_revokes_chain"} (⚠ readings
                                                   of X's OAuth 2.0 revoke and rotation, oauth.py) -> those in force
 XAA (activity deliveries in both families, OAuth 2.0 user tokens, the XAA switches): control_xaa.py.
+Many accounts at once, and deliveries only where X's subscriptions send them: control_accounts.py.
 Errors: {"error": "..."} with 400 or 404.
 """
 

@@ -6,7 +6,7 @@ import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from localdev.x_emulator import api_v1, api_v2, control, control_xaa, errors, oauth
+from localdev.x_emulator import api_v1, api_v2, control, control_accounts, control_xaa, errors, oauth
 from localdev.x_emulator.routing import Request, Response, match
 
 MAX_REQUEST_BODY = 1024 * 1024
@@ -61,7 +61,9 @@ def _control(emu, request):
     if refused is not None:
         return Response(refused[0], {"error": refused[1]})
     try:
-        route, request.args = match((control.ROUTES, control_xaa.ROUTES), request.method, request.path)
+        route, request.args = match(
+            (control.ROUTES, control_xaa.ROUTES, control_accounts.ROUTES), request.method, request.path
+        )
         return route.handler(emu, request)
     except errors.ApiError as exc:
         return Response(exc.status, {"error": exc.v2_body.get("detail") or exc.v2_body.get("title")})

@@ -124,7 +124,8 @@ def test_without_a_stack_the_exit_code_is_3_and_the_message_says_how_to_get_one(
 
 
 def test_help_is_everywhere_and_lists_the_exit_codes():
-    for command in ([], ["send"], ["tail"], ["status"], ["redrive"], ["crc-check"], ["replay"], ["admin"]):
+    commands = ([], ["send"], ["tail"], ["status"], ["redrive"], ["crc-check"], ["replay"], ["admin"], ["migrate"])
+    for command in (*commands, ["migrate", "apply"], ["migrate", "status"]):
         result = subprocess.run(
             [sys.executable, "-m", "xwebhook.cli", *command, "--help"], capture_output=True, text=True, timeout=60
         )
@@ -134,7 +135,12 @@ def test_help_is_everywhere_and_lists_the_exit_codes():
 def test_send_as_x_has_the_emulator_deliver_and_a_replay_brings_nothing_twice(emulated_run):
     assert xwebhook(emulated_run, "admin", "ensure").returncode == 0
     emulated_run.drain()
-    sent = xwebhook(emulated_run, "--json", "send", "--as-x", "xaa/like.create", "--user", "9000001")
+    refused = xwebhook(emulated_run, "send", "--as-x", "xaa/post.create", "--user", "9000001")
+    assert refused.returncode == 1  # X delivers only what a subscription covers
+    assert "no XAA subscription covers post.create for user 9000001" in refused.stdout
+    subscribed = xwebhook(emulated_run, "admin", "xaa_create", '{"event_type": "post.create", "user_id": "9000001"}')
+    assert subscribed.returncode == 0, subscribed.stdout
+    sent = xwebhook(emulated_run, "--json", "send", "--as-x", "xaa/post.create", "--user", "9000001")
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert json.loads(sent.stdout)["results"][0]["status"] == 200
 
@@ -142,8 +148,8 @@ def test_send_as_x_has_the_emulator_deliver_and_a_replay_brings_nothing_twice(em
     assert replayed.returncode == 0, replayed.stdout
     time.sleep(2)  # the emulator delivers the window again in the background
 
-    likes = [m for m in emulated_run.drain() if json.loads(m["Body"])["event_type"] == "like.create"]
-    assert len(likes) == 1  # X delivered it twice; ingest enqueued it once
+    posts = [m for m in emulated_run.drain() if json.loads(m["Body"])["for_user_id"] == "9000001"]
+    assert len(posts) == 1  # X delivered it twice; ingest enqueued it once
 
 
 def test_an_unknown_kind_is_a_usage_error_not_a_traceback(emulated_run):

@@ -169,8 +169,10 @@ def test_an_oauth1_only_account_migrates_where_x_takes_oauth1_and_needs_a_reconn
     private = {n for n in event_types.AAA_PARITY if event_types.CATALOGUE[n].privacy == "private"}
     assert {f["event_type"] for f in entry["failed"]} == private
     assert all(f["refused"][0]["status"] == 403 for f in entry["failed"])
-    (reconnect,) = admin.handle({"action": "status"})["xaa"]["reconnect"]
-    assert reconnect["user_id"] == OTHER_ID and reconnect["invite"] == "run invite"
+    attention = {entry["user_id"]: entry for entry in admin.handle({"action": "status"})["xaa"]["attention"]}
+    assert any("must sign in with OAuth 2.0" in note for note in attention[OTHER_ID]["attention"])
+    plan = admin.handle({"action": "migrate", "mode": "plan", "user_ids": [OTHER_ID]})
+    assert plan["accounts"][0]["reconnect"]["needed"] is True
 
 
 def test_a_refused_oauth2_token_falls_back_to_the_accounts_oauth1_tokens(emulator, receiver):

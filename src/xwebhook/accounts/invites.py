@@ -104,6 +104,35 @@ def reconnect_invite_id(user_id):
     return f"reconnect-{user_id}"
 
 
+def bound_invite(store, user_id, now, flows, event_types, seconds=RECONNECT_SECONDS, renew_within=0.0):
+    """(the invite for `user_id` alone to sign in again, whether it was made now). The one the account has
+    is reused while it is unexpired, unused, offers the first of `flows` and every one of `event_types`,
+    with more than `renew_within` seconds left; otherwise a fresh one is put under the same fixed id, so
+    the URL already sent to the owner keeps working. Reads never call this: it writes."""
+    invite_id = reconnect_invite_id(user_id)
+    current = store.get(invite_id)
+    if (
+        current is not None
+        and current.user_id == user_id
+        and current.uses_left > 0
+        and current.expires_at - now > renew_within
+        and flows[0] in current.flows
+        and set(event_types) <= set(current.event_types)
+    ):
+        return current, False
+    made = Invite(invite_id, now + seconds, 1, 0, tuple(flows), tuple(event_types), user_id, now, "reconnect")
+    store.put(made)
+    return made, True
+
+
+def usable_bound_invite(store, user_id, now):
+    """The account's reconnect invite when it can still be used (read only), else None."""
+    current = store.get(reconnect_invite_id(user_id))
+    if current is None or current.user_id != user_id or current.expires_at <= now or not current.uses_left:
+        return None
+    return current
+
+
 def token_for(key, invite_id):
     return f"{invite_id}.{_signature(key, invite_id)}"
 

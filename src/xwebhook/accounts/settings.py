@@ -9,6 +9,9 @@ CONNECT_EVENT_TYPES            the XAA event types an account is subscribed to u
                                otherwise (comma-separated; empty: AAA parity, the 17 types of x_api/event_types)
 CONNECT_FLOWS                  the sign-in flows offered unless an invite says otherwise (oauth2,oauth1)
 CONNECT_ALLOWED_USER_IDS       X user ids that may connect (comma-separated; empty: any)
+CONNECT_XAA_FROM_START         which NEW accounts go straight to the X Activity API: oauth2 (default: an
+                               OAuth 2.0 sign-in; an OAuth 1.0a one is on AAA until migrate apply), all, none
+                               (accounts/apis.py; a reconnect never moves an account between APIs)
 """
 
 import os
@@ -33,6 +36,7 @@ class AccountsSettings:
     event_types: tuple = ()
     flows: tuple = DEFAULT_FLOWS
     allowed_user_ids: frozenset = frozenset()
+    xaa_from_start: str = "oauth2"
 
     @property
     def connect_url(self):
@@ -44,6 +48,7 @@ class AccountsSettings:
 
     @classmethod
     def from_env(cls, env=os.environ):
+        from xwebhook.accounts.apis import FROM_START_CHOICES
         from xwebhook.accounts.models import FLOWS
         from xwebhook.x_api.event_types import AAA_PARITY, is_known
 
@@ -60,6 +65,9 @@ class AccountsSettings:
         allowed = _list(env, "CONNECT_ALLOWED_USER_IDS")
         if not all(user_id.isdigit() for user_id in allowed):
             raise ConfigError("CONNECT_ALLOWED_USER_IDS must be numeric X user ids, comma-separated")
+        xaa_from_start = env.get("CONNECT_XAA_FROM_START", "").strip().lower() or "oauth2"
+        if xaa_from_start not in FROM_START_CHOICES:
+            raise ConfigError(f"CONNECT_XAA_FROM_START must be one of {', '.join(FROM_START_CHOICES)}")
         base = http_url(env, "PUBLIC_BASE_URL").rstrip("/")
         if "?" in base or "#" in base:
             raise ConfigError("PUBLIC_BASE_URL must be a base URL without a query or fragment")
@@ -71,4 +79,5 @@ class AccountsSettings:
             event_types=event_types,
             flows=flows,
             allowed_user_ids=frozenset(allowed),
+            xaa_from_start=xaa_from_start,
         )

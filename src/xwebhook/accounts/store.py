@@ -50,6 +50,12 @@ class AccountStore:
         """Every stored Account, in user id order."""
         raise NotImplementedError
 
+    def get_many(self, user_ids):
+        """The stored Accounts of `user_ids` (those there are), in user id order: what a migrate wave reads
+        rather than every account. Adapters read them in batches."""
+        found = (self.get(user_id) for user_id in dict.fromkeys(user_ids))
+        return sorted((account for account in found if account is not None), key=lambda account: account.user_id)
+
     def put(self, account, use_invite=None):
         """Store `account` if the stored version is `account.version`; returns it with the new version.
         Raises StaleAccount otherwise. With `use_invite` (an invite id), one use of that invite is spent

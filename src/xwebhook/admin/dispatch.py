@@ -142,6 +142,10 @@ class Admin:
         """Seconds this invocation has left (Lambda's deadline), or None when none is known."""
         return self._client.seconds_left() if self._client is not None else None
 
+    def x_rate_limits(self):
+        """X's rate-limit headers of the last answer per operation ({} before any call, or without a client)."""
+        return dict(self._client.rate_limits) if self._client is not None else {}
+
     def our_webhook(self):
         """(our webhook or None, every webhook of the app)."""
         webhooks = self.api.list_webhooks()

@@ -97,6 +97,7 @@ def cli(ctx, stack, region, state_file, as_json):
       xwebhook redrive                dead letters back to the events queue
       xwebhook replay --from -2h      X delivers a window again
       xwebhook accounts / invite      connected accounts, and an invite to connect one
+      xwebhook migrate ...            AAA -> XAA for many accounts: plan, apply, status, cutover, ...
       xwebhook admin ACTION [K=V]     any admin action
     """
     ctx.obj = Options(stack, region, state_file, as_json)
@@ -198,7 +199,9 @@ def crc_check(options, url, secret, timeout, insecure):
 @click.option("--secret", help="the consumer secret (default: X_CONSUMER_SECRET, else the stack's)")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option(
-    "--as-x", is_flag=True, help="local stack with X_EMULATOR=1: the X API emulator delivers them (replayable)"
+    "--as-x",
+    is_flag=True,
+    help="local stack with X_EMULATOR=1: the X API emulator delivers them where its subscriptions say (replayable)",
 )
 @click.option("--list", "list_kinds", is_flag=True, help="list the kinds and exit")
 @click.pass_obj
@@ -295,7 +298,7 @@ def _summary(document):
     user = attributes.get("for_user_id") or body.get("for_user_id") or "-"
     source = attributes.get("source") or body.get("source") or "?"
     when = (document.get("sent_at") or "")[11:19]
-    return when, event_type, source, user, body.get("event_id") or document["message_id"]
+    return when, event_type, source, user, body.get("event_id") or document["message_id"], body.get("activity_id")
 
 
 @cli.command(epilog=EPILOG)
@@ -305,10 +308,16 @@ def _summary(document):
 @click.option("--dlq", is_flag=True, help="the dead-letter queue instead")
 @click.option("--consume", is_flag=True, help="delete what is shown: you are the consumer (see below)")
 @click.option("--body/--no-body", "show_body", default=False, help="print each message's JSON under its line")
+@click.option(
+    "--activity-id",
+    "show_activity",
+    is_flag=True,
+    help="show each message's activity_id (both families' copies of one activity share it)",
+)
 @click.option("--queue-url", help="another queue (with AWS_ENDPOINT_URL, any queue there)")
 @click.pass_obj
 @command
-def tail(options, follow, types, users, dlq, consume, show_body, queue_url):
+def tail(options, follow, types, users, dlq, consume, show_body, show_activity, queue_url):
     """Show the events on the queue, and with --follow those that arrive, filtered by type and account.
 
     It never takes a message from your consumers. On the local stack it reads the AWS endpoint's tap:
@@ -331,9 +340,12 @@ def tail(options, follow, types, users, dlq, consume, show_body, queue_url):
         if options.json:
             emit_json(document)
         else:
-            when, event_type, source, user, event_id = _summary(document)
+            when, event_type, source, user, event_id, activity_id = _summary(document)
             line = f"{when or '--:--:--'}  [bold]{esc(f'{event_type:<24}')}[/] {esc(f'{source:<4}')} user "
-            out.print(line + f"{esc(f'{user:<20}')} [dim]{esc(event_id)}[/]")
+            line += f"{esc(f'{user:<20}')} [dim]{esc(event_id)}[/]"
+            if show_activity:
+                line += f"  activity {esc(activity_id or '-')}"
+            out.print(line)
             if show_body:
                 out.print_json(json.dumps(document["body"]))
         sys.stdout.flush()
@@ -362,9 +374,11 @@ def _age(seconds):
 @click.pass_obj
 @command
 def status(options):
-    """Stack outputs, the webhook's validity, accounts, queue and DLQ depth and age, what ensure last did.
+    """Stack outputs, the webhook's validity, accounts, migration states, queue and DLQ depth and age, what
+    ensure last did.
 
-    Exit 0 when healthy (a valid webhook, an empty dead-letter queue), 1 when not.
+    Exit 0 when healthy (a valid webhook, an empty dead-letter queue, no account stuck in the move to XAA),
+    1 when not, naming what is wrong.
     """
     from xwebhook.cli import status as status_logic
 
@@ -402,6 +416,10 @@ def status(options):
             oldest = _age(queue["oldest_age_seconds"])
             counts = f"{queue['visible']} waiting, {queue['in_flight']} in flight, oldest {oldest}"
             out.print(f"{label:<9} {counts} [dim]({esc(queue['age_source'])})[/]")
+    migration = webhook.get("xaa") or {}
+    if migration.get("counts"):
+        states = ", ".join(f"{state} {count}" for state, count in migration["counts"].items() if count)
+        out.print(f"migration {esc(states or 'no AAA account')} [dim](xwebhook migrate status)[/]")
     last = report["last_ensure"]
     unknown = "[dim]unknown (this admin function keeps no ensure state)[/]"
     out.print(f"ensure    last run: {esc(json.dumps(last, default=str)) if last else unknown}")
@@ -506,3 +524,12 @@ def invite(options, fields):
 
 def main():
     cli(prog_name="xwebhook")
+
+
+def _register_migrate():
+    from xwebhook.cli.migrate_commands import migrate
+
+    cli.add_command(migrate)
+
+
+_register_migrate()  # after everything migrate_commands takes from this module is defined

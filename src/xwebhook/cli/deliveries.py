@@ -314,16 +314,17 @@ def deliver(sender, deliveries, secret, expected=200, concurrency=1, on_result=N
 
 
 def deliver_as_x(emulator_url, control_token, deliveries, on_result=None):
-    """Have the X API emulator deliver each (name, body) as X does: signed with its consumer secret, POSTed to
-    its valid webhook, recorded for replay. Returns [Delivered] (status None: the emulator had no valid
-    webhook, so nothing was sent)."""
+    """Have the X API emulator deliver each (name, body) as X does, and only where X would: an XAA envelope
+    to each XAA subscription of its event type and filter, an AAA delivery to each webhook its account is
+    subscribed on; signed with its consumer secret, recorded for replay. Returns [Delivered] (status None:
+    X would not deliver it, and the answer says why)."""
     import urllib.request
 
     results = []
     for name, body in deliveries:
         started = time.perf_counter()
         request = urllib.request.Request(  # noqa: S310 - the local emulator
-            emulator_url.rstrip("/") + "/_emulator/deliver",
+            emulator_url.rstrip("/") + "/_emulator/deliver_subscribed",
             data=json.dumps({"body": body.decode()}).encode(),
             headers={"Content-Type": "application/json", "X-Emulator-Token": control_token},
             method="POST",
@@ -333,12 +334,14 @@ def deliver_as_x(emulator_url, control_token, deliveries, on_result=None):
                 document = json.loads(answer.read())
         except OSError as exc:
             raise SendError(f"the X API emulator at {emulator_url} did not answer: {exc}") from None
-        status = document.get("status")
-        text = (
-            "the emulator has no valid webhook (xwebhook admin ensure)"
-            if status is None
-            else f"X delivered it: {status}"
-        )
+        sent = [item.get("status") for item in document.get("deliveries") or []]
+        status = next((answer for answer in sent if answer != 200), 200) if sent else None
+        if document.get("skipped"):
+            text = f"X would not deliver it: {document['skipped']}"
+        elif None in sent:
+            text = "the webhook is not valid (xwebhook admin ensure)"
+        else:
+            text = f"X delivered it {len(sent)} time(s): {', '.join(map(str, sent))}"
         result = Delivered(name, status, text, round((time.perf_counter() - started) * 1000, 1), 200)
         if on_result:
             on_result(result)

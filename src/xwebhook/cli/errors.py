@@ -6,6 +6,7 @@ USAGE = 2  # bad arguments or options (Click's own code)
 NO_TARGET = 3  # nothing to talk to: no local stack running, no such CloudFormation stack, an output missing
 UNREACHABLE = 4  # AWS or the local stack could not be reached, or refused: credentials, permissions, network
 UNSUPPORTED = 5  # the target lacks the feature: the admin function has no such action, the endpoint no tap
+INCOMPLETE = 6  # a long run stopped before its end (X's rate limit): the same command resumes it
 INTERRUPTED = 130  # Ctrl-C
 
 EXIT_CODES = {
@@ -15,6 +16,7 @@ EXIT_CODES = {
     NO_TARGET: "no target: no local stack running, no such stack, or an output missing",
     UNREACHABLE: "unreachable: AWS or the local stack could not be reached, or refused (credentials, permissions)",
     UNSUPPORTED: "unsupported: the target has no such admin action or feature",
+    INCOMPLETE: "incomplete: a migrate run stopped at X's rate limit; run the same command again to resume",
     INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

@@ -1,4 +1,5 @@
-"""`xwebhook status`: one look at a stack. Stack outputs, the webhook as X sees it (admin `status`),
+"""`xwebhook status`: one look at a stack. Stack outputs, the webhook as X sees it (admin `status`, with the
+accounts per migration state: an account stuck in the move to XAA makes the stack unhealthy),
 accounts (admin `accounts`, where the admin function has it), queue and DLQ depth and the age of their
 oldest message, and what ensure last did (`last_ensure`, where the admin function keeps it).
 
@@ -85,4 +86,8 @@ def problems(report):
         found.append(f"{dead['visible'] + dead['in_flight']} message(s) on the dead-letter queue (xwebhook redrive)")
     if report["queues"]["events"].get("error"):
         found.append(f"the events queue could not be read: {report['queues']['events']['error']}")
+    stuck = (webhook.get("xaa") or {}).get("stuck") or []
+    if stuck:
+        named = ", ".join(stuck[:10]) + (" ..." if len(stuck) > 10 else "")
+        found.append(f"{len(stuck)} account(s) stuck in the move to XAA: {named} (xwebhook migrate status)")
     return found

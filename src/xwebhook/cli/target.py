@@ -22,6 +22,7 @@ from xwebhook.cli.errors import CliError, NoTarget, Unreachable, Unsupported
 from xwebhook.cli.local_endpoint import QueueTap, queue_name
 
 STACK_ENV = "XWEBHOOK_STACK"
+INVOKE_READ_TIMEOUT = 240  # seconds: the admin function's Timeout (180) and its cold start, with room
 UNKNOWN_ACTION = re.compile(r"unknown action")
 
 
@@ -115,16 +116,25 @@ class Target:
     # the admin function
 
     def _lambda(self):
-        if not self.local:
-            return self.client("lambda")
-        endpoint = self.state.get("lambda_endpoint")
-        if not endpoint:
-            raise Unsupported("this local stack has no invoke endpoint for its admin function; restart `make run`")
-        if "lambda" not in self._clients:
-            self._clients["lambda"] = local_state.local_client(
-                self.state, "lambda", endpoint=endpoint, read_timeout=120, retries={"max_attempts": 1}
+        """The Lambda client the admin function is invoked with. It waits longer than the function may run
+        (a migrate wave takes up to its 180 s Timeout) and never sends an invocation twice: a retry after a
+        read timeout would run the action again next to the first."""
+        if "lambda" in self._clients:
+            return self._clients["lambda"]
+        if self.local:
+            endpoint = self.state.get("lambda_endpoint")
+            if not endpoint:
+                raise Unsupported("this local stack has no invoke endpoint for its admin function; restart `make run`")
+            client = local_state.local_client(
+                self.state, "lambda", endpoint=endpoint, read_timeout=INVOKE_READ_TIMEOUT, retries={"max_attempts": 1}
             )
-        return self._clients["lambda"]
+        else:
+            from botocore.config import Config
+
+            config = Config(read_timeout=INVOKE_READ_TIMEOUT, connect_timeout=10, retries={"max_attempts": 1})
+            client = self._session.client("lambda", region_name=self.region, config=config)
+        self._clients["lambda"] = client
+        return client
 
     def invoke_admin(self, action, fields=None):
         """The admin function's answer to {"action": action, **fields} (a dict with `action` and `ok`).

@@ -13,14 +13,16 @@ finish: the ordered checks of failures.py, then
   6. the account stored, its invite's use spent in the same write (a merge with what was stored for a
      reconnecting account); a refusal after X issued tokens gives back what this sign-in newly obtained,
      never a credential an account still uses (`_give_back`)
-  7. its subscriptions made (XAA per event type, or AAA), their ids stored, and a page saying what is.
+  7. its subscriptions made on the API its record says it is on (accounts/apis.py: XAA per event type,
+     AAA, or both during a migration's overlap), their ids stored, and a page saying what is.
 Failures before step 6 store nothing and subscribe nothing; a replayed callback finds its sign-in taken.
 """
 
 import time
 from dataclasses import dataclass, field
+from datetime import date
 
-from xwebhook.accounts import invites
+from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import ACTIVE, OAUTH1, OAUTH2, REVOKED, Account
 from xwebhook.accounts.store import AccountsUnavailable, InviteUsedUp, StaleAccount
 from xwebhook.connect import pages
@@ -38,7 +40,7 @@ from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.x_credentials import CredentialsError
 from xwebhook.x_api import authorize
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
-from xwebhook.x_api.event_types import scopes_for
+from xwebhook.x_api.event_types import needs_user_token, scopes_for
 from xwebhook.x_api.models import find_webhook
 
 STORE_ATTEMPTS = 3  # a concurrent write (ensure refreshing the same account) moves the version on
@@ -340,7 +342,16 @@ class ConnectFlow:
         flow, tokens = account_tokens
         for attempt in range(STORE_ATTEMPTS):
             existing = self._accounts.get(user_id)
-            account = connected_account(existing, user_id, screen_name, flow, tokens, pending.event_types, now)
+            account = connected_account(
+                existing,
+                user_id,
+                screen_name,
+                flow,
+                tokens,
+                pending.event_types,
+                now,
+                self.settings.accounts.xaa_from_start,
+            )
             try:
                 return self._accounts.put(account, use_invite=pending.invite_id)
             except InviteUsedUp:
@@ -362,13 +373,25 @@ class ConnectFlow:
         if webhook is None or not webhook.valid:
             log["detail"] = "no valid webhook for WEBHOOK_URL"
             return [], ["subscriptions: the app's webhook is not ready yet; they are made once it is"]
-        if pending.flow == OAUTH2:
-            return self._subscribe_xaa(account, webhook.id, log)
-        return self._subscribe_aaa(account, webhook.id, log)
+        # The account's record says which API it is on, whichever flow it signed in with: a reconnect never
+        # moves it (an AAA account signing in with OAuth 2.0 stays on AAA until migrate apply).
+        lines, problems = [], []
+        log["api"] = apis.describe(account)
+        for on, subscribe in ((apis.on_xaa, self._subscribe_xaa), (apis.on_aaa, self._subscribe_aaa)):
+            if on(account):
+                more_lines, more_problems = subscribe(account, webhook.id, log)
+                lines += more_lines
+                problems += more_problems
+        return lines, problems
 
     def _subscribe_xaa(self, account, webhook_id, log):
         missing = [name for name in account.event_types if name not in account.xaa_subscriptions]
-        made = self._subscriptions.create_xaa(webhook_id, account.user_id, missing, account.oauth2.access_token)
+        later = []
+        if account.oauth2 is None:  # OAuth 1.0a only: the public types now, the private ones by ensure (⚠)
+            later = [name for name in missing if needs_user_token((name,))]
+            missing = [name for name in missing if name not in later]
+        token = account.oauth2.access_token if account.oauth2 is not None else None
+        made = self._subscriptions.create_xaa(webhook_id, account.user_id, missing, token)
         done = {name: result for name, result in made.items() if result.ok}
         failed = {name: result for name, result in made.items() if not result.ok}
         if done:
@@ -386,6 +409,8 @@ class ConnectFlow:
         lines = []
         if subscribed:
             lines.append(f"X Activity API: subscribed to {len(subscribed)} event types: {', '.join(subscribed)}")
+        if later:
+            lines.append(f"X Activity API: {len(later)} more ({', '.join(later)}) are made by the app shortly")
         problems = [f"{name}: {_plain(result.error)}" for name, result in failed.items()]
         return lines, problems
 
@@ -430,12 +455,15 @@ def _plain(error):
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def connected_account(existing, user_id, screen_name, flow, tokens, event_types, now):
+def connected_account(existing, user_id, screen_name, flow, tokens, event_types, now, xaa_from_start="oauth2"):
     """The account to store after a sign-in: a new one, or the stored one with the new tokens.
 
-    A reconnect keeps what is stored (subscription ids, migration record, the other flow's tokens), except
-    after a revoke: X withdrew every token the app had, so none of the old ones is kept."""
+    A new account is on XAA from the start or on AAA as CONNECT_XAA_FROM_START says for its flow
+    (accounts/apis.py). A reconnect keeps what is stored (which API it is on, subscription ids, migration
+    record, the other flow's tokens), except after a revoke: X withdrew every token the app had, so none of
+    the old ones is kept, and the account starts afresh."""
     stamp = iso_utc(now)
+    fresh = existing is None or existing.status == REVOKED
     base = existing or Account(user_id=user_id, connected_at=stamp)
     if existing is not None and existing.status == REVOKED:
         base = base.with_changes(oauth1=None, oauth2=None, xaa_subscriptions={}, xaa_auth={}, aaa_subscribed=False)
@@ -446,8 +474,12 @@ def connected_account(existing, user_id, screen_name, flow, tokens, event_types,
         "connected_at": stamp,
         "updated_at": stamp,
     }
+    if fresh:
+        today = time.gmtime(now)
+        on_xaa = apis.xaa_from_start(flow, xaa_from_start, date(today.tm_year, today.tm_mon, today.tm_mday))
+        changes.update(aaa=not on_xaa, migration={})
     if flow == OAUTH2:
         changes.update(oauth2=tokens, event_types=tuple(event_types))
     else:
-        changes.update(oauth1=tokens, aaa=True, event_types=base.event_types or tuple(event_types))
+        changes.update(oauth1=tokens, event_types=base.event_types or tuple(event_types))
     return base.with_changes(**changes)

@@ -65,13 +65,19 @@ def _secret_users(credentials):
     return users
 
 
-def gather(store, credentials, aaa_user_ids=None):
+def gather(store, credentials, aaa_user_ids=None, only=None):
     """Every account known to the store, the secret or X's AAA list (`aaa_user_ids`; None = not listed),
-    in user id order."""
+    in user id order; with `only` (user ids), those accounts alone: the store reads just them (a migrate
+    wave of 29 accounts reads 29 records, not 500)."""
     secret = _secret_users(credentials)
     aaa = None if aaa_user_ids is None else set(aaa_user_ids)
+    if only is not None:
+        wanted = set(only)
+        secret = {user_id: tokens for user_id, tokens in secret.items() if user_id in wanted}
+        aaa = None if aaa is None else aaa & wanted
     views = {}
-    for account in store.all() if store is not None else ():
+    stored = () if store is None else store.all() if only is None else store.get_many(sorted(set(only)))
+    for account in stored:
         views[account.user_id] = AccountView(account, STORE, secret.get(account.user_id))
     for user_id, tokens in secret.items():
         if user_id not in views:
@@ -82,6 +88,6 @@ def gather(store, credentials, aaa_user_ids=None):
     ordered = []
     for user_id in sorted(views, key=lambda uid: (len(uid), uid)):
         view = views[user_id]
-        subscribed = None if aaa is None else user_id in aaa
+        subscribed = None if aaa_user_ids is None else user_id in aaa
         ordered.append(AccountView(view.account, view.source, view.secret_tokens, subscribed))
     return ordered

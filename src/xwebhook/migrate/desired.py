@@ -2,9 +2,11 @@
 
 Pure (no I/O), so ensure, `migrate plan` and `status` all say the same thing and tests cover every state.
 
-Desired: an active account wants one subscription per event type of its set (Account.event_types), with
-the filter `{"user_id": <account>}` (like.create once per direction with XAA_DIRECTIONS=each), our
-webhook_id and the tag "<XAA_TAG_PREFIX>:<user id>". An account that needs reconnecting keeps what it has
+Desired: an account on XAA (accounts/apis.py: applied, cut over, or connected for XAA from the start)
+wants one subscription per event type of its set (Account.event_types), with the filter
+`{"user_id": <account>}` (like.create once per direction with XAA_DIRECTIONS=each), our webhook_id and
+the tag "<XAA_TAG_PREFIX>:<user id>". An account on AAA only (not applied, or rolled back) wants none,
+but keeps what a past apply found at X and adopted. An account that needs reconnecting keeps what it has
 (X still delivers it) but gets nothing new; a revoked account, or a user no account stands for, wants
 nothing.
 
@@ -21,6 +23,7 @@ created for want of a usable credential is `blocked`, what does not fit is `unfi
 
 from dataclasses import dataclass, field
 
+from xwebhook.accounts import apis
 from xwebhook.accounts.models import ACTIVE, NEEDS_RECONNECT
 from xwebhook.migrate import auth
 from xwebhook.x_api import event_types
@@ -148,12 +151,18 @@ def plan_xaa(views, subscriptions, used, webhook_id, settings, now, wanted=None,
     for matches in by_key.values():  # ours on our webhook first: the one to keep
         matches.sort(key=lambda s: (s.webhook_id != webhook_id, s.created_at or "", s.id))
 
-    wanted_keys = set()
+    wanted_keys, kept_ids = set(), set()
     pending = []  # (view, [Create]) in account order
     for view in views:
         if view.account.status not in KEEPS_EXISTING:
             continue
-        types = (wanted or {}).get(view.user_id, view.account.event_types)
+        if wanted is not None and view.user_id in wanted:
+            types = wanted[view.user_id]  # migrate apply: the set it is putting the account on XAA with
+        elif apis.on_xaa(view.account):
+            types = view.account.event_types
+        else:  # on AAA only: nothing is made, what an apply adopted stays (rollback holds)
+            kept_ids.update(_keep_adopted(plan, view, subscriptions))
+            continue
         creates = []
         for want in wants_for(view.user_id, types, settings):
             wanted_keys.add(want.key)
@@ -179,7 +188,7 @@ def plan_xaa(views, subscriptions, used, webhook_id, settings, now, wanted=None,
         for key, matches in by_key.items():
             extra = matches[1:] if key in wanted_keys else matches
             for subscription in extra:
-                if "keyword" in subscription.filter or not subscription.user_id:
+                if "keyword" in subscription.filter or not subscription.user_id or subscription.id in kept_ids:
                     continue
                 why = (
                     "a second subscription for the same event type and filter"
@@ -206,10 +215,24 @@ def plan_xaa(views, subscriptions, used, webhook_id, settings, now, wanted=None,
     return plan
 
 
+def _keep_adopted(plan, view, subscriptions):
+    """The ids of what an AAA-only account keeps (apis.kept_without_xaa), added to the plan's `keep`."""
+    kept = set(apis.kept_without_xaa(view.account).values())
+    for subscription in subscriptions:
+        if subscription.id in kept and subscription.user_id == view.user_id:
+            want = Want(view.user_id, subscription.event_type, subscription.filter.get("direction"))
+            plan.keep.append((want, subscription))
+    return kept
+
+
 def _why_unwanted(subscription, views):
     view = next((v for v in views if v.user_id == subscription.user_id), None)
     if view is None:
         return "belongs to no account"
     if view.account.status not in KEEPS_EXISTING:
         return f"the account is {view.account.status}"
+    if not apis.on_xaa(view.account):
+        state = apis.migration_state(view.account)
+        where = "rolled back to AAA" if state == apis.ROLLED_BACK else "on AAA, not applied (migrate apply moves it)"
+        return f"the account is {where}: it has no XAA subscriptions"
     return "its event type or filter is not in the account's set"

@@ -10,6 +10,8 @@ written back with the rest of the document untouched. Without it (or while it ca
 keeps them for as long as the function's container lives, and the report says so.
 """
 
+from xwebhook.x_api.errors import iso_utc
+
 RATE_WINDOW_SECONDS = 15 * 60
 STATE_KEY = "xaa_rate_limits"
 
@@ -34,7 +36,7 @@ class Held(Exception):
     """An endpoint is still rate limited from an earlier 429: not called."""
 
     def __init__(self, operation, until):
-        super().__init__(f"X's rate limit for {operation} resets at {until}; not called before then")
+        super().__init__(f"X's rate limit for {operation} resets at {iso_utc(until)}; not called before then")
         self.operation = operation
         self.until = until
 

@@ -13,6 +13,9 @@ worked, which were refused), each with the store's conditional write: a concurre
 another run) is re-read and the change applied to it, never overwritten.
 """
 
+import threading
+import time
+
 from xwebhook.accounts.store import StaleAccount
 from xwebhook.admin.errors import FAILURES
 from xwebhook.migrate.accounts import gather
@@ -29,6 +32,8 @@ STORE_ATTEMPTS = 3
 # A step is not started with less than this left in the invocation: the run stops (the rest pending) and
 # keeps the time to store what it did. One create is one X call (X_API_TIMEOUT_SECONDS at most, 10).
 STEP_RESERVE_SECONDS = 15.0
+# What one step is assumed to take before any was timed (X answers a create in a few hundred ms).
+ASSUMED_STEP_SECONDS = 0.5
 
 
 class CapStop(Exception):
@@ -104,6 +109,17 @@ class XaaRunner:
         self.changes = {}  # user id -> AccountChanges
         self.stopped = None  # {"why", ...rate limit fields} once the run stopped early
         self._relisted = None
+        self._timed = [0, 0.0]  # steps run, seconds they took (summed over concurrent ones)
+        self._lock = threading.Lock()
+
+    def time_for(self, steps, workers=1):
+        """Whether `steps` more steps fit in what is left of the invocation (at the pace measured so far)."""
+        left = self.seconds_left()
+        if left is None:
+            return True
+        count, spent = self._timed
+        pace = spent / count if count else ASSUMED_STEP_SECONDS
+        return left - STEP_RESERVE_SECONDS >= steps * pace / max(1, min(workers, steps))
 
     # -- bookkeeping ------------------------------------------------------------------------------------
 
@@ -128,32 +144,52 @@ class XaaRunner:
 
     # -- running ----------------------------------------------------------------------------------------
 
-    def run(self, steps):
-        """Run `steps` ([(description dict, thunk)]) until one stops the run; the rest are pending."""
-        for description, thunk in steps:
-            if self.stopped is not None:
-                self.did.append({**description, "ok": False, "pending": True})
-                continue
-            try:
-                left = self.seconds_left()
-                if left is not None and left < STEP_RESERVE_SECONDS:
-                    raise OutOfTime(
-                        f"stopped with {left:.0f} s left in this invocation; the next run takes up the rest"
-                    )
-                self.did.append({**description, **thunk()})
-            except OutOfTime as exc:
-                self.stopped = {"why": str(exc)}
-                self.did.append({**description, "ok": False, "pending": True, "error": str(exc)})
-            except (RateLimited, Held) as exc:
-                until = exc.reset_epoch if isinstance(exc, RateLimited) else exc.until
-                self.stopped = {"why": str(exc), "operation": exc.operation}
-                if until:
-                    self.stopped.update(rate_limit_reset=iso_utc(until), rate_limit_reset_epoch=until)
-                self.did.append({**description, "ok": False, "pending": True, "error": str(exc)})
-            except CapStop as exc:
-                self.stopped = {"why": str(exc)}
-                self.did.append({**description, "ok": False, "error": str(exc)})
+    def run(self, steps, workers=1):
+        """Run `steps` ([(description dict, thunk)]) until one stops the run; the rest are pending. With
+        `workers` > 1 that many run at once (one account's creates: X's rate limit counts calls, not their
+        pace, and a wave of 29 accounts takes a quarter of the invocation's time); records keep the order."""
+        if workers <= 1 or len(steps) <= 1:
+            for step in steps:
+                self.did.append(self._one(*step))
+            return self.did
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(steps))) as pool:
+            self.did.extend(pool.map(lambda step: self._one(*step), steps))
         return self.did
+
+    def _one(self, description, thunk):
+        """One step's record: what it did, or pending once the run stopped (a 429, a hold, the clock)."""
+        if self.stopped is not None:
+            return {**description, "ok": False, "pending": True}
+        try:
+            left = self.seconds_left()
+            if left is not None and left < STEP_RESERVE_SECONDS:
+                raise OutOfTime(f"stopped with {left:.0f} s left in this invocation; the next run takes up the rest")
+            started = time.monotonic()
+            outcome = thunk()
+            with self._lock:
+                self._timed[0] += 1
+                self._timed[1] += time.monotonic() - started
+            return {**description, **outcome}
+        except OutOfTime as exc:
+            self._stop({"why": str(exc)})
+            return {**description, "ok": False, "pending": True, "error": str(exc)}
+        except (RateLimited, Held) as exc:
+            until = exc.reset_epoch if isinstance(exc, RateLimited) else exc.until
+            stopped = {"why": str(exc), "operation": exc.operation}
+            if until:
+                stopped.update(rate_limit_reset=iso_utc(until), rate_limit_reset_epoch=until)
+            self._stop(stopped)
+            return {**description, "ok": False, "pending": True, "error": str(exc)}
+        except CapStop as exc:
+            self._stop({"why": str(exc)})
+            return {**description, "ok": False, "error": str(exc)}
+
+    def _stop(self, stopped):
+        with self._lock:
+            if self.stopped is None:  # the first reason wins (concurrent steps may all meet the 429)
+                self.stopped = stopped
 
     def plan_steps(self, plan):
         steps = []
@@ -319,6 +355,22 @@ def stopped_report(exc):
     return {"ok": False, "error": str(exc), "rate_limit_reset": iso_utc(exc.until), "rate_limit_reset_epoch": exc.until}
 
 
+DID_SHOWN = 50  # steps an ensure report lists one by one (the log line stays small at 8,500 creates)
+
+
+def did_report(did):
+    """{"did": the first DID_SHOWN steps, failures first, "did_counts"?: {step: n} when there are more}."""
+    if len(did) <= DID_SHOWN:
+        return {"did": did}
+    failed = [record for record in did if record.get("ok") is False]
+    shown = (failed + [record for record in did if record.get("ok") is not False])[:DID_SHOWN]
+    counts = {}
+    for record in did:
+        key = record["step"] + ("" if record.get("ok") else " (not done)")
+        counts[key] = counts.get(key, 0) + 1
+    return {"did": shown, "did_counts": counts, "did_more": len(did) - DID_SHOWN}
+
+
 def ensure_xaa(admin, result):
     """ensure's `xaa` part: every active account's XAA subscriptions as its event-type set says."""
     settings = admin.settings.xaa
@@ -346,7 +398,7 @@ def ensure_xaa(admin, result):
         "ok": not runner.failed and runner.stopped is None and not plan.unfit and not problems,
         "listing": listing.report(),
         "present": len(plan.keep),
-        "did": runner.did,
+        **did_report(runner.did),
         "blocked": plan.blocked,
         "unfit": plan.unfit,
         "cap": {"cap": plan.cap, "used_before": plan.used, "room_after": plan.room},

@@ -8,11 +8,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 
+from xwebhook.accounts.apis import AAA_ENDS
 from xwebhook.env import ConfigError, number
 from xwebhook.x_api import event_types
 from xwebhook.x_api.xaa import APP, CREDENTIAL_KINDS, MAX_RESULTS, OAUTH1, OAUTH2
 
-AAA_ENDS = date(2027, 1, 1)  # the Account Activity API stops delivering (x-oauth.md "Dates")
 OWNERSHIP = ("either", "tag", "webhook", "both")  # which XAA subscriptions ensure may change or delete
 DIRECTIONS = ("omit", "each")  # like.create: one subscription without direction, or one per direction
 BY_USER_INDEX = "by_user"  # the dedup table's GSI (receive's, BRIEF decision 1): for_user_id + received_at
@@ -48,6 +48,17 @@ def _event_types(env, name):
     return names
 
 
+def _floor(env, name):
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    unknown = [item for item in names if not event_types.is_known(item)]
+    if unknown:
+        raise ConfigError(f"{name} names event types X does not document: {', '.join(unknown)}")
+    return names
+
+
 def _tag_prefix(env, name, default):
     value = env.get(name, "").strip() or default
     if len(value) > MAX_TAG_PREFIX or not set(value) <= TAG_CHARACTERS:
@@ -80,6 +91,11 @@ class XaaSettings:
     dedup_ttl_hours: int = 30  # how far back the dedup table remembers: the count window's limit
     by_user_index: str = BY_USER_INDEX
     aaa_ends: date = field(default=AAA_ENDS)
+    # migrate fit: the types every account keeps whatever it produced in the count window (a quiet account
+    # gets only these; empty: a quiet account gets no set, and apply refuses it until it is given one).
+    fit_floor: tuple = ()
+    # migrate apply: one account's creates sent to X at once (X counts calls per 15 minutes, not their pace)
+    create_concurrency: int = 4
 
     @classmethod
     def from_env(cls, env=os.environ):
@@ -96,6 +112,8 @@ class XaaSettings:
             count_hours=number(env, "MIGRATE_COUNT_HOURS", 24, 1, 24 * 14),
             dedup_table=env.get("DEDUP_TABLE", "").strip(),
             dedup_ttl_hours=number(env, "DEDUP_TTL_HOURS", 30, 25, 24 * 14),
+            fit_floor=_floor(env, "MIGRATE_FIT_FLOOR"),
+            create_concurrency=number(env, "MIGRATE_CREATE_CONCURRENCY", 4, 1, 16),
         )
 
     @property

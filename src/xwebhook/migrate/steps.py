@@ -18,13 +18,12 @@ rollback  deletes the XAA subscriptions apply created (not those it adopted), an
 
 from dataclasses import dataclass
 
+from xwebhook.accounts.apis import APPLIED
 from xwebhook.admin.errors import FAILURES
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.desired import is_ours, plan_xaa, wants_for
 from xwebhook.migrate.reconcile import XaaRunner, update_account
 from xwebhook.x_api.errors import RateLimited
-
-APPLIED = "applied"
 
 
 @dataclass
@@ -61,7 +60,7 @@ def _by_user(records):
     return grouped
 
 
-def _save(run, account, change):
+def save_account(run, account, change):
     """(the stored account, None) after storing `change(account)` (creating the record of an account known
     only from the secret or X's list), or (None, the problem in words)."""
     try:
@@ -107,82 +106,159 @@ def _created(records):
     return {r["event_type"]: r["subscription_id"] for r in done}
 
 
-def _adopted(records):
-    """{name: subscription id} of what X had already: duplicates adopted, ours repointed."""
-    done = (r for r in records if r.get("ok") and (r.get("adopted") or r["step"] == "repoint"))
-    return {r["event_type"]: r["subscription_id"] for r in done}
+def _found(records, kept):
+    """{name: (subscription id, made by this stack)} of what X had already: `kept` ({name: Subscription} X
+    had as wanted), duplicates adopted and ours repointed. Made by this stack = it carried our tag before
+    apply touched it (an earlier ensure, connect or apply made it)."""
+    found = {name: (subscription.id, tagged) for name, (subscription, tagged) in kept.items()}
+    for record in records:
+        if record.get("ok") and (record.get("adopted") or record["step"] == "repoint"):
+            found[record["event_type"]] = (record["subscription_id"], "tag" not in record.get("changed", ()))
+    return found
 
 
 def _applied(runner, user_id, records, kept, stamp):
-    """What apply made of the account at X: the runner's changes, and which subscriptions it created
-    (rollback deletes those) and which it found and adopted (rollback keeps those). `kept`: {name: id}
-    of those X had and apply left as they were."""
+    """What apply made of the account at X: the runner's changes, and which subscriptions are this stack's
+    (`created`: rollback deletes them) and which it found made by others and adopted (rollback keeps
+    them). A subscription already recorded keeps its side."""
 
     def change(account):
         if user_id in runner.changes:
             account = runner.changes[user_id].apply(account, stamp)
         migration = dict(account.migration)
-        created = {**migration.get("created", {}), **_created(records)}
-        mine = set(created.values())
-        found = {**kept, **_adopted(records)}
-        adopted = {**migration.get("adopted", {}), **{n: i for n, i in found.items() if i not in mine}}
+        created = dict(migration.get("created", {}))
+        adopted = dict(migration.get("adopted", {}))
+        known = set(created.values()) | set(adopted.values())
+        created.update(_created(records))
+        for name, (subscription_id, ours) in _found(records, kept).items():
+            if subscription_id not in known:
+                (created if ours else adopted)[name] = subscription_id
         migration.update(created=created, adopted=adopted)
         return account.with_changes(migration=migration, updated_at=stamp)
 
     return change
 
 
-def apply(run, chosen):
+def _steps_by_user(runner, xaa_plan):
+    grouped = {}
+    for description, thunk in runner.plan_steps(xaa_plan):
+        grouped.setdefault(description["user_id"], []).append((description, thunk))
+    return grouped
+
+
+def _kept_by_user(xaa_plan, settings):
+    kept = {}  # user id -> {name: (Subscription, made by this stack)}
+    for want, subscription in xaa_plan.keep:
+        ours = subscription.tag == settings.tag_for(want.user_id)
+        kept.setdefault(want.user_id, {})[want.name] = (subscription, ours)
+    return kept
+
+
+def apply(run, chosen, dry_run=False):
+    """Put `chosen` on XAA, account by account, whole: an account is started only when it fits under the
+    cap and its steps fit in the invocation's time; one stopped half way (X's 429, X's own cap) says so
+    and stays `applying`, which ensure and the next apply finish."""
     types = {view.user_id: plans.event_types_for(view, run.settings) for view in chosen}
     cut_over = {view.user_id for view in chosen if view.account.migration.get("state") == plans.CUT_OVER}
-    movable = [view for view in chosen if view.user_id not in cut_over]
+    empty = {view.user_id for view in chosen if not types[view.user_id]}
+    native = {view.user_id for view in chosen if plans.state_of(view, (), run.settings) == plans.XAA_ONLY}
+    movable = [view for view in chosen if view.user_id not in cut_over | empty | native]
     xaa_plan = plan_xaa(
         movable, run.listing.subscriptions, run.listing.used, run.webhook.id, run.settings, run.now_epoch, types, False
     )
     unfit = {item["user_id"]: item for item in xaa_plan.unfit}
-    stored, problems = {}, {}
-    for view in movable:
-        if view.user_id not in unfit:
-            change = _applying(types[view.user_id], view, run.now_epoch, run.stamp)
-            stored[view.user_id], problems[view.user_id] = _save(run, view.account, change)
-    # an account whose set could not be stored gets no subscription: ensure would take it away again
-    xaa_plan.create = [step for step in xaa_plan.create if stored.get(step.want.user_id) is not None]
     runner = run.runner()
-    runner.run(runner.plan_steps(xaa_plan))
-    did = _by_user(runner.did)
+    steps = _steps_by_user(runner, xaa_plan)
     blocked = _by_user(xaa_plan.blocked)
-    kept = {}  # user id -> {name: id} of what X had already
-    for want, subscription in xaa_plan.keep:
-        kept.setdefault(want.user_id, {})[want.name] = subscription.id
+    kept = _kept_by_user(xaa_plan, run.settings)
     reports = []
     for view in chosen:
+        user_id = view.user_id
         state = plans.state_of(view, run.listing.subscriptions, run.settings)
-        report = {"user_id": view.user_id, "state_before": state}
-        if view.user_id in cut_over:
+        report = {"user_id": user_id, "state_before": state}
+        if user_id in cut_over:
             reports.append({**report, "ok": True, "note": "already cut over: XAA only", "state_after": plans.CUT_OVER})
             continue
-        records = did.get(view.user_id, [])
-        report.update(
-            created=sorted(_created(records)),
-            adopted=sorted(_adopted(records)),
-            present=sorted(kept.get(view.user_id, {})),
-            failed=[r for r in records if r.get("ok") is False and not r.get("pending")],
-            pending=[r["event_type"] for r in records if r.get("pending")],
-            blocked=[{"event_type": b["event_type"], "why": b["why"]} for b in blocked.get(view.user_id, [])],
-        )
-        problem = unfit[view.user_id]["why"] if view.user_id in unfit else problems.get(view.user_id)
-        if stored.get(view.user_id) is not None:
-            change = _applied(runner, view.user_id, records, kept.get(view.user_id, {}), run.stamp)
-            _, problem = _save(run, stored[view.user_id], change)
-        report["ok"] = not (report["failed"] or report["pending"] or report["blocked"] or problem)
-        if view.user_id in unfit:
-            report["state_after"] = state
-        else:
-            report["state_after"] = plans.OVERLAP if report["ok"] else plans.APPLYING
-        if problem:
-            report["error"] = problem
-        reports.append(report)
+        if state == plans.XAA_ONLY:
+            note = "on XAA from the start (it connected that way): nothing to apply"
+            reports.append({**report, "ok": True, "note": note, "state_after": state})
+            continue
+        if user_id in empty:
+            why = "its event-type set is empty: give it types (migrate fit, or event_types) before apply"
+            reports.append({**report, "ok": False, "refused": True, "error": why, "state_after": state})
+            continue
+        mine = steps.get(user_id, [])
+        report.update(needed=len(wants_for(user_id, types[user_id], run.settings)), present=len(kept.get(user_id, {})))
+        if user_id in unfit:
+            reports.append({**report, "ok": False, "unfit": True, "error": unfit[user_id]["why"], "state_after": state})
+            continue
+        if dry_run:
+            would = [d["event_type"] for d, _ in mine if d["step"] == "create"]
+            blocked_here = [{"event_type": b["event_type"], "why": b["why"]} for b in blocked.get(user_id, [])]
+            reports.append(
+                {**report, "ok": not blocked_here, "would_create": would, "blocked": blocked_here, "state_after": state}
+            )
+            continue
+        reports.append(_apply_one(run, runner, view, types[user_id], mine, kept.get(user_id, {}), blocked, report))
     return reports, runner.stopped
+
+
+def _apply_one(run, runner, view, types, mine, kept, blocked, report):
+    user_id = view.user_id
+    if runner.stopped is None and mine and not runner.time_for(len(mine), run.settings.create_concurrency):
+        runner.stopped = {"why": "not enough time left in this invocation for the next account; the next run takes it"}
+    if runner.stopped is not None and report["state_before"] != plans.APPLYING:
+        # not started: nothing stored, nothing made; the account stays where it was
+        return {
+            **report,
+            "ok": False,
+            "pending": [d["event_type"] for d, _ in mine],
+            "not_started": True,
+            "error": runner.stopped["why"],
+            "state_after": report["state_before"],
+        }
+    stored, problem = save_account(run, view.account, _applying(types, view, run.now_epoch, run.stamp))
+    records = []
+    if stored is not None:  # an account whose set could not be stored gets no subscription
+        before = len(runner.did)
+        runner.run(mine, run.settings.create_concurrency)
+        records = runner.did[before:]
+        _, problem = save_account(run, stored, _applied(runner, user_id, records, kept, run.stamp))
+    created = _created(records)
+    failed = [
+        {
+            "event_type": r["event_type"],
+            "error": r.get("error"),
+            **({"refused": r["refused"]} if "refused" in r else {}),
+        }
+        for r in records
+        if r.get("ok") is False and not r.get("pending")
+    ]
+    pending = [r["event_type"] for r in records if r.get("pending")]
+    refused = [{"event_type": b["event_type"], "why": b["why"]} for b in blocked.get(user_id, [])]
+    present = report["present"] + sum(1 for r in records if r.get("ok"))
+    report.update(
+        created=len(created),
+        adopted=sum(1 for r in records if r.get("ok") and (r.get("adopted") or r["step"] == "repoint")),
+        present=present,
+        failed=failed,
+        pending=pending,
+        blocked=refused,
+    )
+    report["ok"] = not (failed or pending or refused or problem)
+    report["state_after"] = plans.OVERLAP if report["ok"] else plans.APPLYING
+    if not report["ok"] and stored is not None:
+        report["half_made"] = (
+            f"has {present} of its {report['needed']} XAA subscriptions; AAA still delivers everything. "
+            "The next apply (or ensure) makes the rest; rollback removes them"
+        )
+    if problem:
+        report["error"] = problem
+    elif failed or pending:
+        report["error"] = (failed[0]["error"] if failed else None) or (runner.stopped or {}).get("why")
+    elif refused:
+        report["error"] = refused[0]["why"]
+    return report
 
 
 def _stop(exc):
@@ -193,7 +269,7 @@ def _stop(exc):
 # cutover --------------------------------------------------------------------------------------------------
 
 
-def cutover(run, chosen, force):
+def cutover(run, chosen, force, dry_run=False):
     reports, stopped = [], None
     for view in chosen:
         report = {
@@ -206,6 +282,10 @@ def cutover(run, chosen, force):
         refusal, verified = _cutover_refusal(run, view, report["state_before"], force)
         if refusal:
             reports.append({**report, "ok": False, "refused": True, "error": refusal, **verified})
+            continue
+        if dry_run:
+            would = view.aaa_subscribed is not False and report["state_before"] != plans.CUT_OVER
+            reports.append({**report, "ok": True, "would_unsubscribe_aaa": would, "verified": verified})
             continue
         try:
             if view.aaa_subscribed is not False:
@@ -225,7 +305,7 @@ def cutover(run, chosen, force):
             migration["last"] = {"mode": "cutover", "at": run.stamp}
             return account.with_changes(aaa=False, aaa_subscribed=False, migration=migration, updated_at=run.stamp)
 
-        _, problem = _save(run, view.account, change)
+        _, problem = save_account(run, view.account, change)
         done = {
             **report,
             "ok": problem is None,
@@ -247,6 +327,8 @@ def _cutover_refusal(run, view, state, force):
     """(why cutover must not go ahead, or None; the verification found)."""
     if state == plans.CUT_OVER:
         return None, view.account.migration.get("verified", {})
+    if state == plans.XAA_ONLY:
+        return "the account is on XAA from the start (it connected that way): it has no AAA to cut", {}
     if state not in (plans.OVERLAP, plans.APPLYING):
         return f"the account is {state}: run migrate apply first (cutover never leaves an account on neither API)", {}
     applied_at = view.account.migration.get("applied_at") or 0
@@ -269,7 +351,7 @@ def _cutover_refusal(run, view, state, force):
 # rollback -------------------------------------------------------------------------------------------------
 
 
-def rollback(run, chosen):
+def rollback(run, chosen, dry_run=False):
     runner = run.runner()
     reports = []
     for view in chosen:
@@ -279,8 +361,21 @@ def rollback(run, chosen):
         if runner.stopped is not None:
             reports.append({**report, "ok": False, "pending": True, "error": runner.stopped["why"]})
             continue
-        if state == plans.NOT_STARTED:
-            reports.append({**report, "ok": True, "note": "nothing to roll back", "state_after": state})
+        if state in (plans.NOT_STARTED, plans.XAA_ONLY):
+            note = "nothing to roll back" + (": it is on XAA from the start" if state == plans.XAA_ONLY else "")
+            reports.append({**report, "ok": True, "note": note, "state_after": state})
+            continue
+        if dry_run:
+            doomed = _created_subscriptions(run, view)
+            reports.append(
+                {
+                    **report,
+                    "ok": True,
+                    "would_delete": sorted(s.event_type for s in doomed),
+                    "would_subscribe_aaa": state == plans.CUT_OVER,
+                    "kept_adopted": sorted(migration.get("adopted", {})),
+                }
+            )
             continue
         if state == plans.CUT_OVER:
             try:
@@ -323,7 +418,7 @@ def rollback(run, chosen):
                 updated_at=run.stamp,
             )
 
-        _, problem = _save(run, view.account, change)
+        _, problem = save_account(run, view.account, change)
         failed = [r for r in records if r.get("ok") is False]
         reports.append(
             {
@@ -367,18 +462,17 @@ def _restore_aaa(run, view):
 
 
 def _created_subscriptions(run, view):
-    """The account's XAA subscriptions at X that apply created: those it recorded, and any ours for the
-    account that it neither adopted nor had before (a record lost to a failed write is no excuse to
-    leave one behind)."""
+    """The account's XAA subscriptions at X that rollback deletes: every one this stack made for it (those
+    apply recorded, and any other of ours: a record lost to a failed write is no excuse to leave one
+    behind), never those apply found made by others and adopted. On AAA again, the account has no XAA
+    subscription but those (accounts/apis.py)."""
     migration = view.account.migration
     created = set(migration.get("created", {}).values())
     adopted = set(migration.get("adopted", {}).values())
-    before = {w.key for w in wants_for(view.user_id, migration.get("event_types_before", ()), run.settings)}
     doomed = []
     for subscription in run.listing.subscriptions:
         if subscription.user_id != view.user_id or subscription.id in adopted:
             continue
-        ours = is_ours(subscription, run.webhook.id, run.settings)
-        if subscription.id in created or (ours and subscription.key not in before):
+        if subscription.id in created or is_ours(subscription, run.webhook.id, run.settings):
             doomed.append(subscription)
     return doomed

@@ -160,6 +160,9 @@ class XClient:
         self._sleep = sleep
         self._clock = clock
         self._time_left = None
+        # X's x-rate-limit-* headers of the last answer per operation: {"limit", "remaining", "reset"}
+        # (epoch s). Callers that run many calls (migrate's waves) size their work with them.
+        self.rate_limits = {}
 
     def set_time_left(self, time_left):
         """`time_left()` -> seconds the invocation has left (Lambda's context), or None to clear."""
@@ -213,6 +216,7 @@ class XClient:
             except TRANSIENT_ERRORS as exc:
                 problem, status, x_error = f"{exc.__class__.__name__} talking to {self._host}", None, {}
                 continue
+            self._remember_rate(endpoint.operation, response.headers)
             body = _parse_body(response)
             if response.status_code >= 500:
                 reason, x_error = describe_x_error(body, response.status_code)
@@ -231,6 +235,11 @@ class XClient:
                 raise XApiError(endpoint.operation, response.status_code, reason, x_error)
             return body
         raise XUnavailable(endpoint.operation, problem, made, status, x_error)
+
+    def _remember_rate(self, operation, headers):
+        found = {name: _header_int(headers, f"x-rate-limit-{name}") for name in ("limit", "remaining", "reset")}
+        if found["remaining"] is not None:
+            self.rate_limits[operation] = found
 
     def _timeout_within_deadline(self, delay, read_timeout):
         """The read timeout for an attempt after `delay`, shortened so that the invocation keeps

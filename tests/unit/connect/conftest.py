@@ -80,7 +80,7 @@ def emulator():
         yield emu
 
 
-def connect_settings(emulator, mode="invite", allowed=(), event_types=AAA_PARITY, **changes):
+def connect_settings(emulator, mode="invite", allowed=(), event_types=AAA_PARITY, xaa_from_start="oauth2", **changes):
     accounts = AccountsSettings(
         table="accounts",
         signing_key_secret_id="signing-key",
@@ -88,6 +88,7 @@ def connect_settings(emulator, mode="invite", allowed=(), event_types=AAA_PARITY
         mode=mode,
         event_types=tuple(event_types),
         allowed_user_ids=frozenset(allowed),
+        xaa_from_start=xaa_from_start,
     )
     values = {
         "accounts": accounts,

@@ -7,7 +7,7 @@ import pytest
 from tests.unit.connect.conftest import ALICE, BOB, OWNER_ID, connect_settings
 from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED, Account, OAuth2Tokens
 from xwebhook.connect.state import COOKIE, clearing_cookie_header
-from xwebhook.x_api.event_types import AAA_PARITY, PRIVATE, xaa_type
+from xwebhook.x_api.event_types import AAA_PARITY, PRIVATE, needs_user_token, xaa_type
 
 
 def xaa_creates(emulator):
@@ -136,11 +136,46 @@ def test_reconnecting_keeps_the_stored_subscriptions_and_makes_none_twice(world,
     assert account.oauth2.access_token != stored.oauth2.access_token
 
 
-def test_reconnecting_with_the_other_flow_keeps_both_token_sets(world):
+def test_reconnecting_with_the_other_flow_keeps_both_token_sets_and_the_api_the_account_is_on(world, emulator):
     world.browser().sign_in(invite=world.invite())
     world.browser().sign_in(invite=world.invite(), flow="oauth1")
     account = world.accounts.get(ALICE)
-    assert account.flows == ("oauth2", "oauth1") and account.aaa_subscribed and len(account.xaa_subscriptions) == 17
+    assert account.flows == ("oauth2", "oauth1")
+    assert len(account.xaa_subscriptions) == 17
+    assert account.aaa is False  # on XAA from the start: an OAuth 1.0a sign-in does not put it on AAA too
+    assert account.aaa_subscribed is False
+    assert not any(ALICE in users for users in emulator.subscriptions.values())
+
+
+def test_an_aaa_account_signing_in_with_oauth2_stays_on_aaa_until_migrate_apply(world, emulator):
+    world.browser().sign_in(invite=world.invite(), flow="oauth1")
+    answer, _ = world.browser().sign_in(invite=world.invite())
+    account = world.accounts.get(ALICE)
+    assert answer.status == 200
+    assert account.flows == ("oauth2", "oauth1")
+    assert account.aaa is True
+    assert account.xaa_subscriptions == {}
+    assert emulator.xaa_subscriptions == {}  # no XAA subscription before the account is applied
+
+
+def test_with_xaa_from_start_none_an_oauth2_sign_in_is_on_aaa(make_world, emulator):
+    world = make_world(xaa_from_start="none")
+    world.browser().sign_in(invite=world.invite())
+    account = world.accounts.get(ALICE)
+    assert account.aaa is True
+    assert account.aaa_subscribed is True  # with its OAuth 2.0 token: X takes those since 2026-01-15
+    assert emulator.xaa_subscriptions == {}
+
+
+def test_with_xaa_from_start_all_an_oauth1_sign_in_is_on_xaa_and_the_private_types_come_later(make_world, emulator):
+    world = make_world(xaa_from_start="all")
+    answer, _ = world.browser().sign_in(invite=world.invite(), flow="oauth1")
+    account = world.accounts.get(ALICE)
+    assert account.aaa is False
+    assert account.aaa_subscribed is False
+    public = {name for name in account.event_types if not needs_user_token((name,))}
+    assert set(account.xaa_subscriptions) == public
+    assert "are made by the app shortly" in answer.body
 
 
 def test_reconnecting_after_a_revoke_keeps_no_old_token(world):

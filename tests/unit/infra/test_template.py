@@ -56,6 +56,7 @@ ADMIN_ENV = {
     "XAA_OWNERSHIP",
     "XAA_TAG_PREFIX",
     "MIGRATE_GRACE_HOURS",
+    "MIGRATE_FIT_FLOOR",
     "DEDUP_TABLE",
     "DEDUP_TTL_HOURS",
     "POWERTOOLS_SERVICE_NAME",
@@ -70,6 +71,7 @@ ADMIN_ENV = {
     "CONNECT_EVENT_TYPES",
     "CONNECT_FLOWS",
     "CONNECT_ALLOWED_USER_IDS",
+    "CONNECT_XAA_FROM_START",
     "ENSURE_INTERVAL_MINUTES",
     "X_WEB_BASE_URL",
     "X_OAUTH2_AUTHORIZE_PAGE",
@@ -95,6 +97,7 @@ CONNECT_ENV = CRC_ENV | {
     "CONNECT_EVENT_TYPES",
     "CONNECT_FLOWS",
     "CONNECT_ALLOWED_USER_IDS",
+    "CONNECT_XAA_FROM_START",
 }
 EXPECTED_ENV = {
     "CrcFunction": CRC_ENV,
@@ -121,7 +124,7 @@ EXPECTED_ACCESS = {
         "ConsumerSecret": {"secretsmanager:GetSecretValue"},
         "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
         "ConnectSigningKeySecret": {"secretsmanager:GetSecretValue"},
-        "AccountsTable": ITEMS | {"dynamodb:Scan"},  # the accounts key: its key policy names the role
+        "AccountsTable": ITEMS | {"dynamodb:Scan", "dynamodb:BatchGetItem"},  # the accounts key: its key policy names the role
         "DedupTable": {"dynamodb:Query"},  # its signals and by_user indexes only (see the tests on them)
         "AdminStateParameter": {"ssm:GetParameter", "ssm:PutParameter"},
         "*": {"cloudwatch:GetMetricData"},

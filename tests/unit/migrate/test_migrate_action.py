@@ -5,7 +5,6 @@ from datetime import timedelta
 from tests.fakes import FakeSeen
 from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, account, oauth2, ours
-from xwebhook.admin.models import ActionInput
 from xwebhook.x_api import event_types
 from xwebhook.x_api.errors import RateLimited
 from xwebhook.x_api.models import Webhook
@@ -42,7 +41,7 @@ def test_apply_creates_every_aaa_accounts_xaa_subscriptions_and_leaves_aaa_on(wo
     assert result["ok"] is True, result
     accounts = by_user(result)
     assert set(accounts) == {OWNER, OTHER}
-    assert accounts[OWNER]["created"] == PARITY and accounts[OWNER]["state_after"] == "overlap"
+    assert accounts[OWNER]["created"] == 17 and accounts[OWNER]["state_after"] == "overlap"
     assert admin.api.xaa.of(OWNER) == PARITY and admin.api.xaa.of(OTHER) == PARITY
     assert admin.api.subscribed == {OWNER, OTHER}  # AAA stays on during the overlap
     assert not any(call[0] == "unsubscribe" for call in admin.api.calls)
@@ -58,8 +57,8 @@ def test_apply_again_does_nothing_more(world):
     migrate(admin, "apply")
     creates = sum(call[0] == "create" for call in admin.api.xaa.calls)
     again = migrate(admin, "apply")
-    assert again["ok"] is True and by_user(again)[OWNER]["created"] == []
-    assert by_user(again)[OWNER]["present"] == PARITY
+    assert again["ok"] is True and by_user(again)[OWNER]["created"] == 0
+    assert by_user(again)[OWNER]["present"] == 17
     assert sum(call[0] == "create" for call in admin.api.xaa.calls) == creates
     assert admin.services["accounts"].get(OWNER).migration["applied_at"] == NOW.timestamp()
 
@@ -70,14 +69,16 @@ def test_apply_stopped_by_a_429_says_what_is_pending_and_resumes_after_the_reset
     assert stopped["ok"] is False and stopped["rate_limit_reset_epoch"] == RESET_EPOCH
     assert "run the same mode again after the reset" in stopped["error"]
     # accounts go in user id order: OTHER (783214) whole, then OWNER (2244994945) until the 429
-    assert len(by_user(stopped)[OTHER]["created"]) == 17 and len(by_user(stopped)[OWNER]["pending"]) == 14
+    assert by_user(stopped)[OTHER]["created"] == 17 and len(by_user(stopped)[OWNER]["pending"]) == 14
     assert by_user(stopped)[OWNER]["state_after"] == "applying"
+    assert "has 3 of its 17 XAA subscriptions" in by_user(stopped)[OWNER]["half_made"]  # said, not hidden
+    assert stopped["half_made"] == [OWNER]
     early = migrate(admin, "apply")  # before the reset: create is not even called
     assert early["ok"] is False and sum(c[0] == "create" for c in admin.api.xaa.calls) == 21
     admin.api.xaa.limit_after.clear()
     clock.now = clock.now + timedelta(minutes=11)
     resumed = migrate(admin, "apply")
-    assert resumed["ok"] is True and len(by_user(resumed)[OWNER]["created"]) == 14
+    assert resumed["ok"] is True and by_user(resumed)[OWNER]["created"] == 14
     assert admin.api.xaa.of(OWNER) == PARITY
 
 
@@ -97,7 +98,7 @@ def test_apply_refuses_while_the_webhook_is_invalid(world):
     assert result["ok"] is False and "invalid" in result["error"] and admin.api.xaa.calls == []
 
 
-def test_an_account_x_will_not_take_oauth1_from_is_reported_and_status_offers_an_invite(world):
+def test_an_account_x_will_not_take_oauth1_from_is_reported_as_needing_a_sign_in(world):
     admin = world(xaa=FakeXaa(refuse={("*", "oauth1"): 403}))
     result = migrate(admin, "apply", user_ids=[OWNER])
     entry = by_user(result)[OWNER]
@@ -105,37 +106,9 @@ def test_an_account_x_will_not_take_oauth1_from_is_reported_and_status_offers_an
     assert {f["event_type"] for f in entry["failed"]} == {
         name for name in PARITY if event_types.CATALOGUE[name].privacy == "private"
     }
-    status = admin.handle({"action": "status"})["xaa"]
-    (reconnect,) = status["reconnect"]
-    assert reconnect["user_id"] == OWNER and reconnect["invite"] == "run invite"
-
-
-class InviteInput(ActionInput):
-    """connect's invite action's documented fields (issue 7), as a stand-in for it."""
-
-    expires_in: str
-    flows: list
-    uses: int
-    event_types: list
-
-
-def invite_action(asked, url_key="url"):
-    """An `invite` action entry that records its requests and answers a URL under `url_key`."""
-
-    def invite(admin, request):
-        asked.append(request)
-        return {"action": "invite", "ok": True, url_key: f"https://hooks.example.com/connect?invite={len(asked)}"}
-
-    return {"invite": (InviteInput, invite, "invite")}
-
-
-def test_status_gets_an_invite_url_from_connects_invite_action_when_there_is_one(world):
-    asked = []
-    admin = world(xaa=FakeXaa(refuse={("*", "oauth1"): 403}), actions=invite_action(asked))
-    migrate(admin, "apply", user_ids=[OWNER])
-    (reconnect,) = admin.handle({"action": "status"})["xaa"]["reconnect"]
-    assert reconnect["invite_url"] == "https://hooks.example.com/connect?invite=1"
-    assert asked[0].flows == ["oauth2"] and asked[0].event_types == list(event_types.AAA_PARITY)
+    plan = by_user(migrate(admin, "plan", user_ids=[OWNER]))[OWNER]
+    assert plan["reconnect"]["needed"] is True
+    assert "migrate reconnect" in " ".join(plan["attention"])
 
 
 # cutover --------------------------------------------------------------------------------------------------
@@ -207,9 +180,13 @@ def test_cutover_again_is_a_no_op_that_removes_aaa_if_it_came_back(world):
 # rollback -------------------------------------------------------------------------------------------------
 
 
-def test_rollback_deletes_what_apply_created_keeps_what_it_adopted_and_ensure_does_not_recreate(world):
-    adopted = ours("501", "post.create", OWNER)
-    admin = world(xaa=FakeXaa([adopted]))
+def hand_made(subscription_id, event_type, user_id):
+    """A subscription someone else made on our webhook (not our tag): apply adopts it when X calls it a duplicate."""
+    return ours(subscription_id, event_type, user_id, tag="made-by-hand")
+
+
+def test_rollback_deletes_what_apply_created_keeps_what_it_adopted_and_the_rollback_holds(world):
+    admin = world(xaa=FakeXaa([hand_made("501", "post.create", OWNER)], duplicates={"post.create": "501"}))
     migrate(admin, "apply", user_ids=[OWNER])
     result = migrate(admin, "rollback", user_ids=[OWNER])
     entry = by_user(result)[OWNER]
@@ -218,7 +195,8 @@ def test_rollback_deletes_what_apply_created_keeps_what_it_adopted_and_ensure_do
     stored = admin.services["accounts"].get(OWNER)
     assert stored.migration["state"] == "rolled_back" and stored.event_types == ()
     ensured = admin.handle({"action": "ensure"})
-    assert [d["step"] for d in ensured["xaa"]["did"]] == ["delete"]  # the adopted one: no set wants it now
+    assert ensured["xaa"]["did"] == []  # neither re-created nor the adopted one taken away
+    assert admin.api.xaa.of(OWNER) == ["post.create"]
     assert admin.api.subscribed == {OWNER, OTHER}
 
 
@@ -312,10 +290,9 @@ def test_status_shows_each_accounts_migration_state_the_cap_and_the_days_left(wo
     admin = world(seen=seen_xaa(OWNER))
     migrate(admin, "apply", user_ids=[OWNER])
     section = admin.handle({"action": "status"})["xaa"]
-    states = {entry["user_id"]: entry["state"] for entry in section["migration"]}
-    assert states == {OWNER: "overlap", OTHER: "not_started"}
+    assert section["counts"]["overlap"] == 1 and section["counts"]["not_started"] == 1
     assert section["days_left"] == 30 and section["cap"] == {"cap": 1500, "used": 17}
-    assert section["ensure_would"]["create"] == [] and section["accounts_store"] == "configured"
+    assert section["ensure_would"]["create"] == 0 and section["accounts_store"] == "configured"
     assert admin.handle({"action": "ensure"})["xaa"]["present"] == 17  # ensure's report has the xaa part
 
 
@@ -360,18 +337,3 @@ def test_an_account_whose_record_cannot_be_stored_gets_no_subscription(world):
     entry = by_user(result)[OTHER]
     assert entry["ok"] is False and "accounts table unavailable" in entry["error"]
     assert admin.api.xaa.subscriptions == {}
-
-
-def test_status_makes_ten_invites_at_most_and_tells_the_rest_to_run_invite(world):
-    made = []
-    users = [str(2000 + n) for n in range(12)]
-    admin = world(
-        [account(u, aaa=True) for u in users],
-        subscribed=users,
-        secret_users=(),
-        actions=invite_action(made, "invite_url"),
-    )
-    reconnect = admin.handle({"action": "status"})["xaa"]["reconnect"]  # no tokens: private types need a sign-in
-    assert [entry["user_id"] for entry in reconnect] == users and len(made) == 10
-    assert all("invite_url" in entry for entry in reconnect[:10])
-    assert [entry["invite"] for entry in reconnect[10:]] == ["run invite", "run invite"]

@@ -29,13 +29,15 @@ def test_each_aaa_account_needs_the_aaa_parity_set_and_the_plan_changes_nothing(
     document = the_plan([owner_view(), view(account(ALICE, oauth2=oauth2()), aaa_subscribed=False)])
     (entry,) = document["accounts"]  # ALICE is not on AAA: not part of the migration
     assert entry["user_id"] == OWNER and entry["state"] == "not_started" and entry["source"] == "secret"
-    assert entry["event_types"] == list(event_types.AAA_PARITY)
-    assert entry["subscriptions"]["needed"] == 17 and len(entry["subscriptions"]["to_create"]) == 17
-    creds = entry["subscriptions"]["credentials"]
-    assert creds["post.create"] == "bearer" and creds["dm.received"] == "oauth1"  # ⚠ X may refuse oauth1
+    assert entry["event_types"] == "default"  # the 17 AAA parity types, said once rather than per account
+    assert entry["subscriptions"]["needed"] == 17 and entry["subscriptions"]["to_create"] == 17
+    public = sum(1 for name in event_types.AAA_PARITY if event_types.CATALOGUE[name].privacy == "public")
+    assert entry["subscriptions"]["credentials"] == {"bearer": public, "oauth1": 17 - public}  # ⚠ X may refuse oauth1
     assert document["changes_nothing"] is True and document["days_left"] == 30
     assert document["xaa_gaps"] == list(event_types.XAA_GAPS)
-    assert document["cap"] == {"cap": 1500, "used": 0, "to_create": 17, "room_after": 1483, "does_not_fit": []}
+    cap = document["cap"]
+    assert (cap["cap"], cap["used"], cap["needed"], cap["room_after"], cap["does_not_fit"]) == (1500, 0, 17, 1483, [])
+    assert cap["verdict"] == "fits"
 
 
 def test_what_x_would_refuse_is_said_per_account_with_the_reconnect_need():
@@ -43,7 +45,7 @@ def test_what_x_would_refuse_is_said_per_account_with_the_reconnect_need():
     (entry,) = the_plan([no_tokens])["accounts"]
     private = [r["event_type"] for r in entry["refusals"]]
     assert "dm.received" in private and "post.create" not in private
-    assert entry["subscriptions"]["to_create"][:2] == ["post.create", "post.delete"]  # public: the app's token
+    assert entry["subscriptions"]["credentials"] == {"bearer": 2}  # the public ones, with the app's token
     assert entry["reconnect"]["needed"] is True and "no OAuth 2.0 token" in entry["reconnect"]["why"]
 
 
@@ -71,8 +73,10 @@ def test_accounts_over_the_cap_are_named_and_x_refusals_seen_before_are_repeated
         "why": "X refused it before",
         "refused": [{"credential": "oauth1", "status": 403}],
     } in first["refusals"]
-    assert second["subscriptions"]["does_not_fit"] and second["subscriptions"]["to_create"] == []
+    assert second["subscriptions"]["does_not_fit"] == 17 and second["subscriptions"]["to_create"] == 0
     assert document["cap"]["does_not_fit"] == [OTHER]
+    assert document["cap"]["verdict"] == "does_not_fit"  # no counts: no fit to propose
+    assert "no fit can be proposed" in document["cap"]["advice"]
 
 
 def test_user_ids_narrow_the_plan_to_those_accounts():

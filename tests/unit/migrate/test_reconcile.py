@@ -232,3 +232,46 @@ def test_the_deadline_the_runner_sees_is_the_invocations_through_admin_and_its_c
     client.set_time_left(lambda: 42.0)
     assert admin.seconds_left() == 42.0
     assert Admin(world().settings, None, lambda: None).seconds_left() is None
+
+
+# several steps at once -------------------------------------------------------------------------------------
+
+
+def runner_with(xaa, settings=SETTINGS):
+    from xwebhook.migrate.holds import RateHolds
+    from xwebhook.migrate.reconcile import XaaRunner
+
+    return XaaRunner(xaa, settings, RateHolds(MemoryState(), NOW.timestamp()), NOW.timestamp())
+
+
+def test_steps_run_four_at_a_time_keep_their_order_in_the_record():
+    runner = runner_with(FakeXaa())
+    steps = [({"step": "step", "n": n}, lambda n=n: {"ok": True, "value": n * n}) for n in range(12)]
+    records = runner.run(steps, workers=4)
+    assert [record["value"] for record in records] == [n * n for n in range(12)]
+
+
+def test_a_429_met_by_one_of_the_steps_running_at_once_leaves_the_rest_pending():
+    from xwebhook.x_api.errors import RateLimited
+
+    calls = []
+
+    def step(n):
+        calls.append(n)
+        if n == 2:
+            raise RateLimited("create XAA subscription", reset_epoch=RESET_EPOCH)
+        return {"ok": True}
+
+    runner = runner_with(FakeXaa())
+    records = runner.run([({"n": n}, lambda n=n: step(n)) for n in range(40)], workers=4)
+    assert runner.stopped["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert sum(1 for record in records if record.get("pending")) >= 40 - len(calls)
+    assert len(calls) < 40  # steps after the 429 were not sent to X
+
+
+def test_the_time_check_counts_steps_running_at_once():
+    runner = runner_with(FakeXaa())
+    runner.seconds_left = lambda: 17.0  # 2 s beyond the reserve; a step is assumed to take 0.5 s
+    assert runner.time_for(4, workers=1) is True
+    assert runner.time_for(16, workers=1) is False
+    assert runner.time_for(16, workers=4) is True

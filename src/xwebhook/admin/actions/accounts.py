@@ -442,29 +442,22 @@ class _Keeper:
         return _put_retrying(self.store, account, lambda current: current.with_changes(aaa_subscribed=True))
 
     def reconnect_invite(self, account):
-        store = self.services["invites"]
-        invite_id = invites.reconnect_invite_id(account.user_id)
-        current = store.get(invite_id)
-        if current is not None and current.uses_left and current.expires_at - self.now > RECONNECT_RENEW_SECONDS:
-            return
+        """The account's own invite (bound to it, one fixed id and URL), reused until used or expired and
+        renewed in place when less than a day is left."""
         settings = self.services["accounts_settings"]
         flows = account.flows or settings.flows
         if OAUTH2 in flows:
             flows = (OAUTH2, *[flow for flow in flows if flow != OAUTH2])
-        store.put(
-            invites.Invite(
-                invite_id,
-                self.now + invites.RECONNECT_SECONDS,
-                1,
-                0,
-                tuple(flows),
-                account.event_types or settings.event_types,
-                account.user_id,
-                self.now,
-                "reconnect",
-            )
+        made, fresh = invites.bound_invite(
+            self.services["invites"],
+            account.user_id,
+            self.now,
+            tuple(flows),
+            account.event_types or settings.event_types,
+            renew_within=RECONNECT_RENEW_SECONDS,
         )
-        self.did(account.user_id, "reconnect_invite", expires_at=_iso(self.now + invites.RECONNECT_SECONDS))
+        if fresh:
+            self.did(account.user_id, "reconnect_invite", expires_at=_iso(made.expires_at))
 
 
 # --- status -----------------------------------------------------------------------------------------------
@@ -507,14 +500,15 @@ def status_accounts(admin):
 
 
 def _reconnect_url(services, settings, user_id, now):
-    invite_id = invites.reconnect_invite_id(user_id)
+    """The URL of the account's own reconnect invite while it can be used (read only: status never makes
+    one; ensure does)."""
     try:
-        current = services["invites"].get(invite_id)
+        current = invites.usable_bound_invite(services["invites"], user_id, now)
     except AccountsUnavailable:
         current = None
-    if current is None or current.expires_at <= now or not current.uses_left:
+    if current is None:
         return None  # ensure makes one on its next run
-    return invites.url_for(settings.connect_url, services["signing_keys"]().invite, invite_id)
+    return invites.url_for(settings.connect_url, services["signing_keys"]().invite, current.invite_id)
 
 
 ACTIONS = {
