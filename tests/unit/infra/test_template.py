@@ -124,7 +124,8 @@ EXPECTED_ACCESS = {
         "ConsumerSecret": {"secretsmanager:GetSecretValue"},
         "XApiCredentialsSecret": {"secretsmanager:GetSecretValue"},
         "ConnectSigningKeySecret": {"secretsmanager:GetSecretValue"},
-        "AccountsTable": ITEMS | {"dynamodb:Scan", "dynamodb:BatchGetItem"},  # the accounts key: its key policy names the role
+        # the accounts key: its key policy names the role
+        "AccountsTable": ITEMS | {"dynamodb:Scan", "dynamodb:BatchGetItem"},
         "DedupTable": {"dynamodb:Query"},  # its signals and by_user indexes only (see the tests on them)
         "AdminStateParameter": {"ssm:GetParameter", "ssm:PutParameter"},
         "*": {"cloudwatch:GetMetricData"},
