@@ -30,7 +30,7 @@ from xwebhook.admin.errors import AdminError
 from xwebhook.admin.models import ActionInput, NoInput, NumericId
 from xwebhook.admin.result import succeeded
 from xwebhook.x_api.errors import XApiError, XError
-from xwebhook.x_api.event_types import is_known, scopes_for
+from xwebhook.x_api.event_types import canonical, not_for_accounts, scopes_for
 from xwebhook.x_api.oauth2 import InvalidGrant
 
 RECONNECT_RENEW_SECONDS = 24 * 3600  # a reconnect invite is renewed when it has less than this left
@@ -93,9 +93,10 @@ def _checked_invite_fields(request, settings):
         raise AdminError(f"bad input: {exc}") from None
     event_types = tuple(dict.fromkeys(request.event_types)) if request.event_types is not None else None
     if event_types is not None:
-        unknown = [name for name in event_types if not is_known(name)]
-        if unknown or not event_types:
-            raise AdminError(f"bad input: unknown XAA event types: {', '.join(unknown) or '(none given)'}")
+        problems = [why for why in map(not_for_accounts, event_types) if why]
+        if problems or not event_types:
+            raise AdminError(f"bad input: event_types: {'; '.join(problems) or '(none given)'}")
+        event_types = tuple(dict.fromkeys(canonical(name) for name in event_types))
     return seconds, tuple(flows), event_types or settings.event_types
 
 
