@@ -160,7 +160,7 @@ def disconnect(admin, request):
         if outcome not in ("deleted", "gone")
     ]
     if account.aaa or account.aaa_subscribed:
-        did["aaa"] = _tolerant(lambda: _unsubscribe_aaa(admin, services, account.user_id), failed, "AAA unsubscribe")
+        did["aaa"] = _tolerant(lambda: _unsubscribe_aaa(admin, services, account), failed, "AAA unsubscribe")
     if account.oauth2 is not None:
         for token, hint in (
             (account.oauth2.access_token, "access_token"),
@@ -199,10 +199,10 @@ def _tolerant(call, failed, what):
         return str(exc)
 
 
-def _unsubscribe_aaa(admin, services, user_id):
+def _unsubscribe_aaa(admin, services, account):
     webhook, _ = admin.our_webhook()
-    if webhook is not None:
-        services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, user_id)
+    if webhook is not None:  # v1.1 Enterprise signs as the account: its tokens go along
+        services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, account.user_id, account)
 
 
 def _store(call):
