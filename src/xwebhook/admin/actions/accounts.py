@@ -122,13 +122,21 @@ def invite(admin, request):
         uses=made.uses,
         flows=list(flows),
         event_types=list(event_types),
-        scopes=list(scopes_for(event_types)),
+        scopes=list(scopes_for(event_types, aaa_oauth2=_aaa_by_oauth2(services, request.user_id))),
         user_id=made.user_id,
         callback_url=settings.callback_url,
     )
     if settings.mode == "open":
         result["note"] = "CONNECT_MODE is open: anyone may connect without an invite"
     return result
+
+
+def _aaa_by_oauth2(services, user_id):
+    """The invite is for an account its OAuth 2.0 token must subscribe to the Account Activity API."""
+    if user_id is None:
+        return False
+    stored = _store(lambda: services["accounts"].get(user_id))
+    return stored is not None and stored.aaa_by_oauth2
 
 
 def accounts(admin, _request):
