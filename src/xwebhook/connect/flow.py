@@ -245,7 +245,10 @@ class ConnectFlow:
         lines, problems = self._subscribe(stored, pending, log)
         log["outcome"] = "connected"
         note = "You can close this page. To disconnect, remove the app in X's settings (Security and account access)."
-        current = self._accounts.get(stored.user_id) or stored
+        try:  # what was recorded of the subscriptions; the page must not fail for a read after success
+            current = self._accounts.get(stored.user_id) or stored
+        except AccountsUnavailable:
+            current = stored
         granted = account_tokens[1].scopes if pending.flow == OAUTH2 else ()
         receives, allows = sharing.shared(
             pending.flow,

@@ -105,3 +105,22 @@ def test_the_oauth2_tokens_scopes_are_what_x_granted(world):
     tokens = world.accounts.get(ALICE).oauth2
     assert isinstance(tokens, OAuth2Tokens)
     assert set(tokens.scopes) == {"mute.read", "offline.access", "tweet.read", "users.read"}
+
+
+def test_a_store_that_fails_after_the_account_is_stored_still_gives_the_success_page(world, monkeypatch):
+    from xwebhook.accounts.store import AccountsUnavailable
+
+    browser = world.browser()
+    started = browser.start(invite=world.invite(event_types=("post.create",)))
+    back = browser.x_decides(started.location)
+    real_get, calls = world.accounts.get, []
+
+    def flaky_get(user_id):
+        calls.append(user_id)
+        if len(calls) > 1:  # the read after the account was stored and subscribed
+            raise AccountsUnavailable("DynamoDB throttled")
+        return real_get(user_id)
+
+    monkeypatch.setattr(world.accounts, "get", flaky_get)
+    answer = browser.callback(back)
+    assert (answer.status, answer.log["outcome"]) == (200, "connected")
