@@ -189,9 +189,9 @@ def test_unsubscribe_removes_the_user(emulator, admin):
     assert emulator.subscriptions[webhook_id] == set()
 
 
-def test_unsubscribe_goes_with_the_bearer_token_on_v2_and_premium(emulator, admin, flavour):
-    if flavour == "enterprise":
-        pytest.skip("v1.1 Enterprise signs an unsubscribe as the user")
+@pytest.mark.parametrize("flavour", ["v2", "premium"])  # v1.1 Enterprise signs it as the user (below)
+def test_unsubscribe_goes_with_the_bearer_token_on_v2_and_premium(emulator, receiver, flavour):
+    admin = make_admin(emulator.base_url, receiver.url, flavour, now=emulator.now)
     webhook_id = registered(emulator, admin)
     emulator.add_subscription(webhook_id, OTHER_ID)
     admin.handle({"action": "unsubscribe", "user_id": OTHER_ID})
