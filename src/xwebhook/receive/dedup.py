@@ -120,9 +120,17 @@ class DynamoDedupStore:
         now = int(self._clock())
         items = {}
         for message in messages:
-            keys = message.dedup_keys if only is None or message not in only else only[message]
+            if only is not None and message in only:
+                keys = only[message]
+            else:
+                post = message.post
+                if post is None or len(post[0]) == 1:  # one key: the usual message
+                    item = self._item(message, message.dedup_key, now, True)
+                    items[item["event_id"]["S"]] = item
+                    continue
+                keys = message.dedup_keys
             for index, key in enumerate(keys):
-                item = self._item(message, key, now, first=index == 0)
+                item = self._item(message, key, now, index == 0)
                 items[item["event_id"]["S"]] = item
         chunks = _chunks([items[key] for key in sorted(items)], MAX_WRITE_ITEMS)
         self.calls += sum(self._concurrently.map(self._write_chunk, chunks))

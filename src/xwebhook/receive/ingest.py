@@ -124,12 +124,10 @@ class DeliveryIngestor:
         is fresh and its one deduplication id names every copy (a post that is surely one XAA type for the
         account; post_kinds.py)."""
         at = message.occurred_at
-        return (
-            at is None
-            or self._trust <= 0
-            or not -CLOCK_SKEW_SECONDS <= now - at <= self._trust
-            or not message.fifo_safe
-        )
+        if at is None or self._trust <= 0 or not -CLOCK_SKEW_SECONDS <= now - at <= self._trust:
+            return True
+        post = message.post  # EventMessage.fifo_safe, written out (every fresh event)
+        return post is not None and not post[1]
 
     def _enqueue(self, messages, now):
         outcome = IngestOutcome(200, events=len(messages))

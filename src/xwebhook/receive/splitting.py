@@ -136,6 +136,8 @@ class EventMessage:
         if post is None:
             return (self.activity_id,)
         activity = self.activity_id
+        if len(post[0]) == 1:
+            return (activity + post[2],)
         return tuple(activity + "/" + kind for kind in post[0])
 
     @property
