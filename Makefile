@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin accounts emulator events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
+.PHONY: help console awscli venv run send queue consume admin accounts emulator x-contract events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
@@ -76,6 +76,16 @@ accounts: venv
 # The X API emulator alone (the tests start their own): make emulator
 emulator: venv
 	$(PY) -m localdev.x_emulator $(ARGS)
+
+SPEC ?=
+REV ?= HEAD
+COMMIT ?=
+# Regenerate our extract of X's OpenAPI document and print what changed for the operations, parameters,
+# schemas, scopes and event types we use: make x-contract SPEC=path/to/openapi.json [COMMIT=<its commit>]
+# (or SPEC=<a git checkout or mirror of xdevplatform/docs> [REV=HEAD]). README: "X's contract".
+x-contract: venv
+	@test -n "$(SPEC)" || { echo "usage: make x-contract SPEC=path/to/openapi.json [COMMIT=sha] (or SPEC=<docs git dir> [REV=...])"; exit 2; }
+	$(PY) -m localdev.x_contract --spec "$(SPEC)" --rev "$(REV)" --commit "$(COMMIT)"
 
 # Regenerate the sam-local-invoke payloads in events/ (signed with the dev secret, see events/README.md).
 events: venv

@@ -4,9 +4,10 @@ the queue as they would in production; then every activity must be on the queue 
 
 The deliveries are X's 45 samples with fresh ids and times (localdev.send.freshen: events happening
 now), and with them the copies X makes: a share sent twice (X retrying a delivery whose answer it did
-not get) and, for AAA posts, the XAA post.create of the same post (the AAA -> XAA overlap: one
-activity, two families). Copies must be dropped, whichever arrives first: `lost` counts expected
-activities that never arrived, `doubled` the messages beyond one per activity.
+not get) and, for AAA posts, the XAA copy X sends of the same post (post.create for the account's own,
+post.mention.create for a mention, ...: the AAA -> XAA overlap: one event, two families). Copies must
+be dropped, whichever arrives first: `lost` counts expected activities that never arrived, `doubled`
+the messages beyond one per activity.
 
 Budget (design.md): a couple of thousand POSTs from 16 senders, 0 lost, 0 doubled, 100+ deliveries/s.
 
@@ -30,6 +31,7 @@ sys.path.insert(0, str(REPO))
 from localdev.send import Sender, freshen  # noqa: E402
 from localdev.testing import run_local_stack  # noqa: E402
 from tests.conftest import all_sample_names, sample  # noqa: E402
+from xwebhook.receive.post_kinds import aaa_kinds  # noqa: E402
 from xwebhook.receive.signing import sign  # noqa: E402
 from xwebhook.receive.splitting import split_delivery  # noqa: E402
 
@@ -38,12 +40,14 @@ RETRY_SHARE = 0.1  # of the deliveries, sent a second time
 
 
 def _xaa_copy(delivery, salt):
-    """The XAA post.create of the post in an AAA tweet_create delivery (one per account and post)."""
+    """The XAA copy of the post in an AAA tweet_create delivery: the type the post is for the account."""
     (item,) = delivery["tweet_create_events"]
     stamp_ms = int(item.get("timestamp_ms") or time.time() * 1000)
     created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp_ms // 1000)) + f".{stamp_ms % 1000:03d}Z"
-    payload = {"id": item["id_str"], "created_at": created, "text": item.get("text", ""), "author_id": "1"}
-    data = {"event_uuid": f"-{salt}", "filter": {"user_id": delivery["for_user_id"]}, "event_type": "post.create"}
+    author = (item.get("user") or {}).get("id_str")
+    payload = {"id": item["id_str"], "created_at": created, "text": item.get("text", ""), "author_id": author}
+    kind = aaa_kinds(item, delivery["for_user_id"])[0][0]
+    data = {"event_uuid": f"-{salt}", "filter": {"user_id": delivery["for_user_id"]}, "event_type": kind}
     return {"data": {**data, "tag": "load", "payload": payload}}
 
 

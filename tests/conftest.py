@@ -22,6 +22,18 @@ def sample(name):
     return json.loads(sample_bytes(name))
 
 
+@pytest.fixture(autouse=True)
+def answers_hold_to_xs_document():
+    """Every answer an in-process X emulator gives during a test holds to X's published document (its
+    referee records what does not: localdev/x_emulator/referee.py); a test fails on the first that breaks it."""
+    from localdev.x_emulator import referee
+
+    del referee.VIOLATIONS[:]
+    yield
+    broken, referee.VIOLATIONS[:] = list(referee.VIOLATIONS), []
+    assert broken == [], f"the X emulator answered against X's document: {broken[:3]}"
+
+
 @pytest.fixture
 def dev_secret():
     return DEV_SECRET

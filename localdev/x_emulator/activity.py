@@ -9,9 +9,16 @@ follow.follow `payload.source.data`/`payload.target.data`). That is what lets th
 deliveries are one activity during the overlap of a migration.
 
 Kinds (and their details, each with a default):
-  post     the account posts               post_id, text                            tweet_create / post.create
+  post     the account posts               post_id, text, mentions_self             tweet_create / post.create
   mention  someone mentions the account    post_id, author_id, text                 tweet_create / post.mention.create
-  reply    someone replies to the account  post_id, author_id, in_reply_to, text    tweet_create / post.reply.create
+  reply    someone replies to the account  post_id, author_id, in_reply_to, text,   tweet_create / post.reply.create
+                                           mentions
+With `mentions_self` (a post that @mentions its own author) or `mentions` (a reply that also @mentions the
+account in its text), X's XAA delivers the post twice, as each type (post.create + post.mention.create,
+post.reply.create + post.mention.create), to the subscriptions of each; AAA delivers it once. Posts carry
+the fields that say which types they are, in each family's shape: the author, `in_reply_to_user_id`, the
+mention entities with their positions and `display_text_range` (what X displays: a reply's leading
+@names are outside it).
   delete   the account deletes a post      post_id                                  tweet_delete / post.delete
   like     a like by or of the account     favorite_id, liker_id, post_id, post_author_id    favorite / like.create
   follow   a follow by or of the account   source_id, target_id                     follow (type follow) / follow.follow
@@ -42,33 +49,7 @@ def build(emu, kind, user_id, details):
     ms = str(int(now * 1000))
     d = dict(details)
     if kind in ("post", "mention", "reply"):
-        post_id = str(d.get("post_id") or emu.new_id())
-        author = str(d.get("author_id") or (user_id if kind == "post" else emu.new_id()))
-        text = d.get("text") or {"post": "hello from the emulator", "mention": f"@user{user_id} hi"}.get(
-            kind, "a reply"
-        )
-        item = {
-            "created_at": _legacy(now),
-            "id": int(post_id),
-            "id_str": post_id,
-            "text": text,
-            "user": _user(author),
-            "entities": {"user_mentions": [] if kind == "post" else [{"id_str": user_id, "id": int(user_id)}]},
-            "timestamp_ms": ms,
-        }
-        payload = {
-            "id": post_id,
-            "author_id": author,
-            "text": text,
-            "created_at": _iso(now),
-            "edit_history_tweet_ids": [post_id],
-        }
-        if kind == "reply":
-            parent = str(d.get("in_reply_to") or emu.new_id())
-            item.update(in_reply_to_status_id_str=parent, in_reply_to_user_id_str=user_id)
-            payload["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
-        event_type = {"post": "post.create", "mention": "post.mention.create", "reply": "post.reply.create"}[kind]
-        return {"for_user_id": user_id, "tweet_create_events": [item]}, event_type, payload, None
+        return _post(emu, kind, user_id, now, ms, d)
     if kind == "delete":
         post_id = str(d.get("post_id") or emu.new_id())
         aaa = {
@@ -126,6 +107,53 @@ def build(emu, kind, user_id, details):
     raise ValueError(f"unknown activity kind {kind!r}; one of {', '.join(KINDS)}")
 
 
+def _post(emu, kind, user_id, now, ms, d):
+    post_id = str(d.get("post_id") or emu.new_id())
+    author = str(d.get("author_id") or (user_id if kind == "post" else emu.new_id()))
+    handle = f"@user{user_id}"
+    lead = f"{handle} " if kind == "reply" else ""  # a reply's leading @name: outside what X displays
+    explicit = (
+        kind == "mention" or (kind == "post" and d.get("mentions_self")) or (kind == "reply" and d.get("mentions"))
+    )
+    body = d.get("text") or {"post": "hello from the emulator", "mention": "hi", "reply": "a reply"}[kind]
+    body = f"{handle} {body}" if explicit else body
+    text = lead + body
+    start = len(lead)
+    positions = ([0] if lead else []) + ([start] if explicit else [])
+    window = [start, len(text)]
+    item = {
+        "created_at": _legacy(now),
+        "id": int(post_id),
+        "id_str": post_id,
+        "text": text,
+        "display_text_range": window,
+        "user": _user(author),
+        "entities": {
+            "user_mentions": [
+                {"id_str": user_id, "id": int(user_id), "indices": [p, p + len(handle)]} for p in positions
+            ]
+        },
+        "timestamp_ms": ms,
+    }
+    payload = {
+        "id": post_id,
+        "author_id": author,
+        "text": text,
+        "display_text_range": window,
+        "entities": {"mentions": [{"id": user_id, "start": p, "end": p + len(handle)} for p in positions]},
+        "created_at": _iso(now),
+        "edit_history_tweet_ids": [post_id],
+    }
+    if kind == "reply":
+        parent = str(d.get("in_reply_to") or emu.new_id())
+        item.update(in_reply_to_status_id_str=parent, in_reply_to_user_id_str=user_id)
+        payload.update(in_reply_to_user_id=user_id, referenced_tweets=[{"type": "replied_to", "id": parent}])
+    event_type = {"post": "post.create", "mention": "post.mention.create", "reply": "post.reply.create"}[kind]
+    if explicit and kind != "mention":
+        event_type = (event_type, "post.mention.create")  # X's XAA: one event per type the post is
+    return {"for_user_id": user_id, "tweet_create_events": [item]}, event_type, payload, None
+
+
 def envelope(subscription, event_type, payload):
     """An XAA delivery for one subscription. `event_uuid` is per delivery (X's examples show negative ones)."""
     uuid = str(-secrets.randbelow(2**63))
@@ -146,17 +174,20 @@ def deliver_activity(emu, kind, user_id, order, details):
         (
             "xaa",
             subscription["webhook_id"],
-            envelope(subscription, event_type, payload),
+            envelope(subscription, one_type, payload),
             subscription["subscription_id"],
         )
-        for subscription in emu.xaa_matching(event_type, user_id, direction)
+        for one_type in (event_type if isinstance(event_type, tuple) else (event_type,))
+        for subscription in emu.xaa_matching(one_type, user_id, direction)
         if subscription.get("webhook_id")
     ]
     sends = xaa_sends + sends if order == "xaa_first" else sends + xaa_sends
     outcomes = []
     for family, webhook_id, body, subscription_id in sends:
         status = emu.deliver(body, webhook_id)
-        outcome = {"family": family, "webhook_id": webhook_id, "status": status, "event_type": event_type}
+        # XAA: the type of this envelope; AAA (one delivery for the activity): the XAA type it stands for.
+        delivered = body["data"]["event_type"] if family == "xaa" else event_type
+        outcome = {"family": family, "webhook_id": webhook_id, "status": status, "event_type": delivered}
         if subscription_id:
             outcome["subscription_id"] = subscription_id
         outcomes.append(outcome)

@@ -108,9 +108,12 @@ def count_subscriptions(emu, request):
     return Response(200, body)
 
 
-@route("DELETE", ENTERPRISE + "/webhooks/:webhook_id/subscriptions/:user_id/all.json", BEARER, limit=500)
+@route("DELETE", ENTERPRISE + "/webhooks/:webhook_id/subscriptions/all.json", USER, limit=500)
 def unsubscribe(emu, request):
-    return _remove_subscription(emu, request.args["webhook_id"], request.args["user_id"])
+    # The Enterprise page (enterprise-gnip-2.0/fundamentals/account-activity.mdx, "Removing a subscription"):
+    # DELETE .../subscriptions/all.json signed as the subscribed user. A `.../subscriptions/:user_id/all.json`
+    # path appears only in a rate-limit table; it is not served.
+    return _remove_subscription(emu, request.args["webhook_id"], request.caller.user_id)
 
 
 # ---- Premium (one webhook per dev environment) ---------------------------------------------------------

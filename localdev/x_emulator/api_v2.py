@@ -1,11 +1,12 @@
 """X API v2: webhooks, replay, Account Activity subscriptions and X Activity (XAA) subscriptions.
 
-Shapes follow docs.x.com (webhooks quickstart, account-activity and activity quickstarts); rate limits are the
-documented 15-minute windows.
+Every route here is an operation of our extract of X's published document: who may call it, its
+parameters and body are the document's (referee.py, before the handler runs), and so are its answers'
+shapes. Rate limits are the documented 15-minute windows.
 """
 
 from localdev.x_emulator import errors, xaa
-from localdev.x_emulator.routing import ANY, BEARER, EITHER, USER, Response, RouteTable
+from localdev.x_emulator.routing import DOCUMENT, Response, RouteTable
 
 ROUTES = RouteTable("v2")
 route = ROUTES.route
@@ -16,21 +17,21 @@ CRC_PROBLEM = errors.INVALID_REQUEST
 # ---- webhooks ------------------------------------------------------------------------------------------
 
 
-@route("POST", "/2/webhooks", EITHER, limit=450)
+@route("POST", "/2/webhooks", DOCUMENT, limit=450)
 def create_webhook(emu, request):
     body = request.json()
     url = body.get("url") if isinstance(body, dict) else None
     return Response(200, {"data": emu.create_webhook(url)})
 
 
-@route("GET", "/2/webhooks", BEARER, limit=450)
+@route("GET", "/2/webhooks", DOCUMENT, limit=450)
 def list_webhooks(emu, request):
     # X answers {"data": [], "meta": {"result_count": 0}} when there is none (webhooks quickstart).
     data = emu.list_webhooks()
     return Response(200, {"data": data, "meta": {"result_count": len(data)}})
 
 
-@route("PUT", "/2/webhooks/:webhook_id", EITHER, limit=450)
+@route("PUT", "/2/webhooks/:webhook_id", DOCUMENT, limit=450)
 def validate_webhook(emu, request):
     url = emu.webhook_or_404(request.args["webhook_id"])["url"]
     valid, result = emu.check_webhook(request.args["webhook_id"])
@@ -49,13 +50,13 @@ def validate_webhook(emu, request):
     return Response(200, body)
 
 
-@route("DELETE", "/2/webhooks/:webhook_id", EITHER, limit=450)
+@route("DELETE", "/2/webhooks/:webhook_id", DOCUMENT, limit=450)
 def delete_webhook(emu, request):
     emu.delete_webhook(request.args["webhook_id"])
     return Response(200, {"data": {"deleted": True}})
 
 
-@route("POST", "/2/webhooks/replay", BEARER, limit=100)
+@route("POST", "/2/webhooks/replay", DOCUMENT, limit=100)
 def create_replay(emu, request):
     job, answered = emu.create_replay(request.json())
     return Response(200, {"data": {"job_id": job["job_id"], "created_at": job["created_at"]}}, after=answered)
@@ -66,19 +67,19 @@ def create_replay(emu, request):
 AAA = "/2/account_activity"
 
 
-@route("POST", AAA + "/webhooks/:webhook_id/subscriptions/all", USER, limit=500)
+@route("POST", AAA + "/webhooks/:webhook_id/subscriptions/all", DOCUMENT, limit=500)
 def subscribe(emu, request):
     emu.subscribe(request.args["webhook_id"], request.caller.user_id)
     return Response(200, {"data": {"subscribed": True}})
 
 
-@route("GET", AAA + "/webhooks/:webhook_id/subscriptions/all", USER, limit=500)
+@route("GET", AAA + "/webhooks/:webhook_id/subscriptions/all", DOCUMENT, limit=500)
 def is_subscribed(emu, request):
     subscribed = emu.is_subscribed(request.args["webhook_id"], request.caller.user_id)
     return Response(200, {"data": {"subscribed": subscribed}})
 
 
-@route("GET", AAA + "/webhooks/:webhook_id/subscriptions/all/list", BEARER, limit=50)
+@route("GET", AAA + "/webhooks/:webhook_id/subscriptions/all/list", DOCUMENT, limit=50)
 def list_subscriptions(emu, request):
     webhook = emu.webhook_or_404(request.args["webhook_id"])
     users = emu.subscribers(webhook["id"])
@@ -91,7 +92,7 @@ def list_subscriptions(emu, request):
     return Response(200, {"data": data})
 
 
-@route("GET", AAA + "/subscriptions/count", BEARER, limit=15)
+@route("GET", AAA + "/subscriptions/count", DOCUMENT, limit=15)
 def count_subscriptions(emu, request):
     data = {
         "account_name": emu.account_name,
@@ -102,7 +103,7 @@ def count_subscriptions(emu, request):
     return Response(200, {"data": data})
 
 
-@route("DELETE", AAA + "/webhooks/:webhook_id/subscriptions/:user_id/all", BEARER, limit=500)
+@route("DELETE", AAA + "/webhooks/:webhook_id/subscriptions/:user_id/all", DOCUMENT, limit=500)
 def unsubscribe(emu, request):
     # Idempotent: a user who was not subscribed ends up unsubscribed all the same.
     emu.unsubscribe(request.args["webhook_id"], request.args["user_id"])
@@ -115,22 +116,24 @@ def unsubscribe(emu, request):
 XAA = "/2/activity/subscriptions"
 
 
-@route("POST", XAA, ANY, limit=500, bucket="xaa create", per_app=True)
+@route("POST", XAA, DOCUMENT, limit=500, bucket="xaa create", per_app=True)
 def create_xaa(emu, request):
-    return Response(200, xaa.one(emu, emu.create_xaa(request.json(), request.caller)))
+    body, outside = xaa.one(emu, emu.create_xaa(request.json(), request.caller))
+    return Response(200, body, outside_document=outside)
 
 
-@route("GET", XAA, ANY, limit=500, bucket="xaa list", per_app=True)
+@route("GET", XAA, DOCUMENT, limit=500, bucket="xaa list", per_app=True)
 def list_xaa(emu, request):
     return Response(200, xaa.page(emu, request.params))
 
 
-@route("PUT", XAA + "/:subscription_id", BEARER, limit=500, bucket="xaa update", per_app=True)
+@route("PUT", XAA + "/:subscription_id", DOCUMENT, limit=500, bucket="xaa update", per_app=True)
 def update_xaa(emu, request):
-    return Response(200, xaa.one(emu, emu.update_xaa(request.args["subscription_id"], request.json())))
+    body, outside = xaa.one(emu, emu.update_xaa(request.args["subscription_id"], request.json()), total=True)
+    return Response(200, body, outside_document=outside)
 
 
-@route("DELETE", XAA + "/:subscription_id", BEARER, limit=500, bucket="xaa delete", per_app=True)
+@route("DELETE", XAA + "/:subscription_id", DOCUMENT, limit=500, bucket="xaa delete", per_app=True)
 def delete_xaa(emu, request):
-    emu.delete_xaa(request.args["subscription_id"])
-    return Response(200, {"data": {"deleted": True}, "meta": {"total_subscriptions": len(emu.xaa_subscriptions)}})
+    # X's document: 200 {"data": {"deleted": bool}}. An id X does not have: xaa_delete_unknown (xaa.py).
+    return Response(200, {"data": {"deleted": emu.delete_xaa(request.args["subscription_id"])}})

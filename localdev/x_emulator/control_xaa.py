@@ -3,9 +3,10 @@
 POST /_emulator/activity      {"kind", "for_user_id", "order"?: "aaa_first"|"xaa_first", ...details}
                               -> {"deliveries": [{"family", "webhook_id", "status", "event_type", ...}]}
 POST /_emulator/oauth2_tokens {"user_id", "access_token", "scopes"?: [...], "expires_in"?: s} -> {"ok": true}
-POST /_emulator/xaa           any of {"page_size", "shape", "token_at", "oauth1", "bearer_private",
-                              "duplicate_id", "subscription_limit", "rate_limits": {bucket: n},
-                              "enforce_rate_limits"} -> the XAA settings now in force
+POST /_emulator/xaa           any of {"page_size", "shape", "token_at", "total_at", "oauth1",
+                              "bearer_private", "duplicate", "duplicate_id", "cap", "delete_unknown",
+                              "broadcast_chat_scope", "subscription_limit", "rate_limits": {bucket: n},
+                              "enforce_rate_limits"} -> the XAA settings now in force (xaa.py: each reading)
 """
 
 from localdev.x_emulator import activity, xaa
@@ -20,9 +21,14 @@ SWITCHES = {
     "page_size": ("xaa_page_size", lambda v: isinstance(v, int) and 1 <= v <= 1000),
     "shape": ("xaa_shape", lambda v: v in xaa.SHAPES),
     "token_at": ("xaa_token_at", lambda v: v in xaa.TOKEN_PLACES),
+    "total_at": ("xaa_total_at", lambda v: v in xaa.TOTAL_PLACES),
     "oauth1": ("xaa_oauth1", lambda v: isinstance(v, bool)),
     "bearer_private": ("xaa_bearer_private", lambda v: isinstance(v, bool)),
+    "duplicate": ("xaa_duplicate", lambda v: v in xaa.DUPLICATE_READINGS),
     "duplicate_id": ("xaa_duplicate_id", lambda v: isinstance(v, bool)),
+    "cap": ("xaa_cap", lambda v: v in xaa.CAP_READINGS),
+    "delete_unknown": ("xaa_delete_unknown", lambda v: v in xaa.DELETE_UNKNOWN_READINGS),
+    "broadcast_chat_scope": ("xaa_broadcast_chat_scope", lambda v: v in xaa.BROADCAST_CHAT_SCOPES),
     "subscription_limit": ("xaa_subscription_limit", lambda v: isinstance(v, int) and v >= 0),
     "enforce_rate_limits": ("enforce_rate_limits", lambda v: isinstance(v, bool)),
     "rate_limits": ("rate_limits", lambda v: isinstance(v, dict) and all(isinstance(n, int) for n in v.values())),

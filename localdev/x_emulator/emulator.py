@@ -14,7 +14,9 @@ import time
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from localdev.x_emulator import activity, errors, outbound, xaa
+from localdev.x_contract.catalogue import enum_types
+from localdev.x_contract.extract import load as load_extract
+from localdev.x_emulator import activity, errors, outbound, referee, xaa
 from localdev.x_emulator.auth import Authenticator, auth_kind
 from localdev.x_emulator.control import CONTROL_TOKEN_HEADER
 from localdev.x_emulator.oauth import OAuthServer
@@ -27,38 +29,9 @@ REPLAY_WINDOW_SECONDS = 24 * 3600
 RATE_WINDOW_SECONDS = 15 * 60
 LOG_LIMIT = 20000  # requests/crc_log entries kept; the oldest half goes when a list reaches it
 
-XAA_EVENT_TYPES = frozenset(
-    {
-        "post.create",
-        "post.delete",
-        "post.mention.create",
-        "post.reply.create",
-        "post.quote.create",
-        "post.repost.create",
-        "like.create",
-        "follow.follow",
-        "follow.unfollow",
-        "chat.received",
-        "chat.sent",
-        "chat.conversation_join",  # X's docs spell it this way ...
-        "chat.conversation.join",  # ... and x-webhooks.md this way; both are accepted
-        "dm.received",
-        "dm.sent",
-        "dm.read",
-        "dm.indicate_typing",
-        "mute.mute",
-        "mute.unmute",
-        "block.block",
-        "block.unblock",
-        "spaces.start",
-        "spaces.end",
-        "broadcast.start",
-        "broadcast.end",
-        "broadcast.chat",
-        "news.new",
-        "oauth.revoke",
-    }
-)
+# What X may deliver: every type X's document lets an app subscribe to (our extract's enum, its alias
+# included), and oauth.revoke, which X sends without a subscription (activity introduction).
+XAA_EVENT_TYPES = frozenset(enum_types(load_extract())) | {"oauth.revoke"}
 XAA_PROFILE_PREFIX = "profile.update."
 
 
@@ -138,12 +111,18 @@ class XEmulator:
         account_name="my-account",
         control_token=None,
         xaa_page_size=100,
-        xaa_shape="flat",
+        xaa_shape="document",
         xaa_token_at="meta.next_token",  # noqa: S107 - where the next-page token goes, not a secret
+        xaa_total_at="meta.total_subscriptions",
         xaa_oauth1=True,
         xaa_bearer_private=False,
+        xaa_duplicate="invalid-request",
         xaa_duplicate_id=True,
+        xaa_cap="invalid-request",
+        xaa_delete_unknown="not-found",
+        xaa_broadcast_chat_scope="broadcast.read",
         oauth_options=None,
+        refereed=True,
     ):
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
@@ -169,9 +148,17 @@ class XEmulator:
         self.xaa_page_size = xaa_page_size
         self.xaa_shape = xaa_shape
         self.xaa_token_at = xaa_token_at
+        self.xaa_total_at = xaa_total_at
         self.xaa_oauth1 = xaa_oauth1
         self.xaa_bearer_private = xaa_bearer_private
+        self.xaa_duplicate = xaa_duplicate
         self.xaa_duplicate_id = xaa_duplicate_id
+        self.xaa_cap = xaa_cap
+        self.xaa_delete_unknown = xaa_delete_unknown
+        self.xaa_broadcast_chat_scope = xaa_broadcast_chat_scope
+        # X's published document referees every request to an operation of our extract, and every answer
+        # (referee.py). Off only for a test that must send what X's document refuses past it.
+        self.referee = referee.default() if refereed else None
         self.oauth2_tokens = OAuth2TokenRegistry()
         self.auth = Authenticator(
             consumer_key, consumer_secret, bearer_token, self.users, oauth_window, user_bearer=self._user_bearer
@@ -359,6 +346,10 @@ class XEmulator:
         expires_at = None if expires_in is None else self.now() + float(expires_in)
         return self.oauth2_tokens.add(access_token, str(user_id), tuple(scopes), expires_at)
 
+    def referee_document(self):
+        """Our extract of X's document (what the referee holds)."""
+        return self.referee.document if self.referee is not None else load_extract()
+
     def _user_bearer(self, token):
         """(user_id, scopes) of an unexpired OAuth 2.0 user token: one the emulator's token endpoint issued
         (oauth.py), or one registered with add_oauth2_token; else None."""
@@ -429,7 +420,12 @@ class XEmulator:
         with self._lock:
             webhook = self.webhooks.get(webhook_id)
             if webhook is None or self._webhook_env.get(webhook_id) != env:
-                raise errors.not_found("WebhookIdInvalid", f"webhook {webhook_id} was not found for this app")
+                raise errors.not_found(
+                    "WebhookIdInvalid",
+                    f"webhook {webhook_id} was not found for this app",
+                    value=webhook_id,
+                    parameter="webhook_id",
+                )
             return webhook
 
     def env_of(self, webhook_id):
@@ -574,27 +570,23 @@ class XEmulator:
     # XAA
 
     def validate_xaa(self, body, current=None):
-        """The subscription a create (current None) or update body asks for, or ApiError."""
+        """The subscription a create (current None) or update body asks for, or ApiError. The body's shape
+        is X's document's (the referee checked it over HTTP); what is left are the rules X states in words."""
         if not isinstance(body, dict):
             raise errors.invalid_request(None, "the request body must be a JSON object")
         event_type = body.get("event_type", current["event_type"] if current else None)
-        if event_type is None:
-            raise errors.invalid_request(None, "$.event_type: is missing but it is required")
+        if not is_xaa_event_type(event_type) or event_type == "oauth.revoke":
+            raise errors.invalid_request(None, f"$.event_type: {event_type!r} is not a supported event type")
+        event_type = xaa.ALIASES.get(event_type, event_type)  # "responses always use the canonical name"
         if current is not None and event_type != current["event_type"]:
             raise errors.invalid_request(
                 None, "event_type cannot be changed; delete the subscription and create a new one"
             )
-        if not is_xaa_event_type(event_type):
-            raise errors.invalid_request(None, f"$.event_type: {event_type!r} is not a supported event type")
         filter_ = body.get("filter", current["filter"] if current else None)
-        if filter_ is None:
-            raise errors.invalid_request(None, "$.filter: is missing but it is required")
         if current is not None and filter_ != current["filter"]:
             raise errors.invalid_request(None, "filter cannot be changed; delete the subscription and create a new one")
         xaa.check_filter(event_type, filter_)
         tag = body.get("tag", current.get("tag") if current else None)
-        if tag is not None and (not isinstance(tag, str) or not 1 <= len(tag) <= 200):
-            raise errors.invalid_request(None, "$.tag: must be a string of 1 to 200 characters")
         webhook_id = body.get("webhook_id", current.get("webhook_id") if current else None)
         if webhook_id is not None:
             webhook_id = str(webhook_id)
@@ -614,9 +606,7 @@ class XEmulator:
             xaa.check_caller(self, caller, wanted)
             self._check_xaa_duplicate(wanted, None)
             if len(self.xaa_subscriptions) >= self.xaa_subscription_limit:
-                raise errors.invalid_request(
-                    "SubscriptionLimitExceeded", f"the app already has {self.xaa_subscription_limit} subscriptions"
-                )
+                raise xaa.cap_reached(self)
             subscription_id = self.new_id()
             stamp = iso_time(self.now())
             subscription = {"subscription_id": subscription_id, **wanted, "created_at": stamp, "updated_at": stamp}
@@ -635,14 +625,25 @@ class XEmulator:
             return dict(current)
 
     def delete_xaa(self, subscription_id):
+        """True when it was deleted; False when X had no such subscription and `xaa_delete_unknown` is
+        "not-deleted" (otherwise X's 404)."""
         with self._lock:
+            if subscription_id not in self.xaa_subscriptions and self.xaa_delete_unknown == "not-deleted":
+                return False
             self._xaa_or_404(subscription_id)
             del self.xaa_subscriptions[subscription_id]
+            return True
 
     def _xaa_or_404(self, subscription_id):
         subscription = self.xaa_subscriptions.get(subscription_id)
         if subscription is None:
-            raise errors.not_found("SubscriptionIdInvalid", f"subscription {subscription_id} was not found")
+            raise errors.not_found(
+                "SubscriptionIdInvalid",
+                f"subscription {subscription_id} was not found",
+                resource_type="subscription",
+                value=subscription_id,
+                parameter="subscription_id",
+            )
         return subscription
 
     def _check_xaa_duplicate(self, wanted, own_id):
@@ -666,9 +667,9 @@ class XEmulator:
             raise errors.invalid_request(None, f"from_date and to_date must be yyyymmddhhmm (UTC): {exc}") from exc
         now = self.now()
         earliest = (now - REPLAY_WINDOW_SECONDS) // 60 * 60
-        latest = (now // 60 + 1) * 60  # to_date is exclusive: up to the end of the current minute
-        if start >= end:
-            raise errors.invalid_request(None, "from_date must be before to_date")
+        latest = now // 60 * 60  # the current minute
+        if start > end:
+            raise errors.invalid_request(None, "from_date must not be after to_date")
         if start < earliest or end > latest:
             raise errors.invalid_request(
                 None,
@@ -697,8 +698,10 @@ class XEmulator:
             self.replay_jobs[job_id] = job
             self._job_done[job_id] = threading.Event()
         answered = threading.Event()
+        # Both dates are inclusive (X's document: "the newest (inclusive) UTC timestamp"): to_date's whole
+        # minute is replayed.
         thread = threading.Thread(
-            target=self._run_replay, args=(job_id, start, end, answered), name=f"replay-{job_id}", daemon=True
+            target=self._run_replay, args=(job_id, start, end + 60, answered), name=f"replay-{job_id}", daemon=True
         )
         thread.start()
         return job, answered.set

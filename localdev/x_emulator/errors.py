@@ -1,14 +1,20 @@
 """Error answers in X's two styles.
 
-v2 (api.x.com/2/...) answers errors as RFC 7807 problem details. Authentication, permission, rate-limit and
-server errors carry only the problem fields, as X sends them, e.g. a 401:
+v2 (api.x.com/2/...) answers errors as RFC 7807 problem details, with the problem types X's published
+document names (https://api.x.com/2/problems/...: its Problem schema, and its errors page for the generic
+ones). A request X's document refuses (referee.py) gets X's "Invalid Request" with an `errors` item per
+problem, each naming its parameter as X does:
+    {"errors": [{"parameters": {"max_results": ["0"]}, "message": "The `max_results` query parameter ..."}],
+     "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+     "type": "https://api.x.com/2/problems/invalid-request", "status": 400}
+A 404 is X's resource-not-found problem, which carries `resource_type` (and the id as `value`).
+Authentication, permission, rate-limit and server errors carry only the problem fields, as X sends them,
+e.g. a 401:
     {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
     {"title": "Unsupported Authentication", "detail": "Authenticating with OAuth 2.0 Application-Only is
      forbidden for this endpoint.  Supported authentication types are [...]",
-     "type": "https://api.twitter.com/2/problems/unsupported-authentication", "status": 403}
-Request errors (400/404/409) add X's `errors` list, as in its "Invalid Request" answers:
-    {"errors": [{"message": "..."}], "title": "Invalid Request", "detail": "...",
-     "type": "https://api.twitter.com/2/problems/invalid-request"}
+     "type": "https://api.x.com/2/problems/unsupported-authentication", "status": 403}
+Other request errors (400/404/409) add X's `errors` list, as in its "Invalid Request" answers.
 X's webhook docs name failure *reasons* (CrcValidationFailed, UrlValidationFailed, DuplicateUrlFailed,
 WebhookLimitExceeded, WebhookIdInvalid) without publishing the body; the emulator puts the reason in a
 `reason` member (X uses that member name on its client-forbidden problem) and at the start of `detail` and
@@ -18,7 +24,7 @@ v1.1 answers {"errors": [{"code": n, "message": "..."}]} with X's documented cod
 not authenticate you.", 34 not found, 88 rate limit, 89 bad token, 214 webhook/CRC problems (HTTP 403).
 """
 
-PROBLEMS = "https://api.twitter.com/2/problems/"
+PROBLEMS = "https://api.x.com/2/problems/"
 INVALID_REQUEST = PROBLEMS + "invalid-request"
 NOT_FOUND = PROBLEMS + "resource-not-found"
 UNSUPPORTED_AUTH = PROBLEMS + "unsupported-authentication"
@@ -114,10 +120,34 @@ def invalid_request(reason, detail, v1_code=214, v1_message=V1_URL_REQUIREMENTS,
     return ApiError(400, body, v1_body(v1_code, v1_message), v1_status=v1_status)
 
 
-def not_found(reason, detail, v1_code=34, v1_message=V1_WEBHOOK_NOT_FOUND):
+def not_found(
+    reason, detail, v1_code=34, v1_message=V1_WEBHOOK_NOT_FOUND, resource_type="webhook", value=None, parameter=None
+):
+    """X's resource-not-found problem (its schema requires `resource_type`)."""
     text = f"{reason}: {detail}" if reason else detail
     body = problem(404, "Not Found Error", text, NOT_FOUND, reason, with_errors=True)
+    body["resource_type"] = resource_type
+    if value is not None:
+        body.update(value=str(value), resource_id=str(value), parameter=parameter or "id")
+        body["errors"][0].update(resource_type=resource_type, value=str(value))
     return ApiError(404, body, v1_body(v1_code, v1_message))
+
+
+def invalid_parameters(items):
+    """400: X's invalid-request problem for what its document refuses, one `errors` item per problem."""
+    body = {
+        "errors": list(items),
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": INVALID_REQUEST,
+        "status": 400,
+    }
+    return ApiError(400, body, v1_body(214, items[0]["message"] if items else "Invalid request"))
+
+
+def forbidden(detail):
+    """403 Forbidden as X answers a user token it will not take for the call (about:blank)."""
+    return ApiError(403, problem(403, "Forbidden", detail), v1_body(220, detail))
 
 
 def conflict(reason, detail):
@@ -127,6 +157,7 @@ def conflict(reason, detail):
 
 def route_not_found(path):
     body = problem(404, "Not Found Error", f"No such endpoint: {path}", NOT_FOUND, with_errors=True)
+    body["resource_type"] = "endpoint"
     return ApiError(404, body, v1_body(34, V1_PAGE_NOT_FOUND))
 
 

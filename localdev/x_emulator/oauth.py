@@ -16,9 +16,10 @@
                                       revoke_ends_grant, ⚠: every token of that user for the app)
   GET  /2/users/me                    with a user's OAuth 2.0 token (or OAuth 1.0a)
 
-OAuth 2.0 access tokens are also checked on the API routes X takes them on (USER_TOKEN_ROUTES): the token
-must be unexpired and hold the scope the call needs. Who may create which XAA subscription (the token's own
-user, its scope; the app's bearer token refused for private types) is xaa.check_caller's.
+OAuth 2.0 access tokens are also taken on the API routes X's document lets them call: the token must be
+unexpired and hold every scope the operation's security requirement lists (referee.py). Who may create
+which XAA subscription (the token's own user, its type's scope; the app's bearer token refused for private
+types) is xaa.check_caller's.
 Errors are RFC 6749's {"error", "error_description"} on the token endpoints, HTML pages on the authorize
 pages (and never a redirect to a redirect_uri that is not registered).
 """
@@ -33,7 +34,7 @@ from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from localdev.x_emulator import errors
-from localdev.x_emulator.routing import USER, Response, RouteTable
+from localdev.x_emulator.routing import DOCUMENT, USER, Response, RouteTable
 
 ROUTES = RouteTable("v2")
 route = ROUTES.route
@@ -67,13 +68,6 @@ KNOWN_SCOPES = frozenset(
         "broadcast.read",
     ]
 )
-# (method, route pattern) -> the scope a user's OAuth 2.0 token needs there (None: decided per request).
-USER_TOKEN_ROUTES = {
-    ("POST", "/2/activity/subscriptions"): None,
-    ("POST", "/2/account_activity/webhooks/:webhook_id/subscriptions/all"): "tweet.read",
-    ("GET", "/2/account_activity/webhooks/:webhook_id/subscriptions/all"): "tweet.read",
-    ("GET", "/2/users/me"): "users.read",
-}
 PAGE_STYLE = "body{font-family:sans-serif;max-width:32rem;margin:3rem auto}label{display:block;margin:.4rem 0}"
 
 
@@ -450,24 +444,6 @@ class OAuthServer:
                 self._note("invalidate", user_id=user_id)
         return Response(200, {"access_token": tokens[0] if tokens else None})
 
-    # --- user tokens on the API routes ------------------------------------------------------------------------
-
-    def check(self, route, request):
-        """ApiError when the caller may not make this call (an OAuth 2.0 user token's scope)."""
-        key = (route.method, route.pattern)
-        caller = request.caller
-        if key == ("POST", "/2/activity/subscriptions"):
-            return  # who may create which XAA subscription is xaa.check_caller's (with the token's scopes)
-        if caller.kind != "oauth2":
-            return
-        needed = USER_TOKEN_ROUTES.get(key)
-        if needed and needed not in caller.scopes:
-            raise _forbidden(f"the token lacks the {needed} scope")
-
-
-def _forbidden(detail):
-    return errors.ApiError(403, errors.problem(403, "Forbidden", detail), errors.v1_body(220, detail))
-
 
 # --- routes (the emulator's OAuthServer is emu.oauth) -------------------------------------------------------
 
@@ -522,7 +498,7 @@ def revoke(emu, request):
     return emu.oauth.revoke(request)
 
 
-@route("GET", "/2/users/me", ("oauth1",), limit=75)
+@route("GET", "/2/users/me", DOCUMENT, limit=75)
 def users_me(emu, request):
     user_id = request.caller.user_id
     name = emu.oauth.accounts.get(user_id, f"user{user_id}")

@@ -11,6 +11,9 @@ BEARER = ("bearer",)
 USER = ("oauth1",)
 EITHER = ("bearer", "oauth1")
 ANY = ("bearer", "oauth1", "oauth2")  # app-only, or a user by OAuth 1.0a or an OAuth 2.0 user token
+# Who may call is what X's published document says for the operation (referee.py checks its security
+# requirements, scopes included); with the referee off, any authenticated caller.
+DOCUMENT = ("document",)
 
 
 class Request:
@@ -35,11 +38,13 @@ class Request:
 
 
 class Response:
-    def __init__(self, status=200, body=None, headers=None, after=None):
+    def __init__(self, status=200, body=None, headers=None, after=None, outside_document=False):
         self.status = status
         self.body = body  # dict/list (JSON), bytes/str, or None (no body)
         self.headers = dict(headers or {})
         self.after = after  # called once the answer has been written
+        # An answer in a reading a test chose that X's document does not allow: not checked against it.
+        self.outside_document = outside_document
 
 
 class Route:

@@ -1,4 +1,5 @@
-"""The HTTP server: parse, record, inject faults, authenticate, count rate limits, route, answer."""
+"""The HTTP server: parse, record, inject faults, authenticate, let X's document referee (security,
+parameters, body), count rate limits, route, answer, and check the answer against X's document."""
 
 import json
 import logging
@@ -6,8 +7,8 @@ import sys
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from localdev.x_emulator import api_v1, api_v2, control, control_accounts, control_xaa, errors, oauth
-from localdev.x_emulator.routing import Request, Response, match
+from localdev.x_emulator import api_v1, api_v2, control, control_accounts, control_xaa, errors, oauth, referee
+from localdev.x_emulator.routing import DOCUMENT, Request, Response, match
 
 MAX_REQUEST_BODY = 1024 * 1024
 API_TABLES = (api_v2.ROUTES, api_v1.ROUTES, oauth.ROUTES)
@@ -34,15 +35,18 @@ def dispatch(emu, method, target, headers, body, host):
         return _with_rate_headers(emu, _error_response(exc, family), None, None)
 
     rate = None
+    refereed = route.auth == DOCUMENT and emu.referee is not None
+    document_path = referee.doc_path(route.pattern) if refereed else None
     try:
         if route.auth == oauth.SELF:  # the sign-in endpoints check their own credentials (oauth.py)
             rate_key = "app"
         else:
             request.caller = emu.auth.authenticate(method, host, path, query, headers, body)
-            user_token_ok = request.caller.kind == "oauth2" and (method, route.pattern) in oauth.USER_TOKEN_ROUTES
-            if request.caller.kind not in route.auth and not user_token_ok:
+            if refereed:  # X's document: who may call, then what the request must hold
+                emu.referee.check_security(method, document_path, request.caller)
+                emu.referee.check_request(method, document_path, request.args, query, headers, body)
+            elif route.auth != DOCUMENT and request.caller.kind not in route.auth:
                 raise errors.unsupported_authentication(request.caller.kind, route.auth)
-            emu.oauth.check(route, request)
             rate_key = "app" if route.per_app else request.caller.rate_key
         limit = emu.rate_limits.get(route.bucket, route.limit)
         rate = emu.rate_limiter.hit(route.bucket, rate_key, limit, emu.now())
@@ -53,7 +57,28 @@ def dispatch(emu, method, target, headers, body, host):
         # A /1.1/ path answers v1.1 error bodies whichever module routes it: X documents POST
         # /1.1/oauth/invalidate_token's refusal of an invalidated token as 401 {"errors": [{"code": 89}]}.
         response = _error_response(exc, "v1" if family == "v1" else route.family)
+    if refereed and not response.outside_document:
+        content_type, payload = encode(response)
+        problems = emu.referee.answer_problems(
+            method, document_path, request.args, query, headers, body, response.status, content_type, payload
+        )
+        if problems:
+            referee.record(method, path, response.status, problems)
     return _with_rate_headers(emu, response, route, rate)
+
+
+def encode(response):
+    """(Content-Type, body bytes) of a Response, as _Handler writes it."""
+    body = response.body
+    content_type = response.headers.get("Content-Type")
+    if isinstance(body, (dict, list)):
+        if content_type is None:
+            problem = isinstance(body, dict) and response.status >= 400 and "type" in body
+            content_type = "application/problem+json" if problem else "application/json; charset=utf-8"
+        return content_type, json.dumps(body).encode("utf-8")
+    if isinstance(body, str):
+        return content_type or "application/json; charset=utf-8", body.encode("utf-8")
+    return content_type or "", body or b""
 
 
 def _control(emu, request):
@@ -130,17 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
             response.after()
 
     def _write(self, response, close=False):
-        body = response.body
-        content_type = response.headers.pop("Content-Type", None)
-        if isinstance(body, (dict, list)):
-            if content_type is None:
-                problem = isinstance(body, dict) and response.status >= 400 and "type" in body
-                content_type = "application/problem+json" if problem else "application/json; charset=utf-8"
-            payload = json.dumps(body).encode("utf-8")
-        elif isinstance(body, str):
-            payload = body.encode("utf-8")
-        else:
-            payload = body or b""
+        content_type, payload = encode(response)
+        response.headers.pop("Content-Type", None)
+        content_type = content_type or None
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

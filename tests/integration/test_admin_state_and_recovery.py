@@ -138,7 +138,9 @@ def test_the_real_admin_remembers_ensure_in_ssm_and_replays_a_5xx_window_from_cl
     started = result["recovery"]["started"]
     assert (minute_of_stamp(started["from"]), minute_of_stamp(started["to"])) == (now - 45, now - 38)
     (job,) = emulated_x.replay_jobs.values()
-    assert (job["webhook_id"], job["from_date"], job["to_date"]) == (hook["id"], started["from"], started["to"])
+    # X's to_date is inclusive: the window's last minute (its end, now - 38, is exclusive)
+    last_minute = datetime.fromtimestamp((now - 39) * 60, UTC).strftime("%Y%m%d%H%M")
+    assert (job["webhook_id"], job["from_date"], job["to_date"]) == (hook["id"], started["from"], last_minute)
     stored = json.loads(
         stack.client("ssm").get_parameter(Name=stack.resources["AdminStateParameter"])["Parameter"]["Value"]
     )

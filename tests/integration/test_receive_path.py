@@ -90,8 +90,9 @@ def test_every_sample_delivery_lands_on_the_fifo_queue_as_its_events(local_stack
                 wanted["for_user_id"] = event.for_user_id
             assert attributes == wanted, name
             assert message["Attributes"]["MessageGroupId"] == (event.for_user_id or "unattributed"), name
-            dedup_id = event.deduplication_id  # the activity_id, or its digest when SQS could not take it
-            assert dedup_id in (event.activity_id, hashlib.sha256(event.activity_id.encode()).hexdigest())
+            # the dedup key (the activity_id, for a post with its XAA type), or its digest when SQS could not take it
+            dedup_id = event.deduplication_id
+            assert dedup_id in (event.dedup_key, hashlib.sha256(event.dedup_key.encode()).hexdigest())
             assert message["Attributes"]["MessageDeduplicationId"] == dedup_id, name
             body = json.loads(message["Body"])
             wanted_body = json.loads(event.body)
@@ -349,8 +350,9 @@ def test_a_delivery_nested_too_deep_is_a_400_and_leaves_nothing(local_stack):
 def test_the_aaa_and_xaa_copies_of_a_fresh_post_reach_the_queue_once(local_stack, first):
     ingest = local_stack.load("ingest")
     at = time.time()
-    aaa = {"for_user_id": "77", "tweet_create_events": [{"id_str": "9001", "timestamp_ms": str(int(at * 1000))}]}
-    payload = {"id": "9001", "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at))}
+    post_item = {"id_str": "9001", "timestamp_ms": str(int(at * 1000)), "user": {"id_str": "77"}}  # its own post
+    aaa = {"for_user_id": "77", "tweet_create_events": [post_item]}
+    payload = {"id": "9001", "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at)), "author_id": "77"}
     xaa = {"data": {"event_uuid": "-1", "filter": {"user_id": "77"}, "event_type": "post.create", "payload": payload}}
     copies = [aaa, xaa] if first == "aaa" else [xaa, aaa]
     for delivery in copies:  # young events: no dedup read, SQS's FIFO deduplication drops the second
@@ -359,7 +361,10 @@ def test_the_aaa_and_xaa_copies_of_a_fresh_post_reach_the_queue_once(local_stack
     assert [(b["activity_id"], b["source"]) for b in bodies] == [("post:77:9001", first)]
     items = local_stack.client("dynamodb").scan(TableName=local_stack.table)["Items"]
     # each family's copy recorded under its own key, whichever came first (the admin function counts both)
-    assert sorted(item["event_id"]["S"] for item in items) == ["post:77:9001#aaa", "post:77:9001#xaa"]
+    assert sorted(item["event_id"]["S"] for item in items) == [
+        "post:77:9001/post.create#aaa",
+        "post:77:9001/post.create#xaa",
+    ]
 
 
 def test_the_local_sqs_drops_a_copy_even_after_the_original_was_consumed(local_stack):
@@ -368,8 +373,9 @@ def test_the_local_sqs_drops_a_copy_even_after_the_original_was_consumed(local_s
     # a consumer already took must not reach the queue again.
     ingest = local_stack.load("ingest")
     at = time.time()
-    aaa = {"for_user_id": "78", "tweet_create_events": [{"id_str": "9002", "timestamp_ms": str(int(at * 1000))}]}
-    payload = {"id": "9002", "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at))}
+    post_item = {"id_str": "9002", "timestamp_ms": str(int(at * 1000)), "user": {"id_str": "78"}}  # its own post
+    aaa = {"for_user_id": "78", "tweet_create_events": [post_item]}
+    payload = {"id": "9002", "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at)), "author_id": "78"}
     xaa = {"data": {"event_uuid": "-2", "filter": {"user_id": "78"}, "event_type": "post.create", "payload": payload}}
     assert post(ingest, json.dumps(aaa).encode())[0] == 200
     assert len(local_stack.drain()) == 1

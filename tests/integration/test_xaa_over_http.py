@@ -57,7 +57,7 @@ def xaa_requests(emulator, method=None):
 
 
 @pytest.mark.parametrize("token_at", ["meta.next_token", "meta.pagination_token", "next_token"])
-@pytest.mark.parametrize("shape", ["flat", "subscription", "list"])
+@pytest.mark.parametrize("shape", ["document", "flat", "list"])
 def test_ensure_reaches_the_desired_state_through_pages_in_every_shape_and_then_does_nothing(
     emulator, receiver, shape, token_at
 ):
@@ -185,3 +185,15 @@ def test_a_refused_oauth2_token_falls_back_to_the_accounts_oauth1_tokens(emulato
     assert step["ok"] is True and step["credential"] == "oauth1"
     assert step["refused"] == [{"credential": "oauth2", "status": 401, "reason": "Unauthorized"}]
     assert admin.services["accounts"].get(OWNER_ID).xaa_auth == {"dm.received": "oauth1"}
+
+
+def test_a_full_page_with_no_token_is_said_in_ensure_and_status_never_taken_silently_for_the_end(emulator, receiver):
+    emulator.xaa_token_at = "none"  # X's document: the list answer has data and errors, no token
+    admin = wired(emulator, receiver, [stored(OWNER_ID)], page_size=2)
+    ensured = admin.handle({"action": "ensure"})
+    assert ensured["xaa"]["listing"]["full_page_without_token"] is False  # nothing at X yet: not a full page
+    again = admin.handle({"action": "ensure"})["xaa"]["listing"]
+    assert again["full_page_without_token"] is True
+    assert "the list may go on" in again["warning"]
+    status = admin.handle({"action": "status"})["xaa"]["listing"]
+    assert status["full_page_without_token"] is True and "no next-page token" in status["warning"]

@@ -67,6 +67,13 @@ class Account:
         return tuple(flow for flow, tokens in ((OAUTH2, self.oauth2), (OAUTH1, self.oauth1)) if tokens is not None)
 
     @property
+    def aaa_by_oauth2(self):
+        """It is to be subscribed to the Account Activity API with its OAuth 2.0 token: it stays on AAA and has
+        no OAuth 1.0a tokens to subscribe with (a revoked account's are gone). Its sign-in must then ask the
+        scopes X's AAA subscribe requires (x_api/event_types.AAA_SUBSCRIBE_SCOPES)."""
+        return self.aaa and (self.oauth1 is None or self.status == REVOKED)
+
+    @property
     def usable(self):
         """Tokens may be used: only an active account's."""
         return self.status == ACTIVE

@@ -50,15 +50,16 @@ class AccountsSettings:
     def from_env(cls, env=os.environ):
         from xwebhook.accounts.apis import FROM_START_CHOICES
         from xwebhook.accounts.models import FLOWS
-        from xwebhook.x_api.event_types import AAA_PARITY, is_known
+        from xwebhook.x_api.event_types import AAA_PARITY, canonical, not_for_accounts
 
         mode = env.get("CONNECT_MODE", "").strip().lower() or "invite"
         if mode not in MODES:
             raise ConfigError(f"CONNECT_MODE must be one of {', '.join(MODES)}, got {mode!r}")
         event_types = _list(env, "CONNECT_EVENT_TYPES") or AAA_PARITY
-        unknown = [name for name in event_types if not is_known(name)]
-        if unknown:
-            raise ConfigError(f"CONNECT_EVENT_TYPES names unknown XAA event types: {', '.join(unknown)}")
+        problems = [why for why in map(not_for_accounts, event_types) if why]
+        if problems:
+            raise ConfigError(f"CONNECT_EVENT_TYPES: {'; '.join(problems)}")
+        event_types = tuple(dict.fromkeys(canonical(name) for name in event_types))
         flows = _list(env, "CONNECT_FLOWS") or DEFAULT_FLOWS
         if not set(flows) <= set(FLOWS):
             raise ConfigError(f"CONNECT_FLOWS must be some of {', '.join(FLOWS)}")

@@ -278,7 +278,7 @@ def record_manual_replay(admin, webhook_id, window, job):
         memory = document.setdefault("recovery", {})
         memory.setdefault("webhook_id", webhook_id)
         if memory["webhook_id"] == webhook_id:
-            record = {"from": window.from_date, "to": window.to_date, "why": "replay action"}
+            record = Window.from_replay(window, "replay action").as_dict()
             record.update(job_id=job.get("job_id"), at=iso(minute_of(admin.now())))
             _keep(memory, "replayed", [record])
             store.save(document)

@@ -1,6 +1,8 @@
 """The time window of a replay: what an operator types -> X's `yyyymmddhhmm` (UTC), checked first.
 
-X replays events of the last 24 hours only, with minute resolution; `from` is inclusive, `to` exclusive.
+X replays events of the last 24 hours only, with minute resolution; `from` and `to` are both inclusive
+(X's document: "the oldest (inclusive)" and "the newest (inclusive) UTC timestamp"): `to`'s whole minute
+is replayed, and a window may be a single minute (from = to).
 Accepted forms: `202611271530` (UTC), ISO 8601 with `Z` or an offset (`2026-11-27T15:30:00+01:00`),
 ISO 8601 without one (read as UTC), and a time before now as `-90m` or `-2h` (so a saved payload such
 as events/admin-replay.json stays usable). Seconds are dropped (X's resolution is the minute).
@@ -66,7 +68,7 @@ def x_stamp(moment):
 @dataclass(frozen=True)
 class ReplayWindow:
     from_date: str  # yyyymmddhhmm, UTC, inclusive
-    to_date: str  # yyyymmddhhmm, UTC, exclusive
+    to_date: str  # yyyymmddhhmm, UTC, inclusive: its whole minute is replayed
 
 
 def replay_window(from_text, to_text, now):
@@ -75,8 +77,8 @@ def replay_window(from_text, to_text, now):
     end = _floor_minute(parse_instant(to_text, "to", now)) if to_text else _floor_minute(now)
     earliest = _ceil_minute(now - REPLAY_WINDOW)
     latest = _floor_minute(now)
-    if start >= end:
-        raise BadInput(f"bad input: from ({x_stamp(start)}) must be before to ({x_stamp(end)}), to the minute")
+    if start > end:
+        raise BadInput(f"bad input: from ({x_stamp(start)}) must not be after to ({x_stamp(end)}), to the minute")
     if start < earliest:
         raise BadInput(
             f"bad input: from ({x_stamp(start)} UTC) is outside X's 24 h replay window; "

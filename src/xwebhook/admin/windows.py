@@ -1,8 +1,9 @@
 """Time windows to the minute, as X's replay takes them: pure arithmetic for the recovery part.
 
-A window is a half-open range of whole minutes [start, end), in minutes since the epoch (UTC), which is
-how `replay_window` reads X's `from_date` (inclusive) and `to_date` (exclusive). In the admin state and
-in results a window is {"from": "yyyymmddhhmm", "to": "yyyymmddhhmm", "why": "..."}.
+A window is a half-open range of whole minutes [start, end), in minutes since the epoch (UTC). X's
+replay takes both dates inclusive, so a window asks X for `from_date` = start and `to_date` = end - 1
+(as_replay), and X's window [from_date, to_date] is the window [from, to + 1) (from_replay). In the admin
+state and in results a window is {"from": "yyyymmddhhmm", "to": "yyyymmddhhmm" (exclusive), "why": "..."}.
 """
 
 from dataclasses import dataclass
@@ -22,7 +23,13 @@ class Window:
         return self.end - self.start
 
     def as_replay(self):
-        return ReplayWindow(stamp(self.start), stamp(self.end))
+        """X's replay window: both dates inclusive, so the last minute asked for is end - 1."""
+        return ReplayWindow(stamp(self.start), stamp(self.end - 1))
+
+    @classmethod
+    def from_replay(cls, window, why=""):
+        """The window X replays for a ReplayWindow (its to_date's minute included)."""
+        return cls(minute_of_stamp(window.from_date), minute_of_stamp(window.to_date) + 1, why)
 
     def as_dict(self):
         return {"from": stamp(self.start), "to": stamp(self.end), "why": self.why}

@@ -5,6 +5,8 @@
   dynamodb  DynamoSignInStore: sign-ins in the accounts table, taken once
   failures  every failure by name: status, title, advice
   pages     the escaped HTML pages
+  sharing   the scopes a sign-in asks (those of the calls its token will make) and, in words, what the
+            connected account shares
   flow      ConnectFlow.start (-> 302 to X) and .finish (-> the account stored and subscribed, a page)
   wiring    the connect function's composition root
 

@@ -25,7 +25,7 @@ from datetime import date
 from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import ACTIVE, OAUTH1, OAUTH2, REVOKED, Account
 from xwebhook.accounts.store import AccountsUnavailable, InviteUsedUp, StaleAccount
-from xwebhook.connect import pages
+from xwebhook.connect import pages, sharing
 from xwebhook.connect.failures import failure
 from xwebhook.connect.state import (
     PendingSignIn,
@@ -40,7 +40,7 @@ from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.x_credentials import CredentialsError
 from xwebhook.x_api import authorize
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
-from xwebhook.x_api.event_types import needs_user_token, scopes_for
+from xwebhook.x_api.event_types import needs_user_token
 from xwebhook.x_api.models import find_webhook
 
 STORE_ATTEMPTS = 3  # a concurrent write (ensure refreshing the same account) moves the version on
@@ -174,11 +174,14 @@ class ConnectFlow:
         )
         if flow == OAUTH2:
             verifier, challenge = authorize.new_pkce()
+            # Exactly the scopes of the calls the token will make (sharing.py); an invite for one account
+            # says whether that account stays on the Account Activity API with only this token.
+            stored = self._accounts.get(user_id) if user_id is not None else None
             location = authorize.oauth2_url(
                 settings.oauth2_authorize_base,
                 self._credentials().require("oauth2_client_id"),
                 settings.accounts.callback_url,
-                scopes_for(event_types),
+                sharing.scopes(event_types, stored),
                 state,
                 challenge,
                 settings.oauth2_authorize_page,
@@ -246,7 +249,19 @@ class ConnectFlow:
         lines, problems = self._subscribe(stored, pending, log)
         log["outcome"] = "connected"
         note = "You can close this page. To disconnect, remove the app in X's settings (Security and account access)."
-        return Answer(200, pages.connected_page(stored.screen_name, lines, problems, note), log=log)
+        try:  # what was recorded of the subscriptions; the page must not fail for a read after success
+            current = self._accounts.get(stored.user_id) or stored
+        except AccountsUnavailable:
+            current = stored
+        granted = account_tokens[1].scopes if pending.flow == OAUTH2 else ()
+        receives, allows = sharing.shared(
+            pending.flow,
+            [t for t in current.event_types if t in current.xaa_subscriptions],
+            current.aaa_subscribed,
+            granted,
+        )
+        page = pages.connected_page(stored.screen_name, lines, problems, note, receives, allows)
+        return Answer(200, page, log=log)
 
     def _oauth2_tokens(self, query, pending, restart, log):
         error = query.get("error")

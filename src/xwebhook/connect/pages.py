@@ -29,8 +29,9 @@ HEADERS = {
 }
 
 
-def page(title, paragraphs=(), items=(), link=None, note=None):
-    """A page: a title, paragraphs, a bullet list, an optional (text, url) button and a small note."""
+def page(title, paragraphs=(), items=(), link=None, note=None, sections=()):
+    """A page: a title, paragraphs, a bullet list, sections of (heading, bullet list), an optional
+    (text, url) button and a small note."""
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -41,6 +42,10 @@ def page(title, paragraphs=(), items=(), link=None, note=None):
     parts += [f"<p>{escape(text)}</p>" for text in paragraphs if text]
     if items:
         parts.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+    for heading, section_items in sections:
+        if section_items:
+            parts.append(f"<h2>{escape(heading)}</h2>")
+            parts.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in section_items) + "</ul>")
     if link:
         text, url = link
         parts.append(f'<p><a class="button" href="{escape(url, quote=True)}">{escape(text)}</a></p>')
@@ -55,9 +60,14 @@ def failure_page(failure, restart_url=None, note=None):
     return page(failure.title, [failure.advice], link=link, note=note)
 
 
-def connected_page(screen_name, lines, problems, note):
-    """The success page: who is connected, what is subscribed, and what could not be (in plain words)."""
+def connected_page(screen_name, lines, problems, note, receives=(), allows=()):
+    """The success page: who is connected, what is subscribed, and what could not be, then in plain words
+    what the account now shares with the app and what its owner allowed the app at X."""
     title = f"Connected as @{screen_name}" if screen_name else "Connected"
     paragraphs = ["Your X account is connected to this app."]
     items = list(lines) + [f"Not done: {problem}" for problem in problems]
-    return page(title, paragraphs, items, note=note)
+    sections = (
+        ("What this app now receives about your account", list(receives)),
+        ("What you allowed this app at X", list(allows)),
+    )
+    return page(title, paragraphs, items, note=note, sections=sections)

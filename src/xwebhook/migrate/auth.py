@@ -46,8 +46,9 @@ def _oauth2_option(view, event_type, now):
     if blocked is not None:
         return blocked
     known = event_types.xaa_type(event_type)
-    if known is not None and tokens.scopes and known.scope not in tokens.scopes:
-        return Option(OAUTH2, None, f"the OAuth 2.0 token lacks the {known.scope} scope")
+    lacking = [scope for scope in (known.scopes if known is not None else ()) if scope not in tokens.scopes]
+    if tokens.scopes and lacking:
+        return Option(OAUTH2, None, f"the OAuth 2.0 token lacks the {' and '.join(lacking)} scope")
     if tokens.expires_at and tokens.expires_within(EXPIRY_MARGIN_SECONDS, now):
         return Option(OAUTH2, None, "the OAuth 2.0 token has expired (ensure refreshes it)")
     return Option(OAUTH2, Credential(OAUTH2, view.user_id, tokens))

@@ -57,7 +57,7 @@ class Want:
 
 def wants_for(user_id, types, settings):
     wants = []
-    for name in types:
+    for name in dict.fromkeys(map(event_types.canonical, types)):  # X answers with canonical names only
         known = event_types.xaa_type(name)
         if settings.directions == "each" and known is not None and known.directions and not known.actor_only:
             wants.extend(Want(user_id, name, direction) for direction in known.directions)
@@ -165,6 +165,10 @@ def plan_xaa(views, subscriptions, used, webhook_id, settings, now, wanted=None,
             continue
         creates = []
         for want in wants_for(view.user_id, types, settings):
+            why = event_types.not_for_accounts(want.event_type)
+            if why is not None:  # news.new filters on a keyword: no account's user_id filter for it
+                plan.blocked.append({"user_id": view.user_id, "event_type": want.name, "why": why})
+                continue
             wanted_keys.add(want.key)
             matches = by_key.get(want.key, [])
             if matches:

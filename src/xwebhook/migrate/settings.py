@@ -42,10 +42,10 @@ def _event_types(env, name):
     if not raw or raw.lower() == "parity":
         return event_types.AAA_PARITY
     names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    unknown = [item for item in names if not event_types.is_known(item)]
-    if unknown or not names:
-        raise ConfigError(f"{name} names event types X does not document: {', '.join(unknown) or raw!r}")
-    return names
+    problems = [why for why in map(event_types.not_for_accounts, names) if why]
+    if problems or not names:
+        raise ConfigError(f"{name}: {'; '.join(problems) or 'no event type in ' + repr(raw)}")
+    return tuple(dict.fromkeys(event_types.canonical(item) for item in names))
 
 
 def _floor(env, name):

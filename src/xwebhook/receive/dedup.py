@@ -1,17 +1,20 @@
 """The activities delivered in the last 30 hours, in DynamoDB, so a replay or the other payload family's
-copy of an activity is not enqueued a second time.
+copy of an activity is not enqueued a second time. An activity here is a message's dedup key: its
+activity_id, and for a post the XAA type (`<activity_id>/<type>`; an AAA tweet_create has one key per XAA
+type it stands for, splitting.EventMessage.dedup_keys, receive/post_kinds.py).
 
 SQS FIFO deduplication covers 5 minutes: enough for X's retries and for the two families' copies of a
 fresh activity, not for a replay, which re-sends events up to 24 h old. One item per activity and payload
 family that delivered it (an activity is delivered when either family's item is there):
 
-  event_id        (S, key) `<activity>#<family>`: the message's activity_id (or `sha256:<digest>` of it
+  event_id        (S, key) `<key>#<family>`: a dedup key of the message (or `sha256:<digest>` of it
                   when longer than DynamoDB keys should be, MAX_KEY_BYTES), `#aaa` or `#xaa`
   expires_at      (N) epoch seconds; the table's TTL attribute (DynamoDB deletes lazily: checked on read)
   received_at     (N) epoch seconds of the copy that wrote the item
   source          (S) aaa | xaa: the family (as in the key)
   event_type      (S) that copy's event_type
-  for_user_id     (S) the subscribed account, when the event has one
+  for_user_id     (S) the subscribed account, when the event has one; on a message's first key only,
+                  so the by_user index counts each message once
   signal          (S) `revoke` on AAA user_event.revoke / XAA oauth.revoke, with
   signal_user_id  (S) the user who revoked the app, and
   signal_at       (N) when they revoked it (the revoke's own `date_time`, epoch seconds), when it says:
@@ -77,12 +80,13 @@ class DynamoDedupStore:
         self.calls = 0  # DynamoDB calls made (successful rounds), for the log line and the bench
 
     def seen(self, messages):
-        """{activity_id: frozenset of the families that delivered it} for the messages' activities delivered
-        within the TTL (both families' keys are read, in the same calls)."""
+        """{dedup key: frozenset of the families that delivered it} for the messages' dedup keys delivered
+        within the TTL (both families' items are read, in the same calls)."""
         keys = {}
         for message in messages:
-            for family in FAMILIES:
-                keys[dedup_key(message.activity_id, family)] = message.activity_id
+            for key in message.dedup_keys:
+                for family in FAMILIES:
+                    keys[dedup_key(key, family)] = key
         found = {}
         for chunk_found, calls in self._concurrently.map(self._get_chunk, _chunks(sorted(keys), MAX_GET_KEYS)):
             self.calls += calls
@@ -113,24 +117,37 @@ class DynamoDedupStore:
             self._sleep(0.05)
         raise DedupUnavailable("DynamoDB left keys unprocessed")
 
-    def remember(self, messages):
-        """Record the messages' activities as delivered now (one item per activity and family)."""
+    def remember(self, messages, only=None):
+        """Record the messages' dedup keys as delivered now (one item per key and family). `only`: {message:
+        the keys to record} for copies that were not enqueued (only what is on the queue is delivered)."""
         now = int(self._clock())
         items = {}
         for message in messages:
-            item = self._item(message, now)
-            items[item["event_id"]["S"]] = item
+            if only is not None and message in only:
+                keys = only[message]
+            else:
+                post = message.post
+                if post is None or len(post[0]) == 1:  # one key: the usual message
+                    item = self._item(message, message.dedup_key, now, True)
+                    items[item["event_id"]["S"]] = item
+                    continue
+                keys = message.dedup_keys
+            for index, key in enumerate(keys):
+                item = self._item(message, key, now, index == 0)
+                items[item["event_id"]["S"]] = item
         chunks = _chunks([items[key] for key in sorted(items)], MAX_WRITE_ITEMS)
         self.calls += sum(self._concurrently.map(self._write_chunk, chunks))
 
-    def _item(self, message, now):
+    def _item(self, message, key, now, first=True):
         item = {
-            "event_id": {"S": dedup_key(message.activity_id, message.source)},
+            "event_id": {"S": dedup_key(key, message.source)},
             "expires_at": {"N": str(now + self._ttl)},
             "received_at": {"N": str(now)},
             "source": {"S": message.source},
             "event_type": {"S": attribute_text(message.event_type)},
         }
+        if not first:  # the message's other keys: not counted again per account (by_user) or as a signal
+            return item
         if message.for_user_id:
             item["for_user_id"] = {"S": attribute_text(message.for_user_id)}
         if message.event_type in SIGNAL_TYPES:

@@ -27,6 +27,7 @@ import hashlib
 from datetime import UTC
 
 from xwebhook.receive.jsontext import RawNumber, canonical
+from xwebhook.receive.post_kinds import MENTIONED, aaa_kinds
 
 MAX_PART = 200  # characters of one id component kept as X wrote it
 SIGNAL_TYPES = frozenset({"user_event.revoke", "oauth.revoke"})
@@ -280,7 +281,38 @@ def _make_identifier(event_type, subject):
         event_id = prefix + content_id(item)
         return event_id, event_id, None
 
+    identify.prefix = prefix  # aaa_post's, for tweet_create items
     return identify
+
+
+def aaa_post(item, prefix, subject, user):
+    """(event_id, activity_id, occurred_at, post) of an AAA tweet_create dict `item`: _aaa_tweet's ids and
+    post_kinds.aaa_kinds' answer, written out for the hottest path (every post and mention X delivers):
+    someone else's post that is no reply, quote or repost is a mention without looking further."""
+    get = item.get
+    tweet = get("id_str")
+    stamp = get("timestamp_ms")
+    if stamp.__class__ is str and 9 <= len(stamp) <= 16 and stamp.isascii() and stamp.isdigit():
+        at = int(stamp) / 1000
+    else:
+        at = epoch_ms(stamp) or v1_time(get("created_at"))
+    if tweet.__class__ is str and 0 < len(tweet) <= MAX_PART and tweet.isprintable():
+        event_id, activity_id = prefix + tweet, f"post:{subject}:{tweet}"  # one f-string: one allocation
+    else:
+        event_id, activity_id, at = _ids(
+            item, prefix, subject, _joined(text_of(tweet) or text_of(get("id"))), "post", at
+        )
+    author = get("user")
+    if (
+        author.__class__ is dict
+        and author.get("id_str") != user
+        and user
+        and get("retweeted_status") is None
+        and get("quoted_status") is None
+        and get("in_reply_to_user_id_str") != user
+    ):
+        return event_id, activity_id, at, MENTIONED
+    return event_id, activity_id, at, aaa_kinds(item, user)
 
 
 # ------------------------------------------------------------------------------------------ XAA

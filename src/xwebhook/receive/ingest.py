@@ -120,19 +120,26 @@ class DeliveryIngestor:
         )
 
     def _needs_read(self, message, now):
-        """False when SQS's FIFO deduplication alone is sure to drop any earlier copy of the event."""
+        """False when SQS's FIFO deduplication alone is sure to drop any earlier copy of the event: the event
+        is fresh and its one deduplication id names every copy (a post that is surely one XAA type for the
+        account; post_kinds.py)."""
         at = message.occurred_at
-        return at is None or self._trust <= 0 or not -CLOCK_SKEW_SECONDS <= now - at <= self._trust
+        if at is None or self._trust <= 0 or not -CLOCK_SKEW_SECONDS <= now - at <= self._trust:
+            return True
+        post = message.post  # EventMessage.fifo_safe, written out (every fresh event)
+        return post is not None and not post[1]
 
     def _enqueue(self, messages, now):
         outcome = IngestOutcome(200, events=len(messages))
         outcome.source = messages[0].source if messages else ""
-        # One message per activity, the first copy in the delivery.
+        # One message per event: the first copy in the delivery of each dedup key (for a post, of each
+        # (type, post) pair: X's distinct types for one post are distinct events).
         fresh = messages
+        # Distinct activities have distinct keys: the keys are compared only when activities repeat.
         if len(messages) > 1 and len({message.activity_id for message in messages}) != len(messages):
-            first = {message.activity_id: message for message in reversed(messages)}
-            fresh = [message for message in messages if first[message.activity_id] is message]
-        sightings = []
+            first = {message.dedup_key: message for message in reversed(messages)}
+            fresh = [message for message in messages if first[message.dedup_key] is message]
+        sightings, sighted = [], None
         if self._dedup is not None and fresh:
             calls = self._dedup.calls
             to_read = [message for message in fresh if self._needs_read(message, now)]
@@ -142,10 +149,16 @@ class DeliveryIngestor:
                 return self._failure(503, "events could not be checked for duplicates; retry", exc, outcome)
             outcome.dedup_calls = self._dedup.calls - calls
             if seen:
-                # The other family's copy of a stored activity is recorded (not sent): the admin
-                # function learns that XAA events arrive during the AAA -> XAA overlap.
-                sightings = [m for m in fresh if m.activity_id in seen and m.source not in seen[m.activity_id]]
-                fresh = [m for m in fresh if m.activity_id not in seen]
+                # A message any of whose keys was delivered is a copy (an AAA tweet_create stands for each
+                # XAA type of its post). The other family's copy is recorded (not sent): the admin function
+                # learns that XAA events arrive during the AAA -> XAA overlap.
+                copies = [m for m in fresh if any(key in seen for key in m.dedup_keys)]
+                if copies:
+                    sightings = [m for m in copies if m.source not in _families(seen, m.dedup_keys)]
+                    fresh = [m for m in fresh if not any(key in seen for key in m.dedup_keys)]
+                    # A copy records only the keys found: the XAA types an AAA post stands for that are
+                    # not on the queue yet must still get through when X delivers them.
+                    sighted = {m: [key for key in m.dedup_keys if key in seen] for m in sightings}
         outcome.duplicates = len(messages) - len(fresh)
         types = {message.event_type for message in fresh}
         outcome.event_types = sorted(types) if len(types) > 1 else list(types)
@@ -168,7 +181,7 @@ class DeliveryIngestor:
         if self._dedup is not None and (fresh or sightings):
             calls = self._dedup.calls
             try:
-                self._dedup.remember(fresh + sightings)
+                self._dedup.remember(fresh + sightings, sighted)
             except DedupUnavailable as exc:
                 # Enqueued but not remembered: ask X to retry; SQS's deduplication drops the copy.
                 return self._failure(503, "events stored but not recorded as delivered; retry", exc, outcome)
@@ -180,3 +193,11 @@ class DeliveryIngestor:
         failed = IngestOutcome(status, reason, str(exc), outcome.source, outcome.events, duplicates=outcome.duplicates)
         failed.sqs_calls, failed.dedup_calls = outcome.sqs_calls, outcome.dedup_calls
         return failed
+
+
+def _families(seen, keys):
+    """The families that delivered any of `keys` (seen: {key: families})."""
+    found = set()
+    for key in keys:
+        found |= seen.get(key, frozenset())
+    return found

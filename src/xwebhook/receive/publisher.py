@@ -92,7 +92,7 @@ class SqsEventPublisher:
     def batches(self, messages):
         """The SendMessageBatch entry lists for `messages`; raises MessageTooLarge first."""
         batches, current, current_size = [], [], 0
-        fifo = self.fifo
+        fifo, sharded = self.fifo, self._shards != 1
         for message in messages:
             key = (message.event_type, message.source, message.for_user_id)
             attributes, size, group = self._known.get(key) or self._shared(message, key)
@@ -108,9 +108,7 @@ class SqsEventPublisher:
                 current, current_size = [], 0
             entry = {"Id": _IDS[len(current)], "MessageBody": message.body, "MessageAttributes": attributes}
             if fifo:
-                entry["MessageGroupId"] = (
-                    group if self._shards == 1 else shard_group(group, message.activity_id, self._shards)
-                )
+                entry["MessageGroupId"] = shard_group(group, message.activity_id, self._shards) if sharded else group
                 entry["MessageDeduplicationId"] = message.deduplication_id
             current.append(entry)
             current_size += size

@@ -7,7 +7,8 @@ or `{"data": [envelope, ...]}`, several.
 
 Every message body is a JSON object:
   event_id     stable id derived from X's own ids: a retried or replayed copy gets the same one
-  activity_id  the activity's identity shared by its AAA and XAA copies (identity.py); the dedup key
+  activity_id  the activity's identity shared by its AAA and XAA copies (identity.py); with, for a post,
+               the XAA type(s) it is, the dedup key (post_kinds.py: one message per event X delivers)
   event_type   what happened: `favorite`, `tweet_create`, `follow.unfollow`, `post.create`, ...
   source       `aaa` or `xaa`
   for_user_id  the subscribed account the event is for (AAA `for_user_id`, XAA `filter.user_id`), or null
@@ -27,8 +28,17 @@ from orjson import JSONEncodeError
 from orjson import dumps as _orjson_dumps
 
 from xwebhook.receive.errors import EmptyDelivery
-from xwebhook.receive.identity import SIGNAL_TYPES, aaa_identifier, digest, signal_user, subject_of, xaa_identity
+from xwebhook.receive.identity import (
+    SIGNAL_TYPES,
+    aaa_identifier,
+    aaa_post,
+    digest,
+    signal_user,
+    subject_of,
+    xaa_identity,
+)
 from xwebhook.receive.jsontext import escaped_noncharacters, message_text
+from xwebhook.receive.post_kinds import POST_TYPES, answer, xaa_kinds
 
 AAA_CONTEXT_KEYS = frozenset({"for_user_id", "users", "apps", "user_has_blocked"})
 # Kinds with a `type` naming the action; both `follow_events` with type `unfollow` and X's
@@ -73,7 +83,13 @@ def deduplication_id(activity_id):
 
 
 class EventMessage:
-    """One event, ready for the queue: its ids, its attributes and its body (JSON text)."""
+    """One event, ready for the queue: its ids, its attributes and its body (JSON text).
+
+    `post`: for a post, (the XAA post types it is for the account, certain, "/" + the first) from
+    post_kinds.py (an XAA
+    message its own type; an AAA tweet_create every type it stands for), else None. What it gives:
+    `kinds`, `dedup_keys`, `dedup_key` and `fifo_safe` (SQS's FIFO deduplication by this message's one
+    deduplication id is sure to drop any earlier copy of each of its keys)."""
 
     __slots__ = (
         "event_id",
@@ -85,10 +101,13 @@ class EventMessage:
         "signal_user_id",
         "body",
         "size",
+        "post",
         "_dedup_id",
     )
 
-    def __init__(self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body, size):
+    def __init__(
+        self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body, size, post=None
+    ):
         self.event_id = event_id
         self.activity_id = activity_id
         self.event_type = event_type
@@ -98,7 +117,34 @@ class EventMessage:
         self.signal_user_id = signal_user_id
         self.body = body  # JSON text
         self.size = size  # its UTF-8 bytes
+        self.post = post
         self._dedup_id = None
+
+    @property
+    def kinds(self):
+        return None if self.post is None else self.post[0]
+
+    @property
+    def fifo_safe(self):
+        return self.post is None or self.post[1]
+
+    @property
+    def dedup_keys(self):
+        """What this message stands for in the dedup table and SQS: the activity, or for a post one
+        `<activity_id>/<type>` per XAA type it is. A copy of any of them is the same event."""
+        post = self.post
+        if post is None:
+            return (self.activity_id,)
+        activity = self.activity_id
+        if len(post[0]) == 1:
+            return (activity + post[2],)
+        return tuple(activity + "/" + kind for kind in post[0])
+
+    @property
+    def dedup_key(self):
+        """The first of dedup_keys: the one SQS's deduplication id names."""
+        post = self.post
+        return self.activity_id if post is None else self.activity_id + post[2]
 
     @property
     def group_id(self):
@@ -107,11 +153,12 @@ class EventMessage:
 
     @property
     def deduplication_id(self):
-        """SQS's MessageDeduplicationId: the activity_id when SQS takes it as one (1-128 printable ASCII
-        characters, no space; an activity_id always has a `:`, so it never equals a digest), else the
-        sha256 of it. Both families' copies of an activity get the same one."""
+        """SQS's MessageDeduplicationId: the dedup key when SQS takes it as one (1-128 printable ASCII
+        characters, no space; a key always has a `:`, so it never equals a digest), else the sha256 of it.
+        Both families' copies of an activity (of a post: of one of its types) get the same one."""
         if self._dedup_id is None:
-            self._dedup_id = deduplication_id(self.activity_id)
+            post = self.post  # dedup_key, written out: this runs for every message on a FIFO queue
+            self._dedup_id = deduplication_id(self.activity_id if post is None else self.activity_id + post[2])
         return self._dedup_id
 
     def __repr__(self):
@@ -143,7 +190,7 @@ def _referenced_ids(item):
     return found
 
 
-def _message(identity, event_type, source, for_user_id, received_at, event, context):
+def _message(identity, event_type, source, for_user_id, received_at, event, context, post=None):
     event_id, activity_id, occurred_at = identity
     document = {
         "event_id": event_id,
@@ -158,7 +205,7 @@ def _message(identity, event_type, source, for_user_id, received_at, event, cont
         document.update(context)
     body, size = message_text(document)
     signal = signal_user(event_type, event) if event_type in SIGNAL_TYPES else None
-    return EventMessage(event_id, activity_id, event_type, source, for_user_id, occurred_at, signal, body, size)
+    return EventMessage(event_id, activity_id, event_type, source, for_user_id, occurred_at, signal, body, size, post)
 
 
 def _aaa_event_type(key, item):
@@ -190,13 +237,20 @@ def _split_aaa(delivery, received_at):
         fixed_type = None if stem in AAA_TYPED_FAMILIES or stem == "user_event" else (stem or "unknown")
         if fixed_type:
             event_type, identify = fixed_type, aaa_identifier(fixed_type, subject)
+        signals = stem == "user_event"  # the one AAA kind that can be a revoke (SIGNAL_TYPES)
+        # A post (the hottest kind): its identity rule called directly, and the XAA types it stands for.
+        post_prefix = identify.prefix if fixed_type == "tweet_create" else None
+        post = None
         for item in items:
             if not fixed_type:
                 event_type = _aaa_event_type(key, item)
                 identify = identifiers.get(event_type)
                 if identify is None:
                     identify = identifiers[event_type] = aaa_identifier(event_type, subject)
-            event_id, activity_id, occurred_at = identify(item)
+            if post_prefix is not None and item.__class__ is dict:
+                event_id, activity_id, occurred_at, post = aaa_post(item, post_prefix, subject, for_user_id)
+            else:
+                event_id, activity_id, occurred_at = identify(item)
             document = {
                 "event_id": event_id,
                 "activity_id": activity_id,
@@ -222,8 +276,12 @@ def _split_aaa(delivery, received_at):
                 text, size = out.decode(), len(out)
                 if not text.isascii() and ("\ufffe" in text or "\uffff" in text):
                     text, size = escaped_noncharacters(text)
-            signal = signal_user(event_type, item) if event_type in SIGNAL_TYPES else None
-            append(EventMessage(event_id, activity_id, event_type, "aaa", for_user_id, occurred_at, signal, text, size))
+            signal = signal_user(event_type, item) if signals and event_type in SIGNAL_TYPES else None
+            append(
+                EventMessage(
+                    event_id, activity_id, event_type, "aaa", for_user_id, occurred_at, signal, text, size, post
+                )
+            )
     return messages
 
 
@@ -234,7 +292,10 @@ def _split_xaa(envelopes, received_at):
         event_type = event_type if isinstance(event_type, str) and event_type else "unknown"
         for_user_id = _dig_text(data.get("filter") if isinstance(data, dict) else None, "user_id")
         identity = xaa_identity(event_type, data)
-        messages.append(_message(identity, event_type, "xaa", for_user_id, received_at, data, None))
+        post = None
+        if event_type in POST_TYPES:  # one message per type X delivers; post_kinds says if FIFO alone can tell
+            post = answer((event_type,), xaa_kinds(event_type, data, for_user_id)[1])
+        messages.append(_message(identity, event_type, "xaa", for_user_id, received_at, data, None, post))
     return messages
 
 

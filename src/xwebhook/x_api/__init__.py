@@ -4,7 +4,8 @@ client     XClient: one HTTP session, auth per endpoint, bounded retries, X's er
 endpoints  the endpoint tables of v2, v1.1 Enterprise and v1.1 Premium, and WebhooksApi over them
 errors     XError and its kinds: refused, rate limited, unavailable, unexpected answer, unsupported
 models     Webhook, find_webhook
-event_types  the XAA event types: privacy, scopes, prices, AAA parity
+event_types  the XAA event types X lets an app create (its document's enum), privacy, scopes per type and per
+           call (its security requirements), prices, AAA parity, what each shares in words
 authorize  X's authorize pages and PKCE (no HTTP: connect's cold path)
 oauth1     the three-legged OAuth 1.0a flow: request_token, access_token, invalidate_token
 oauth2     OAuth 2.0 with PKCE: code exchange, rotating refresh, revoke, who signed in

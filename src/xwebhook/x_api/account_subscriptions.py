@@ -118,6 +118,7 @@ class AccountSubscriptions:
                 self._api.endpoint("subscribe"),
                 BearerAuth(account.oauth2.access_token),
                 path_params={"webhook_id": webhook_id},
+                json_body={},  # X's document requires a JSON body
             )
             data = body.get("data") if isinstance(body, dict) else None
             if isinstance(data, dict) and data.get("subscribed") is False:
@@ -136,5 +137,11 @@ class AccountSubscriptions:
                 done[found] = str(exc)
         return done
 
-    def unsubscribe_aaa(self, webhook_id, user_id):
-        self._api.unsubscribe(webhook_id, user_id)
+    def unsubscribe_aaa(self, webhook_id, user_id, account=None):
+        """Drop the account's AAA subscription; v1.1 Enterprise signs as the account (its OAuth 1.0a tokens)."""
+        tokens = None
+        if account is not None and account.oauth1 is not None:
+            from xwebhook.credentials.x_credentials import UserTokens
+
+            tokens = UserTokens(account.user_id, account.oauth1.access_token, account.oauth1.access_token_secret)
+        self._api.unsubscribe(webhook_id, user_id, tokens)

@@ -223,12 +223,15 @@ class XClient:
                 problem, status = f"HTTP {response.status_code}: {reason}", response.status_code
                 continue
             if response.status_code == 429:
+                reason, x_error = describe_x_error(body, 429) if body else ("", {})
                 raise RateLimited(
                     endpoint.operation,
                     reset_epoch=_header_int(response.headers, "x-rate-limit-reset"),
                     limit=_header_int(response.headers, "x-rate-limit-limit"),
                     remaining=_header_int(response.headers, "x-rate-limit-remaining"),
                     clock=self._clock,
+                    reason=reason,
+                    x_error=x_error,
                 )
             if response.status_code >= 300:
                 reason, x_error = describe_x_error(body, response.status_code)

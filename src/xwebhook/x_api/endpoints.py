@@ -4,9 +4,13 @@ X_API_FLAVOUR picks the table:
   v2          /2/webhooks, /2/account_activity/..., /2/webhooks/replay, /2/activity/subscriptions (XAA)
   enterprise  /1.1/account_activity/webhooks... (legacy)
   premium     /1.1/account_activity/all/:env_name/... (retired by X; for apps still on it)
-Each endpoint carries the auth X requires for it (x-webhooks.md): v2 webhook management and listing
-take the app-only bearer token; subscribing a user takes OAuth 1.0a as that user; in v1.1,
-registering, revalidating and deleting take OAuth 1.0a as the app owner, listing takes the bearer.
+Each endpoint carries the auth X requires for it (x-webhooks.md; v2: X's published document, our extract
+in localdev/x_contract): v2 webhook management and listing take the app-only bearer token; subscribing a
+user takes OAuth 1.0a as that user (or its OAuth 2.0 token: x_api/account_subscriptions.py), with the JSON
+body `{}` X's document requires; in v1.1, registering, revalidating and deleting take OAuth 1.0a as the app
+owner, listing takes the bearer, and an Enterprise unsubscribe is `DELETE .../subscriptions/all.json` signed
+as the subscribed user (its page; a `.../subscriptions/:user_id/all.json` path appears only in a rate-limit
+table).
 Replay and XAA exist in v2 only; with a v1.1 flavour they raise Unsupported, saying so. XAA
 subscriptions are x_api/xaa.py's (`WebhooksApi.xaa`, sharing the client and the credentials).
 
@@ -58,9 +62,7 @@ ENDPOINTS = {
             "list subscriptions", "GET", _ENT + "/webhooks/{webhook_id}/subscriptions/all/list.json", BEARER
         ),
         "count_subscriptions": Endpoint("count subscriptions", "GET", _ENT + "/subscriptions/count.json", BEARER),
-        "unsubscribe": Endpoint(
-            "unsubscribe", "DELETE", _ENT + "/webhooks/{webhook_id}/subscriptions/{user_id}/all.json", BEARER
-        ),
+        "unsubscribe": Endpoint("unsubscribe", "DELETE", _ENT + "/webhooks/{webhook_id}/subscriptions/all.json", USER),
     },
     "premium": {
         "list_webhooks": Endpoint("list webhooks", "GET", _PREM + "/webhooks.json", BEARER),
@@ -176,7 +178,11 @@ class WebhooksApi:
     # AAA subscriptions ----------------------------------------------------------------------------
 
     def subscribe(self, webhook_id, tokens):
-        body = _data(self._call("subscribe", tokens=tokens, path_params={"webhook_id": webhook_id}))
+        # v2: X's document requires a JSON body (the empty object); v1.1 takes none.
+        json_body = {} if self.flavour == "v2" else None
+        body = _data(
+            self._call("subscribe", tokens=tokens, path_params={"webhook_id": webhook_id}, json_body=json_body)
+        )
         if isinstance(body, dict) and body.get("subscribed") is False:
             raise UnexpectedAnswer("subscribe", "X answered subscribed: false")
 
@@ -203,8 +209,13 @@ class WebhooksApi:
             raise UnexpectedAnswer("count subscriptions", "expected an object")
         return body
 
-    def unsubscribe(self, webhook_id, user_id):
-        self._call("unsubscribe", path_params={"webhook_id": webhook_id, "user_id": user_id})
+    def unsubscribe(self, webhook_id, user_id, tokens=None):
+        """Drop `user_id`'s subscription. v2 and Premium: the bearer token. Enterprise: as the user, with
+        `tokens` (UserTokens) or the credentials secret's tokens for that user (CredentialsError without)."""
+        endpoint = self.endpoint("unsubscribe")
+        if endpoint.auth == USER and tokens is None:
+            tokens = self._credentials().user_tokens(user_id)
+        self._call("unsubscribe", tokens=tokens, path_params={"webhook_id": webhook_id, "user_id": user_id})
 
     # Replay (v2 only) ---------------------------------------------------------------------
 

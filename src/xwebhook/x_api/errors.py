@@ -43,11 +43,18 @@ class XApiError(XError):
 class RateLimited(XError):
     """X answered 429. Not retried: the limit resets at a known time, usually minutes away."""
 
-    def __init__(self, operation, reset_epoch=None, limit=None, remaining=None, clock=time.time):
+    def __init__(
+        self, operation, reset_epoch=None, limit=None, remaining=None, clock=time.time, reason="", x_error=None
+    ):
         self.operation = operation
         self.reset_epoch = reset_epoch
         self.limit = limit
         self.remaining = remaining
+        self.reason = reason  # X's words, when its answer had a body
+        self.x_error = x_error or {}
+        # X's problem type: a rate limit, or its "usage-capped" (which no reset time cures the same way).
+        kind = self.x_error.get("type")
+        self.problem_type = kind if isinstance(kind, str) else None
         self.retry_after_seconds = None if reset_epoch is None else max(0, int(reset_epoch - clock()))
         when = "at an unknown time (no x-rate-limit-reset header)"
         if reset_epoch is not None:

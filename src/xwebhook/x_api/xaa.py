@@ -1,13 +1,21 @@
 """X Activity API subscriptions (`/2/activity/subscriptions`): list every page, create, update, delete.
 
-X's sources disagree on the answers (shared/x-oauth.md ⚠), so every documented reading is accepted:
-- a subscription comes as `{"data": {"subscription": {...}}}`, a flat `{"data": {...}}`, or the first
-  item of `{"data": [...], "meta": {"total_subscriptions": n}}`; its id as `subscription_id` or `id`;
-- a list comes as `{"data": [...]}`, `{"data": {"subscriptions": [...]}}` or `{"data": {"subscription":
-  [...]}}`, with `meta.total_subscriptions` when X gives it;
-- the next page's token is read from `meta.next_token` (X's SDK), `meta.pagination_token`,
-  `meta.next_pagination_token`, or a top-level `next_token` / `pagination_token`; where it was found is
-  kept on the listing (`token_places`) so `status` and the log show what X really did.
+X's published document (openapi.json, info.version 2.167) shapes the answers: a create is
+`{"data": {"subscription": {...}}}`, an update the same with `data.total_subscriptions`, a delete
+`{"data": {"deleted": bool}}`, a list `{"data": [...]}`. Where X's sources disagree (shared/x-oauth.md ⚠)
+every reading is accepted as well:
+- a subscription may come flat (`{"data": {...}}`) or as the first item of `{"data": [...], "meta": ...}`;
+  its id as `subscription_id` or `id`;
+- a list may come as `{"data": {"subscriptions": [...]}}` or `{"data": {"subscription": [...]}}`, with
+  `meta.total_subscriptions` when X gives it;
+- the document says nothing of where the next page's token is (its list answer has `data` and `errors`
+  only). It is read from `meta.next_token` (X's SDK), `meta.pagination_token`, `meta.next_pagination_token`,
+  or a top-level `next_token` / `pagination_token`; where it was found is kept on the listing
+  (`token_places`) so `status` and the log show what X really did. A page as full as asked with no token
+  anywhere is not taken silently for the end: the listing says so (`full_page_without_token`), and ensure,
+  migrate and `status` report it (X may have put the token where no reading looks).
+- a delete answers `data.deleted`; deleting an id X does not have is undocumented: X's 404 and a
+  `deleted: false` both read as "X had no such subscription".
 
 Who may create: public event types take the app-only bearer token, private ones a user context (the
 account's OAuth 2.0 token, or ⚠ its OAuth 1.0a tokens). `create` takes the credential to use
@@ -20,7 +28,7 @@ SubscriptionCapReached) so the reconciler can adopt the existing one or stop cre
 from dataclasses import dataclass, field
 
 from xwebhook.x_api.client import BEARER, BearerAuth, Endpoint, user_auth
-from xwebhook.x_api.errors import UnexpectedAnswer, Unsupported, XApiError
+from xwebhook.x_api.errors import RateLimited, UnexpectedAnswer, Unsupported, XApiError
 
 _SUBS = "/2/activity/subscriptions"
 ENDPOINTS = {
@@ -123,20 +131,37 @@ class Listing:
     pages: int
     token_places: tuple  # where the next-page tokens were found, e.g. ("meta.next_token",)
     skipped: int = 0  # items that were not readable as subscriptions (kept out, counted)
+    full_page_without_token: bool = False  # the last page was as full as asked and carried no token
+    asked: int = 0  # max_results of each page
 
     @property
     def used(self):
         """Subscriptions the app holds at X: X's own count when it gave one, else those listed."""
         return max(self.total or 0, len(self.subscriptions))
 
+    @property
+    def warning(self):
+        """What a person must know about this listing, or None."""
+        if not self.full_page_without_token:
+            return None
+        return (
+            f"X's last page of XAA subscriptions held as many as asked ({self.asked}) and no next-page token "
+            f"where we look ({', '.join('.'.join(place) for place in TOKEN_PLACES)}): the list may go on, and "
+            "subscriptions past it are not seen"
+        )
+
     def report(self):
-        return {
+        found = {
             "listed": len(self.subscriptions),
             "x_total": self.total,
             "pages": self.pages,
             "next_token_at": list(self.token_places),
             "unreadable": self.skipped,
+            "full_page_without_token": self.full_page_without_token,
         }
+        if self.warning:
+            found["warning"] = self.warning
+        return found
 
 
 class DuplicateSubscription(XApiError):
@@ -148,10 +173,14 @@ class DuplicateSubscription(XApiError):
 
 
 class SubscriptionCapReached(XApiError):
-    """X refused the create because the app holds as many subscriptions as its plan allows."""
+    """X refused the create because the app holds as many subscriptions as its plan allows (X's document
+    does not say how: a 400 naming the limit, a 403, or a 429 usage-capped problem are all read as this)."""
 
     def __init__(self, error):
         super().__init__(error.operation, error.status, error.reason, error.x_error)
+
+
+USAGE_CAPPED = "usage-capped"  # X's problem type for "Usage cap exceeded" (its errors page)
 
 
 class CredentialRefused(XApiError):
@@ -191,7 +220,7 @@ def classify_create_error(error, credential_kind):
     text = _texts(error.x_error, error.reason)
     if error.status in (400, 409) and "duplicate" in text:
         return DuplicateSubscription(error, _existing_id(error.x_error))
-    if error.status in (400, 403) and "limit" in text and "subscription" in text:
+    if error.status in (400, 403, 429) and (("limit" in text and "subscription" in text) or USAGE_CAPPED in text):
         return SubscriptionCapReached(error)
     if error.status in (401, 403):
         return CredentialRefused(error, credential_kind)
@@ -268,14 +297,15 @@ class XaaApi:
     def list_all(self, max_results=MAX_RESULTS, max_pages=MAX_PAGES):
         """Every subscription of the app, following the next-page token until X gives none."""
         subscriptions, places, total, skipped = [], [], None, 0
-        token, pages, seen_tokens = None, 0, set()
+        token, pages, seen_tokens, full_page = None, 0, set(), False
         while True:
             params = {"max_results": max_results}
             if token:
                 params["pagination_token"] = token
             body = self._call("xaa_list", params=params)
             pages += 1
-            for item in _items(body):
+            items = _items(body)
+            for item in items:
                 try:
                     subscriptions.append(Subscription.from_x(item))
                 except ValueError:
@@ -284,6 +314,8 @@ class XaaApi:
             total = page_total if page_total is not None else total
             token, place = _next_token(body)
             if token is None:
+                # X's own count, when it gives one, settles whether the list goes on.
+                full_page = len(items) >= max_results and (total is None or total > len(subscriptions))
                 break
             if token in seen_tokens:
                 raise UnexpectedAnswer("list XAA subscriptions", "X gave the same next-page token twice")
@@ -293,7 +325,7 @@ class XaaApi:
             if place not in places:
                 places.append(place)
         unique = list({subscription.id: subscription for subscription in subscriptions}.values())
-        return Listing(tuple(unique), total, pages, tuple(places), skipped)
+        return Listing(tuple(unique), total, pages, tuple(places), skipped, full_page, max_results)
 
     def create(self, webhook_id, event_type, filter_, tag=None, credential=BEARER_CREDENTIAL):
         body = {"event_type": event_type, "filter": dict(filter_)}
@@ -305,6 +337,12 @@ class XaaApi:
             answer = self._call("xaa_create", credential, json_body=body)
         except XApiError as exc:
             raise classify_create_error(exc, credential.kind) from None
+        except RateLimited as exc:
+            if exc.problem_type and exc.problem_type.endswith(USAGE_CAPPED):
+                raise SubscriptionCapReached(
+                    XApiError(exc.operation, 429, exc.reason or "usage capped", exc.x_error)
+                ) from None
+            raise
         return _one_subscription(answer, "create XAA subscription")
 
     def update(self, subscription_id, tag=None, webhook_id=None):
@@ -317,11 +355,15 @@ class XaaApi:
             return None
 
     def delete(self, subscription_id):
-        """True when X deleted it, False when X no longer had it (404: deleting is idempotent)."""
+        """True when X deleted it (`data.deleted`), False when X had no such subscription (a 404, or
+        `deleted: false`: X's document says neither, so both read as "already gone")."""
         try:
-            self._call("xaa_delete", path_params={"subscription_id": subscription_id})
+            answer = self._call("xaa_delete", path_params={"subscription_id": subscription_id})
         except XApiError as exc:
             if exc.status == 404:
                 return False
             raise
-        return True
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("deleted"), bool):
+            raise UnexpectedAnswer("delete XAA subscription", "the answer does not say data.deleted")
+        return data["deleted"]

@@ -187,7 +187,24 @@ def test_unsubscribe_removes_the_user(emulator, admin):
         "subscribed": False,
     }
     assert emulator.subscriptions[webhook_id] == set()
+
+
+@pytest.mark.parametrize("flavour", ["v2", "premium"])  # v1.1 Enterprise signs it as the user (below)
+def test_unsubscribe_goes_with_the_bearer_token_on_v2_and_premium(emulator, receiver, flavour):
+    admin = make_admin(emulator.base_url, receiver.url, flavour, now=emulator.now)
+    webhook_id = registered(emulator, admin)
+    emulator.add_subscription(webhook_id, OTHER_ID)
+    admin.handle({"action": "unsubscribe", "user_id": OTHER_ID})
     assert x_calls(emulator, "DELETE", OTHER_ID)[-1][2] == "bearer"
+
+
+def test_an_enterprise_unsubscribe_is_signed_as_the_user_at_the_path_its_page_documents(emulator, receiver):
+    admin = make_admin(emulator.base_url, receiver.url, "enterprise", now=emulator.now)
+    webhook_id = registered(emulator, admin)
+    emulator.add_subscription(webhook_id, OTHER_ID)
+    assert admin.handle({"action": "unsubscribe", "user_id": OTHER_ID})["ok"] is True
+    (call,) = x_calls(emulator, "DELETE", "subscriptions")
+    assert call == ("DELETE", f"/1.1/account_activity/webhooks/{webhook_id}/subscriptions/all.json", "oauth1")
 
 
 def test_unsubscribe_needs_a_user_id(admin):
@@ -390,7 +407,7 @@ def test_xaa_create_reports_x_refusal(emulator, v2_admin):
     registered(emulator, v2_admin)
     result = v2_admin.handle({"action": "xaa_create", "event_type": "not.a.type", "keyword": "x"})
     assert result["ok"] is False and result["x_error"]["status"] == 400
-    assert "not a supported event type" in result["error"]
+    assert "$.event_type: 'not.a.type' is not one of the 42 values the document allows" in result["error"]
 
 
 # X's errors through the whole stack ------------------------------------------------------------------------

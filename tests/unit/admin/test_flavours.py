@@ -29,8 +29,14 @@ def test_every_flavour_has_the_account_activity_operations_and_only_v2_the_rest(
 def test_subscribing_is_user_context_and_listing_is_app_only(flavour):
     table = ENDPOINTS[flavour]
     assert table["subscribe"].auth == USER  # as the subscribing user: X needs that user's consent
-    for name in ("list_webhooks", "list_subscriptions", "count_subscriptions", "unsubscribe"):
+    for name in ("list_webhooks", "list_subscriptions", "count_subscriptions"):
         assert table[name].auth == BEARER
+
+
+@pytest.mark.parametrize(("flavour", "auth"), [("v2", BEARER), ("enterprise", USER), ("premium", BEARER)])
+def test_unsubscribing_takes_the_auth_each_flavours_page_documents(flavour, auth):
+    # Enterprise: DELETE .../subscriptions/all.json signed as the subscribed user (its page)
+    assert ENDPOINTS[flavour]["unsubscribe"].auth == auth
 
 
 def test_v2_manages_webhooks_app_only_and_v1_as_the_owner():

@@ -131,6 +131,11 @@ def test_replay_window_forms(start, end, window):
     assert (got.from_date, got.to_date) == window
 
 
+def test_a_window_of_one_minute_is_taken_both_dates_being_inclusive():
+    got = replay_window("2026-11-27T14:00:10Z", "2026-11-27T14:00:50Z", NOW)
+    assert (got.from_date, got.to_date) == ("202611271400", "202611271400")
+
+
 @pytest.mark.parametrize(
     ("start", "end", "message"),
     [
@@ -138,8 +143,8 @@ def test_replay_window_forms(start, end, window):
         ("-1d", None, "from must be an ISO 8601 time"),
         ("-24h", None, "outside X's 24 h replay window"),
         ("202611271400", "2026-13-01", "to must be an ISO 8601 time"),
-        ("202611271500", "202611271400", "from (202611271500) must be before to (202611271400)"),
-        ("2026-11-27T14:00:10Z", "2026-11-27T14:00:50Z", "must be before to"),  # the same minute
+        ("202611271500", "202611271400", "from (202611271500) must not be after to (202611271400)"),
+        ("2026-11-27T14:01:10Z", "2026-11-27T14:00:50Z", "must not be after to"),  # to's minute before from's
         ("202611261530", None, "outside X's 24 h replay window; the earliest accepted is 202611261531 UTC"),
         ("202611271400", "202611271531", "to (202611271531 UTC) is in the future"),
     ],
@@ -227,7 +232,7 @@ def test_an_unknown_field_with_a_huge_name_is_quoted_cut_short():
         ("-2h", "9999-12-31T23:59:59-01:00", "to is out of range"),
         ("-2h", "0001-01-01T00:30:00+01:00", "to is out of range"),
         ("000101010000", None, "from (000101010000 UTC) is outside X's 24 h replay window"),
-        ("9999-12-31T23:59:59+00:00", None, "from (999912312359) must be before to"),
+        ("9999-12-31T23:59:59+00:00", None, "from (999912312359) must not be after to"),
     ],
 )
 def test_replay_with_far_off_dates_is_bad_input_not_an_overflow(start, end, message):

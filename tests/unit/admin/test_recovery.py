@@ -95,7 +95,9 @@ def test_a_webhook_found_invalid_is_replayed_from_when_it_was_last_seen_valid(em
         "webhook invalid",
     )
     (job,) = jobs(emulator)
-    assert (job["webhook_id"], job["from_date"], job["to_date"]) == (webhook_id, started["from"], started["to"])
+    # X's to_date is inclusive: the window's last minute, one before its (exclusive) end
+    last_minute = stamp(now_minute(emulator) - 1)
+    assert (job["webhook_id"], job["from_date"], job["to_date"]) == (webhook_id, started["from"], last_minute)
     assert started["job_id"] == job["job_id"] and result["metrics"]["AutoReplayJobs"] == 1
     # Then the next ensure replays nothing more: once
     emulator.wait_replay(job["job_id"])

@@ -17,7 +17,18 @@ def test_a_window_reads_and_writes_x_stamps():
     window = Window(minute, minute + 90, "ingest 5xx")
     assert window.as_dict() == {"from": "202611271530", "to": "202611271700", "why": "ingest 5xx"}
     assert Window.from_dict(window.as_dict()) == window
-    assert window.as_replay().from_date == "202611271530" and window.as_replay().to_date == "202611271700"
+    assert window.as_replay().from_date == "202611271530"
+
+
+def test_a_window_asks_x_for_its_last_minute_as_to_date_both_dates_being_inclusive():
+    minute = minute_of(datetime(2026, 11, 27, 15, 30, tzinfo=UTC))
+    assert Window(minute, minute + 90).as_replay().to_date == "202611271659"
+
+
+def test_xs_inclusive_window_reads_back_as_the_same_minutes():
+    minute = minute_of(datetime(2026, 11, 27, 15, 30, tzinfo=UTC))
+    window = Window(minute, minute + 90, "why")
+    assert Window.from_replay(window.as_replay(), "why") == window
 
 
 @pytest.mark.parametrize(

@@ -94,17 +94,15 @@ def fill(emu, count):
 
 
 @pytest.mark.parametrize("token_at", ["meta.next_token", "meta.pagination_token", "next_token"])
-@pytest.mark.parametrize("shape", ["flat", "subscription", "list"])
-def test_a_list_longer_than_a_page_comes_in_pages_with_the_token_where_the_emulator_is_told(emu, http, shape, token_at):
-    emu.xaa_page_size, emu.xaa_shape, emu.xaa_token_at = 3, shape, token_at
+def test_a_list_longer_than_a_page_comes_in_pages_with_the_token_where_the_emulator_is_told(emu, http, token_at):
+    emu.xaa_page_size, emu.xaa_token_at = 3, token_at
     fill(emu, 7)
     seen, token, pages = [], None, 0
     while True:
         params = {"max_results": 1000, **({"pagination_token": token} if token else {})}
         body = http.get(emu.base_url + SUBS, params=params, headers=APP).json()
         pages += 1
-        items = body["data"]["subscriptions"] if shape == "subscription" else body["data"]
-        seen += [item["subscription_id"] for item in items]
+        seen += [item["subscription_id"] for item in body["data"]]
         assert body["meta"]["total_subscriptions"] == 7
         place = body if token_at == "next_token" else body["meta"]
         token = place.get(token_at.rsplit(".", 1)[-1])
@@ -113,17 +111,52 @@ def test_a_list_longer_than_a_page_comes_in_pages_with_the_token_where_the_emula
     assert pages == 3 and seen == list(emu.xaa_subscriptions)
 
 
-@pytest.mark.parametrize("params", [{"max_results": 0}, {"max_results": 1001}, {"pagination_token": "nope"}])
+def test_a_next_page_token_is_base32hex_of_at_least_16_characters_as_xs_document_says(emu, http):
+    emu.xaa_page_size = 3
+    fill(emu, 4)
+    token = http.get(emu.base_url + SUBS, headers=APP).json()["meta"]["next_token"]
+    assert len(token) >= 16 and set(token) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUV")
+
+
+def test_with_the_token_nowhere_the_list_is_one_full_page_and_nothing_says_more(emu, http):
+    emu.xaa_page_size, emu.xaa_token_at = 3, "none"
+    fill(emu, 7)
+    body = http.get(emu.base_url + SUBS, headers=APP).json()
+    assert len(body["data"]) == 3 and set(body) == {"data", "meta"} and set(body["meta"]) == {"total_subscriptions"}
+
+
+def test_the_list_answer_can_leave_out_the_total_too(emu, http):
+    emu.xaa_total_at = "none"
+    fill(emu, 2)
+    assert set(http.get(emu.base_url + SUBS, headers=APP).json()) == {"data"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_results": 0},
+        {"max_results": 1001},
+        {"pagination_token": "nope"},  # X's document: 16 characters at least
+        {"pagination_token": "0123456789ABCDEFGHIJ"},  # long enough, but no token this list gave
+    ],
+)
 def test_a_page_size_out_of_range_or_a_made_up_token_is_refused(emu, http, params):
     response = http.get(emu.base_url + SUBS, params=params, headers=APP)
     assert response.status_code == 400 and response.json()["title"] == "Invalid Request"
 
 
+def test_a_refusal_names_the_parameter_as_x_does(emu, http):
+    response = http.get(emu.base_url + SUBS, params={"max_results": 0}, headers=APP)
+    (item,) = response.json()["errors"]
+    assert item["parameters"] == {"max_results": ["0"]}
+    assert item["message"].startswith("The `max_results` query parameter value ['0'] is not valid")
+
+
 @pytest.mark.parametrize(
     ("shape", "read"),
     [
+        ("document", lambda body: body["data"]["subscription"]),
         ("flat", lambda body: body["data"]),
-        ("subscription", lambda body: body["data"]["subscription"]),
         ("list", lambda body: body["data"][0]),
     ],
 )
@@ -133,6 +166,11 @@ def test_a_create_answers_in_the_shape_the_emulator_is_switched_to(emu, http, ho
     assert response.status_code == 200
     subscription = read(response.json())
     assert subscription == emu.xaa_subscriptions[subscription["subscription_id"]]
+
+
+def test_the_default_create_answer_is_xs_documented_shape_and_nothing_else(emu, http, hook):
+    body = create(http, emu, webhook_id=hook.webhook_id).json()
+    assert set(body) == {"data"} and set(body["data"]) == {"subscription"}
 
 
 # ---- the cap, the rate limit, duplicates ---------------------------------------------------------------
@@ -162,10 +200,44 @@ def test_the_rate_limit_is_per_app_and_endpoint_and_answers_429_with_the_reset(e
     assert create(http, emu, "post.delete").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("cap", "status", "problem"),
+    [
+        ("invalid-request", 400, "https://api.x.com/2/problems/invalid-request"),
+        ("usage-capped", 429, "https://api.x.com/2/problems/usage-capped"),
+        ("forbidden", 403, "https://api.x.com/2/problems/client-forbidden"),
+    ],
+)
+def test_the_cap_error_takes_the_reading_the_emulator_is_switched_to(emu, http, cap, status, problem):
+    emu.xaa_subscription_limit, emu.xaa_cap = 1, cap
+    fill(emu, 1)
+    refused = create(http, emu)
+    assert (refused.status_code, refused.json()["type"]) == (status, problem)
+
+
+@pytest.mark.parametrize(("reading", "status"), [("invalid-request", 400), ("conflict", 409)])
+def test_the_duplicate_error_takes_the_reading_the_emulator_is_switched_to(emu, http, hook, reading, status):
+    emu.xaa_duplicate = reading
+    create(http, emu, webhook_id=hook.webhook_id)
+    again = create(http, emu, webhook_id=hook.webhook_id)
+    assert again.status_code == status and again.json()["reason"] == "DuplicateSubscription"
+
+
+@pytest.mark.parametrize(("reading", "status", "body"), [("not-found", 404, None), ("not-deleted", 200, False)])
+def test_deleting_an_unknown_id_takes_the_reading_the_emulator_is_switched_to(emu, http, reading, status, body):
+    emu.xaa_delete_unknown = reading
+    answer = http.delete(f"{emu.base_url}{SUBS}/1234567", headers=APP)
+    assert answer.status_code == status
+    if body is not None:
+        assert answer.json() == {"data": {"deleted": body}}
+    else:
+        assert answer.json()["resource_type"] == "subscription"
+
+
 @pytest.mark.parametrize("names_it", [True, False])
 def test_a_duplicate_is_refused_and_names_the_existing_one_only_when_switched_to(emu, http, hook, names_it):
     emu.xaa_duplicate_id = names_it
-    first = create(http, emu, webhook_id=hook.webhook_id).json()["data"]["subscription_id"]
+    first = create(http, emu, webhook_id=hook.webhook_id).json()["data"]["subscription"]["subscription_id"]
     again = create(http, emu, webhook_id=hook.webhook_id)
     assert again.status_code == 400 and again.json()["reason"] == "DuplicateSubscription"
     assert ("id" in again.json()["errors"][0]) is names_it
@@ -228,11 +300,13 @@ def test_a_direction_is_optional_and_refused_for_actor_only_types(emu, http):
 
 
 def test_an_update_changes_only_tag_and_webhook(emu, http, hook):
-    subscription_id = create(http, emu).json()["data"]["subscription_id"]
+    subscription_id = create(http, emu).json()["data"]["subscription"]["subscription_id"]
     moved = http.put(
         f"{emu.base_url}{SUBS}/{subscription_id}", json={"webhook_id": hook.webhook_id, "tag": "x"}, headers=APP
     )
-    assert moved.status_code == 200 and moved.json()["data"]["webhook_id"] == hook.webhook_id
+    assert moved.status_code == 200 and moved.json()["data"]["subscription"]["webhook_id"] == hook.webhook_id
+    retyped = http.put(f"{emu.base_url}{SUBS}/{subscription_id}", json={"event_type": "post.delete"}, headers=APP)
+    assert retyped.status_code == 400  # X's document: an update body holds tag and webhook_id only
     as_user = http.put(f"{emu.base_url}{SUBS}/{subscription_id}", json={"tag": "y"}, auth=oauth1())
     assert as_user.status_code == 403  # update and delete take the app's bearer token only
 
@@ -351,14 +425,28 @@ def test_the_control_plane_switches_xaa_readings_and_refuses_unknown_ones(emu, c
     http = control
     url = emu.base_url + "/_emulator/xaa"
     switched = http.post(
-        url, json={"shape": "subscription", "page_size": 2, "oauth1": False, "rate_limits": {"xaa list": 1}}
+        url,
+        json={
+            "shape": "flat",
+            "page_size": 2,
+            "oauth1": False,
+            "rate_limits": {"xaa list": 1},
+            "token_at": "none",
+            "cap": "usage-capped",
+            "duplicate": "conflict",
+            "delete_unknown": "not-deleted",
+            "broadcast_chat_scope": "tweet.read",
+        },
     )
     assert switched.status_code == 200
-    assert (emu.xaa_shape, emu.xaa_page_size, emu.xaa_oauth1) == ("subscription", 2, False)
+    assert (emu.xaa_shape, emu.xaa_page_size, emu.xaa_oauth1) == ("flat", 2, False)
+    assert (emu.xaa_token_at, emu.xaa_cap, emu.xaa_duplicate) == ("none", "usage-capped", "conflict")
+    assert (emu.xaa_delete_unknown, emu.xaa_broadcast_chat_scope) == ("not-deleted", "tweet.read")
     assert emu.rate_limits == {"xaa list": 1}
     assert http.post(url, json={"shape": "round"}).status_code == 400
+    assert http.post(url, json={"cap": "whenever"}).status_code == 400
     assert http.post(url, json={"colour": "blue"}).status_code == 400
-    assert emu.xaa_shape == "subscription"
+    assert emu.xaa_shape == "flat"
 
 
 def test_the_control_plane_registers_oauth2_tokens_and_delivers_activities(emu, control, hook):

@@ -194,3 +194,29 @@ def test_the_secrets_oauth1_tokens_stand_in_for_an_account_that_has_none_and_nev
     (option,) = auth.usable(auth.options(v, "dm.received", SETTINGS, T))
     assert option.kind == "oauth1" and option.credential.tokens.access_token == "owner-token-value"
     assert "owner-token-value" not in repr(option) and "owner-secret-value" not in repr(v)
+
+
+def test_news_new_in_an_accounts_set_is_blocked_never_given_the_accounts_user_id_filter():
+    steps = plan([alice(event_types=("post.create", "news.new"))])
+    assert [c.want.event_type for c in steps.create] == ["post.create"]
+    assert steps.blocked == [
+        {
+            "user_id": ALICE,
+            "event_type": "news.new",
+            "why": "news.new filters on a keyword, not an account: it cannot be an account's event type",
+        }
+    ]
+
+
+def test_an_alias_in_an_accounts_set_is_wanted_under_the_canonical_name_x_lists():
+    present = [ours("1", "chat.conversation.join", ALICE)]
+    steps = plan([alice(event_types=("chat.conversation_join",))], present)
+    assert steps.create == [] and [s.id for _, s in steps.keep] == ["1"]
+
+
+def test_a_token_lacking_one_of_a_types_two_scopes_is_not_offered():
+    tokens = replace(oauth2(), scopes=("tweet.read", "users.read", "offline.access"))
+    found = auth.options(view(account(ALICE, oauth2=tokens)), "broadcast.chat", SETTINGS, T)
+    assert [option.problem for option in found if option.kind == "oauth2"] == [
+        "the OAuth 2.0 token lacks the broadcast.read scope"
+    ]

@@ -15,18 +15,23 @@ def iso(at):
 
 
 def aaa_post(at, post="100", user="1"):
-    return {"for_user_id": user, "tweet_create_events": [{"id_str": post, "timestamp_ms": str(int(at * 1000))}]}
+    """The account's own post, as AAA delivers it."""
+    item = {"id_str": post, "timestamp_ms": str(int(at * 1000)), "user": {"id_str": user}}
+    return {"for_user_id": user, "tweet_create_events": [item]}
 
 
 def xaa_post(at, post="100", user="1", uuid="-7"):
-    payload = {"id": post, "created_at": iso(at), "text": "hi"}
+    """The account's own post, as XAA delivers it (post.create)."""
+    payload = {"id": post, "created_at": iso(at), "text": "hi", "author_id": user}
     return {"data": {"event_uuid": uuid, "filter": {"user_id": user}, "event_type": "post.create", "payload": payload}}
 
 
 def aaa_posts(at, count, user="1"):
     return {
         "for_user_id": user,
-        "tweet_create_events": [{"id_str": str(n), "timestamp_ms": str(int(at * 1000))} for n in range(count)],
+        "tweet_create_events": [
+            {"id_str": str(n), "timestamp_ms": str(int(at * 1000)), "user": {"id_str": user}} for n in range(count)
+        ],
     }
 
 

@@ -81,7 +81,28 @@ def test_the_aaa_and_the_xaa_copy_of_an_activity_share_its_activity_id(name):
         assert copy_.activity_id == aaa.activity_id, copy_.event_type
         assert copy_.event_id != aaa.event_id  # event_id stays family-specific
         assert copy_.group_id == aaa.group_id  # same FIFO group, so SQS deduplicates the pair too
-        assert copy_.deduplication_id == aaa.deduplication_id
+
+
+@pytest.mark.parametrize("name", [name for name in PAIRED if not name.startswith("aaa/tweet_create")])
+def test_the_two_copies_of_an_activity_that_is_not_a_post_share_the_fifo_deduplication_id(name):
+    aaa = only(sample(name))
+    for delivery in xaa_copy_of(name):
+        assert only(delivery).deduplication_id == aaa.deduplication_id
+
+
+@pytest.mark.parametrize("name", ["aaa/tweet_create", "aaa/tweet_create_mention"])
+def test_an_aaa_post_covers_the_xaa_types_it_stands_for_and_no_other(name):
+    aaa = only(sample(name))  # someone else's post delivered to the account for a mention
+    assert aaa.kinds == ("post.mention.create",)
+    covered = {copy_.event_type for copy_ in map(only, xaa_copy_of(name)) if copy_.dedup_key in aaa.dedup_keys}
+    assert covered == {"post.mention.create"}
+
+
+@pytest.mark.parametrize("name", ["aaa/tweet_create", "aaa/tweet_create_mention"])
+def test_the_xaa_copy_of_the_type_an_aaa_post_stands_for_shares_its_fifo_deduplication_id(name):
+    aaa = only(sample(name))
+    mention = next(only(d) for d in xaa_copy_of(name) if d["data"]["event_type"] == "post.mention.create")
+    assert mention.deduplication_id == aaa.deduplication_id
 
 
 def test_an_xaa_follow_with_a_time_matches_the_aaa_follow_and_without_one_stays_a_second_message():

@@ -32,7 +32,7 @@ from xwebhook.admin.errors import AdminError
 from xwebhook.admin.models import ActionInput, NoInput, NumericId
 from xwebhook.admin.result import succeeded
 from xwebhook.x_api.errors import XApiError, XError
-from xwebhook.x_api.event_types import is_known, scopes_for
+from xwebhook.x_api.event_types import canonical, not_for_accounts, scopes_for
 from xwebhook.x_api.oauth2 import InvalidGrant
 
 RECONNECT_RENEW_SECONDS = 24 * 3600  # a reconnect invite is renewed when it has less than this left
@@ -95,9 +95,10 @@ def _checked_invite_fields(request, settings):
         raise AdminError(f"bad input: {exc}") from None
     event_types = tuple(dict.fromkeys(request.event_types)) if request.event_types is not None else None
     if event_types is not None:
-        unknown = [name for name in event_types if not is_known(name)]
-        if unknown or not event_types:
-            raise AdminError(f"bad input: unknown XAA event types: {', '.join(unknown) or '(none given)'}")
+        problems = [why for why in map(not_for_accounts, event_types) if why]
+        if problems or not event_types:
+            raise AdminError(f"bad input: event_types: {'; '.join(problems) or '(none given)'}")
+        event_types = tuple(dict.fromkeys(canonical(name) for name in event_types))
     return seconds, tuple(flows), event_types or settings.event_types
 
 
@@ -123,13 +124,21 @@ def invite(admin, request):
         uses=made.uses,
         flows=list(flows),
         event_types=list(event_types),
-        scopes=list(scopes_for(event_types)),
+        scopes=list(scopes_for(event_types, aaa_oauth2=_aaa_by_oauth2(services, request.user_id))),
         user_id=made.user_id,
         callback_url=settings.callback_url,
     )
     if settings.mode == "open":
         result["note"] = "CONNECT_MODE is open: anyone may connect without an invite"
     return result
+
+
+def _aaa_by_oauth2(services, user_id):
+    """The invite is for an account its OAuth 2.0 token must subscribe to the Account Activity API."""
+    if user_id is None:
+        return False
+    stored = _store(lambda: services["accounts"].get(user_id))
+    return stored is not None and stored.aaa_by_oauth2
 
 
 def accounts(admin, _request):
@@ -168,7 +177,7 @@ def disconnect(admin, request):
     ]
     if account.aaa or account.aaa_subscribed:
         did["aaa"] = _revoke_step(
-            lambda: _unsubscribe_aaa(admin, services, account.user_id), "unsubscribed", _aaa_gone, failed, "AAA"
+            lambda: _unsubscribe_aaa(admin, services, account), "unsubscribed", _aaa_gone, failed, "AAA"
         )
     if account.oauth2 is not None:
         for token, hint in (
@@ -266,11 +275,12 @@ def _left_to_disconnect(account, did, failed, now):
     return change
 
 
-def _unsubscribe_aaa(admin, services, user_id):
+def _unsubscribe_aaa(admin, services, account):
     webhook, _ = admin.our_webhook()
     if webhook is None:
         return "not_subscribed"  # X has no webhook of ours: there is nothing to be subscribed to
-    services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, user_id)
+    # v1.1 Enterprise signs as the account: its tokens go along
+    services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, account.user_id, account)
     return None
 
 

@@ -64,8 +64,9 @@ def _known_types(value):
         raise ValueError('must be a non-empty list of XAA event types, or "default"')
     unknown = [name for name in value if not (isinstance(name, str) and catalogue.is_known(name))]
     if unknown:
-        raise ValueError(f"unknown XAA event type(s): {', '.join(map(str, unknown))[:200]}")
-    return list(dict.fromkeys(value))
+        reasons = [catalogue.not_for_accounts(name) for name in unknown if isinstance(name, str)]
+        raise ValueError(f"unknown XAA event type(s): {', '.join(map(str, unknown))} ({'; '.join(reasons)})"[:300])
+    return list(dict.fromkeys(catalogue.canonical(name) for name in value))
 
 
 class MigrateInput(ActionInput):

@@ -9,6 +9,7 @@ from xwebhook.admin.result import succeeded
 from xwebhook.credentials.x_credentials import UserTokens, user_id_from_access_token
 from xwebhook.migrate import auth
 from xwebhook.migrate.accounts import gather
+from xwebhook.x_api.client import USER
 from xwebhook.x_api.xaa import BEARER_CREDENTIAL, CredentialRefused
 
 
@@ -37,8 +38,20 @@ def subscribe(admin, request):
 
 def unsubscribe(admin, request):
     webhook_id = admin.webhook_id(request)
-    admin.api.unsubscribe(webhook_id, request.user_id)
+    admin.api.unsubscribe(webhook_id, request.user_id, _signing_tokens(admin, request.user_id))
     return succeeded("unsubscribe", webhook_id=webhook_id, user_id=request.user_id, subscribed=False)
+
+
+def _signing_tokens(admin, user_id):
+    """The user's OAuth 1.0a tokens where the flavour's unsubscribe is signed as the user (v1.1 Enterprise):
+    the connected account's, else None (the credentials secret's are used then)."""
+    if admin.api.endpoint("unsubscribe").auth != USER:
+        return None
+    store = admin.services.get("accounts")
+    account = store.get(user_id) if store is not None else None
+    if account is None or account.oauth1 is None:
+        return None
+    return UserTokens(user_id, account.oauth1.access_token, account.oauth1.access_token_secret)
 
 
 def subscriptions(admin, request):

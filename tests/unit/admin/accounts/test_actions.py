@@ -14,7 +14,7 @@ import pytest
 from tests.fakes import MemoryRevokeSignals
 from tests.unit.connect.conftest import ALICE, BOB, CONSUMER_SECRET, CREDENTIALS, KEYS, WEBHOOK_URL
 from xwebhook.accounts.invites import reconnect_invite_id
-from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED
+from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED, Account
 from xwebhook.accounts.refresh import TokenRefresher
 from xwebhook.accounts.revokes import NoRevokeSignals
 from xwebhook.accounts.wiring import Upkeep
@@ -110,6 +110,23 @@ def test_invite_answers_a_url_that_starts_a_sign_in(world, admin, emulator):
     assert started.status == 302 and started.location.startswith(emulator.base_url)
     invite = world.invites.get(result["invite_id"])
     assert invite.expires_at == pytest.approx(world.clock() + 7200) and invite.used == 0
+
+
+def test_an_invites_scopes_are_what_connect_will_ask(world, admin):
+    result = admin.handle({"action": "invite", "event_types": ["dm.received"]})
+    assert result["scopes"] == ["dm.read", "offline.access", "tweet.read", "users.read"]
+
+
+def test_an_invite_for_an_account_on_aaa_without_oauth1_tokens_names_the_aaa_subscribes_scopes(world, admin):
+    world.accounts.put(Account(BOB, aaa=True))
+    result = admin.handle({"action": "invite", "user_id": BOB, "event_types": ["post.create"]})
+    assert result["scopes"] == ["dm.read", "dm.write", "offline.access", "tweet.read", "users.read"]
+
+
+def test_an_invite_refuses_types_no_account_can_hold_with_xs_reason(world, admin):
+    result = admin.handle({"action": "invite", "event_types": ["news.new", "oauth.revoke"]})
+    assert result["ok"] is False and "news.new filters on a keyword" in result["error"]
+    assert "oauth.revoke is not a type X lets an app subscribe to" in result["error"]
 
 
 def test_invite_takes_event_types_flows_and_one_account(world, admin):

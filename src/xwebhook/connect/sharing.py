@@ -1,0 +1,40 @@
+"""What a connected account shares with the app, in plain words, and the scopes a sign-in asks for.
+
+scopes     the OAuth 2.0 scopes of every call the account's token will be used for, from X's document's
+           security requirements (x_api/event_types): GET /2/users/me (tweet.read users.read), each private
+           XAA type of its set, a refresh token, and the Account Activity subscribe (dm.read dm.write
+           tweet.read users.read) only for an account that stays on the Account Activity API with no
+           OAuth 1.0a tokens to subscribe it with. Never more: public types are created with the app's token.
+shared     for the success page: what the app now receives about the account, and what the owner allowed
+           it at X, each scope in words (the permissions X's consent page listed).
+"""
+
+from xwebhook.accounts.models import OAUTH2
+from xwebhook.x_api import event_types
+
+AAA_RECEIVES = (
+    "all of your account's activity the Account Activity API delivers: your posts and the ones you delete, "
+    "posts that mention you, reply to you, quote or repost yours, likes, follows, blocks and mutes, and your "
+    "Direct Messages (sent, received, read receipts, typing)"
+)
+OAUTH1_ALLOWS = (
+    "read your account's activity with the permissions of the app at X (Read, write and Direct Messages, as "
+    "the Account Activity API requires); this app only reads: it never posts, likes, follows or sends messages"
+)
+
+
+def scopes(types, account=None):
+    """The scopes an OAuth 2.0 sign-in asks for, for an account (stored, or None) subscribed to `types`."""
+    return event_types.scopes_for(types, aaa_oauth2=account is not None and account.aaa_by_oauth2)
+
+
+def shared(flow, subscribed_types, aaa_subscribed, granted_scopes):
+    """(what the app receives, what the owner allowed): lists of sentences for the success page."""
+    receives = event_types.shared_words(subscribed_types)
+    if aaa_subscribed:
+        receives.append(AAA_RECEIVES)
+    if flow == OAUTH2:
+        allows = [event_types.SCOPE_WORDS.get(scope, scope) for scope in sorted(granted_scopes)]
+    else:
+        allows = [OAUTH1_ALLOWS]
+    return receives, allows
