@@ -17,7 +17,7 @@ connected that way (CONNECT_XAA_FROM_START, `xaa_from_start` below) and never on
 
 from datetime import UTC, date, datetime
 
-from xwebhook.accounts.models import OAUTH2
+from xwebhook.accounts.models import OAUTH2, REVOKED
 
 # Account.migration["state"], as migrate's apply, cutover and rollback record it.
 APPLIED = "applied"
@@ -71,6 +71,16 @@ def xaa_from_start(flow, setting, today=None):
     if setting == FROM_START_NONE:
         return False
     return flow == OAUTH2
+
+
+def oauth2_sign_in_on_aaa(stored, setting, today=None):
+    """An OAuth 2.0 sign-in of this account (stored, or None: not known yet) leaves it on the Account
+    Activity API with only that token to subscribe it with, so the sign-in must ask the scopes X's AAA
+    subscribe requires. A new account (or one starting afresh after a revoke) is on AAA when
+    CONNECT_XAA_FROM_START does not put an OAuth 2.0 sign-in on XAA; a reconnect stays where it is."""
+    if stored is None or stored.status == REVOKED:
+        return not xaa_from_start(OAUTH2, setting, today)
+    return stored.aaa_by_oauth2
 
 
 def describe(account):

@@ -181,7 +181,7 @@ class ConnectFlow:
                 settings.oauth2_authorize_base,
                 self._credentials().require("oauth2_client_id"),
                 settings.accounts.callback_url,
-                sharing.scopes(event_types, stored),
+                sharing.scopes(event_types, stored, settings.accounts.xaa_from_start),
                 state,
                 challenge,
                 settings.oauth2_authorize_page,

@@ -9,6 +9,7 @@ shared     for the success page: what the app now receives about the account, an
            it at X, each scope in words (the permissions X's consent page listed).
 """
 
+from xwebhook.accounts import apis
 from xwebhook.accounts.models import OAUTH2
 from xwebhook.x_api import event_types
 
@@ -23,9 +24,10 @@ OAUTH1_ALLOWS = (
 )
 
 
-def scopes(types, account=None):
-    """The scopes an OAuth 2.0 sign-in asks for, for an account (stored, or None) subscribed to `types`."""
-    return event_types.scopes_for(types, aaa_oauth2=account is not None and account.aaa_by_oauth2)
+def scopes(types, account=None, xaa_from_start=apis.FROM_START_OAUTH2):
+    """The scopes an OAuth 2.0 sign-in asks for, for an account (stored, or None: a new one) subscribed to
+    `types`, with CONNECT_XAA_FROM_START deciding where a new account goes."""
+    return event_types.scopes_for(types, aaa_oauth2=apis.oauth2_sign_in_on_aaa(account, xaa_from_start))
 
 
 def shared(flow, subscribed_types, aaa_subscribed, granted_scopes):

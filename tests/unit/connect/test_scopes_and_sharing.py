@@ -38,9 +38,22 @@ def test_an_account_on_aaa_with_oauth1_tokens_is_not_asked_dm_write(world):
     assert "dm.write" not in asked(world.browser().start(invite=world.invite(user_id=ALICE)))
 
 
-def test_a_revoked_aaa_account_is_asked_dm_write_its_oauth1_tokens_being_gone(world):
+def test_a_revoked_aaa_account_starts_afresh_where_xaa_from_start_puts_an_oauth2_sign_in(world):
+    # After a revoke X withdrew every token: the account connects as a new one (on XAA by default), so
+    # nothing asks for the AAA subscribe's dm.write.
     world.accounts.put(Account(ALICE, status=REVOKED, aaa=True, oauth1=OAuth1Tokens("t", "s")))
-    assert "dm.write" in asked(world.browser().start(invite=world.invite(user_id=ALICE)))
+    assert "dm.write" not in asked(world.browser().start(invite=world.invite(user_id=ALICE)))
+
+
+def test_a_revoked_aaa_account_is_asked_dm_write_when_new_accounts_stay_on_aaa(make_world):
+    world = make_world(xaa_from_start="none")
+    world.accounts.put(Account(ALICE, status=REVOKED, aaa=True, oauth1=OAuth1Tokens("t", "s")))
+    assert set(event_types.AAA_SUBSCRIBE_SCOPES) <= asked(world.browser().start(invite=world.invite(user_id=ALICE)))
+
+
+def test_a_new_account_is_asked_what_xs_aaa_subscribe_requires_when_new_accounts_stay_on_aaa(make_world):
+    world = make_world(xaa_from_start="none")
+    assert set(event_types.AAA_SUBSCRIBE_SCOPES) <= asked(world.browser().start(invite=world.invite()))
 
 
 def test_the_reconnected_aaa_account_is_subscribed_by_its_oauth2_token_at_x(world, emulator):

@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from xwebhook.accounts import invites
+from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import ACTIVE, DISCONNECTING, NEEDS_RECONNECT, OAUTH2, REVOKED, STATUSES
 from xwebhook.accounts.refresh import AccountGone, RefreshBusy
 from xwebhook.accounts.revokes import LOOKBACK_SECONDS, SignalsIndexMissing
@@ -134,11 +134,10 @@ def invite(admin, request):
 
 
 def _aaa_by_oauth2(services, user_id):
-    """The invite is for an account its OAuth 2.0 token must subscribe to the Account Activity API."""
-    if user_id is None:
-        return False
-    stored = _store(lambda: services["accounts"].get(user_id))
-    return stored is not None and stored.aaa_by_oauth2
+    """The invite's OAuth 2.0 sign-in leaves its account on the Account Activity API with only that token
+    (accounts/apis.py): a new account where CONNECT_XAA_FROM_START says so, or a stored one kept there."""
+    stored = _store(lambda: services["accounts"].get(user_id)) if user_id is not None else None
+    return apis.oauth2_sign_in_on_aaa(stored, services["accounts_settings"].xaa_from_start)
 
 
 def accounts(admin, _request):

@@ -123,6 +123,12 @@ def test_an_invite_for_an_account_on_aaa_without_oauth1_tokens_names_the_aaa_sub
     assert result["scopes"] == ["dm.read", "dm.write", "offline.access", "tweet.read", "users.read"]
 
 
+def test_an_invite_names_the_aaa_subscribes_scopes_when_new_accounts_stay_on_aaa(make_world):
+    world = make_world(xaa_from_start="none")
+    result = make_admin(world).handle({"action": "invite", "event_types": ["post.create"]})
+    assert result["scopes"] == ["dm.read", "dm.write", "offline.access", "tweet.read", "users.read"]
+
+
 def test_an_invite_refuses_types_no_account_can_hold_with_xs_reason(world, admin):
     result = admin.handle({"action": "invite", "event_types": ["news.new", "oauth.revoke"]})
     assert result["ok"] is False and "news.new filters on a keyword" in result["error"]
