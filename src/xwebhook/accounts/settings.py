@@ -12,6 +12,9 @@ CONNECT_ALLOWED_USER_IDS       X user ids that may connect (comma-separated; emp
 CONNECT_XAA_FROM_START         which NEW accounts go straight to the X Activity API: oauth2 (default: an
                                OAuth 2.0 sign-in; an OAuth 1.0a one is on AAA until migrate apply), all, none
                                (accounts/apis.py; a reconnect never moves an account between APIs)
+X_OAUTH2_AUTHORIZE_PAGE, X_OAUTH1_AUTHORIZE_HOST
+                               the ⚠ readings of X's authorize pages (authorize_reading; connect/settings.py
+                               says what each means)
 """
 
 import os
@@ -21,6 +24,19 @@ from xwebhook.env import ConfigError, http_url, text
 
 MODES = ("invite", "open", "off")
 DEFAULT_FLOWS = ("oauth2", "oauth1")
+# The ⚠ readings of X's authorize pages (docs/ambiguous.md), X's documented one first: where connect sends
+# browsers, and what the admin function's `status` shows.
+AUTHORIZE_READINGS = {"X_OAUTH2_AUTHORIZE_PAGE": ("web", "api"), "X_OAUTH1_AUTHORIZE_HOST": ("api", "web")}
+WEB_WHY = "account owners sign in to X on its pages"
+
+
+def authorize_reading(env, name):
+    """The ⚠ reading `name` (X_OAUTH2_AUTHORIZE_PAGE or X_OAUTH1_AUTHORIZE_HOST) chosen in `env`."""
+    allowed = AUTHORIZE_READINGS[name]
+    value = env.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _list(env, name):

@@ -29,7 +29,7 @@ class Upkeep:
 
 def authorize_pages(env):
     """Where connect sends browsers (the same settings as the connect function's), shown by `status`."""
-    from xwebhook.connect.settings import WEB_WHY, authorize_reading
+    from xwebhook.accounts.settings import WEB_WHY, authorize_reading
     from xwebhook.env import credentials_url
     from xwebhook.x_api.authorize import OAUTH1_PATH, OAUTH2_PAGES
 

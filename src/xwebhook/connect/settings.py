@@ -19,22 +19,11 @@ account owner signs in on the web host.
 import os
 from dataclasses import dataclass
 
-from xwebhook.accounts.settings import AccountsSettings
+from xwebhook.accounts.settings import WEB_WHY, AccountsSettings, authorize_reading
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.env import ConfigError, credentials_url, http_url, number, text
 
-AUTHORIZE_READINGS = {"X_OAUTH2_AUTHORIZE_PAGE": ("web", "api"), "X_OAUTH1_AUTHORIZE_HOST": ("api", "web")}
 FLAVOURS = ("v2", "enterprise", "premium")
-WEB_WHY = "account owners sign in to X on its pages"
-
-
-def authorize_reading(env, name):
-    """The ⚠ reading `name` (X_OAUTH2_AUTHORIZE_PAGE or X_OAUTH1_AUTHORIZE_HOST) chosen in `env`."""
-    allowed = AUTHORIZE_READINGS[name]
-    value = env.get(name, "").strip().lower() or allowed[0]
-    if value not in allowed:
-        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
