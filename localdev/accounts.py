@@ -23,8 +23,9 @@ import urllib.request
 
 from localdev import stack
 from xwebhook.accounts.dynamodb import account_item
-from xwebhook.accounts.models import Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import Account
 from xwebhook.x_api.event_types import AAA_PARITY
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 FIRST_ID = 1_600_000_000
 ENTERPRISE_CAP = 75_000

@@ -8,12 +8,13 @@ import pytest
 from tests.fakes import FakeSeen, MemoryAccountStore
 from tests.unit.admin import conftest as admin_fixtures
 from tests.unit.admin.conftest import OTHER_ID, OWNER_ID, make_admin
-from xwebhook.accounts.models import Account, OAuth2Tokens
+from xwebhook.accounts.models import Account
 from xwebhook.admin.actions.migrate import aaa_retired
 from xwebhook.admin.wiring import ACTIONS, ENSURE_PARTS, STATUS_PARTS
 from xwebhook.migrate.holds import STATE_KEY, MemoryState
 from xwebhook.migrate.settings import XaaSettings
 from xwebhook.x_api import event_types
+from xwebhook.x_api.tokens import OAuth2Tokens
 
 ALICE = "1500000001"  # connected with OAuth 2.0 only
 # The admin tests' emulator (the owner and another user with OAuth 1.0a tokens) and CRC-answering receiver.

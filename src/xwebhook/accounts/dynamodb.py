@@ -16,7 +16,7 @@ import time
 from dataclasses import fields
 
 from xwebhook.accounts.invites import Invite, InviteStore
-from xwebhook.accounts.models import Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import Account
 from xwebhook.accounts.store import (
     AccountStore,
     AccountsUnavailable,
@@ -24,6 +24,7 @@ from xwebhook.accounts.store import (
     StaleAccount,
     StaleRefreshToken,
 )
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 ACCOUNT = "account#"
 BATCH_GET = 100  # keys per BatchGetItem (DynamoDB's most)

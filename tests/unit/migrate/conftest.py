@@ -6,7 +6,7 @@ import pytest
 
 from tests.fakes import FakeSeen, MemoryAccountStore
 from tests.unit.admin.fakes import FakeApi, FakeXaa, credentials
-from xwebhook.accounts.models import Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import Account
 from xwebhook.admin.actions.migrate import aaa_retired
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
@@ -16,6 +16,7 @@ from xwebhook.migrate.accounts import AccountView
 from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.settings import XaaSettings
 from xwebhook.x_api.models import Webhook
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 from xwebhook.x_api.xaa import Subscription
 
 OWNER = "2244994945"  # in the credentials secret (OAuth 1.0a), AAA-subscribed

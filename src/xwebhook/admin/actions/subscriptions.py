@@ -6,10 +6,11 @@ falling back on X's 401/403."""
 
 from xwebhook.admin.errors import AdminError
 from xwebhook.admin.result import succeeded
-from xwebhook.credentials.x_credentials import UserTokens, user_id_from_access_token
+from xwebhook.credentials.x_credentials import user_id_from_access_token
 from xwebhook.migrate import auth
 from xwebhook.migrate.accounts import gather
 from xwebhook.x_api.client import USER
+from xwebhook.x_api.tokens import UserTokens
 from xwebhook.x_api.xaa import BEARER_CREDENTIAL, CredentialRefused
 
 
@@ -51,7 +52,7 @@ def _signing_tokens(admin, user_id):
     account = store.get(user_id) if store is not None else None
     if account is None or account.oauth1 is None:
         return None
-    return UserTokens(user_id, account.oauth1.access_token, account.oauth1.access_token_secret)
+    return UserTokens.of(user_id, account.oauth1)
 
 
 def subscriptions(admin, request):

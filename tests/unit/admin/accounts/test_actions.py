@@ -384,7 +384,7 @@ def test_a_refresh_that_loses_the_race_at_x_reads_the_newest_pair_instead(make_w
 
 def test_a_refresh_whose_store_write_loses_uses_the_stored_pair(world):
     """X answered both refreshes (a grace period); only the first pair is stored, the second is dropped."""
-    from xwebhook.accounts.models import OAuth2Tokens
+    from xwebhook.x_api.tokens import OAuth2Tokens
 
     account = connect(world, ALICE)
 
