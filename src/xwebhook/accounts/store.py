@@ -15,6 +15,8 @@ caller handles, never a silent overwrite:
 Storage that cannot be reached raises AccountsUnavailable (never a silent miss).
 """
 
+from xwebhook.errors import ReportedError
+
 
 class StaleAccount(Exception):
     """The stored account changed since it was read (its version moved on): re-read and retry."""
@@ -28,7 +30,7 @@ class InviteUsedUp(Exception):
     """The invite has no use left (or expired, or was withdrawn) at the moment of the write."""
 
 
-class AccountsUnavailable(Exception):
+class AccountsUnavailable(ReportedError):
     """The accounts table could not be read or written. The message names the operation, never a value;
     `code` is DynamoDB's error code when it answered one."""
 
@@ -37,7 +39,7 @@ class AccountsUnavailable(Exception):
         self.code = code
 
     def details(self):
-        """For an admin result (admin.errors.FAILURES): DynamoDB's error code, when it answered one."""
+        """For an admin result: DynamoDB's error code, when it answered one."""
         return {"dynamodb_error": self.code} if self.code else {}
 
 

@@ -10,7 +10,7 @@ Actions that work on "the webhook" use `webhook_id` when given, else the one X l
 from datetime import UTC, datetime
 
 from xwebhook.admin.actions import ensure, subscriptions, webhook
-from xwebhook.admin.errors import FAILURES, AdminError, BadInput
+from xwebhook.admin.errors import AdminError, BadInput
 from xwebhook.admin.models import (
     NoInput,
     ReplayInput,
@@ -24,6 +24,7 @@ from xwebhook.admin.models import (
 )
 from xwebhook.admin.reconcile import Observed, find_webhook
 from xwebhook.admin.result import failed
+from xwebhook.errors import ReportedError
 from xwebhook.x_api.endpoints import V2_ONLY
 
 # action name -> (input model, the function, what it does: the docs' (operations.md) and the error message's one-liner).
@@ -120,7 +121,7 @@ class Admin:
                 self.api.endpoint(action)  # Unsupported on v1.1 flavours, whatever the fields say
             model, function, _ = self.actions[action]
             return function(self, parse_input(model, fields))
-        except FAILURES as exc:
+        except ReportedError as exc:
             result = failed(action, exc)
             if action == "ensure":
                 result["webhook_valid"] = False  # could not be confirmed: the metric says 0
@@ -172,7 +173,7 @@ class Admin:
         if webhook is not None:
             try:
                 subscribed = frozenset(self.api.list_subscriptions(webhook.id))
-            except FAILURES as exc:
+            except ReportedError as exc:
                 subscribed = None
                 problems.append(f"subscriptions could not be listed: {exc}")
         if self.settings.ensure_subscribe and credentials.owner is not None and not credentials.owner.user_id:
@@ -206,7 +207,7 @@ class MisconfiguredAdmin:
     def handle(self, event, time_left=None):
         try:
             action, _ = requested_action(event, self.actions)
-        except FAILURES:
+        except ReportedError:
             action = "?"
         result = {"action": action, "ok": False, "error": f"configuration: {self.problem}"}
         if action == "ensure":

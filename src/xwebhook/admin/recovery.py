@@ -33,10 +33,10 @@ attempted deliveries to an invalid webhook is not documented. The job id is kept
 import os
 from dataclasses import dataclass
 
-from xwebhook.admin.errors import FAILURES
 from xwebhook.admin.state import StateUnavailable, cut
 from xwebhook.admin.windows import Window, iso, merge, minute_of, split_at, stamp, stretches, subtract
 from xwebhook.env import flag, number
+from xwebhook.errors import ReportedError
 from xwebhook.x_api.errors import RateLimited, XApiError
 
 REACH_MINUTES = 24 * 60  # X replays the last 24 hours
@@ -157,7 +157,7 @@ class _Run:
         start = self.earliest
         try:
             minutes = failures.failed_minutes(start, self.now + 1)
-        except FAILURES as exc:
+        except ReportedError as exc:
             self.fail(str(exc))
             return
         settle = self.settings.settle_minutes
@@ -232,7 +232,7 @@ class _Run:
             self.metrics["AutoReplayRefused"] = 1
             self.fail(f"X refused to replay {record['from']} to {record['to']} UTC: {exc}")
             return True
-        except FAILURES as exc:
+        except ReportedError as exc:
             self.fail(f"the replay could not be asked for; tried again next run: {exc}")
             return False
         record = {**window.as_dict(), "job_id": job.get("job_id"), "at": iso(self.now)}

@@ -31,5 +31,5 @@ def succeeded(action, **fields):
 
 
 def failed(action, exc, **fields):
-    """The result for a failure `exc` (one of admin.errors.FAILURES): its message and its details."""
+    """The result for a failure `exc` (a ReportedError): its message and its details."""
     return {"action": action, "ok": False, **fields, "error": str(exc), **exc.details()}

@@ -23,15 +23,13 @@ from dataclasses import dataclass, field
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
 from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string, parse_json
+from xwebhook.errors import ReportedError
 from xwebhook.x_api.models import is_x_id
 from xwebhook.x_api.tokens import UserTokens
 
 
-class CredentialsError(Exception):
+class CredentialsError(ReportedError):
     """A secret could not be read, or lacks a value an endpoint needs. The message names keys, never values."""
-
-    def details(self):
-        return {}
 
 
 def user_id_from_access_token(access_token):

@@ -17,7 +17,7 @@ import threading
 import time
 
 from xwebhook.accounts.store import StaleAccount
-from xwebhook.admin.errors import FAILURES
+from xwebhook.errors import ReportedError
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import is_ours, plan_xaa
 from xwebhook.migrate.holds import Held, MemoryState, RateHolds
@@ -333,7 +333,7 @@ class XaaRunner:
                 continue
             try:
                 update_account(store, view.account, lambda account, c=changes: c.apply(account, stamp))
-            except (StaleAccount, *FAILURES) as exc:
+            except (StaleAccount, ReportedError) as exc:
                 problems.append(f"account {user_id} not updated: {exc}")
         return problems
 

@@ -5,13 +5,11 @@ Every message is safe to return and log: no secret value, no request header, no 
 
 import time
 
+from xwebhook.errors import ReportedError
 
-class XError(Exception):
+
+class XError(ReportedError):
     """A call to X cannot be made or was refused. `str(exc)` is safe to show."""
-
-    def details(self):
-        """Extra result fields that help the operator (JSON-serialisable)."""
-        return {}
 
 
 class Unsupported(XError):

@@ -3,22 +3,22 @@ registered ensure part (admin.parts: token refresh, recovery, XAA desired state,
 
 A part is `part(admin, result) -> dict`: it sees the result so far (the webhook, whether it is valid)
 and answers its own report, with `"ok": false` and an `error` when it could not do its job. A part that
-raises one of FAILURES is reported the same way; the parts after it still run. ensure's `ok` is the
+raises a ReportedError (xwebhook/errors.py) is reported the same way; the parts after it still run. ensure's `ok` is the
 webhook's and every part's. A report's `metrics` ({name: count}) are gathered into the result's
 `metrics`, which the handler emits. The run's summary is stored as `last_ensure` (admin.recovery).
 """
 
-from xwebhook.admin.errors import FAILURES
 from xwebhook.admin.reconcile import apply_plan, plan_ensure
 from xwebhook.admin.recovery import remember_ensure
 from xwebhook.admin.result import failed
+from xwebhook.errors import ReportedError
 
 
 def ensure(admin, _request):
     """The reconciler's result; what it found and did is remembered as `last_ensure` (admin.state)."""
     try:
         result = _reconcile(admin)
-    except FAILURES as exc:
+    except ReportedError as exc:
         remember_ensure(admin, failed("ensure", exc, webhook_valid=False))
         raise
     return remember_ensure(admin, run_parts(admin, admin.ensure_parts, result))
@@ -58,7 +58,7 @@ def run_parts(admin, parts, result):
     for name, part in parts:
         try:
             report = part(admin, result)
-        except FAILURES as exc:
+        except ReportedError as exc:
             report = {"ok": False, "error": str(exc), **exc.details()}
         result[name] = report
         if report.get("metrics"):  # a part's counts, emitted by the handler as metrics of their names

@@ -25,9 +25,10 @@ from pydantic import Field, field_validator
 
 from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import NEEDS_RECONNECT, Account
-from xwebhook.admin.errors import FAILURES, AdminError, BadInput
+from xwebhook.admin.errors import AdminError, BadInput
 from xwebhook.admin.models import ActionInput, NumericId
 from xwebhook.admin.result import succeeded
+from xwebhook.errors import ReportedError
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate import steps
 from xwebhook.migrate.accounts import gather
@@ -335,7 +336,7 @@ def _reconnect(admin, run, request, chosen):
             made, fresh = invites.bound_invite(
                 services["invites"], view.user_id, now, ("oauth2",), types, seconds=seconds
             )
-        except FAILURES as exc:
+        except ReportedError as exc:
             rows.append({**row, "ok": False, "error": str(exc)})
             continue
         key = key or services["signing_keys"]().invite
@@ -412,7 +413,7 @@ def xaa_status(admin):
         listing = list_subscriptions(admin, holds)
     except (RateLimited, Held) as exc:
         return {**section, **stopped_report(exc)}
-    except FAILURES as exc:
+    except ReportedError as exc:
         return {**section, "error": str(exc), **exc.details()}
     store = admin.services.get("accounts")
     views = gather(store, admin.credentials(), aaa)
