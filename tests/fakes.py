@@ -213,11 +213,11 @@ class MemoryRevokeSignals(RevokeSignals):
 
 
 class MemoryStateStore:
-    """The admin state port (xwebhook.admin.state) in memory: the document goes through the same JSON
+    """The admin state port (xwebhook.recovery.state) in memory: the document goes through the same JSON
     encoding and size limit as the SSM adapter. `down` makes every call fail as SSM would."""
 
     def __init__(self, document=None, limit=None):
-        from xwebhook.admin import state
+        from xwebhook.recovery import state
 
         self._state = state
         self.limit = limit or state.MAX_CHARS
@@ -244,7 +244,7 @@ class MemoryStateStore:
 
 
 class FakeDeliveryFailures:
-    """The failure-metric port (xwebhook.admin.delivery_failures): minutes in which ingest answered 5xx."""
+    """The failure-metric port (xwebhook.recovery.delivery_failures): minutes in which ingest answered 5xx."""
 
     def __init__(self, minutes=(), error=None):
         self.minutes = sorted(minutes)

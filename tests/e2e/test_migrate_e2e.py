@@ -32,8 +32,8 @@ from localdev.testing import (  # noqa: F401 - fixtures
 from tests.fakes import MemoryAccountStore
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.admin.wiring import build_admin
-from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.seen import DynamoSeenEvents
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api import event_types
 
 CROSS_FAMILY_DEDUP = True  # receive's activity_id dedup and the by_user index are in

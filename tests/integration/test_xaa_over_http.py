@@ -11,8 +11,9 @@ from tests.unit.admin.conftest import OTHER_ID, OWNER_ID, make_admin
 from xwebhook.accounts.models import Account
 from xwebhook.admin.actions.migrate import aaa_retired
 from xwebhook.admin.wiring import ACTIONS, ENSURE_PARTS, STATUS_PARTS
-from xwebhook.migrate.holds import STATE_KEY, MemoryState
+from xwebhook.migrate.holds import STATE_KEY
 from xwebhook.migrate.settings import XaaSettings
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api import event_types
 from xwebhook.x_api.tokens import OAuth2Tokens
 

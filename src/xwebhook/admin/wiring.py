@@ -5,15 +5,16 @@ import os
 import time
 
 from xwebhook.accounts.wiring import accounts_services
-from xwebhook.admin import dispatch, recovery
-from xwebhook.admin.actions import accounts, migrate
+from xwebhook.admin import dispatch
+from xwebhook.admin.actions import accounts, ensure, migrate
 from xwebhook.admin.dispatch import Admin, MisconfiguredAdmin
-from xwebhook.admin.recovery import RecoverySettings
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.credentials.x_credentials import credential_source
 from xwebhook.env import ConfigError
-from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.seen import seen_events
+from xwebhook.recovery import auto_replay
+from xwebhook.recovery.auto_replay import RecoverySettings
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.client import XClient
 from xwebhook.x_api.endpoints import WebhooksApi
 
@@ -23,11 +24,11 @@ ACTIONS = {**dispatch.ACTIONS, **accounts.ACTIONS, **migrate.ACTIONS}
 # recovery first (replays what X could not deliver: X keeps 24 h, so it must not wait on the others);
 # `xaa` after `accounts`, which refreshes OAuth 2.0 tokens and marks revoked accounts: it creates
 # subscriptions with those tokens and deletes what revoked accounts had.
-ENSURE_PARTS = [("recovery", recovery.recover), *accounts.ENSURE_PARTS, *migrate.ENSURE_PARTS]
+ENSURE_PARTS = [("recovery", auto_replay.recover), *accounts.ENSURE_PARTS, *migrate.ENSURE_PARTS]
 # status's extra sections: [(name, part(admin))].
 STATUS_PARTS = [
-    ("last_ensure", recovery.last_ensure),
-    ("recovery", recovery.status),
+    ("last_ensure", ensure.last_ensure),
+    ("recovery", auto_replay.status),
     *accounts.STATUS_PARTS,
     *migrate.STATUS_PARTS,
 ]
@@ -54,7 +55,7 @@ def default_services(settings, recovery_settings):
         "state": STATE,
         "seen": seen_events(settings.xaa, _aws_client("dynamodb")),
         "aaa_retired": migrate.aaa_retired,
-        **recovery.services(recovery_settings, _aws_client("ssm"), _aws_client("cloudwatch")),
+        **auto_replay.services(recovery_settings, _aws_client("ssm"), _aws_client("cloudwatch")),
     }
 
 

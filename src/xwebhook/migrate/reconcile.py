@@ -20,7 +20,8 @@ from xwebhook.accounts.store import StaleAccount
 from xwebhook.errors import ReportedError
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import is_ours, plan_xaa
-from xwebhook.migrate.holds import Held, MemoryState, RateHolds
+from xwebhook.migrate.holds import Held, RateHolds
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.errors import RateLimited, XError, iso_utc
 from xwebhook.x_api.xaa import ENDPOINTS, CredentialRefused, DuplicateSubscription, SubscriptionCapReached
 

@@ -674,7 +674,7 @@ def test_replay_lost_alarm_watches_what_the_recovery_emits(template):
 
 # ---------------------------------------------------------------------------------------- admin state, recovery
 def test_admin_state_is_a_standard_string_parameter_holding_the_empty_state(template):
-    from xwebhook.admin import state
+    from xwebhook.recovery import state
 
     parameter = props(template, "AdminStateParameter")
     assert (parameter["Type"], parameter["Tier"]) == ("String", "Standard")
@@ -702,7 +702,7 @@ def test_auto_replay_needs_the_dedup_table(template, auto_replay, replay_dedup, 
 
 
 def test_the_recovery_reads_the_metrics_the_failed_and_timed_out_filters_write(template):
-    from xwebhook.admin import delivery_failures
+    from xwebhook.recovery import delivery_failures
 
     read = {(namespace, name, tuple(d["Value"] for d in dims)) for namespace, name, dims in delivery_failures.METRICS}
     written = set()

@@ -13,8 +13,8 @@ from xwebhook.admin.settings import AdminSettings
 from xwebhook.admin.wiring import ACTIONS, ENSURE_PARTS, STATUS_PARTS
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.migrate.accounts import AccountView
-from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.settings import XaaSettings
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.models import Webhook
 from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 from xwebhook.x_api.xaa import Subscription

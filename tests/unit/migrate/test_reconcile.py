@@ -6,8 +6,9 @@ from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, SETTINGS, account, oauth1, oauth2, ours
 from xwebhook.accounts.models import REVOKED
 from xwebhook.accounts.store import StaleAccount
-from xwebhook.migrate.holds import STATE_KEY, MemoryState
+from xwebhook.migrate.holds import STATE_KEY
 from xwebhook.migrate.reconcile import ensure_xaa, update_account
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.xaa import Subscription
 
 VALID = {"webhook_valid": True, "webhook": HOOK.as_dict()}

@@ -1,10 +1,10 @@
 """Actions on the webhook itself: status, register, revalidate, delete, replay (ensure: ensure.py)."""
 
 from xwebhook.admin.reconcile import plan_ensure
-from xwebhook.admin.recovery import record_manual_replay
 from xwebhook.admin.replay_window import replay_window
 from xwebhook.admin.result import succeeded
 from xwebhook.errors import ReportedError
+from xwebhook.recovery.auto_replay import record_manual_replay
 
 
 def status_sections(admin):

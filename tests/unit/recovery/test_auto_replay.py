@@ -9,18 +9,18 @@ import pytest
 
 from tests.fakes import FakeDeliveryFailures, MemoryStateStore
 from tests.unit.admin.conftest import make_admin
-from xwebhook.admin import state
-from xwebhook.admin.delivery_failures import MetricUnavailable
-from xwebhook.admin.recovery import (
+from xwebhook.admin.actions.ensure import last_ensure
+from xwebhook.recovery import state
+from xwebhook.recovery.auto_replay import (
     REACH_MINUTES,
     RETRY_LEAD_MINUTES,
     SETTLE_MINUTES,
     RecoverySettings,
-    last_ensure,
     recover,
     status,
 )
-from xwebhook.admin.windows import minute_of_stamp, stamp
+from xwebhook.recovery.delivery_failures import MetricUnavailable
+from xwebhook.recovery.windows import minute_of_stamp, stamp
 
 HOUR = 3600
 

@@ -20,7 +20,7 @@ tests/fakes.py's FakeDeliveryFailures.
 
 from datetime import UTC, datetime
 
-from xwebhook.admin.errors import AdminError
+from xwebhook.errors import ReportedError
 
 # The names the template's DeliveriesFailedMetric and DeliveriesTimedOutMetric filters write (tests/unit/infra
 # checks they agree): a 5xx that ingest answered and logged, and an invocation Lambda ended at its Timeout
@@ -33,7 +33,7 @@ PERIOD_SECONDS = 60
 MAX_PAGES = 5  # 2 x 1,440 one-minute points fit in one page (100,800); more pages mean something else is wrong
 
 
-class MetricUnavailable(AdminError):
+class MetricUnavailable(ReportedError):
     """The failure metrics could not be read; the message names them and the AWS error code."""
 
 

@@ -9,7 +9,7 @@ state and in results a window is {"from": "yyyymmddhhmm", "to": "yyyymmddhhmm" (
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from xwebhook.admin.replay_window import X_FORMAT, ReplayWindow, x_stamp
+from xwebhook.x_api.models import X_FORMAT, ReplayWindow, x_stamp
 
 
 @dataclass(frozen=True, order=True)
