@@ -362,3 +362,21 @@ class IngestWorld:
     def delivered(self):
         entries = self.sqs.delivered if isinstance(self.sqs, FifoSqs) else self.sqs.accepted
         return [json.loads(entry["MessageBody"])["activity_id"] for entry in entries]
+
+
+def admin_services(stored=(), **fields):
+    """AdminServices (xwebhook/admin/services.py) as build_admin makes them for a stack with an accounts
+    store, with in-memory stand-ins: a MemoryAccountStore holding `stored`, the admin state in memory, no
+    events seen (FakeSeen), and migrate's aaa_retired. `fields` replace any of them by name (state=None: no
+    memory; accounts=None: no store; connected=AccountServices(...): the accounts table's services)."""
+    from xwebhook.admin.actions.migrate import aaa_retired
+    from xwebhook.admin.services import AdminServices
+    from xwebhook.recovery.state import MemoryState
+
+    made = {
+        "accounts": MemoryAccountStore(stored),
+        "state": MemoryState(),
+        "seen": FakeSeen(),
+        "aaa_retired": aaa_retired,
+    }
+    return AdminServices(**{**made, **fields})

@@ -82,11 +82,9 @@ def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
         admin = build_admin(
             AdminSettings.from_env(stack.env("admin")),
             sleep=lambda _seconds: None,
-            services={
-                "accounts": MemoryAccountStore(),  # connect's DynamoDB store goes here at merge
-                "state": MemoryState(),
-                "seen": DynamoSeenEvents(stack.client("dynamodb"), stack.table),
-            },
+            accounts=MemoryAccountStore(),  # the accounts table's store is connect's (tests/e2e/test_accounts_*)
+            state=MemoryState(),
+            seen=DynamoSeenEvents(stack.client("dynamodb"), stack.table),
         )
         yield admin, emulator, stack
 

@@ -24,6 +24,7 @@ from xwebhook.admin.models import (
 )
 from xwebhook.admin.reconcile import Observed, find_webhook
 from xwebhook.admin.result import failed
+from xwebhook.admin.services import AdminServices
 from xwebhook.errors import ReportedError
 from xwebhook.x_api.endpoints import V2_ONLY
 
@@ -82,7 +83,7 @@ class Admin:
     """What every action works with: the settings, X's API, the credentials, the clock, and the parts
     other capabilities plug into ensure and status (see actions/ensure.py).
 
-    `services` holds whatever else a capability's actions need (the accounts store, ...), by name.
+    `services` (AdminServices, admin/services.py) holds whatever else a capability's actions need.
     """
 
     def __init__(
@@ -105,7 +106,7 @@ class Admin:
         self.logger = logger
         self.ensure_parts = list(ensure_parts)  # [(name, part(admin, result) -> report)]
         self.status_parts = list(status_parts)  # [(name, part(admin) -> report)]
-        self.services = dict(services or {})
+        self.services = services if services is not None else AdminServices()
         self.actions = ACTIONS if actions is None else actions
         self._client = client
 
@@ -165,7 +166,7 @@ class Admin:
         credentials = self.credentials()
         webhook, webhooks = self.our_webhook()
         # Accounts moved to XAA (migrate cutover) are no longer subscribed to AAA.
-        retired = self.services.get("aaa_retired")
+        retired = self.services.aaa_retired
         gone = retired(self) if retired is not None else set()
         wanted = tuple(user_id for user_id in credentials.configured_user_ids() if user_id not in gone)
         subscribed = frozenset()

@@ -3,11 +3,13 @@ extension, with every capability's actions and ensure/status parts registered.""
 
 import os
 import time
+from dataclasses import replace
 
 from xwebhook.accounts.wiring import accounts_services
 from xwebhook.admin import dispatch
 from xwebhook.admin.actions import accounts, ensure, migrate
 from xwebhook.admin.dispatch import Admin, MisconfiguredAdmin
+from xwebhook.admin.services import AdminServices
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.credentials.x_credentials import credential_source
 from xwebhook.env import ConfigError
@@ -32,11 +34,9 @@ STATUS_PARTS = [
     *accounts.STATUS_PARTS,
     *migrate.STATUS_PARTS,
 ]
-# What builds Admin.services from the environment: [factory(env, client, credentials, secret settings)
-# -> {name: service}].
-SERVICE_FACTORIES = [accounts_services]
-# The admin state (BRIEF decision 2) when the environment names no SSM parameter (tests, a bare local
-# run): in process memory. With ADMIN_STATE_PARAMETER, recovery.services puts the SSM store in its place.
+# The admin state when the environment names no SSM parameter (a bare local run): in process memory, which a
+# warm container keeps between invocations. With ADMIN_STATE_PARAMETER, the recovery's services put the SSM
+# store in its place.
 STATE = MemoryState()
 
 
@@ -49,27 +49,30 @@ def _aws_client(service):
     return make
 
 
-def default_services(settings, recovery_settings):
-    """What the capabilities' actions need whatever the environment, by name (Admin.services)."""
-    return {
-        "state": STATE,
-        "seen": seen_events(settings.xaa, _aws_client("dynamodb")),
-        "aaa_retired": migrate.aaa_retired,
-        **auto_replay.services(recovery_settings, _aws_client("ssm"), _aws_client("cloudwatch")),
-    }
+def build_services(settings, recovery_settings, env, client, credentials):
+    """AdminServices from the settings and (when `env` is given) the accounts table's environment."""
+    recovery = auto_replay.services(recovery_settings, _aws_client("ssm"), _aws_client("cloudwatch"))
+    connected = accounts_services(env, client, credentials, settings.secret) if env is not None else None
+    return AdminServices(
+        state=recovery.get("state", STATE),
+        recovery=recovery_settings,
+        delivery_failures=recovery.get("delivery_failures"),
+        seen=seen_events(settings.xaa, _aws_client("dynamodb")),
+        accounts=connected.store if connected is not None else None,
+        connected=connected,
+        aaa_retired=migrate.aaa_retired,
+    )
 
 
-def build_admin(settings, session=None, sleep=time.sleep, logger=None, env=None, services=None, recovery_settings=None):
+def build_admin(settings, session=None, sleep=time.sleep, logger=None, env=None, recovery_settings=None, **services):
     """Admin wired to X through one XClient and the secrets extension (and, with an ADMIN_STATE_PARAMETER,
-    to its state in SSM and the failure metric in CloudWatch). `env` (the environment) gives the
-    capabilities' services (ConfigError when one of their settings is bad); `services` add to or replace
-    them (tests give a MemoryAccountStore as "accounts")."""
+    to its state in SSM and the failure metric in CloudWatch). `env` (the environment) gives the accounts
+    services (ConfigError when one of their settings is bad); `services` replace AdminServices fields by
+    name (tests give a MemoryAccountStore as `accounts`)."""
     client = XClient(settings.x_api_base_url, settings.timeout_seconds, session=session, sleep=sleep)
     credentials = credential_source(settings).get
     api = WebhooksApi(client, settings.flavour, credentials, settings.premium_env_name)
-    built = default_services(settings, recovery_settings or RecoverySettings())
-    for factory in SERVICE_FACTORIES if env is not None else ():
-        built.update(factory(env, client, credentials, settings.secret))
+    built = build_services(settings, recovery_settings or RecoverySettings(), env, client, credentials)
     return Admin(
         settings,
         api,
@@ -78,7 +81,7 @@ def build_admin(settings, session=None, sleep=time.sleep, logger=None, env=None,
         logger=logger,
         ensure_parts=ENSURE_PARTS,
         status_parts=STATUS_PARTS,
-        services={**built, **(services or {})},
+        services=replace(built, **services),
         actions=ACTIONS,
     )
 

@@ -24,7 +24,7 @@ from datetime import date
 
 from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import ACTIVE, OAUTH1, OAUTH2, REVOKED, Account
-from xwebhook.accounts.store import AccountsUnavailable, InviteUsedUp, StaleAccount
+from xwebhook.accounts.store import STORE_ATTEMPTS, AccountsUnavailable, InviteUsedUp, StaleAccount, put_changed
 from xwebhook.connect import pages, sharing
 from xwebhook.connect.failures import failure
 from xwebhook.connect.state import (
@@ -42,8 +42,6 @@ from xwebhook.x_api import authorize
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
 from xwebhook.x_api.event_types import needs_user_token
 from xwebhook.x_api.models import find_webhook
-
-STORE_ATTEMPTS = 3  # a concurrent write (ensure refreshing the same account) moves the version on
 
 
 @dataclass
@@ -440,16 +438,8 @@ class ConnectFlow:
         return ["Account Activity API: subscribed (all of the account's activity)"], []
 
     def _record(self, account, change):
-        """Store `change(account)`; on a concurrent write, apply it to what is stored now."""
-        current = account
-        for _ in range(STORE_ATTEMPTS):
-            try:
-                return self._accounts.put(change(current))
-            except StaleAccount:
-                current = self._accounts.get(account.user_id)
-                if current is None:
-                    return None
-        raise AccountsUnavailable(f"account {account.user_id} kept changing while its subscriptions were stored")
+        """Store `change(account)`; on a concurrent write, apply it to what is stored now (accounts/store.py)."""
+        return put_changed(self._accounts, account, change)
 
 
 def not_found():

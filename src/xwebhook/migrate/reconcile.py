@@ -16,12 +16,11 @@ another run) is re-read and the change applied to it, never overwritten.
 import threading
 import time
 
-from xwebhook.accounts.store import StaleAccount
+from xwebhook.accounts.store import StaleAccount, put_changed
 from xwebhook.errors import ReportedError
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import is_ours, plan_xaa
 from xwebhook.migrate.holds import Held, RateHolds
-from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.errors import RateLimited, XError, iso_utc
 from xwebhook.x_api.xaa import ENDPOINTS, CredentialRefused, DuplicateSubscription, SubscriptionCapReached
 
@@ -29,7 +28,6 @@ LIST = ENDPOINTS["xaa_list"].operation
 CREATE = ENDPOINTS["xaa_create"].operation
 UPDATE = ENDPOINTS["xaa_update"].operation
 DELETE = ENDPOINTS["xaa_delete"].operation
-STORE_ATTEMPTS = 3
 # A step is not started with less than this left in the invocation: the run stops (the rest pending) and
 # keeps the time to store what it did. One create is one X call (X_API_TIMEOUT_SECONDS at most, 10).
 STEP_RESERVE_SECONDS = 15.0
@@ -43,11 +41,6 @@ class CapStop(Exception):
 
 class OutOfTime(Exception):
     """The invocation is close to its timeout: the rest waits for the next run."""
-
-
-def admin_state(admin):
-    """The admin-state port (holds.py); process memory until harden's SSM state is wired as "state"."""
-    return admin.services.setdefault("state", MemoryState())
 
 
 class AccountChanges:
@@ -83,19 +76,6 @@ class AccountChanges:
             migration=migration,
             updated_at=stamp,
         )
-
-
-def update_account(store, account, change):
-    """Store `change(account)` conditionally; on a lost race re-read and apply `change` to what is stored.
-    An account deleted meanwhile (disconnect) stays deleted: None."""
-    for _ in range(STORE_ATTEMPTS):
-        try:
-            return store.put(change(account))
-        except StaleAccount:
-            account = store.get(account.user_id)
-            if account is None:
-                return None
-    raise StaleAccount(f"account {account.user_id} kept changing; not updated")
 
 
 class XaaRunner:
@@ -333,7 +313,7 @@ class XaaRunner:
             if store is None or view is None or not (view.stored or keep_unstored):
                 continue
             try:
-                update_account(store, view.account, lambda account, c=changes: c.apply(account, stamp))
+                put_changed(store, view.account, lambda account, c=changes: c.apply(account, stamp))
             except (StaleAccount, ReportedError) as exc:
                 problems.append(f"account {user_id} not updated: {exc}")
         return problems
@@ -375,7 +355,7 @@ def did_report(did):
 def ensure_xaa(admin, result):
     """ensure's `xaa` part: every active account's XAA subscriptions as its event-type set says."""
     settings = admin.settings.xaa
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     if admin.api.flavour != "v2":
         return {"ok": True, "skipped": "XAA subscriptions exist in X API v2 only"}
     if store is None:
@@ -383,7 +363,7 @@ def ensure_xaa(admin, result):
     if not result.get("webhook_valid") or not result.get("webhook"):
         return {"ok": True, "skipped": "the webhook is not valid yet: XAA subscriptions are kept once it is"}
     now = admin.now()
-    holds = RateHolds(admin_state(admin), now.timestamp())
+    holds = RateHolds(admin.services.state, now.timestamp())
     try:
         listing = list_subscriptions(admin, holds)
     except (RateLimited, Held) as exc:

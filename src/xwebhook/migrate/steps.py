@@ -19,10 +19,11 @@ rollback  deletes the XAA subscriptions apply created (not those it adopted), an
 from dataclasses import dataclass
 
 from xwebhook.accounts.apis import APPLIED
+from xwebhook.accounts.store import put_changed
 from xwebhook.errors import ReportedError
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.desired import is_ours, plan_xaa, wants_for
-from xwebhook.migrate.reconcile import XaaRunner, update_account
+from xwebhook.migrate.reconcile import XaaRunner
 from xwebhook.x_api.errors import RateLimited
 
 
@@ -64,7 +65,7 @@ def save_account(run, account, change):
     """(the stored account, None) after storing `change(account)` (creating the record of an account known
     only from the secret or X's list), or (None, the problem in words)."""
     try:
-        return update_account(run.store, account, change), None
+        return put_changed(run.store, account, change), None
     except ReportedError as exc:
         return None, f"account {account.user_id} not updated: {exc}"
     except Exception as exc:  # StaleAccount after retries, a store outage

@@ -68,16 +68,18 @@ class RecoverySettings:
 
 
 def services(settings, ssm_client, cloudwatch_client):
-    """The admin services the recovery uses: "state", "delivery_failures", "recovery_settings".
-    The clients are factories: boto3 is imported when a part first needs it, not at the admin's init."""
+    """What the recovery reads with an ADMIN_STATE_PARAMETER: {"state": SsmStateStore, "delivery_failures":
+    CloudWatchDeliveryFailures}; {} without one. The clients are factories: boto3 is imported when a part
+    first needs it, not at the admin's init."""
     from xwebhook.recovery.delivery_failures import CloudWatchDeliveryFailures
     from xwebhook.recovery.state import SsmStateStore
 
-    made = {"recovery_settings": settings}
-    if settings.state_parameter:
-        made["state"] = SsmStateStore(ssm_client, settings.state_parameter)
-        made["delivery_failures"] = CloudWatchDeliveryFailures(cloudwatch_client)
-    return made
+    if not settings.state_parameter:
+        return {}
+    return {
+        "state": SsmStateStore(ssm_client, settings.state_parameter),
+        "delivery_failures": CloudWatchDeliveryFailures(cloudwatch_client),
+    }
 
 
 def _windows(records):
@@ -96,7 +98,7 @@ class _Run:
         self.result = result
         self.document = document
         self.memory = document.setdefault("recovery", {})
-        self.settings = admin.services.get("recovery_settings") or RecoverySettings()
+        self.settings = admin.services.recovery
         self.now = minute_of(admin.now())
         self.earliest = self.now - REACH_MINUTES + SPARE_MINUTES  # the oldest minute X still replays
         self.report = {"ok": True, "auto_replay": self.settings.auto_replay and self.settings.replay_dedup}
@@ -151,7 +153,7 @@ class _Run:
     # ingest's failures ----------------------------------------------------------------------------------------
 
     def read_failures(self):
-        failures = self.admin.services.get("delivery_failures")
+        failures = self.admin.services.delivery_failures
         if failures is None:
             return
         start = self.earliest
@@ -244,7 +246,7 @@ class _Run:
 
 def recover(admin, result):
     """The ensure part: find the windows X could not deliver, replay the oldest, remember what was done."""
-    store = admin.services.get("state")
+    store = admin.services.state
     if store is None:
         return {"ok": True, "auto_replay": False, "note": NO_STATE}
     document = store.load()
@@ -270,7 +272,7 @@ def recover(admin, result):
 
 def record_manual_replay(admin, webhook_id, window, job):
     """The `replay` action's window, so that the recovery part does not replay it again. Never raises."""
-    store = admin.services.get("state")
+    store = admin.services.state
     if store is None:
         return None
     try:
@@ -292,8 +294,8 @@ def record_manual_replay(admin, webhook_id, window, job):
 
 def status(admin):
     """status's `recovery`: what the recovery part remembers and would do."""
-    settings = admin.services.get("recovery_settings") or RecoverySettings()
-    document, problem = read(admin.services.get("state"))
+    settings = admin.services.recovery
+    document, problem = read(admin.services.state)
     if problem:
         return {"error": problem}
     memory = document.get("recovery") or {}

@@ -95,7 +95,7 @@ def _step_summary(step):
 
 def remember_ensure(admin, result):
     """Store `last_ensure`; a state that cannot be written makes the run not ok, saying so. Returns result."""
-    store = admin.services.get("state")
+    store = admin.services.state
     if store is None:
         return result
     try:
@@ -111,7 +111,7 @@ def remember_ensure(admin, result):
 
 def last_ensure(admin):
     """status's `last_ensure`: the summary the last ensure run stored (None before the first)."""
-    document, problem = read(admin.services.get("state"))
+    document, problem = read(admin.services.state)
     if problem:
         return {"error": problem}
     return document.get("last_ensure")

@@ -48,7 +48,7 @@ def _signing_tokens(admin, user_id):
     the connected account's, else None (the credentials secret's are used then)."""
     if admin.api.endpoint("unsubscribe").auth != USER:
         return None
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     account = store.get(user_id) if store is not None else None
     if account is None or account.oauth1 is None:
         return None
@@ -67,7 +67,7 @@ def _xaa_credentials(admin, user_id, event_type):
     the bearer token alone for keyword filters and accounts nobody knows."""
     if user_id is None:
         return [BEARER_CREDENTIAL]
-    views = gather(admin.services.get("accounts"), admin.credentials(), None)
+    views = gather(admin.services.accounts, admin.credentials(), None)
     view = next((view for view in views if view.user_id == user_id), None)
     if view is None:
         return [BEARER_CREDENTIAL]

@@ -11,13 +11,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.fakes import MemoryRevokeSignals
+from tests.fakes import MemoryRevokeSignals, admin_services
 from tests.unit.connect.conftest import ALICE, BOB, CONSUMER_SECRET, CREDENTIALS, KEYS, WEBHOOK_URL
 from xwebhook.accounts.invites import reconnect_invite_id
 from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED, Account
 from xwebhook.accounts.refresh import TokenRefresher
 from xwebhook.accounts.revokes import NoRevokeSignals
-from xwebhook.accounts.wiring import Upkeep
+from xwebhook.accounts.wiring import AccountServices
 from xwebhook.admin.actions.ensure import ensure
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.result import NOT_LOGGED, loggable
@@ -34,7 +34,7 @@ from xwebhook.x_api.oauth1 import OAuth1Flow
 TWO_HOURS = 7200
 
 
-def make_admin(world, signals=None, services=None):
+def make_admin(world, signals=None):
     emulator = world.emulator
     credentials = parse_credentials(CREDENTIALS, CONSUMER_SECRET)
     settings = AdminSettings(
@@ -48,19 +48,19 @@ def make_admin(world, signals=None, services=None):
     )
     client = XClient(emulator.base_url, 3.0, sleep=lambda _s: None)
     api = WebhooksApi(client, "v2", lambda: credentials)
-    all_services = {
-        "accounts": world.accounts,
-        "invites": world.invites,
-        "signing_keys": lambda: KEYS,
-        "token_refresher": TokenRefresher(world.accounts, world.oauth2, clock=world.clock, sleep=lambda _s: None),
-        "oauth2": world.oauth2,
-        "oauth1": OAuth1Flow(client, lambda: credentials),
-        "revoke_signals": signals or MemoryRevokeSignals(),
-        "accounts_settings": world.settings.accounts,
-        "accounts_upkeep": Upkeep(3600 + 900, {"oauth2": "https://x.com/i/oauth2/authorize", "oauth1": "-"}),
-        "account_subscriptions": lambda api: AccountSubscriptions(client, api, lambda: credentials),
-        **(services or {}),
-    }
+    connected = AccountServices(
+        store=world.accounts,
+        invites=world.invites,
+        signing_keys=lambda: KEYS,
+        token_refresher=TokenRefresher(world.accounts, world.oauth2, clock=world.clock, sleep=lambda _s: None),
+        oauth2=world.oauth2,
+        oauth1=OAuth1Flow(client, lambda: credentials),
+        revoke_signals=signals or MemoryRevokeSignals(),
+        settings=world.settings.accounts,
+        account_subscriptions=lambda api: AccountSubscriptions(client, api, lambda: credentials),
+        refresh_within_seconds=3600 + 900,
+        authorize_pages={"oauth2": "https://x.com/i/oauth2/authorize", "oauth1": "-"},
+    )
     return Admin(
         settings,
         api,
@@ -69,7 +69,8 @@ def make_admin(world, signals=None, services=None):
         now=lambda: datetime.fromtimestamp(world.clock(), UTC),
         ensure_parts=ENSURE_PARTS,
         status_parts=STATUS_PARTS,
-        services=all_services,
+        # no admin state: the recovery part keeps no memory here (tests/unit/recovery test it)
+        services=admin_services(accounts=world.accounts, connected=connected, state=None),
         actions=ACTIONS,
     )
 
@@ -167,7 +168,7 @@ def test_invite_with_connect_off_or_accounts_not_configured_says_so(make_world):
     world = make_world(mode="off")
     assert "CONNECT_MODE is off" in make_admin(world).handle({"action": "invite"})["error"]
     bare = make_admin(world)
-    bare.services = {}
+    bare.services = admin_services(accounts=None)
     for action in ("invite", "accounts", "disconnect"):
         result = bare.handle({"action": action, **({"user_id": "1"} if action == "disconnect" else {})})
         assert not result["ok"] and "ACCOUNTS_TABLE" in result["error"]

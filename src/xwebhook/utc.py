@@ -1,0 +1,24 @@
+"""UTC times as results, account records, pages and logs of the admin side write them: ISO 8601 to the
+second, with a Z (2026-12-01T22:02:16Z). One formatter, so that every record reads back the same way.
+
+No imports but the standard library's time and calendar: x_api's errors use it. (crc and ingest write their
+log lines' times with log_line.py, to the millisecond.)
+"""
+
+import calendar
+import time
+
+FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso(epoch=None):
+    """`epoch` (seconds; now when None) as 2026-12-01T22:02:16Z."""
+    return time.strftime(FORMAT, time.gmtime(epoch))
+
+
+def epoch_of(text, default=0.0):
+    """The epoch seconds of a time iso() wrote; `default` for anything else (None, another format)."""
+    try:
+        return float(calendar.timegm(time.strptime(text, FORMAT)))
+    except (TypeError, ValueError):
+        return default
