@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.admin.scripted_server import DROP, ScriptedServer
+from tests.unit.x_api.scripted_server import DROP, ScriptedServer
 from xwebhook.credentials.x_credentials import XCredentials
 from xwebhook.x_api.client import (
     BEARER,
