@@ -10,6 +10,7 @@ Actions that work on "the webhook" use `webhook_id` when given, else the one X l
 from datetime import UTC, datetime
 
 from xwebhook.admin.actions import ensure, subscriptions, webhook
+from xwebhook.admin.ensure_webhook import Observed, find_webhook
 from xwebhook.admin.errors import AdminError, BadInput
 from xwebhook.admin.models import (
     NoInput,
@@ -22,7 +23,6 @@ from xwebhook.admin.models import (
     XaaUpdateInput,
     parse_input,
 )
-from xwebhook.admin.reconcile import Observed, find_webhook
 from xwebhook.admin.result import failed
 from xwebhook.admin.services import AdminServices
 from xwebhook.errors import ReportedError

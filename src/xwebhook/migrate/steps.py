@@ -23,7 +23,7 @@ from xwebhook.accounts.store import put_changed
 from xwebhook.errors import ReportedError
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.desired import is_ours, plan_xaa, wants_for
-from xwebhook.migrate.reconcile import XaaRunner
+from xwebhook.migrate.xaa_runner import XaaRunner
 from xwebhook.x_api.errors import RateLimited
 
 

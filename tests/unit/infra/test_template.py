@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cfnlint.api import lint_file
 
+from localdev.built import NOT_DEPLOYED
 from localdev.handlers import load_function
 from localdev.template import NO_VALUE, TemplateEvaluator, load_template
 from tests.conftest import DEV_SECRET, sample_bytes, signature
@@ -861,7 +862,9 @@ def test_layer_build_holds_only_the_package_precompiled(tmp_path):
     leftovers = ("xwebhook.egg-info", "xwebhook/__pycache__", "xwebhook/receive/__pycache__")
     files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_dirs=leftovers)
     package = REPO / "src" / "xwebhook"
-    modules = sorted(p.relative_to(package) for p in package.rglob("*.py") if "cli" not in p.relative_to(package).parts)
+    modules = sorted(
+        p.relative_to(package) for p in package.rglob("*.py") if p.relative_to(package).parts[0] not in NOT_DEPLOYED
+    )
     assert any(len(module.parts) > 1 for module in modules)  # subpackages (admin/, receive/, ...) are shipped
     data = sorted(p.relative_to(package) for p in package.rglob("*.json"))
     assert [str(d) for d in data] == ["contract/message.schema.json"]  # package data ships too
@@ -870,17 +873,23 @@ def test_layer_build_holds_only_the_package_precompiled(tmp_path):
         + [f"python/xwebhook/{m.parent / '__pycache__' / m.stem}.cpython-313.pyc".replace("/./", "/") for m in modules]
         + [f"python/xwebhook/{d}" for d in data]
     )
-    assert not any("/cli/" in name for name in files)
+    assert not any("/cli/" in name or "/send/" in name for name in files)
     assert_unchecked_hash_pyc(artifacts / "python/xwebhook/receive/__pycache__/crc.cpython-313.pyc")
 
 
 @needs_make
-def test_the_cli_package_never_reaches_the_layer(tmp_path):
+def test_the_developer_tools_never_reach_the_layer(tmp_path):
     artifacts = tmp_path / "layer"
-    cli = ("xwebhook/cli/__init__.py", "xwebhook/cli/main.py", "xwebhook/cli/commands/status.py")
-    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_files=cli)
+    tools = (
+        "xwebhook/cli/__init__.py",
+        "xwebhook/cli/main.py",
+        "xwebhook/cli/commands/status.py",
+        "xwebhook/send/__init__.py",
+        "xwebhook/send/deliveries.py",
+    )
+    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_files=tools)
     assert "python/xwebhook/__init__.py" in files
-    assert not any(name.startswith("python/xwebhook/cli") for name in files), files
+    assert not any(name.startswith(("python/xwebhook/cli", "python/xwebhook/send")) for name in files), files
 
 
 @needs_make

@@ -9,7 +9,7 @@ webhook's and every part's. A report's `metrics` ({name: count}) are gathered in
 (recovery/state.py), which status shows.
 """
 
-from xwebhook.admin.reconcile import apply_plan, plan_ensure
+from xwebhook.admin.ensure_webhook import apply_plan, plan_ensure
 from xwebhook.admin.result import failed
 from xwebhook.errors import ReportedError
 from xwebhook.recovery.state import StateUnavailable, cut, read

@@ -14,7 +14,7 @@ migrate      {"mode": ..., "user_ids"?: [...] | "1,2" | 1, "dry_run"?: false, ..
              Every answer carries `x_rate` (X's rate-limit headers of the last calls): the CLI sizes its
              waves with them.
 event_types  {"user_id", "event_types": [...] | "default"}: one account's XAA event-type set (ensure keeps it)
-ensure part  `xaa`: every account on XAA gets its subscriptions as its set says (migrate.reconcile)
+ensure part  `xaa`: every account on XAA gets its subscriptions as its set says (migrate.xaa_runner)
 status part  `xaa`: counts per state, the accounts needing attention, who must reconnect (read only:
              status never writes, so the console can poll it)
 """
@@ -35,8 +35,8 @@ from xwebhook.migrate import steps
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import plan_xaa
 from xwebhook.migrate.holds import Held, RateHolds
-from xwebhook.migrate.reconcile import ensure_xaa, list_subscriptions, stopped_report
 from xwebhook.migrate.seen import NoSeenEvents
+from xwebhook.migrate.xaa_runner import ensure_xaa, list_subscriptions, stopped_report
 from xwebhook.x_api import event_types as catalogue
 from xwebhook.x_api.errors import RateLimited
 

@@ -1,6 +1,6 @@
 """Actions on the webhook itself: status, register, revalidate, delete, replay (ensure: ensure.py)."""
 
-from xwebhook.admin.reconcile import plan_ensure
+from xwebhook.admin.ensure_webhook import plan_ensure
 from xwebhook.admin.replay_window import replay_window
 from xwebhook.admin.result import succeeded
 from xwebhook.errors import ReportedError

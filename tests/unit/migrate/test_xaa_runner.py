@@ -6,7 +6,7 @@ from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, SETTINGS, account, oauth1, oauth2, ours
 from xwebhook.accounts.models import REVOKED
 from xwebhook.migrate.holds import STATE_KEY
-from xwebhook.migrate.reconcile import ensure_xaa
+from xwebhook.migrate.xaa_runner import ensure_xaa
 from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.xaa import Subscription
 
@@ -203,7 +203,7 @@ def test_the_deadline_the_runner_sees_is_the_invocations_through_admin_and_its_c
 
 def runner_with(xaa, settings=SETTINGS):
     from xwebhook.migrate.holds import RateHolds
-    from xwebhook.migrate.reconcile import XaaRunner
+    from xwebhook.migrate.xaa_runner import XaaRunner
 
     return XaaRunner(xaa, settings, RateHolds(MemoryState(), NOW.timestamp()), NOW.timestamp())
 
