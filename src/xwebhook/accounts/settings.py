@@ -20,7 +20,7 @@ X_OAUTH2_AUTHORIZE_PAGE, X_OAUTH1_AUTHORIZE_HOST
 import os
 from dataclasses import dataclass
 
-from xwebhook.env import ConfigError, http_url, text
+from xwebhook.env import ConfigError, choice, http_url, text
 
 MODES = ("invite", "open", "off")
 DEFAULT_FLOWS = ("oauth2", "oauth1")
@@ -68,9 +68,7 @@ class AccountsSettings:
         from xwebhook.accounts.models import FLOWS
         from xwebhook.x_api.event_types import AAA_PARITY, canonical, not_for_accounts
 
-        mode = env.get("CONNECT_MODE", "").strip().lower() or "invite"
-        if mode not in MODES:
-            raise ConfigError(f"CONNECT_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        mode = choice(env, "CONNECT_MODE", MODES, "invite")
         event_types = _list(env, "CONNECT_EVENT_TYPES") or AAA_PARITY
         problems = [why for why in map(not_for_accounts, event_types) if why]
         if problems:

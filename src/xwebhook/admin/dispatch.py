@@ -23,7 +23,7 @@ from xwebhook.admin.models import (
     XaaUpdateInput,
     parse_input,
 )
-from xwebhook.admin.result import failed
+from xwebhook.admin.result import failed, refused
 from xwebhook.admin.services import AdminServices
 from xwebhook.errors import ReportedError
 from xwebhook.x_api.endpoints import V2_ONLY
@@ -123,17 +123,11 @@ class Admin:
             model, function, _ = self.actions[action]
             return function(self, parse_input(model, fields))
         except ReportedError as exc:
-            result = failed(action, exc)
-            if action == "ensure":
-                result["webhook_valid"] = False  # could not be confirmed: the metric says 0
-            return result
+            return failed(action, exc)
         except Exception as exc:  # a bug: never a traceback as the answer, but the log has it
             if self.logger is not None:
                 self.logger.exception("admin action failed unexpectedly", extra={"action": action})
-            result = {"action": action, "ok": False, "error": f"internal error ({exc.__class__.__name__}); see the log"}
-            if action == "ensure":
-                result["webhook_valid"] = False
-            return result
+            return refused(action, f"internal error ({exc.__class__.__name__}); see the log")
         finally:
             if self._client is not None:
                 self._client.set_time_left(None)
@@ -210,7 +204,4 @@ class MisconfiguredAdmin:
             action, _ = requested_action(event, self.actions)
         except ReportedError:
             action = "?"
-        result = {"action": action, "ok": False, "error": f"configuration: {self.problem}"}
-        if action == "ensure":
-            result["webhook_valid"] = False
-        return result
+        return refused(action, f"configuration: {self.problem}")

@@ -11,6 +11,7 @@ from xwebhook.admin.actions import accounts, ensure, migrate
 from xwebhook.admin.dispatch import Admin, MisconfiguredAdmin
 from xwebhook.admin.services import AdminServices
 from xwebhook.admin.settings import AdminSettings
+from xwebhook.aws import client_on_first_use
 from xwebhook.credentials.x_credentials import credential_source
 from xwebhook.env import ConfigError
 from xwebhook.migrate.seen import seen_events
@@ -40,24 +41,15 @@ STATUS_PARTS = [
 STATE = MemoryState()
 
 
-def _aws_client(service):
-    def make():
-        from xwebhook.aws import ADMIN_CALLS, client  # boto3 is imported on first use, not at init
-
-        return client(service, ADMIN_CALLS)
-
-    return make
-
-
 def build_services(settings, recovery_settings, env, client, credentials):
     """AdminServices from the settings and (when `env` is given) the accounts table's environment."""
-    recovery = auto_replay.services(recovery_settings, _aws_client("ssm"), _aws_client("cloudwatch"))
+    recovery = auto_replay.services(recovery_settings, client_on_first_use("ssm"), client_on_first_use("cloudwatch"))
     connected = accounts_services(env, client, credentials, settings.secret) if env is not None else None
     return AdminServices(
         state=recovery.get("state", STATE),
         recovery=recovery_settings,
         delivery_failures=recovery.get("delivery_failures"),
-        seen=seen_events(settings.xaa, _aws_client("dynamodb")),
+        seen=seen_events(settings.xaa, client_on_first_use("dynamodb")),
         accounts=connected.store if connected is not None else None,
         connected=connected,
         aaa_retired=migrate.aaa_retired,

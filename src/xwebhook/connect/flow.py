@@ -26,7 +26,7 @@ from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import ACTIVE, OAUTH1, OAUTH2, REVOKED, Account
 from xwebhook.accounts.store import STORE_ATTEMPTS, AccountsUnavailable, InviteUsedUp, StaleAccount, put_changed
 from xwebhook.connect import pages, sharing
-from xwebhook.connect.failures import failure
+from xwebhook.connect.failures import RAISED, failure, raised
 from xwebhook.connect.state import (
     PendingSignIn,
     SignInRefused,
@@ -36,8 +36,8 @@ from xwebhook.connect.state import (
     new_state,
     state_from_cookies,
 )
-from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.x_credentials import CredentialsError
+from xwebhook.utc import iso
 from xwebhook.x_api import authorize
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
 from xwebhook.x_api.event_types import needs_user_token
@@ -61,10 +61,6 @@ class _Refused(Exception):
         self.reason = reason
         self.detail = detail
         self.restart_url = restart_url
-
-
-def iso_utc(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 class ConnectFlow:
@@ -122,10 +118,8 @@ class ConnectFlow:
             return step()
         except _Refused as refused:
             return self._refusal(refused, log)
-        except AccountsUnavailable as exc:
-            return self._refusal(_Refused("store_unavailable", str(exc)), log)
-        except (CredentialsError, SecretUnavailable) as exc:
-            return self._refusal(_Refused("misconfigured", str(exc)), log)
+        except tuple(RAISED) as exc:
+            return self._refusal(_Refused(raised(exc), str(exc)), log)
         finally:
             if self._client is not None:
                 self._client.set_time_left(None)
@@ -467,7 +461,7 @@ def connected_account(existing, user_id, screen_name, flow, tokens, event_types,
     (accounts/apis.py). A reconnect keeps what is stored (which API it is on, subscription ids, migration
     record, the other flow's tokens), except after a revoke: X withdrew every token the app had, so none of
     the old ones is kept, and the account starts afresh."""
-    stamp = iso_utc(now)
+    stamp = iso(now)
     fresh = existing is None or existing.status == REVOKED
     base = existing or Account(user_id=user_id, connected_at=stamp)
     if existing is not None and existing.status == REVOKED:

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 from xwebhook.accounts.settings import WEB_WHY, AccountsSettings, authorize_reading
 from xwebhook.credentials.consumer_secret import SecretSettings
-from xwebhook.env import ConfigError, credentials_url, http_url, number, text
-
-FLAVOURS = ("v2", "enterprise", "premium")
+from xwebhook.env import choice, credentials_url, http_url, number, text
+from xwebhook.x_api.models import FLAVOURS
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,7 @@ class ConnectSettings:
 
     @classmethod
     def from_env(cls, env=os.environ):
-        flavour = env.get("X_API_FLAVOUR", "").strip().lower() or "v2"
-        if flavour not in FLAVOURS:
-            raise ConfigError(f"X_API_FLAVOUR must be one of {', '.join(FLAVOURS)}, got {flavour!r}")
+        flavour = choice(env, "X_API_FLAVOUR", FLAVOURS, "v2")
         return cls(
             accounts=AccountsSettings.from_env(env),
             x_api_base_url=credentials_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/"),

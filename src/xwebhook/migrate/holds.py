@@ -10,7 +10,7 @@ parameter the admin function keeps it in process memory (recovery/state.py Memor
 function's container lives; while it cannot be read the holds are this run's only, and the report says so.
 """
 
-from xwebhook.x_api.errors import iso_utc
+from xwebhook.utc import iso
 
 RATE_WINDOW_SECONDS = 15 * 60
 STATE_KEY = "xaa_rate_limits"
@@ -20,7 +20,7 @@ class Held(Exception):
     """An endpoint is still rate limited from an earlier 429: not called."""
 
     def __init__(self, operation, until):
-        super().__init__(f"X's rate limit for {operation} resets at {iso_utc(until)}; not called before then")
+        super().__init__(f"X's rate limit for {operation} resets at {iso(until)}; not called before then")
         self.operation = operation
         self.until = until
 

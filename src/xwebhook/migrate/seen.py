@@ -83,7 +83,9 @@ class DynamoSeenEvents(SeenEvents):
             try:
                 answer = self._client.query(**request)
             except Exception as exc:  # ClientError, connection and timeout errors
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
+                from xwebhook.aws import error_code
+
+                code = error_code(exc)
                 self._index_missing = code in ("ValidationException", "ResourceNotFoundException")
                 self.unknown_reason = (
                     f"the dedup table {self._table} has no {self._index} index (receive's, ReplayDedup=enabled)"

@@ -21,7 +21,8 @@ from xwebhook.errors import ReportedError
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import is_ours, plan_xaa
 from xwebhook.migrate.holds import Held, RateHolds
-from xwebhook.x_api.errors import RateLimited, XError, iso_utc
+from xwebhook.utc import iso
+from xwebhook.x_api.errors import RateLimited, XError
 from xwebhook.x_api.xaa import ENDPOINTS, CredentialRefused, DuplicateSubscription, SubscriptionCapReached
 
 LIST = ENDPOINTS["xaa_list"].operation
@@ -160,7 +161,7 @@ class XaaRunner:
             until = exc.reset_epoch if isinstance(exc, RateLimited) else exc.until
             stopped = {"why": str(exc), "operation": exc.operation}
             if until:
-                stopped.update(rate_limit_reset=iso_utc(until), rate_limit_reset_epoch=until)
+                stopped.update(rate_limit_reset=iso(until), rate_limit_reset_epoch=until)
             self._stop(stopped)
             return {**description, "ok": False, "pending": True, "error": str(exc)}
         except CapStop as exc:
@@ -333,7 +334,7 @@ def stopped_report(exc):
     """The report fields for a run stopped before it started (a 429 or a hold on the list endpoint)."""
     if isinstance(exc, RateLimited):
         return {"ok": False, "error": str(exc), **exc.details()}
-    return {"ok": False, "error": str(exc), "rate_limit_reset": iso_utc(exc.until), "rate_limit_reset_epoch": exc.until}
+    return {"ok": False, "error": str(exc), "rate_limit_reset": iso(exc.until), "rate_limit_reset_epoch": exc.until}
 
 
 DID_SHOWN = 50  # steps an ensure report lists one by one (the log line stays small at 8,500 creates)

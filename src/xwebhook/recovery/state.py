@@ -118,22 +118,18 @@ def cut(text, limit=MAX_TEXT):
 
 
 class SsmStateStore:
-    """The admin state in SSM parameter `name` (Type String). `client()` -> a boto3 SSM client, made on first
-    use so that actions which never touch the state do not pay for boto3."""
+    """The admin state in SSM parameter `name` (Type String). `client()` -> a botocore SSM client: the admin
+    function's makes it on first use (xwebhook.aws.client_on_first_use), so actions that never touch the state
+    do not pay for it."""
 
     def __init__(self, client, name):
-        self._client_factory = client
-        self._client = None
+        self._ssm = client
         self.name = name
 
-    def _ssm(self):
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
-
     def _failure(self, verb, exc):
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code") or exc.__class__.__name__
-        return StateUnavailable(f"the admin state ({self.name}) could not be {verb}: {code}")
+        from xwebhook.aws import error_code
+
+        return StateUnavailable(f"the admin state ({self.name}) could not be {verb}: {error_code(exc)}")
 
     def load(self):
         try:

@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+# X_API_FLAVOUR's values: X API v2, v1.1 Enterprise, v1.1 Premium (endpoints.py has a table for each). Here,
+# not there, so that the connect function's settings read it without loading the HTTP client.
+FLAVOURS = ("v2", "enterprise", "premium")
+
 
 @dataclass(frozen=True)
 class Webhook:

@@ -10,9 +10,10 @@ webhook's and every part's. A report's `metrics` ({name: count}) are gathered in
 """
 
 from xwebhook.admin.ensure_webhook import apply_plan, plan_ensure
-from xwebhook.admin.result import failed
+from xwebhook.admin.result import failed, part_failed
 from xwebhook.errors import ReportedError
 from xwebhook.recovery.state import StateUnavailable, cut, read
+from xwebhook.utc import iso
 
 
 def ensure(admin, _request):
@@ -20,7 +21,7 @@ def ensure(admin, _request):
     try:
         result = _reconcile(admin)
     except ReportedError as exc:
-        remember_ensure(admin, failed("ensure", exc, webhook_valid=False))
+        remember_ensure(admin, failed("ensure", exc))
         raise
     return remember_ensure(admin, run_parts(admin, admin.ensure_parts, result))
 
@@ -60,7 +61,7 @@ def run_parts(admin, parts, result):
         try:
             report = part(admin, result)
         except ReportedError as exc:
-            report = {"ok": False, "error": str(exc), **exc.details()}
+            report = part_failed(exc)
         result[name] = report
         if report.get("metrics"):  # a part's counts, emitted by the handler as metrics of their names
             result.setdefault("metrics", {}).update(report["metrics"])
@@ -100,7 +101,7 @@ def remember_ensure(admin, result):
         return result
     try:
         document = store.load()
-        document["last_ensure"] = ensure_summary(result, admin.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        document["last_ensure"] = ensure_summary(result, iso(admin.now().timestamp()))
         store.save(document)
     except StateUnavailable as exc:
         result["ok"] = False

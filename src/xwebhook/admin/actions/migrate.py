@@ -37,6 +37,7 @@ from xwebhook.migrate.desired import plan_xaa
 from xwebhook.migrate.holds import Held, RateHolds
 from xwebhook.migrate.seen import NoSeenEvents
 from xwebhook.migrate.xaa_runner import ensure_xaa, list_subscriptions, stopped_report
+from xwebhook.utc import iso
 from xwebhook.x_api import event_types as catalogue
 from xwebhook.x_api.errors import RateLimited
 
@@ -344,7 +345,7 @@ def _reconnect(admin, run, request, chosen):
                 **row,
                 "ok": True,
                 "invite_url": invites.url_for(settings.connect_url, key, made.invite_id),
-                "expires_at": plans.iso(made.expires_at),
+                "expires_at": iso(made.expires_at),
                 "made": fresh,
             }
         )

@@ -2,7 +2,7 @@
 
 from xwebhook.admin.ensure_webhook import plan_ensure
 from xwebhook.admin.replay_window import replay_window
-from xwebhook.admin.result import succeeded
+from xwebhook.admin.result import part_failed, succeeded
 from xwebhook.errors import ReportedError
 from xwebhook.recovery.auto_replay import record_manual_replay
 
@@ -15,7 +15,7 @@ def status_sections(admin):
         try:
             sections[name] = part(admin)
         except ReportedError as exc:
-            sections[name] = {"ok": False, "error": str(exc), **exc.details()}
+            sections[name] = part_failed(exc)
     return sections
 
 
