@@ -15,7 +15,7 @@ from xwebhook.x_api.xaa import APP, CREDENTIAL_KINDS, MAX_RESULTS, OAUTH1, OAUTH
 
 OWNERSHIP = ("either", "tag", "webhook", "both")  # which XAA subscriptions ensure may change or delete
 DIRECTIONS = ("omit", "each")  # like.create: one subscription without direction, or one per direction
-BY_USER_INDEX = "by_user"  # the dedup table's GSI (receive's, BRIEF decision 1): for_user_id + received_at
+BY_USER_INDEX = "by_user"  # the dedup table's GSI (infra/template.yaml): for_user_id + received_at
 TAG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 MAX_TAG_PREFIX = 150  # X takes tags of 1-200 characters; the tag is "<prefix>:<user id>"
 

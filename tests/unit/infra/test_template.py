@@ -582,7 +582,7 @@ def test_dedup_table_matches_the_dedup_store(template):
 
 
 def test_dedup_table_has_the_indexes_other_capabilities_query(template):
-    # BRIEF decision 1: by_user (XAA seen per account, counts by type) and signals (revokes).
+    # The dedup table's indexes: by_user (XAA seen per account, counts by type) and signals (revokes).
     indexes = {index["IndexName"]: index for index in props(template, "DedupTable")["GlobalSecondaryIndexes"]}
     assert indexes["by_user"]["KeySchema"] == [
         {"AttributeName": "for_user_id", "KeyType": "HASH"},
