@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark, one after the other, the figures against design.md's budgets, and
+"""`make bench`: every benchmark, one after the other, the figures against their budgets (budgets() below), and
 bench/results.json with every figure (the docs' performance table and the cost model read it).
 
 make bench                      all of them (several minutes: the load test runs twice); rewrites
@@ -156,7 +156,7 @@ def main(argv=None):
             results["load"].append(load.measure(400 if args.quick else 2000, replay_dedup=replay_dedup))
             load.report(results["load"][-1])
     results["budgets"] = budgets(results)
-    print("\nsummary against the budgets (design.md)")
+    print("\nsummary against the budgets")
     for row in results["budgets"]:
         print(
             f"  {row['name']:40s} {row['value']:36s} budget {row['budget']:16s} {'within' if row['within'] else 'OVER'}"

@@ -9,7 +9,8 @@ post.mention.create for a mention, ...: the AAA -> XAA overlap: one event, two f
 be dropped, whichever arrives first: `lost` counts expected activities that never arrived, `doubled`
 the messages beyond one per activity.
 
-Budget (design.md): a couple of thousand POSTs from 16 senders, 0 lost, 0 doubled, 100+ deliveries/s.
+Budget (bench/__main__.py budgets()): a couple of thousand POSTs from 16 senders, 0 lost, 0 doubled, 100+
+deliveries/s.
 
     make load                       2000 deliveries (+ copies), ReplayDedup enabled then disabled
     make load ARGS='400 enabled'    400 deliveries, the dedup table only

@@ -6,7 +6,7 @@ HMAC-SHA256 of the body and a constant-time compare, the standard library's JSON
 is not exact: it reads integers beyond 64 bits as doubles), one orjson serialisation per event of its
 message, and the SendMessageBatch entries (attributes, group, deduplication id). The handler runs whole:
 the HTTP API event, signature, parse, split with ids, batching, its log line and its answer, against
-an in-memory SQS that accepts every entry. Budget (design.md): handler <= 1.5x floor.
+an in-memory SQS that accepts every entry. Budget (bench/__main__.py budgets()): handler <= 1.5x floor.
 
 Times are CPU time of this thread (time.thread_time), the best of 60 interleaved rounds: on a shared
 machine, other processes' load lengthens wall time far more than it changes CPU time, and the best of

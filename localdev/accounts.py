@@ -23,8 +23,10 @@ import urllib.request
 
 from localdev import stack
 from xwebhook.accounts.dynamodb import account_item
-from xwebhook.accounts.models import Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import Account
+from xwebhook.utc import iso
 from xwebhook.x_api.event_types import AAA_PARITY
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 FIRST_ID = 1_600_000_000
 ENTERPRISE_CAP = 75_000
@@ -118,7 +120,7 @@ def seed(state, count, first_id=FIRST_ID, oauth2_share=0.0, activity=False, x_ca
     if not x_limits:
         settings.update(rate_limits=dict.fromkeys(RAISED_BUCKETS, RAISED_LIMIT))
     control(state, "/_emulator/xaa", settings)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    stamp = iso()
     made = accounts_for(count, first_id, oauth2_share, stamp)
     users = {"users": [user for _, user in made], "aaa_webhook_id": webhook, "aaa_subscription_limit": AAA_LIMIT}
     control(state, "/_emulator/users", users)

@@ -225,7 +225,10 @@ def template_path(build_dir=BUILD_DIR):
     return Path(build_dir) / "template.yaml"
 
 
-def source_modules(source=REPO / "src" / "xwebhook", excluded=("cli",)):
+NOT_DEPLOYED = ("cli", "send")  # the developer tools of src/xwebhook: infra/Makefile leaves them out of the layer
+
+
+def source_modules(source=REPO / "src" / "xwebhook", excluded=NOT_DEPLOYED):
     """Relative paths of the package's .py files that a layer must ship (everything but `excluded`)."""
     found = []
     for root, folders, files in os.walk(source):

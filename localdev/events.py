@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from localdev.gateway import http_api_event
-from xwebhook.cli.deliveries import SAMPLES, sample_bytes, sample_names  # noqa: F401 - X's samples, one place
 from xwebhook.receive.settings import SIGNATURE_HEADER
+from xwebhook.send.deliveries import SAMPLES, sample_bytes, sample_names  # noqa: F401 - X's samples, one place
 
 REPO = Path(__file__).resolve().parent.parent
 EVENTS_DIR = REPO / "events"

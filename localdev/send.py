@@ -9,7 +9,7 @@
     make send ARGS='--crc'                         a CRC round trip (xwebhook crc-check names what is wrong)
     make send ARGS='--url https://.../webhook --secret ...'   any receiver
 
-The same deliveries as `xwebhook send` (xwebhook/cli/deliveries.py), which also gives every copy new ids by
+The same deliveries as `xwebhook send` (xwebhook/send/deliveries.py), which also gives every copy new ids by
 default. The secret: --secret, else X_CONSUMER_SECRET, else the running local stack's (read from its Secrets
 Manager). Prints one line per request; exits 1 when an answer is not the one expected (200 for
 signed deliveries, 401 for forged or unsigned ones, a matching token for --crc).
@@ -22,7 +22,7 @@ import sys
 import threading
 
 from localdev import stack
-from xwebhook.cli.deliveries import (  # one implementation, shared with `xwebhook send` and the console
+from xwebhook.send.deliveries import (  # one implementation, shared with `xwebhook send` and the console
     DEFAULT_KINDS,
     FORGING_SECRET,
     Sender,

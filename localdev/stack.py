@@ -15,7 +15,6 @@ Format (keys beyond the contract's are marked +):
 
 import json
 import os
-import time
 
 from xwebhook.cli.local_endpoint import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from xwebhook.cli.local_state import (  # the reading side, shared with the CLI
@@ -27,6 +26,7 @@ from xwebhook.cli.local_state import (  # the reading side, shared with the CLI
     read_state,
     state_path,
 )
+from xwebhook.utc import iso
 
 __all__ = [
     "LOCAL_ACCESS_KEY_ID",
@@ -46,7 +46,7 @@ def write_state(state, path=None):
     target.parent.mkdir(parents=True, exist_ok=True)
     document = dict(state)
     document.setdefault("pid", os.getpid())
-    document.setdefault("started_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    document.setdefault("started_at", iso())
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -213,11 +213,11 @@ class MemoryRevokeSignals(RevokeSignals):
 
 
 class MemoryStateStore:
-    """The admin state port (xwebhook.admin.state) in memory: the document goes through the same JSON
+    """The admin state port (xwebhook.recovery.state) in memory: the document goes through the same JSON
     encoding and size limit as the SSM adapter. `down` makes every call fail as SSM would."""
 
     def __init__(self, document=None, limit=None):
-        from xwebhook.admin import state
+        from xwebhook.recovery import state
 
         self._state = state
         self.limit = limit or state.MAX_CHARS
@@ -244,7 +244,7 @@ class MemoryStateStore:
 
 
 class FakeDeliveryFailures:
-    """The failure-metric port (xwebhook.admin.delivery_failures): minutes in which ingest answered 5xx."""
+    """The failure-metric port (xwebhook.recovery.delivery_failures): minutes in which ingest answered 5xx."""
 
     def __init__(self, minutes=(), error=None):
         self.minutes = sorted(minutes)
@@ -362,3 +362,21 @@ class IngestWorld:
     def delivered(self):
         entries = self.sqs.delivered if isinstance(self.sqs, FifoSqs) else self.sqs.accepted
         return [json.loads(entry["MessageBody"])["activity_id"] for entry in entries]
+
+
+def admin_services(stored=(), **fields):
+    """AdminServices (xwebhook/admin/services.py) as build_admin makes them for a stack with an accounts
+    store, with in-memory stand-ins: a MemoryAccountStore holding `stored`, the admin state in memory, no
+    events seen (FakeSeen), and migrate's aaa_retired. `fields` replace any of them by name (state=None: no
+    memory; accounts=None: no store; connected=AccountServices(...): the accounts table's services)."""
+    from xwebhook.admin.actions.migrate import aaa_retired
+    from xwebhook.admin.services import AdminServices
+    from xwebhook.recovery.state import MemoryState
+
+    made = {
+        "accounts": MemoryAccountStore(stored),
+        "state": MemoryState(),
+        "seen": FakeSeen(),
+        "aaa_retired": aaa_retired,
+    }
+    return AdminServices(**{**made, **fields})

@@ -9,18 +9,14 @@ See src/xwebhook/admin/ for the actions.
 
 from xwebhook.admin.result import loggable
 from xwebhook.admin.wiring import admin_from_env
+from xwebhook.lambda_context import time_left
 from xwebhook.observability import MetricUnit, logger, metrics
 
 admin = admin_from_env(logger=logger)
 
 
-def _time_left(context):
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    return (lambda: remaining() / 1000.0) if remaining else None
-
-
 def handler(event, context):
-    result = admin.handle(event, _time_left(context))
+    result = admin.handle(event, time_left(context))
     if result["action"] == "ensure":
         # 0 whenever a valid webhook could not be confirmed (invalid, missing, or X/secrets unreachable).
         metrics.add_metric(name="WebhookValid", unit=MetricUnit.Count, value=1 if result.get("webhook_valid") else 0)

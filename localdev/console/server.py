@@ -29,8 +29,9 @@ from pathlib import Path
 from localdev import lambda_endpoint
 from localdev.loopback import LoopbackServer
 from localdev.moto_server import LOCALHOST
-from xwebhook.cli import deliveries, messages
+from xwebhook.cli import messages
 from xwebhook.cli.local_endpoint import QueueTap, TapUnavailable, queue_name
+from xwebhook.send import deliveries
 
 PAGE = Path(__file__).with_name("page.html")
 TOKEN_HEADER = "X-Console-Token"  # noqa: S105 - a header name

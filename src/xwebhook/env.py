@@ -37,6 +37,14 @@ def number(env, name, default, lowest, highest, kind=int):
     return value
 
 
+def choice(env, name, choices, default):
+    """One of `choices` (read in lower case); `default` when unset."""
+    value = env.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def flag(env, name, default):
     """true/1/yes/on or false/0/no/off; `default` when unset."""
     raw = env.get(name, "").strip().lower()

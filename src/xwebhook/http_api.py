@@ -1,4 +1,5 @@
-"""API Gateway HTTP API (payload format 2.0) requests and responses.
+"""API Gateway HTTP API (payload format 2.0) requests and responses: JSON (crc, ingest), HTML pages and
+redirects (connect).
 
 No imports at module level: the crc function loads this on its cold path.
 """
@@ -46,3 +47,23 @@ def json_response(status, body, extra_headers=None):
     if extra_headers:
         headers.update(extra_headers)
     return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+def html_response(status, body, headers, cookies=()):
+    """A payload 2.0 response with an HTML page `body`: `headers` are the page's (content type, its security
+    policy), `cookies` the Set-Cookie values (payload 2.0 sends each as its own header)."""
+    return {
+        "statusCode": status,
+        "headers": dict(headers),
+        "cookies": list(cookies),
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+def redirect_response(status, location, headers, cookies=()):
+    """A redirect (302) to `location`, with `headers` and `cookies` as html_response's and an empty body. The
+    caller builds `location` from its settings, never from the request (no open redirect)."""
+    response = html_response(status, "", headers, cookies)
+    response["headers"]["location"] = location
+    return response

@@ -1,4 +1,4 @@
-"""What the build folders hold: the shared layer ships every module of src/xwebhook but cli/, as the sources
+"""What the build folders hold: the shared layer ships every module of src/xwebhook but cli/ and send/, as the sources
 are now, precompiled for the runtime; each function's folder has the packages its requirements.txt pins; and
 a built function imports every third-party package its sources import (an optional import that finds
 nothing falls back silently, so a requirement missing from requirements.txt would not fail its init).
@@ -64,11 +64,11 @@ def layers(built):
     return sorted({layer for function in built.values() for layer in function.layers})
 
 
-def test_the_layer_ships_every_module_of_the_package_but_cli_exactly_as_the_sources_are(built):
+def test_the_layer_ships_every_module_of_the_package_but_the_developer_tools_exactly_as_the_sources_are(built):
     for layer in layers(built):
         python = Path(layer) / "python"
         shipped = sorted(str(path.relative_to(python)) for path in python.rglob("*.py"))
-        assert shipped == source_modules(SOURCE), "the layer's modules differ from src/xwebhook (minus cli/)"
+        assert shipped == source_modules(SOURCE), "the layer's modules differ from src/xwebhook (minus cli/ and send/)"
         stale = [name for name in shipped if (python / name).read_bytes() != (REPO / "src" / name).read_bytes()]
         assert stale == [], f"the build is older than the sources (run make build): {stale}"
         data = sorted(str(path.relative_to(python)) for path in python.rglob("*.json"))
@@ -76,10 +76,11 @@ def test_the_layer_ships_every_module_of_the_package_but_cli_exactly_as_the_sour
         assert (python / data[0]).read_bytes() == (REPO / "src" / data[0]).read_bytes()
 
 
-def test_the_layer_has_no_cli_no_egg_info_and_no_third_party_package(built):
+def test_the_layer_has_no_developer_tool_no_egg_info_and_no_third_party_package(built):
     for layer in layers(built):
         python = Path(layer) / "python"
         assert not (python / "xwebhook" / "cli").exists()
+        assert not (python / "xwebhook" / "send").exists()
         assert sorted(path.name for path in python.iterdir()) == ["xwebhook"]
 
 

@@ -33,7 +33,7 @@ from localdev.send import freshen
 from localdev.stack import aws_client
 from localdev.testing import run_local_stack
 from tests.conftest import sample, signature
-from xwebhook.admin.delivery_failures import CloudWatchDeliveryFailures
+from xwebhook.recovery.delivery_failures import CloudWatchDeliveryFailures
 
 OWNER_ID = "2244994945"
 SECRETS = {

@@ -7,13 +7,11 @@ table is connect's: a MemoryAccountStore stands in for it; the dedup table is th
   -> cutover -> their AAA subscriptions are gone, XAA keeps flowing, ensure does not put AAA back
   -> the third: apply, then rollback -> its XAA subscriptions are gone, AAA flows as before.
 
-⚠ LEAD, AT MERGE: CROSS_FAMILY_DEDUP says whether receive's activity dedup (BRIEF decision 1: every
-message has an `activity_id`, the second copy of an activity is dropped, the dedup table has the by_user
-index) is in this branch. Without it each activity arrives once per family (what this branch guarantees:
-both families flow during the overlap, each copy once) and cutover has to be forced (no XAA event can be
-seen per account). Set it to True once receive is merged: then each activity must be on the queue once,
-and cutover must go ahead on the XAA events seen. test_the_cross_family_flag_matches_the_template fails
-while the flag and the template disagree, so the switch cannot be forgotten.
+CROSS_FAMILY_DEDUP says whether receive's activity dedup is in the template (every message has an
+`activity_id`, the second copy of an activity is dropped, the dedup table has the by_user index): then each
+activity is on the queue once, and cutover goes ahead on the XAA events seen. Without it each activity
+would arrive once per family and cutover would have to be forced (no XAA event could be seen per account).
+test_the_cross_family_flag_matches_the_template fails while the flag and the template disagree.
 """
 
 from collections import Counter
@@ -32,8 +30,8 @@ from localdev.testing import (  # noqa: F401 - fixtures
 from tests.fakes import MemoryAccountStore
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.admin.wiring import build_admin
-from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.seen import DynamoSeenEvents
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api import event_types
 
 CROSS_FAMILY_DEDUP = True  # receive's activity_id dedup and the by_user index are in
@@ -82,11 +80,9 @@ def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
         admin = build_admin(
             AdminSettings.from_env(stack.env("admin")),
             sleep=lambda _seconds: None,
-            services={
-                "accounts": MemoryAccountStore(),  # connect's DynamoDB store goes here at merge
-                "state": MemoryState(),
-                "seen": DynamoSeenEvents(stack.client("dynamodb"), stack.table),
-            },
+            accounts=MemoryAccountStore(),  # the accounts table's store is connect's (tests/e2e/test_accounts_*)
+            state=MemoryState(),
+            seen=DynamoSeenEvents(stack.client("dynamodb"), stack.table),
         )
         yield admin, emulator, stack
 

@@ -10,15 +10,15 @@ import pytest
 from localdev.moto_server import free_port
 from localdev.testing import invoke
 from localdev.x_emulator import XEmulator
-from xwebhook.admin.delivery_failures import (
+from xwebhook.recovery.delivery_failures import (
     DIMENSIONS,
     METRIC,
     NAMESPACE,
     CloudWatchDeliveryFailures,
     MetricUnavailable,
 )
-from xwebhook.admin.state import SsmStateStore, StateUnavailable, empty
-from xwebhook.admin.windows import minute_of_stamp
+from xwebhook.recovery.state import SsmStateStore, StateUnavailable, empty
+from xwebhook.recovery.windows import minute_of_stamp
 
 OWNER_ID = "2244994945"
 CREDENTIALS = {

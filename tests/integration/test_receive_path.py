@@ -294,7 +294,7 @@ def _now_ms():
 
 
 def test_the_dedup_items_are_queryable_by_user_and_revokes_by_signal(local_stack):
-    # What the admin function reads (BRIEF decision 1): XAA seen per account, and revokes.
+    # What the admin function reads from the dedup table's indexes: XAA seen per account, and revokes.
     ingest = local_stack.load("ingest")
     for name in ("xaa/post.create", "xaa/like.create", "aaa/favorite", "aaa/user_event_revoke", "xaa/oauth.revoke"):
         assert post(ingest, sample_bytes(name))[0] == 200

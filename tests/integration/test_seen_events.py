@@ -1,5 +1,5 @@
 """The events seen per account, read from a real DynamoDB endpoint (moto's server) through the by_user index
-the dedup table carries (BRIEF decision 1): the items as ingest writes them, the Query admin is allowed."""
+the dedup table carries (its by_user index): the items as ingest writes them, the Query admin is allowed."""
 
 import itertools
 

@@ -7,14 +7,15 @@ subscribe's body and its OAuth 2.0 scopes, GET /2/users/me's scopes."""
 import pytest
 
 from localdev.x_emulator import XEmulator
-from xwebhook.accounts.models import Account, OAuth2Tokens
-from xwebhook.credentials.x_credentials import UserTokens, XCredentials
+from xwebhook.accounts.models import Account
+from xwebhook.credentials.x_credentials import XCredentials
 from xwebhook.x_api import event_types
 from xwebhook.x_api.account_subscriptions import AccountSubscriptions
 from xwebhook.x_api.client import XClient
 from xwebhook.x_api.endpoints import WebhooksApi
 from xwebhook.x_api.errors import XApiError
 from xwebhook.x_api.oauth2 import OAuth2Client
+from xwebhook.x_api.tokens import OAuth2Tokens, UserTokens
 from xwebhook.x_api.xaa import Credential, DuplicateSubscription, SubscriptionCapReached
 
 OWNER = "2244994945"

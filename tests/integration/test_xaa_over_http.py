@@ -5,15 +5,15 @@ from dataclasses import replace
 
 import pytest
 
-from tests.fakes import FakeSeen, MemoryAccountStore
+from tests.fakes import admin_services
 from tests.unit.admin import conftest as admin_fixtures
 from tests.unit.admin.conftest import OTHER_ID, OWNER_ID, make_admin
-from xwebhook.accounts.models import Account, OAuth2Tokens
-from xwebhook.admin.actions.migrate import aaa_retired
+from xwebhook.accounts.models import Account
 from xwebhook.admin.wiring import ACTIONS, ENSURE_PARTS, STATUS_PARTS
-from xwebhook.migrate.holds import STATE_KEY, MemoryState
+from xwebhook.migrate.holds import STATE_KEY
 from xwebhook.migrate.settings import XaaSettings
 from xwebhook.x_api import event_types
+from xwebhook.x_api.tokens import OAuth2Tokens
 
 ALICE = "1500000001"  # connected with OAuth 2.0 only
 # The admin tests' emulator (the owner and another user with OAuth 1.0a tokens) and CRC-answering receiver.
@@ -29,9 +29,7 @@ def wired(emulator, receiver, accounts=(), **xaa):
     admin = make_admin(emulator.base_url, receiver.url, now=emulator.now)
     admin.settings = replace(admin.settings, xaa=replace(XaaSettings(), **xaa))
     admin.ensure_parts, admin.status_parts, admin.actions = ENSURE_PARTS, STATUS_PARTS, ACTIONS
-    admin.services.update(
-        accounts=MemoryAccountStore(accounts), state=MemoryState(), seen=FakeSeen(), aaa_retired=aaa_retired
-    )
+    admin.services = admin_services(accounts)
     return admin
 
 
@@ -81,7 +79,7 @@ def test_subscriptions_of_an_account_that_leaves_are_deleted_across_pages_and_ot
     theirs = emulator.create_xaa({"event_type": "post.create", "filter": {"user_id": "77"}, "tag": "other-app"})
     admin = wired(emulator, receiver, [stored(OWNER_ID), stored(OTHER_ID)])
     assert admin.handle({"action": "ensure"})["ok"] is True
-    admin.services["accounts"].delete(OTHER_ID)  # disconnected by hand, its subscriptions left behind
+    admin.services.accounts.delete(OTHER_ID)  # disconnected by hand, its subscriptions left behind
     report = admin.handle({"action": "ensure"})["xaa"]
     assert sorted(d["step"] for d in report["did"]) == ["delete"] * 3
     assert ours_at_x(emulator) == sorted([(t, OWNER_ID) for t in TYPES] + [("post.create", "77")])
@@ -113,7 +111,7 @@ def test_a_429_stops_ensure_and_the_next_run_waits_for_xs_reset_then_resumes(emu
     assert report["ok"] is False and "rate limit reached for create XAA subscription" in report["error"]
     assert [d.get("pending", False) for d in report["did"]] == [False] * 4 + [True] * 2
     reset = report["rate_limit_reset_epoch"]
-    assert admin.services["state"].load()[STATE_KEY] == {"create XAA subscription": reset}
+    assert admin.services.state.load()[STATE_KEY] == {"create XAA subscription": reset}
     posts = len(xaa_requests(emulator, "POST"))
     held = admin.handle({"action": "ensure"})["xaa"]
     assert "not called before then" in held["error"] and len(xaa_requests(emulator, "POST")) == posts
@@ -135,14 +133,14 @@ def test_a_subscription_x_already_has_is_adopted_on_its_duplicate_error(emulator
     assert step["adopted"] is True and step["subscription_id"] == handmade["subscription_id"], step
     assert emulator.xaa_subscriptions[handmade["subscription_id"]]["tag"] == f"xwebhook:{OWNER_ID}"
     assert len(emulator.xaa_subscriptions) == 1
-    assert admin.services["accounts"].get(OWNER_ID).xaa_subscriptions == {"post.create": handmade["subscription_id"]}
+    assert admin.services.accounts.get(OWNER_ID).xaa_subscriptions == {"post.create": handmade["subscription_id"]}
 
 
 def test_private_types_go_with_the_oauth2_token_and_public_ones_with_the_apps(emulator, receiver):
     admin = wired(emulator, receiver, [stored(ALICE, oauth2=alice_tokens(emulator))])
     assert admin.handle({"action": "ensure"})["ok"] is True
     assert ours_at_x(emulator, ALICE) == sorted((t, ALICE) for t in TYPES)
-    assert admin.services["accounts"].get(ALICE).xaa_auth == {
+    assert admin.services.accounts.get(ALICE).xaa_auth == {
         "post.create": "bearer",
         "dm.received": "oauth2",
         "like.create": "oauth2",
@@ -161,7 +159,7 @@ def test_an_oauth1_only_account_migrates_where_x_takes_oauth1_and_needs_a_reconn
         kind for method, path, kind in emulator.requests if method == "POST" and path == "/2/activity/subscriptions"
     }
     assert kinds == {"bearer", "oauth1"}
-    assert admin.services["accounts"].get(OWNER_ID).xaa_auth["dm.received"] == "oauth1"
+    assert admin.services.accounts.get(OWNER_ID).xaa_auth["dm.received"] == "oauth1"
 
     emulator.xaa_oauth1 = False  # X as its docs say: private types only with OAuth 2.0
     refused = admin.handle({"action": "migrate", "mode": "apply", "user_ids": [OTHER_ID]})
@@ -184,7 +182,7 @@ def test_a_refused_oauth2_token_falls_back_to_the_accounts_oauth1_tokens(emulato
     (step,) = report["did"]
     assert step["ok"] is True and step["credential"] == "oauth1"
     assert step["refused"] == [{"credential": "oauth2", "status": 401, "reason": "Unauthorized"}]
-    assert admin.services["accounts"].get(OWNER_ID).xaa_auth == {"dm.received": "oauth1"}
+    assert admin.services.accounts.get(OWNER_ID).xaa_auth == {"dm.received": "oauth1"}
 
 
 def test_a_full_page_with_no_token_is_said_in_ensure_and_status_never_taken_silently_for_the_end(emulator, receiver):

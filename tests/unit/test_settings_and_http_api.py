@@ -4,9 +4,19 @@ import base64
 
 import pytest
 
+from xwebhook.aws import error_code
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.env import ConfigError
-from xwebhook.http_api import BadRequest, header, json_response, query_parameter, raw_body
+from xwebhook.http_api import (
+    BadRequest,
+    header,
+    html_response,
+    json_response,
+    query_parameter,
+    raw_body,
+    redirect_response,
+)
+from xwebhook.lambda_context import time_left
 from xwebhook.receive.settings import IngestSettings
 
 BASE = {"CONSUMER_SECRET_ID": "arn:secret", "EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q.fifo"}
@@ -75,6 +85,63 @@ def test_json_response_shape():
     assert response["headers"]["content-type"] == "application/json"
     assert response["body"] == '{"error": "x"}'
     assert response["isBase64Encoded"] is False
+
+
+def test_an_html_response_carries_the_pages_headers_and_each_cookie():
+    headers = {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}
+    response = html_response(403, "<p>no</p>", headers, ["a=1; Secure", "b=2; Secure"])
+    assert response["statusCode"] == 403
+    assert response["headers"] == headers
+    assert response["cookies"] == ["a=1; Secure", "b=2; Secure"]
+    assert response["body"] == "<p>no</p>"
+    assert response["isBase64Encoded"] is False
+
+
+def test_a_redirect_has_the_location_the_pages_headers_and_no_body():
+    headers = {"content-type": "text/html; charset=utf-8"}
+    response = redirect_response(302, "https://x.com/i/oauth2/authorize?state=s", headers, ["c=1"])
+    assert response["statusCode"] == 302
+    assert response["headers"]["location"] == "https://x.com/i/oauth2/authorize?state=s"
+    assert response["headers"]["content-type"] == "text/html; charset=utf-8"
+    assert response["cookies"] == ["c=1"]
+    assert response["body"] == ""
+
+
+def test_a_redirect_leaves_the_headers_it_was_given_as_they_were():
+    headers = {"content-type": "text/html; charset=utf-8"}
+    redirect_response(302, "https://x.com/", headers)
+    assert "location" not in headers
+
+
+def test_time_left_counts_down_in_seconds_from_lambdas_context():
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 2500
+
+    assert time_left(Context())() == 2.5
+
+
+def test_without_lambdas_context_there_is_no_time_left_to_read():
+    assert time_left(None) is None
+
+
+def test_an_aws_error_code_is_read_from_the_answer_else_the_failure_is_named_by_its_class():
+    from botocore.exceptions import ClientError, ConnectTimeoutError
+
+    refused = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetParameter")
+    assert error_code(refused) == "AccessDeniedException"
+    assert error_code(ConnectTimeoutError(endpoint_url="http://127.0.0.1:1")) == "ConnectTimeoutError"
+
+
+def test_a_client_on_first_use_is_made_once_by_its_first_call(monkeypatch):
+    from xwebhook import aws
+
+    made = []
+    monkeypatch.setattr(aws, "client", lambda service, config: made.append((service, config)) or object())
+    get = aws.client_on_first_use("ssm")
+    assert made == []
+    assert get() is get()
+    assert made == [("ssm", aws.ADMIN_CALLS)]
 
 
 def test_log_line_is_one_json_object_per_call_with_powertools_key_names():

@@ -16,7 +16,7 @@ import time
 from dataclasses import fields
 
 from xwebhook.accounts.invites import Invite, InviteStore
-from xwebhook.accounts.models import Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import Account
 from xwebhook.accounts.store import (
     AccountStore,
     AccountsUnavailable,
@@ -24,6 +24,7 @@ from xwebhook.accounts.store import (
     StaleAccount,
     StaleRefreshToken,
 )
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 ACCOUNT = "account#"
 BATCH_GET = 100  # keys per BatchGetItem (DynamoDB's most)
@@ -38,15 +39,13 @@ CONDITION_FAILED = "ConditionalCheckFailedException"
 
 def dynamodb_client():
     """The DynamoDB client of the connect and admin functions, made at init (where Lambda's environment and
-    CPU boost are) rather than on the first request. botocore's own session, not boto3's: boto3 adds ~60
-    modules (s3transfer, multiprocessing, pickle) that a DynamoDB client never uses, on the cold start of a
-    page a browser waits for (bench/connect_cold.py). A few quick attempts, not botocore's default minute.
-    The endpoint, region and credentials come from the environment, as for every other client here."""
-    import botocore.session
-    from botocore.config import Config
+    CPU boost are) rather than on the first request: xwebhook.aws's botocore client (not boto3's: boto3 adds
+    ~60 modules that a DynamoDB client never uses, on the cold start of a page a browser waits for,
+    bench/connect_cold.py) with TABLE_CALLS' quick attempts. The endpoint, region and credentials come from
+    the environment, as for every other client here."""
+    from xwebhook.aws import TABLE_CALLS, client
 
-    config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-    return botocore.session.get_session().create_client("dynamodb", config=config)
+    return client("dynamodb", TABLE_CALLS)
 
 
 # --- DynamoDB's attribute values ----------------------------------------------------------------------

@@ -4,10 +4,13 @@ Desired state and observed state side by side: `event_types` / `aaa` say what th
 subscribed to; `xaa_subscriptions` / `aaa_subscribed` what X was last seen or made to have. ensure and
 migrate move the second towards the first.
 
-Tokens never leave through a repr, an error or `public()` (what `accounts`, `status` and pages show).
+Tokens never leave through a repr, an error or `public()` (what `accounts`, `status` and pages show). Their
+types (OAuth1Tokens, OAuth2Tokens) are x_api/tokens.py's: X issues them and x_api signs with them.
 """
 
 from dataclasses import dataclass, field, replace
+
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 ACTIVE = "active"
 NEEDS_RECONNECT = "needs_reconnect"  # a token stopped working (invalid_grant, 401): the owner must sign in again
@@ -20,27 +23,6 @@ STATUSES = (ACTIVE, NEEDS_RECONNECT, REVOKED, DISCONNECTING)
 OAUTH1 = "oauth1"
 OAUTH2 = "oauth2"
 FLOWS = (OAUTH2, OAUTH1)
-
-
-@dataclass(frozen=True)
-class OAuth1Tokens:
-    """OAuth 1.0a user context: these do not expire; the owner revokes them."""
-
-    access_token: str = field(repr=False)
-    access_token_secret: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class OAuth2Tokens:
-    """OAuth 2.0 user tokens. X rotates the refresh token at every refresh: it is single use."""
-
-    access_token: str = field(repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    expires_at: float = 0.0  # epoch seconds; access tokens live 2 h
-    scopes: tuple = ()
-
-    def expires_within(self, seconds, now):
-        return self.expires_at - now <= seconds
 
 
 @dataclass(frozen=True)

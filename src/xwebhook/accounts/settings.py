@@ -12,15 +12,31 @@ CONNECT_ALLOWED_USER_IDS       X user ids that may connect (comma-separated; emp
 CONNECT_XAA_FROM_START         which NEW accounts go straight to the X Activity API: oauth2 (default: an
                                OAuth 2.0 sign-in; an OAuth 1.0a one is on AAA until migrate apply), all, none
                                (accounts/apis.py; a reconnect never moves an account between APIs)
+X_OAUTH2_AUTHORIZE_PAGE, X_OAUTH1_AUTHORIZE_HOST
+                               the ⚠ readings of X's authorize pages (authorize_reading; connect/settings.py
+                               says what each means)
 """
 
 import os
 from dataclasses import dataclass
 
-from xwebhook.env import ConfigError, http_url, text
+from xwebhook.env import ConfigError, choice, http_url, text
 
 MODES = ("invite", "open", "off")
 DEFAULT_FLOWS = ("oauth2", "oauth1")
+# The ⚠ readings of X's authorize pages (docs/ambiguous.md), X's documented one first: where connect sends
+# browsers, and what the admin function's `status` shows.
+AUTHORIZE_READINGS = {"X_OAUTH2_AUTHORIZE_PAGE": ("web", "api"), "X_OAUTH1_AUTHORIZE_HOST": ("api", "web")}
+WEB_WHY = "account owners sign in to X on its pages"
+
+
+def authorize_reading(env, name):
+    """The ⚠ reading `name` (X_OAUTH2_AUTHORIZE_PAGE or X_OAUTH1_AUTHORIZE_HOST) chosen in `env`."""
+    allowed = AUTHORIZE_READINGS[name]
+    value = env.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _list(env, name):
@@ -52,9 +68,7 @@ class AccountsSettings:
         from xwebhook.accounts.models import FLOWS
         from xwebhook.x_api.event_types import AAA_PARITY, canonical, not_for_accounts
 
-        mode = env.get("CONNECT_MODE", "").strip().lower() or "invite"
-        if mode not in MODES:
-            raise ConfigError(f"CONNECT_MODE must be one of {', '.join(MODES)}, got {mode!r}")
+        mode = choice(env, "CONNECT_MODE", MODES, "invite")
         event_types = _list(env, "CONNECT_EVENT_TYPES") or AAA_PARITY
         problems = [why for why in map(not_for_accounts, event_types) if why]
         if problems:

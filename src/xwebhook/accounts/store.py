@@ -13,7 +13,12 @@ caller handles, never a silent overwrite:
 - `put(account, use_invite=id)` stores a connected account and spends one use of its invite in one
   atomic write, so that an invite is never used up by an account that was not stored, nor the reverse.
 Storage that cannot be reached raises AccountsUnavailable (never a silent miss).
+
+`put_changed` is the one retry of a lost race that every writer of a stored account uses (ensure, disconnect,
+connect's subscriptions, migrate): re-read, apply the same change to what is stored now, write again.
 """
+
+from xwebhook.errors import ReportedError
 
 
 class StaleAccount(Exception):
@@ -28,7 +33,7 @@ class InviteUsedUp(Exception):
     """The invite has no use left (or expired, or was withdrawn) at the moment of the write."""
 
 
-class AccountsUnavailable(Exception):
+class AccountsUnavailable(ReportedError):
     """The accounts table could not be read or written. The message names the operation, never a value;
     `code` is DynamoDB's error code when it answered one."""
 
@@ -37,7 +42,7 @@ class AccountsUnavailable(Exception):
         self.code = code
 
     def details(self):
-        """For an admin result (admin.errors.FAILURES): DynamoDB's error code, when it answered one."""
+        """For an admin result: DynamoDB's error code, when it answered one."""
         return {"dynamodb_error": self.code} if self.code else {}
 
 
@@ -75,3 +80,22 @@ class AccountStore:
     def delete(self, user_id):
         """Remove the account (no error when it is not there)."""
         raise NotImplementedError
+
+
+STORE_ATTEMPTS = 3  # a concurrent write (ensure refreshing a token, connect, a migrate run) moves the version on
+
+
+def put_changed(store, account, change, attempts=STORE_ATTEMPTS):
+    """Store `change(account)` with the store's conditional write; on a lost race (StaleAccount) re-read and
+    apply `change` to what is stored now, so that a concurrent change is never overwritten. Returns the
+    stored account, or None when it was deleted meanwhile (disconnect: it stays deleted). AccountsUnavailable
+    when it kept changing for `attempts` writes."""
+    current = account
+    for _ in range(attempts):
+        try:
+            return store.put(change(current))
+        except StaleAccount:
+            current = store.get(account.user_id)
+            if current is None:
+                return None
+    raise AccountsUnavailable(f"account {account.user_id} kept changing while it was stored; try again")

@@ -1,16 +1,8 @@
-"""The admin function's accounts services, built from the environment (admin/wiring.py registers them).
+"""The admin function's accounts services (AccountServices), built from the environment; admin/wiring.py
+hands them to the admin actions (AdminServices.connected) and to ensure's upkeep (accounts/upkeep.py).
 
-  accounts            the AccountStore (DynamoDB: ACCOUNTS_TABLE)
-  invites             the InviteStore (same table)
-  signing_keys        () -> SigningKeys (CONNECT_SIGNING_KEY_SECRET_ID, through the secrets extension)
-  token_refresher     TokenRefresher over the store and X's OAuth 2.0 token endpoint
-  oauth2, oauth1      X's OAuth endpoints (revoke, invalidate)
-  account_subscriptions   the connect-time subscriptions piece (deletes on revoke and disconnect)
-  revoke_signals      the dedup table's signals index (DEDUP_TABLE), or NoRevokeSignals without one
-  accounts_settings   AccountsSettings, with refresh_within_seconds
-
-Without ACCOUNTS_TABLE there are no services, and the accounts actions say so; a bad value of any of
-these settings is a ConfigError, which the admin function reports on every invocation.
+Without ACCOUNTS_TABLE there are none, and the accounts actions say so; a bad value of any of these
+settings is a ConfigError, which the admin function reports on every invocation.
 """
 
 from dataclasses import dataclass
@@ -22,14 +14,25 @@ REFRESH_SLACK_SECONDS = 900  # a run may start late; the token must outlive the 
 
 
 @dataclass(frozen=True)
-class Upkeep:
+class AccountServices:
+    """What keeping connected accounts needs, one field each (tests build it with their stand-ins)."""
+
+    store: object  # the AccountStore (DynamoDB: ACCOUNTS_TABLE)
+    invites: object  # the InviteStore (same table)
+    signing_keys: object  # () -> SigningKeys (CONNECT_SIGNING_KEY_SECRET_ID, through the secrets extension)
+    token_refresher: object  # TokenRefresher over the store and X's OAuth 2.0 token endpoint
+    oauth2: object  # X's OAuth 2.0 endpoints (revoke)
+    oauth1: object  # X's OAuth 1.0a endpoints (invalidate)
+    revoke_signals: object  # the dedup table's signals index (DEDUP_TABLE), or NoRevokeSignals without one
+    settings: object  # AccountsSettings
+    account_subscriptions: object  # (WebhooksApi) -> AccountSubscriptions: deletes on revoke and disconnect
     refresh_within_seconds: float  # ensure refreshes access tokens that expire within this
     authorize_pages: dict  # the ⚠ readings connect uses, for `status`: {"oauth2": url, "oauth1": url}
 
 
 def authorize_pages(env):
     """Where connect sends browsers (the same settings as the connect function's), shown by `status`."""
-    from xwebhook.connect.settings import WEB_WHY, authorize_reading
+    from xwebhook.accounts.settings import WEB_WHY, authorize_reading
     from xwebhook.env import credentials_url
     from xwebhook.x_api.authorize import OAUTH1_PATH, OAUTH2_PAGES
 
@@ -44,9 +47,9 @@ def authorize_pages(env):
 
 
 def accounts_services(env, client, credentials, secret_settings):
-    """{service name: service} for Admin.services, or {} when ACCOUNTS_TABLE is not set."""
+    """AccountServices for the admin function, or None when ACCOUNTS_TABLE is not set."""
     if not env.get("ACCOUNTS_TABLE", "").strip():
-        return {}
+        return None
     from xwebhook.accounts.dynamodb import DynamoAccountStore, DynamoInviteStore, Table, dynamodb_client
     from xwebhook.accounts.refresh import TokenRefresher
     from xwebhook.accounts.revokes import DynamoRevokeSignals, NoRevokeSignals
@@ -63,19 +66,20 @@ def accounts_services(env, client, credentials, secret_settings):
     store = DynamoAccountStore(table)
     oauth2 = OAuth2Client(client, credentials)
     dedup_table = env.get("DEDUP_TABLE", "").strip()
-    return {
-        "accounts": store,
-        "invites": DynamoInviteStore(table),
-        "signing_keys": signing_keys(settings.signing_key_secret_id, secret_settings).get,
-        "token_refresher": TokenRefresher(store, oauth2),
-        "oauth2": oauth2,
-        "oauth1": OAuth1Flow(client, credentials),
-        "revoke_signals": (
+    return AccountServices(
+        store=store,
+        invites=DynamoInviteStore(table),
+        signing_keys=signing_keys(settings.signing_key_secret_id, secret_settings).get,
+        token_refresher=TokenRefresher(store, oauth2),
+        oauth2=oauth2,
+        oauth1=OAuth1Flow(client, credentials),
+        revoke_signals=(
             DynamoRevokeSignals(Table(dedup_table, client_of_dynamodb, "the dedup table"))
             if dedup_table
             else NoRevokeSignals()
         ),
-        "accounts_settings": settings,
-        "accounts_upkeep": Upkeep(interval * 60 + REFRESH_SLACK_SECONDS, authorize_pages(env)),
-        "account_subscriptions": lambda api: AccountSubscriptions(client, api, credentials),
-    }
+        settings=settings,
+        account_subscriptions=lambda api: AccountSubscriptions(client, api, credentials),
+        refresh_within_seconds=interval * 60 + REFRESH_SLACK_SECONDS,
+        authorize_pages=authorize_pages(env),
+    )

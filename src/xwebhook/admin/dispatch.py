@@ -10,7 +10,8 @@ Actions that work on "the webhook" use `webhook_id` when given, else the one X l
 from datetime import UTC, datetime
 
 from xwebhook.admin.actions import ensure, subscriptions, webhook
-from xwebhook.admin.errors import FAILURES, AdminError, BadInput
+from xwebhook.admin.ensure_webhook import Observed, find_webhook
+from xwebhook.admin.errors import AdminError, BadInput
 from xwebhook.admin.models import (
     NoInput,
     ReplayInput,
@@ -22,8 +23,9 @@ from xwebhook.admin.models import (
     XaaUpdateInput,
     parse_input,
 )
-from xwebhook.admin.reconcile import Observed, find_webhook
-from xwebhook.admin.result import failed
+from xwebhook.admin.result import failed, refused
+from xwebhook.admin.services import AdminServices
+from xwebhook.errors import ReportedError
 from xwebhook.x_api.endpoints import V2_ONLY
 
 # action name -> (input model, the function, what it does: the docs' (operations.md) and the error message's one-liner).
@@ -81,7 +83,7 @@ class Admin:
     """What every action works with: the settings, X's API, the credentials, the clock, and the parts
     other capabilities plug into ensure and status (see actions/ensure.py).
 
-    `services` holds whatever else a capability's actions need (the accounts store, ...), by name.
+    `services` (AdminServices, admin/services.py) holds whatever else a capability's actions need.
     """
 
     def __init__(
@@ -104,7 +106,7 @@ class Admin:
         self.logger = logger
         self.ensure_parts = list(ensure_parts)  # [(name, part(admin, result) -> report)]
         self.status_parts = list(status_parts)  # [(name, part(admin) -> report)]
-        self.services = dict(services or {})
+        self.services = services if services is not None else AdminServices()
         self.actions = ACTIONS if actions is None else actions
         self._client = client
 
@@ -120,18 +122,12 @@ class Admin:
                 self.api.endpoint(action)  # Unsupported on v1.1 flavours, whatever the fields say
             model, function, _ = self.actions[action]
             return function(self, parse_input(model, fields))
-        except FAILURES as exc:
-            result = failed(action, exc)
-            if action == "ensure":
-                result["webhook_valid"] = False  # could not be confirmed: the metric says 0
-            return result
+        except ReportedError as exc:
+            return failed(action, exc)
         except Exception as exc:  # a bug: never a traceback as the answer, but the log has it
             if self.logger is not None:
                 self.logger.exception("admin action failed unexpectedly", extra={"action": action})
-            result = {"action": action, "ok": False, "error": f"internal error ({exc.__class__.__name__}); see the log"}
-            if action == "ensure":
-                result["webhook_valid"] = False
-            return result
+            return refused(action, f"internal error ({exc.__class__.__name__}); see the log")
         finally:
             if self._client is not None:
                 self._client.set_time_left(None)
@@ -164,7 +160,7 @@ class Admin:
         credentials = self.credentials()
         webhook, webhooks = self.our_webhook()
         # Accounts moved to XAA (migrate cutover) are no longer subscribed to AAA.
-        retired = self.services.get("aaa_retired")
+        retired = self.services.aaa_retired
         gone = retired(self) if retired is not None else set()
         wanted = tuple(user_id for user_id in credentials.configured_user_ids() if user_id not in gone)
         subscribed = frozenset()
@@ -172,7 +168,7 @@ class Admin:
         if webhook is not None:
             try:
                 subscribed = frozenset(self.api.list_subscriptions(webhook.id))
-            except FAILURES as exc:
+            except ReportedError as exc:
                 subscribed = None
                 problems.append(f"subscriptions could not be listed: {exc}")
         if self.settings.ensure_subscribe and credentials.owner is not None and not credentials.owner.user_id:
@@ -206,9 +202,6 @@ class MisconfiguredAdmin:
     def handle(self, event, time_left=None):
         try:
             action, _ = requested_action(event, self.actions)
-        except FAILURES:
+        except ReportedError:
             action = "?"
-        result = {"action": action, "ok": False, "error": f"configuration: {self.problem}"}
-        if action == "ensure":
-            result["webhook_valid"] = False
-        return result
+        return refused(action, f"configuration: {self.problem}")

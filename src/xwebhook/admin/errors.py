@@ -1,25 +1,17 @@
 """What can go wrong in an admin action, as exceptions that turn into a clear `error` in the result.
 
-Every message is safe to return and log: no secret value, no request header, no token.
+Every message is safe to return and log: no secret value, no request header, no token. Every failure an
+action can meet derives from xwebhook.errors.ReportedError: these, X's (XError), the credentials'
+(CredentialsError), the accounts table's (AccountsUnavailable), the admin state's and the failure
+metric's (recovery); the dispatcher, ensure's parts, migrate and recovery catch that one name.
 """
 
-from xwebhook.accounts.store import AccountsUnavailable
-from xwebhook.credentials.x_credentials import CredentialsError
-from xwebhook.x_api.errors import XError
+from xwebhook.errors import ReportedError
 
 
-class AdminError(Exception):
+class AdminError(ReportedError):
     """An action cannot be done. `str(exc)` is the `error` of the result."""
-
-    def details(self):
-        """Extra result fields that help the operator (JSON-serialisable)."""
-        return {}
 
 
 class BadInput(AdminError):
     """The invocation's fields are missing, malformed or out of range."""
-
-
-# Every failure an action can meet (its own, X's, the credentials', the accounts table's), each with a safe
-# message and details() for the result.
-FAILURES = (AdminError, XError, CredentialsError, AccountsUnavailable)

@@ -1,4 +1,4 @@
-"""The time window of a replay: what an operator types -> X's `yyyymmddhhmm` (UTC), checked first.
+"""The time window of the `replay` action: what an operator types -> X's ReplayWindow (x_api/models.py), checked first.
 
 X replays events of the last 24 hours only, with minute resolution; `from` and `to` are both inclusive
 (X's document: "the oldest (inclusive)" and "the newest (inclusive) UTC timestamp"): `to`'s whole minute
@@ -13,12 +13,11 @@ with the window spelled out, instead of costing one of the 100 replay calls per 
 """
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from xwebhook.admin.errors import BadInput
+from xwebhook.x_api.models import X_FORMAT, ReplayWindow, x_stamp
 
-X_FORMAT = "%Y%m%d%H%M"
 REPLAY_WINDOW = timedelta(hours=24)
 _X_STAMP = re.compile(r"\d{12}")
 _RELATIVE = re.compile(r"-(\d{1,4})([mh])")
@@ -58,17 +57,6 @@ def _floor_minute(moment):
 def _ceil_minute(moment):
     floor = _floor_minute(moment)
     return floor if floor == moment else floor + _MINUTE
-
-
-def x_stamp(moment):
-    # Not strftime("%Y..."): it writes year 1 as "1", which is no yyyymmddhhmm.
-    return f"{moment.year:04d}{moment:%m%d%H%M}"
-
-
-@dataclass(frozen=True)
-class ReplayWindow:
-    from_date: str  # yyyymmddhhmm, UTC, inclusive
-    to_date: str  # yyyymmddhhmm, UTC, inclusive: its whole minute is replayed
 
 
 def replay_window(from_text, to_text, now):

@@ -1,4 +1,5 @@
-"""Results of admin actions: JSON-serialisable dicts, the same shape for every action.
+"""Results of admin actions: JSON-serialisable dicts, the same shape for every action, and how a failure is
+answered (failed, refused, part_failed): the admin function's one error -> result table.
 
   {"action": "<name>", "ok": true, ...what the action found or did...}
   {"action": "<name>", "ok": false, "error": "<one line>", "x_error": {...X's error body...},
@@ -31,5 +32,19 @@ def succeeded(action, **fields):
 
 
 def failed(action, exc, **fields):
-    """The result for a failure `exc` (one of admin.errors.FAILURES): its message and its details."""
-    return {"action": action, "ok": False, **fields, "error": str(exc), **exc.details()}
+    """The result for a failure `exc` (a ReportedError, admin/errors.py): its message and its details."""
+    return refused(action, str(exc), **fields, **exc.details())
+
+
+def refused(action, error, **fields):
+    """The result of an action that could not be done, saying why in `error`. An `ensure` that failed could not
+    confirm a valid webhook: its `webhook_valid` is false (the WebhookValid metric says 0)."""
+    result = {"action": action, "ok": False, **fields, "error": error}
+    if action == "ensure":
+        result.setdefault("webhook_valid", False)
+    return result
+
+
+def part_failed(exc):
+    """The report of an ensure or status part that raised `exc` (a ReportedError): the other parts still run."""
+    return {"ok": False, "error": str(exc), **exc.details()}

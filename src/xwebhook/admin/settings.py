@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass, field
 
 from xwebhook.credentials.consumer_secret import SecretSettings
-from xwebhook.env import ConfigError, credentials_url, flag, http_url, number
+from xwebhook.env import ConfigError, choice, credentials_url, flag, http_url, number
 from xwebhook.migrate.settings import XaaSettings
+from xwebhook.x_api.models import FLAVOURS
 
-FLAVOURS = ("v2", "enterprise", "premium")
 DEFAULT_BASE_URL = "https://api.x.com"
 
 
@@ -31,9 +31,7 @@ class AdminSettings:
 
     @classmethod
     def from_env(cls, env=os.environ):
-        flavour = env.get("X_API_FLAVOUR", "").strip().lower() or "v2"
-        if flavour not in FLAVOURS:
-            raise ConfigError(f"X_API_FLAVOUR must be one of {', '.join(FLAVOURS)}, got {flavour!r}")
+        flavour = choice(env, "X_API_FLAVOUR", FLAVOURS, "v2")
         premium_env_name = env.get("X_PREMIUM_ENV_NAME", "").strip()
         if flavour == "premium" and not premium_env_name:
             raise ConfigError("X_PREMIUM_ENV_NAME must be set when X_API_FLAVOUR is premium")

@@ -221,7 +221,7 @@ def send(
     """
     from pathlib import Path
 
-    from xwebhook.cli import deliveries
+    from xwebhook.send import deliveries
 
     if list_kinds:
         names = deliveries.known_kinds()

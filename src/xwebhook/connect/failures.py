@@ -1,4 +1,6 @@
-"""Every way a sign-in can fail, by name: the HTTP status, a title and what to do, in plain words.
+"""Every way a sign-in can fail, by name: the HTTP status, a title and what to do, in plain words. The connect
+function's one error -> status table: the flow names a failure (its ordered checks, X's answers), or a
+dependency raises one of RAISED, and the page and status come from here.
 
 The names appear in the connect function's log line (`outcome`), so a failure a browser saw can be found;
 the words are all the account owner sees (never X's raw answer, a token or a URL of ours but /connect).
@@ -6,6 +8,10 @@ the words are all the account owner sees (never X's raw answer, a token or a URL
 """
 
 from dataclasses import dataclass
+
+from xwebhook.accounts.store import AccountsUnavailable
+from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.credentials.x_credentials import CredentialsError
 
 
 @dataclass(frozen=True)
@@ -107,5 +113,19 @@ FAILURES = {
 }
 
 
+# What the flow's dependencies raise, by the failure the browser is shown (flow.py ConnectFlow._guarded): the
+# accounts table down is worth a retry (503); a secret missing or unreadable needs the app's owner.
+RAISED = {
+    AccountsUnavailable: "store_unavailable",
+    CredentialsError: "misconfigured",
+    SecretUnavailable: "misconfigured",
+}
+
+
 def failure(name):
     return FAILURES[name]
+
+
+def raised(exc):
+    """The failure name of an exception of RAISED."""
+    return next(name for kind, name in RAISED.items() if isinstance(exc, kind))

@@ -24,9 +24,9 @@ from datetime import date
 
 from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import ACTIVE, OAUTH1, OAUTH2, REVOKED, Account
-from xwebhook.accounts.store import AccountsUnavailable, InviteUsedUp, StaleAccount
+from xwebhook.accounts.store import STORE_ATTEMPTS, AccountsUnavailable, InviteUsedUp, StaleAccount, put_changed
 from xwebhook.connect import pages, sharing
-from xwebhook.connect.failures import failure
+from xwebhook.connect.failures import RAISED, failure, raised
 from xwebhook.connect.state import (
     PendingSignIn,
     SignInRefused,
@@ -36,14 +36,12 @@ from xwebhook.connect.state import (
     new_state,
     state_from_cookies,
 )
-from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.x_credentials import CredentialsError
+from xwebhook.utc import iso
 from xwebhook.x_api import authorize
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
 from xwebhook.x_api.event_types import needs_user_token
 from xwebhook.x_api.models import find_webhook
-
-STORE_ATTEMPTS = 3  # a concurrent write (ensure refreshing the same account) moves the version on
 
 
 @dataclass
@@ -63,10 +61,6 @@ class _Refused(Exception):
         self.reason = reason
         self.detail = detail
         self.restart_url = restart_url
-
-
-def iso_utc(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 class ConnectFlow:
@@ -124,10 +118,8 @@ class ConnectFlow:
             return step()
         except _Refused as refused:
             return self._refusal(refused, log)
-        except AccountsUnavailable as exc:
-            return self._refusal(_Refused("store_unavailable", str(exc)), log)
-        except (CredentialsError, SecretUnavailable) as exc:
-            return self._refusal(_Refused("misconfigured", str(exc)), log)
+        except tuple(RAISED) as exc:
+            return self._refusal(_Refused(raised(exc), str(exc)), log)
         finally:
             if self._client is not None:
                 self._client.set_time_left(None)
@@ -440,16 +432,8 @@ class ConnectFlow:
         return ["Account Activity API: subscribed (all of the account's activity)"], []
 
     def _record(self, account, change):
-        """Store `change(account)`; on a concurrent write, apply it to what is stored now."""
-        current = account
-        for _ in range(STORE_ATTEMPTS):
-            try:
-                return self._accounts.put(change(current))
-            except StaleAccount:
-                current = self._accounts.get(account.user_id)
-                if current is None:
-                    return None
-        raise AccountsUnavailable(f"account {account.user_id} kept changing while its subscriptions were stored")
+        """Store `change(account)`; on a concurrent write, apply it to what is stored now (accounts/store.py)."""
+        return put_changed(self._accounts, account, change)
 
 
 def not_found():
@@ -477,7 +461,7 @@ def connected_account(existing, user_id, screen_name, flow, tokens, event_types,
     (accounts/apis.py). A reconnect keeps what is stored (which API it is on, subscription ids, migration
     record, the other flow's tokens), except after a revoke: X withdrew every token the app had, so none of
     the old ones is kept, and the account starts afresh."""
-    stamp = iso_utc(now)
+    stamp = iso(now)
     fresh = existing is None or existing.status == REVOKED
     base = existing or Account(user_id=user_id, connected_at=stamp)
     if existing is not None and existing.status == REVOKED:

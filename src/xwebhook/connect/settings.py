@@ -19,22 +19,10 @@ account owner signs in on the web host.
 import os
 from dataclasses import dataclass
 
-from xwebhook.accounts.settings import AccountsSettings
+from xwebhook.accounts.settings import WEB_WHY, AccountsSettings, authorize_reading
 from xwebhook.credentials.consumer_secret import SecretSettings
-from xwebhook.env import ConfigError, credentials_url, http_url, number, text
-
-AUTHORIZE_READINGS = {"X_OAUTH2_AUTHORIZE_PAGE": ("web", "api"), "X_OAUTH1_AUTHORIZE_HOST": ("api", "web")}
-FLAVOURS = ("v2", "enterprise", "premium")
-WEB_WHY = "account owners sign in to X on its pages"
-
-
-def authorize_reading(env, name):
-    """The ⚠ reading `name` (X_OAUTH2_AUTHORIZE_PAGE or X_OAUTH1_AUTHORIZE_HOST) chosen in `env`."""
-    allowed = AUTHORIZE_READINGS[name]
-    value = env.get(name, "").strip().lower() or allowed[0]
-    if value not in allowed:
-        raise ConfigError(f"{name} must be {' or '.join(allowed)}, got {value!r}")
-    return value
+from xwebhook.env import choice, credentials_url, http_url, number, text
+from xwebhook.x_api.models import FLAVOURS
 
 
 @dataclass(frozen=True)
@@ -62,9 +50,7 @@ class ConnectSettings:
 
     @classmethod
     def from_env(cls, env=os.environ):
-        flavour = env.get("X_API_FLAVOUR", "").strip().lower() or "v2"
-        if flavour not in FLAVOURS:
-            raise ConfigError(f"X_API_FLAVOUR must be one of {', '.join(FLAVOURS)}, got {flavour!r}")
+        flavour = choice(env, "X_API_FLAVOUR", FLAVOURS, "v2")
         return cls(
             accounts=AccountsSettings.from_env(env),
             x_api_base_url=credentials_url(env, "X_API_BASE_URL", "https://api.x.com").rstrip("/"),

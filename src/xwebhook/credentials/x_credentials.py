@@ -23,29 +23,19 @@ from dataclasses import dataclass, field
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
 from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string, parse_json
+from xwebhook.errors import ReportedError
 from xwebhook.x_api.models import is_x_id
+from xwebhook.x_api.tokens import UserTokens
 
 
-class CredentialsError(Exception):
+class CredentialsError(ReportedError):
     """A secret could not be read, or lacks a value an endpoint needs. The message names keys, never values."""
-
-    def details(self):
-        return {}
 
 
 def user_id_from_access_token(access_token):
     """The user id an X access token belongs to ("12345-abc..." -> "12345"), or None."""
     prefix, dash, _ = (access_token or "").partition("-")
     return prefix if dash and is_x_id(prefix) else None
-
-
-@dataclass(frozen=True)
-class UserTokens:
-    """OAuth 1.0a access token of one user (user context)."""
-
-    user_id: str | None
-    access_token: str = field(repr=False)
-    access_token_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ token; ⚠ one maintainer found OAuth 1.0a user context was needed, and the spec
 each type gets an ordered list (XAA_PUBLIC_AUTH / XAA_PRIVATE_AUTH) with what worked last time for this
 account and type (Account.xaa_auth) moved first; a credential that cannot be used says why (no token,
 a scope missing, expired, the account not active), which is what `plan` reports as "X would refuse".
-The runner (reconcile.py) tries the usable ones in order and falls back on X's 401/403.
+The runner (xaa_runner.py) tries the usable ones in order and falls back on X's 401/403.
 """
 
 from dataclasses import dataclass

@@ -4,39 +4,23 @@ X allows 500 calls per 15 minutes per app on each subscription endpoint. A 429 s
 retry loop inside a Lambda invocation) and its reset time is kept per endpoint in the admin state, so the
 next ensure or migrate run does not call that endpoint before the reset; the others stay usable.
 
-The admin state is harden's port (BRIEF decision 2, xwebhook/admin/state.py): `load() -> dict` and
-`save(document)`, as `admin.services["state"]`; the holds are its "xaa_rate_limits" member, read and
-written back with the rest of the document untouched. Without it (or while it cannot be read) MemoryState
-keeps them for as long as the function's container lives, and the report says so.
+The admin state is the port of recovery/state.py: `load() -> dict` and `save(document)`; the holds are its
+"xaa_rate_limits" member, read and written back with the rest of the document untouched. Without an SSM
+parameter the admin function keeps it in process memory (recovery/state.py MemoryState) for as long as the
+function's container lives; while it cannot be read the holds are this run's only, and the report says so.
 """
 
-from xwebhook.x_api.errors import iso_utc
+from xwebhook.utc import iso
 
 RATE_WINDOW_SECONDS = 15 * 60
 STATE_KEY = "xaa_rate_limits"
-
-
-class MemoryState:
-    """The admin-state port in process memory (a warm Lambda container keeps it between invocations)."""
-
-    def __init__(self, document=None):
-        self.document = dict(document or {})
-
-    def load(self):
-        return dict(self.document)
-
-    def save(self, document):
-        self.document = dict(document)
-
-    def get(self, name):
-        return self.document.get(name)
 
 
 class Held(Exception):
     """An endpoint is still rate limited from an earlier 429: not called."""
 
     def __init__(self, operation, until):
-        super().__init__(f"X's rate limit for {operation} resets at {iso_utc(until)}; not called before then")
+        super().__init__(f"X's rate limit for {operation} resets at {iso(until)}; not called before then")
         self.operation = operation
         self.until = until
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from xwebhook.accounts import apis
 from xwebhook.accounts.models import ACTIVE
 from xwebhook.migrate.desired import is_ours, plan_xaa, wants_for
+from xwebhook.utc import iso
 from xwebhook.x_api import event_types
 
 NOT_STARTED, APPLYING, OVERLAP, CUT_OVER, ROLLED_BACK, XAA_ONLY = (
@@ -203,10 +204,6 @@ def verification(view, counts, settings, now_epoch, unknown_reason=None):
             **found,
         }
     return {"verified": True, "how": "grace", "grace_hours": settings.grace_hours, **found}
-
-
-def iso(epoch):
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # Cost -----------------------------------------------------------------------------------------------------

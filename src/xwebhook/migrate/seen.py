@@ -2,7 +2,7 @@
 
 ingest records every event it enqueues in the dedup table with for_user_id, source (aaa|xaa), event_type
 and received_at, and the table's `by_user` index (hash for_user_id, range received_at, projecting source
-and event_type) lets admin read them per account (BRIEF decision 1, receive's). migrate uses the counts
+and event_type) lets admin read them per account (infra/template.yaml's DedupTable). migrate uses the counts
 to estimate XAA's cost and to verify that XAA events arrive for an account before cutting its AAA
 subscription. Read only: a Query on the index, never the table itself.
 
@@ -83,7 +83,9 @@ class DynamoSeenEvents(SeenEvents):
             try:
                 answer = self._client.query(**request)
             except Exception as exc:  # ClientError, connection and timeout errors
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code", exc.__class__.__name__)
+                from xwebhook.aws import error_code
+
+                code = error_code(exc)
                 self._index_missing = code in ("ValidationException", "ResourceNotFoundException")
                 self.unknown_reason = (
                     f"the dedup table {self._table} has no {self._index} index (receive's, ReplayDedup=enabled)"

@@ -9,22 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from xwebhook.accounts.apis import AAA_ENDS
-from xwebhook.env import ConfigError, number
+from xwebhook.env import ConfigError, choice, number
 from xwebhook.x_api import event_types
 from xwebhook.x_api.xaa import APP, CREDENTIAL_KINDS, MAX_RESULTS, OAUTH1, OAUTH2
 
 OWNERSHIP = ("either", "tag", "webhook", "both")  # which XAA subscriptions ensure may change or delete
 DIRECTIONS = ("omit", "each")  # like.create: one subscription without direction, or one per direction
-BY_USER_INDEX = "by_user"  # the dedup table's GSI (receive's, BRIEF decision 1): for_user_id + received_at
+BY_USER_INDEX = "by_user"  # the dedup table's GSI (infra/template.yaml): for_user_id + received_at
 TAG_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 MAX_TAG_PREFIX = 150  # X takes tags of 1-200 characters; the tag is "<prefix>:<user id>"
-
-
-def _choice(env, name, choices, default):
-    value = env.get(name, "").strip().lower() or default
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
 
 
 def _kinds(env, name, default):
@@ -103,10 +96,10 @@ class XaaSettings:
             default_event_types=_event_types(env, "XAA_DEFAULT_EVENT_TYPES"),
             subscription_cap=number(env, "XAA_SUBSCRIPTION_CAP", 1500, 1, 1_000_000),
             tag_prefix=_tag_prefix(env, "XAA_TAG_PREFIX", "xwebhook"),
-            ownership=_choice(env, "XAA_OWNERSHIP", OWNERSHIP, "tag"),
+            ownership=choice(env, "XAA_OWNERSHIP", OWNERSHIP, "tag"),
             public_auth=_kinds(env, "XAA_PUBLIC_AUTH", (APP, OAUTH2, OAUTH1)),
             private_auth=_kinds(env, "XAA_PRIVATE_AUTH", (OAUTH2, OAUTH1)),
-            directions=_choice(env, "XAA_DIRECTIONS", DIRECTIONS, "omit"),
+            directions=choice(env, "XAA_DIRECTIONS", DIRECTIONS, "omit"),
             page_size=number(env, "XAA_PAGE_SIZE", MAX_RESULTS, 1, MAX_RESULTS),
             grace_hours=number(env, "MIGRATE_GRACE_HOURS", 48, 0, 24 * 30),
             count_hours=number(env, "MIGRATE_COUNT_HOURS", 24, 1, 24 * 14),

@@ -19,10 +19,11 @@ rollback  deletes the XAA subscriptions apply created (not those it adopted), an
 from dataclasses import dataclass
 
 from xwebhook.accounts.apis import APPLIED
-from xwebhook.admin.errors import FAILURES
+from xwebhook.accounts.store import put_changed
+from xwebhook.errors import ReportedError
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.desired import is_ours, plan_xaa, wants_for
-from xwebhook.migrate.reconcile import XaaRunner, update_account
+from xwebhook.migrate.xaa_runner import XaaRunner
 from xwebhook.x_api.errors import RateLimited
 
 
@@ -64,8 +65,8 @@ def save_account(run, account, change):
     """(the stored account, None) after storing `change(account)` (creating the record of an account known
     only from the secret or X's list), or (None, the problem in words)."""
     try:
-        return update_account(run.store, account, change), None
-    except FAILURES as exc:
+        return put_changed(run.store, account, change), None
+    except ReportedError as exc:
         return None, f"account {account.user_id} not updated: {exc}"
     except Exception as exc:  # StaleAccount after retries, a store outage
         return None, f"account {account.user_id} not updated: {exc.__class__.__name__}: {exc}"
@@ -294,7 +295,7 @@ def cutover(run, chosen, force, dry_run=False):
             stopped = _stop(exc)
             reports.append({**report, "ok": False, "pending": True, "error": stopped["why"]})
             continue
-        except FAILURES as exc:
+        except ReportedError as exc:
             reports.append({**report, "ok": False, "error": str(exc), **exc.details()})
             continue
 
@@ -456,7 +457,7 @@ def _restore_aaa(run, view):
         run.admin.api.subscribe(run.webhook.id, tokens)
     except RateLimited:
         raise  # stops the mode: the caller reports the rest as pending
-    except FAILURES as exc:
+    except ReportedError as exc:
         return {"ok": False, "error": f"could not subscribe it to AAA again: {exc}", **exc.details()}
     return None
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from xwebhook.x_api.client import BearerAuth
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError, XError
 from xwebhook.x_api.event_types import PUBLIC, xaa_type
+from xwebhook.x_api.tokens import UserTokens
 
 WORKERS = 4
 BEARER = "bearer"
@@ -108,9 +109,7 @@ class AccountSubscriptions:
     def subscribe_aaa(self, webhook_id, account):
         """Subscribe `account` (an accounts.models.Account) to the webhook's Account Activity."""
         if account.oauth1 is not None:
-            from xwebhook.credentials.x_credentials import UserTokens
-
-            tokens = UserTokens(account.user_id, account.oauth1.access_token, account.oauth1.access_token_secret)
+            tokens = UserTokens.of(account.user_id, account.oauth1)
             self._api.subscribe(webhook_id, tokens)
             return OAUTH1
         if account.oauth2 is not None and self._api.flavour == "v2":
@@ -141,7 +140,5 @@ class AccountSubscriptions:
         """Drop the account's AAA subscription; v1.1 Enterprise signs as the account (its OAuth 1.0a tokens)."""
         tokens = None
         if account is not None and account.oauth1 is not None:
-            from xwebhook.credentials.x_credentials import UserTokens
-
-            tokens = UserTokens(account.user_id, account.oauth1.access_token, account.oauth1.access_token_secret)
+            tokens = UserTokens.of(account.user_id, account.oauth1)
         self._api.unsubscribe(webhook_id, user_id, tokens)

@@ -37,7 +37,7 @@ _WEBHOOK_SUBS2 = _AAA2 + "/webhooks/{webhook_id}/subscriptions"
 _ENT = "/1.1/account_activity"
 _PREM = "/1.1/account_activity/all/{env_name}"
 
-ENDPOINTS = {
+ENDPOINTS = {  # one table per flavour (models.FLAVOURS)
     "v2": {
         "list_webhooks": Endpoint("list webhooks", "GET", "/2/webhooks", BEARER),
         "create_webhook": Endpoint("register", "POST", "/2/webhooks", BEARER, triggers_crc=True),

@@ -5,13 +5,12 @@ Every message is safe to return and log: no secret value, no request header, no 
 
 import time
 
+from xwebhook.errors import ReportedError
+from xwebhook.utc import iso
 
-class XError(Exception):
+
+class XError(ReportedError):
     """A call to X cannot be made or was refused. `str(exc)` is safe to show."""
-
-    def details(self):
-        """Extra result fields that help the operator (JSON-serialisable)."""
-        return {}
 
 
 class Unsupported(XError):
@@ -58,14 +57,14 @@ class RateLimited(XError):
         self.retry_after_seconds = None if reset_epoch is None else max(0, int(reset_epoch - clock()))
         when = "at an unknown time (no x-rate-limit-reset header)"
         if reset_epoch is not None:
-            when = f"at {iso_utc(reset_epoch)} (in {self.retry_after_seconds} s)"
+            when = f"at {iso(reset_epoch)} (in {self.retry_after_seconds} s)"
         super().__init__(f"X rate limit reached for {operation}; it resets {when}")
 
     def details(self):
         details = {"x_error": {"status": 429}}
         if self.reset_epoch is not None:
             details.update(
-                rate_limit_reset=iso_utc(self.reset_epoch),
+                rate_limit_reset=iso(self.reset_epoch),
                 rate_limit_reset_epoch=self.reset_epoch,
                 retry_after_seconds=self.retry_after_seconds,
             )
@@ -86,10 +85,6 @@ class XUnavailable(XError):
         if self.status is None:
             return {}
         return {"x_error": {"status": self.status, **self.x_error}}
-
-
-def iso_utc(epoch_seconds):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
 
 class UnexpectedAnswer(XError):

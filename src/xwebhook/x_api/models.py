@@ -1,6 +1,10 @@
-"""The objects X's API answers with, as this code uses them."""
+"""The objects X's API answers with (Webhook) or is asked with (ReplayWindow), as this code uses them."""
 
 from dataclasses import dataclass
+
+# X_API_FLAVOUR's values: X API v2, v1.1 Enterprise, v1.1 Premium (endpoints.py has a table for each). Here,
+# not there, so that the connect function's settings read it without loading the HTTP client.
+FLAVOURS = ("v2", "enterprise", "premium")
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,19 @@ _ASCII_DIGITS = frozenset("0123456789")
 def is_x_id(value):
     """True when `value` is a str shaped like an X id: 1 to 19 ASCII digits."""
     return isinstance(value, str) and 0 < len(value) <= MAX_ID_DIGITS and _ASCII_DIGITS.issuperset(value)
+
+
+# X's replay window: `from_date` and `to_date` as yyyymmddhhmm (UTC), both inclusive (X's document: "the oldest
+# (inclusive)" and "the newest (inclusive) UTC timestamp"): the to_date's whole minute is replayed.
+X_FORMAT = "%Y%m%d%H%M"
+
+
+def x_stamp(moment):
+    """A UTC datetime as X's yyyymmddhhmm. Not strftime("%Y..."): it writes year 1 as "1", which is no yyyymmddhhmm."""
+    return f"{moment.year:04d}{moment:%m%d%H%M}"
+
+
+@dataclass(frozen=True)
+class ReplayWindow:
+    from_date: str  # yyyymmddhhmm, UTC, inclusive
+    to_date: str  # yyyymmddhhmm, UTC, inclusive: its whole minute is replayed

@@ -17,10 +17,10 @@ No `x_auth_access_type` is sent: X only knows read/write there, and AAA needs th
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from xwebhook.accounts.models import OAuth1Tokens
 from xwebhook.x_api.authorize import OAUTH1_PATH, oauth1_url
 from xwebhook.x_api.client import Endpoint
 from xwebhook.x_api.errors import UnexpectedAnswer
+from xwebhook.x_api.tokens import OAuth1Tokens
 
 CONSUMER = "consumer"  # OAuth 1.0a signed with the app's consumer key and secret (and a request token)
 USER = "user"

@@ -20,10 +20,10 @@ import base64
 import time
 from dataclasses import dataclass, field
 
-from xwebhook.accounts.models import OAuth2Tokens
 from xwebhook.x_api.authorize import OAUTH2_PAGES, challenge_for, new_pkce, oauth2_url
 from xwebhook.x_api.client import BearerAuth, Endpoint
 from xwebhook.x_api.errors import UnexpectedAnswer, XApiError
+from xwebhook.x_api.tokens import OAuth2Tokens
 
 CLIENT = "client"  # HTTP Basic with the app's OAuth 2.0 client id and secret
 USER_TOKEN = "user_token"  # noqa: S105 - a kind of auth: Authorization: Bearer <the account's OAuth 2.0 access token>

@@ -1,7 +1,8 @@
 """get_many: the accounts a migrate wave names, read in batches, under the store contract (memory and
 DynamoDB over moto's server)."""
 
-from xwebhook.accounts.models import Account, OAuth1Tokens
+from xwebhook.accounts.models import Account
+from xwebhook.x_api.tokens import OAuth1Tokens
 
 
 def test_the_named_accounts_come_back_in_user_id_order_and_unknown_ones_are_left_out(store):

@@ -4,11 +4,12 @@ import pytest
 
 from tests.fakes import MemoryAccountStore
 from xwebhook.accounts import invites
-from xwebhook.accounts.models import Account, OAuth2Tokens
+from xwebhook.accounts.models import Account
 from xwebhook.accounts.refresh import AccountGone, RefreshBusy, TokenRefresher
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.signing_key import SigningKeys, signing_keys_from_value
 from xwebhook.x_api.oauth2 import InvalidGrant
+from xwebhook.x_api.tokens import OAuth2Tokens
 
 KEY = SigningKeys("s" * 40).invite
 

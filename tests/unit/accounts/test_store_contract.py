@@ -8,9 +8,10 @@ from dataclasses import replace
 import pytest
 
 from xwebhook.accounts.invites import Invite
-from xwebhook.accounts.models import ACTIVE, Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import ACTIVE, Account
 from xwebhook.accounts.store import InviteUsedUp, StaleAccount, StaleRefreshToken
 from xwebhook.connect.state import PendingSignIn
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 
 def account(user_id="111", **changes):

@@ -3,10 +3,11 @@ scripted failures."""
 
 from dataclasses import replace
 
-from xwebhook.credentials.x_credentials import UserTokens, XCredentials
+from xwebhook.credentials.x_credentials import XCredentials
 from xwebhook.x_api.endpoints import Revalidation
 from xwebhook.x_api.errors import RateLimited, XApiError
 from xwebhook.x_api.models import Webhook
+from xwebhook.x_api.tokens import UserTokens
 from xwebhook.x_api.xaa import (
     BEARER_CREDENTIAL,
     CredentialRefused,

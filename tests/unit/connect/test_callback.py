@@ -5,9 +5,10 @@ import json
 import pytest
 
 from tests.unit.connect.conftest import ALICE, BOB, OWNER_ID, connect_settings
-from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED, Account, OAuth2Tokens
+from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED, Account
 from xwebhook.connect.state import COOKIE, clearing_cookie_header
 from xwebhook.x_api.event_types import AAA_PARITY, PRIVATE, needs_user_token, xaa_type
+from xwebhook.x_api.tokens import OAuth2Tokens
 
 
 def xaa_creates(emulator):

@@ -5,8 +5,9 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 from tests.unit.connect.conftest import ALICE, BOB
-from xwebhook.accounts.models import REVOKED, Account, OAuth1Tokens, OAuth2Tokens
+from xwebhook.accounts.models import REVOKED, Account
 from xwebhook.x_api import event_types
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 
 
 def asked(answer):

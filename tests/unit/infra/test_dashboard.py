@@ -29,9 +29,9 @@ PARAMETER_SETS = [
 EMITTED_BY_CODE = {
     "WebhookValid": REPO / "functions" / "admin" / "app.py",
     "AccountsNeedingReconnect": REPO / "src" / "xwebhook" / "admin" / "actions" / "accounts.py",
-    "AutoReplayJobs": REPO / "src" / "xwebhook" / "admin" / "recovery.py",
-    "AutoReplayRefused": REPO / "src" / "xwebhook" / "admin" / "recovery.py",
-    "ReplayMinutesLost": REPO / "src" / "xwebhook" / "admin" / "recovery.py",
+    "AutoReplayJobs": REPO / "src" / "xwebhook" / "recovery" / "auto_replay.py",
+    "AutoReplayRefused": REPO / "src" / "xwebhook" / "recovery" / "auto_replay.py",
+    "ReplayMinutesLost": REPO / "src" / "xwebhook" / "recovery" / "auto_replay.py",
 }
 # Metrics the dashboard shows before the code that emits them is merged: name -> who emits it. The
 # docs/operations.md's "Dashboard and metrics" holds the contract. Once a module emits it, move it to EMITTED_BY_CODE

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from cfnlint.api import lint_file
 
+from localdev.built import NOT_DEPLOYED
 from localdev.handlers import load_function
 from localdev.template import NO_VALUE, TemplateEvaluator, load_template
 from tests.conftest import DEV_SECRET, sample_bytes, signature
@@ -581,7 +582,7 @@ def test_dedup_table_matches_the_dedup_store(template):
 
 
 def test_dedup_table_has_the_indexes_other_capabilities_query(template):
-    # BRIEF decision 1: by_user (XAA seen per account, counts by type) and signals (revokes).
+    # The dedup table's indexes: by_user (XAA seen per account, counts by type) and signals (revokes).
     indexes = {index["IndexName"]: index for index in props(template, "DedupTable")["GlobalSecondaryIndexes"]}
     assert indexes["by_user"]["KeySchema"] == [
         {"AttributeName": "for_user_id", "KeyType": "HASH"},
@@ -674,7 +675,7 @@ def test_replay_lost_alarm_watches_what_the_recovery_emits(template):
 
 # ---------------------------------------------------------------------------------------- admin state, recovery
 def test_admin_state_is_a_standard_string_parameter_holding_the_empty_state(template):
-    from xwebhook.admin import state
+    from xwebhook.recovery import state
 
     parameter = props(template, "AdminStateParameter")
     assert (parameter["Type"], parameter["Tier"]) == ("String", "Standard")
@@ -702,7 +703,7 @@ def test_auto_replay_needs_the_dedup_table(template, auto_replay, replay_dedup, 
 
 
 def test_the_recovery_reads_the_metrics_the_failed_and_timed_out_filters_write(template):
-    from xwebhook.admin import delivery_failures
+    from xwebhook.recovery import delivery_failures
 
     read = {(namespace, name, tuple(d["Value"] for d in dims)) for namespace, name, dims in delivery_failures.METRICS}
     written = set()
@@ -861,7 +862,9 @@ def test_layer_build_holds_only_the_package_precompiled(tmp_path):
     leftovers = ("xwebhook.egg-info", "xwebhook/__pycache__", "xwebhook/receive/__pycache__")
     files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_dirs=leftovers)
     package = REPO / "src" / "xwebhook"
-    modules = sorted(p.relative_to(package) for p in package.rglob("*.py") if "cli" not in p.relative_to(package).parts)
+    modules = sorted(
+        p.relative_to(package) for p in package.rglob("*.py") if p.relative_to(package).parts[0] not in NOT_DEPLOYED
+    )
     assert any(len(module.parts) > 1 for module in modules)  # subpackages (admin/, receive/, ...) are shipped
     data = sorted(p.relative_to(package) for p in package.rglob("*.json"))
     assert [str(d) for d in data] == ["contract/message.schema.json"]  # package data ships too
@@ -870,17 +873,23 @@ def test_layer_build_holds_only_the_package_precompiled(tmp_path):
         + [f"python/xwebhook/{m.parent / '__pycache__' / m.stem}.cpython-313.pyc".replace("/./", "/") for m in modules]
         + [f"python/xwebhook/{d}" for d in data]
     )
-    assert not any("/cli/" in name for name in files)
+    assert not any("/cli/" in name or "/send/" in name for name in files)
     assert_unchecked_hash_pyc(artifacts / "python/xwebhook/receive/__pycache__/crc.cpython-313.pyc")
 
 
 @needs_make
-def test_the_cli_package_never_reaches_the_layer(tmp_path):
+def test_the_developer_tools_never_reach_the_layer(tmp_path):
     artifacts = tmp_path / "layer"
-    cli = ("xwebhook/cli/__init__.py", "xwebhook/cli/main.py", "xwebhook/cli/commands/status.py")
-    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_files=cli)
+    tools = (
+        "xwebhook/cli/__init__.py",
+        "xwebhook/cli/main.py",
+        "xwebhook/cli/commands/status.py",
+        "xwebhook/send/__init__.py",
+        "xwebhook/send/deliveries.py",
+    )
+    files = make_target("build-SharedLayer", REPO / "src", artifacts, tmp_path, extra_files=tools)
     assert "python/xwebhook/__init__.py" in files
-    assert not any(name.startswith("python/xwebhook/cli") for name in files), files
+    assert not any(name.startswith(("python/xwebhook/cli", "python/xwebhook/send")) for name in files), files
 
 
 @needs_make

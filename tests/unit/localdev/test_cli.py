@@ -11,8 +11,8 @@ from localdev import send as send_cli
 from localdev import stack
 from localdev.send import SendError, freshen, resolve_kinds
 from tests.conftest import all_sample_names, sample
-from xwebhook.cli.deliveries import known_kinds
 from xwebhook.receive.splitting import split_delivery
+from xwebhook.send.deliveries import known_kinds
 
 # --- send ----------------------------------------------------------------------------------------------
 

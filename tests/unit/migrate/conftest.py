@@ -4,18 +4,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.fakes import FakeSeen, MemoryAccountStore
+from tests.fakes import FakeSeen, admin_services
 from tests.unit.admin.fakes import FakeApi, FakeXaa, credentials
-from xwebhook.accounts.models import Account, OAuth1Tokens, OAuth2Tokens
-from xwebhook.admin.actions.migrate import aaa_retired
+from xwebhook.accounts.models import Account
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.admin.wiring import ACTIONS, ENSURE_PARTS, STATUS_PARTS
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.migrate.accounts import AccountView
-from xwebhook.migrate.holds import MemoryState
 from xwebhook.migrate.settings import XaaSettings
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.models import Webhook
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 from xwebhook.x_api.xaa import Subscription
 
 OWNER = "2244994945"  # in the credentials secret (OAuth 1.0a), AAA-subscribed
@@ -82,7 +82,7 @@ def clock():
 @pytest.fixture
 def world(clock):
     """make(**options) -> Admin over FakeApi/FakeXaa, a MemoryAccountStore and FakeSeen (all reachable as
-    admin.api, admin.api.xaa, admin.services[...]). The secret holds OWNER and OTHER (OAuth 1.0a); X lists
+    admin.api, admin.api.xaa, admin.services.accounts, ...). The secret holds OWNER and OTHER (OAuth 1.0a); X lists
     both as AAA-subscribed to HOOK."""
 
     def make(
@@ -97,13 +97,12 @@ def world(clock):
         state=None,
     ):
         api = FakeApi(webhook=HOOK, subscribed=subscribed, xaa=xaa or FakeXaa())
-        services = {
-            "state": state if state is not None else MemoryState(),
-            "seen": seen or FakeSeen(),
-            "aaa_retired": aaa_retired,
-        }
-        if store:
-            services["accounts"] = MemoryAccountStore(accounts)
+        services = admin_services(
+            accounts,
+            state=state if state is not None else MemoryState(),
+            seen=seen or FakeSeen(),
+            **({} if store else {"accounts": None}),
+        )
         creds = credentials(users=secret_users)
         return Admin(
             admin_settings(settings),

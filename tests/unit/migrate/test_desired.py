@@ -188,7 +188,7 @@ def test_an_oauth2_token_that_cannot_serve_says_why(tokens, status, why):
 
 
 def test_the_secrets_oauth1_tokens_stand_in_for_an_account_that_has_none_and_never_show():
-    from xwebhook.credentials.x_credentials import UserTokens
+    from xwebhook.x_api.tokens import UserTokens
 
     v = view(account(OWNER), "secret", UserTokens(OWNER, "owner-token-value", "owner-secret-value"))
     (option,) = auth.usable(auth.options(v, "dm.received", SETTINGS, T))

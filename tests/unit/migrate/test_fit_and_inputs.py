@@ -70,10 +70,10 @@ def test_fit_stores_the_proposal_and_apply_then_makes_only_those_subscriptions(w
     admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=20))
     dry = migrate(admin, "fit", dry_run=True)
     assert dry["ok"] is True
-    assert admin.services["accounts"].all() == []  # a dry run stores nothing
+    assert admin.services.accounts.all() == []  # a dry run stores nothing
     stored = migrate(admin, "fit")
     assert stored["ok"] is True, stored
-    assert admin.services["accounts"].get(OTHER).event_types == ("dm.received",)
+    assert admin.services.accounts.get(OTHER).event_types == ("dm.received",)
     applied = migrate(admin, "apply")
     assert applied["ok"] is True, applied
     assert admin.api.xaa.of(OTHER) == ["dm.received"]
@@ -84,8 +84,8 @@ def test_fit_takes_the_operators_edited_sets(world):
     admin = world()
     result = migrate(admin, "fit", sets={OWNER: ["post.create"], OTHER: "default"})
     assert result["ok"] is True
-    assert admin.services["accounts"].get(OWNER).event_types == ("post.create",)
-    assert admin.services["accounts"].get(OTHER).event_types == event_types.AAA_PARITY
+    assert admin.services.accounts.get(OWNER).event_types == ("post.create",)
+    assert admin.services.accounts.get(OTHER).event_types == event_types.AAA_PARITY
 
 
 def test_a_quiet_account_without_a_floor_gets_no_set_and_apply_refuses_an_empty_one(world):
@@ -112,7 +112,7 @@ def test_apply_dry_run_says_what_it_would_create_and_changes_nothing(world):
     assert result["ok"] is True
     assert len(by_user(result)[OWNER]["would_create"]) == 17
     assert admin.api.xaa.calls == [("list",)]
-    assert admin.services["accounts"].all() == []
+    assert admin.services.accounts.all() == []
 
 
 def test_cutover_and_rollback_dry_runs_change_nothing(world):
@@ -125,7 +125,7 @@ def test_cutover_and_rollback_dry_runs_change_nothing(world):
     back = by_user(migrate(admin, "rollback", user_ids=[OWNER], dry_run=True))[OWNER]
     assert len(back["would_delete"]) == 17
     assert admin.api.xaa.subscriptions == before
-    assert admin.services["accounts"].get(OWNER).migration["state"] == "applied"
+    assert admin.services.accounts.get(OWNER).migration["state"] == "applied"
 
 
 # one account whole, or not started ----------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_apply_starts_no_account_whose_subscriptions_do_not_fit_in_the_time_left
     assert entry["not_started"] is True
     assert entry["state_after"] == "not_started"
     assert admin.api.xaa.subscriptions == {}
-    assert admin.services["accounts"].all() == []  # nothing recorded for accounts not started
+    assert admin.services.accounts.all() == []  # nothing recorded for accounts not started
 
 
 # inputs -----------------------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_apply_creates_every_aaa_accounts_xaa_subscriptions_and_leaves_aaa_on(wo
     assert admin.api.xaa.of(OWNER) == PARITY and admin.api.xaa.of(OTHER) == PARITY
     assert admin.api.subscribed == {OWNER, OTHER}  # AAA stays on during the overlap
     assert not any(call[0] == "unsubscribe" for call in admin.api.calls)
-    stored = admin.services["accounts"].get(OWNER)
+    stored = admin.services.accounts.get(OWNER)
     assert stored.event_types == event_types.AAA_PARITY and stored.migration["state"] == "applied"
     assert stored.migration["applied_at"] == NOW.timestamp() and len(stored.migration["created"]) == 17
     assert stored.oauth1 is None  # the secret's tokens are never copied into the store
@@ -60,7 +60,7 @@ def test_apply_again_does_nothing_more(world):
     assert again["ok"] is True and by_user(again)[OWNER]["created"] == 0
     assert by_user(again)[OWNER]["present"] == 17
     assert sum(call[0] == "create" for call in admin.api.xaa.calls) == creates
-    assert admin.services["accounts"].get(OWNER).migration["applied_at"] == NOW.timestamp()
+    assert admin.services.accounts.get(OWNER).migration["applied_at"] == NOW.timestamp()
 
 
 def test_apply_stopped_by_a_429_says_what_is_pending_and_resumes_after_the_reset(world, clock):
@@ -134,7 +134,7 @@ def test_cutover_deletes_the_aaa_subscription_of_verified_accounts_and_ensure_ke
     assert accounts[OWNER]["ok"] is True and accounts[OWNER]["verified"]["how"] == "xaa_seen"
     assert accounts[OTHER]["ok"] is False  # nothing seen for it yet
     assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY
-    stored = admin.services["accounts"].get(OWNER)
+    stored = admin.services.accounts.get(OWNER)
     assert stored.migration["state"] == "cut_over" and stored.aaa is False
     ensured = admin.handle({"action": "ensure"})
     assert ensured["ok"] is True, ensured
@@ -192,7 +192,7 @@ def test_rollback_deletes_what_apply_created_keeps_what_it_adopted_and_the_rollb
     entry = by_user(result)[OWNER]
     assert entry["ok"] is True and len(entry["deleted"]) == 16 and entry["kept_adopted"] == ["post.create"]
     assert admin.api.xaa.of(OWNER) == ["post.create"]
-    stored = admin.services["accounts"].get(OWNER)
+    stored = admin.services.accounts.get(OWNER)
     assert stored.migration["state"] == "rolled_back" and stored.event_types == ()
     ensured = admin.handle({"action": "ensure"})
     assert ensured["xaa"]["did"] == []  # neither re-created nor the adopted one taken away
@@ -277,7 +277,7 @@ def test_event_types_refuses_unknown_types_and_unknown_accounts(world):
     stranger = admin.handle({"action": "event_types", "user_id": "77", "event_types": "default"})
     assert stranger["ok"] is False and "no account is known for user id 77" in stranger["error"]
     secret_only = admin.handle({"action": "event_types", "user_id": OTHER, "event_types": ["post.create"]})
-    assert secret_only["ok"] is True and admin.services["accounts"].get(OTHER).event_types == ("post.create",)
+    assert secret_only["ok"] is True and admin.services.accounts.get(OTHER).event_types == ("post.create",)
 
 
 def test_migrate_refuses_unknown_modes_and_fields(world):
@@ -311,7 +311,7 @@ def test_cutover_stopped_by_xs_429_on_aaa_leaves_the_rest_pending(world):
 
 def test_apply_stores_the_event_type_set_before_it_creates_so_a_concurrent_ensure_finishes_rather_than_undoes(world):
     admin = world()
-    store = admin.services["accounts"]
+    store = admin.services.accounts
     seen_at_create = []
     create = admin.api.xaa.create
 
@@ -327,7 +327,7 @@ def test_apply_stores_the_event_type_set_before_it_creates_so_a_concurrent_ensur
 
 def test_an_account_whose_record_cannot_be_stored_gets_no_subscription(world):
     admin = world()
-    store = admin.services["accounts"]
+    store = admin.services.accounts
 
     def refuse(account):
         raise RuntimeError("accounts table unavailable")

@@ -3,11 +3,11 @@ X's refusals told apart, and the credential each call carries."""
 
 import pytest
 
-from tests.unit.admin.scripted_server import ScriptedServer
-from xwebhook.accounts.models import OAuth1Tokens, OAuth2Tokens
+from tests.unit.x_api.scripted_server import ScriptedServer
 from xwebhook.credentials.x_credentials import XCredentials
 from xwebhook.x_api.client import XClient
 from xwebhook.x_api.errors import UnexpectedAnswer, Unsupported, XApiError
+from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 from xwebhook.x_api.xaa import (
     APP,
     OAUTH1,

@@ -1,65 +1,30 @@
-"""Connected accounts: the actions invite, accounts, disconnect, and the ensure and status parts that keep
-every connected account working without anyone watching.
-
-ensure's part, for each stored account:
-  1. a revoke X dated at or after it connected (accounts/revokes.py: the revoke's own date_time, not when it
-     was delivered) -> `revoked`: its tokens are dropped and never used again, its subscriptions deleted
-     with the app's bearer token (⚠ whether X removes them on a revoke is not documented: deleting them
-     ourselves is right either way, and what X answered is kept)
-  2. an active account's OAuth 2.0 access token expiring before the next run -> refreshed (accounts/refresh.py);
-     `invalid_grant` -> `needs_reconnect`
-  3. an active account on the Account Activity API that X does not list as subscribed -> subscribed again
-     with its own tokens (creates what is missing); X refusing its tokens (401) -> `needs_reconnect`
-  4. a `needs_reconnect` account -> an invite for that account alone, valid 7 days (its URL is in `status`)
-A `disconnecting` account (a `disconnect` X did not finish) is left for the operator's next `disconnect`.
-It emits AccountsNeedingReconnect (the count), which the AccountsNeedingReconnect alarm watches.
-XAA subscriptions as a reconciled desired state are xwebhook.migrate's; connect makes an account's own at
-sign-in.
+"""Connected accounts: the actions invite, accounts and disconnect, and the ensure and status parts that hand
+the accounts to their upkeep (accounts/upkeep.py: revokes, token refresh, AAA subscriptions, reconnect invites).
 """
 
-import calendar
-import time
 from typing import Annotated
 
 from pydantic import Field
 
-from xwebhook.accounts import apis, invites
-from xwebhook.accounts.models import ACTIVE, DISCONNECTING, NEEDS_RECONNECT, OAUTH2, REVOKED, STATUSES
-from xwebhook.accounts.refresh import AccountGone, RefreshBusy
-from xwebhook.accounts.revokes import LOOKBACK_SECONDS, SignalsIndexMissing
-from xwebhook.accounts.store import AccountsUnavailable, StaleAccount
+from xwebhook.accounts import apis, invites, upkeep
+from xwebhook.accounts.models import DISCONNECTING, NEEDS_RECONNECT
+from xwebhook.accounts.store import AccountsUnavailable, put_changed
 from xwebhook.admin.errors import AdminError
 from xwebhook.admin.models import ActionInput, NoInput, NumericId
 from xwebhook.admin.result import succeeded
+from xwebhook.utc import iso
 from xwebhook.x_api.errors import XApiError, XError
 from xwebhook.x_api.event_types import canonical, not_for_accounts, scopes_for
-from xwebhook.x_api.oauth2 import InvalidGrant
 
-RECONNECT_RENEW_SECONDS = 24 * 3600  # a reconnect invite is renewed when it has less than this left
 NOT_CONFIGURED = "accounts are not configured: the admin function has no ACCOUNTS_TABLE"
 
 
-def _iso(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def _epoch(iso):
-    try:
-        return float(calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ")))
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def _configured(admin):
-    """The accounts services are there (ACCOUNTS_TABLE set): accounts/wiring.py makes them together. Another
-    capability may hold an account store without them (migrate keeps its records there)."""
-    return "accounts" in admin.services and "accounts_settings" in admin.services
-
-
 def _services(admin):
-    if not _configured(admin):
+    """The AccountServices (ACCOUNTS_TABLE set: accounts/wiring.py makes them). Another capability may hold an
+    account store without them (migrate keeps its records there)."""
+    if admin.services.connected is None:
         raise AdminError(NOT_CONFIGURED)
-    return admin.services
+    return admin.services.connected
 
 
 def _now(admin):
@@ -107,7 +72,7 @@ def _checked_invite_fields(request, settings):
 
 def invite(admin, request):
     services = _services(admin)
-    settings = services["accounts_settings"]
+    settings = services.settings
     if settings.mode == "off":
         raise AdminError("CONNECT_MODE is off: there is no /connect route to invite anyone to")
     seconds, flows, event_types = _checked_invite_fields(request, settings)
@@ -115,12 +80,12 @@ def invite(admin, request):
     made = invites.Invite(
         invites.new_invite_id(), now + seconds, request.uses, 0, flows, event_types, request.user_id, now, request.note
     )
-    _store(lambda: services["invites"].put(made))
+    _store(lambda: services.invites.put(made))
     result = succeeded(
         "invite",
-        invite_url=invites.url_for(settings.connect_url, services["signing_keys"]().invite, made.invite_id),
+        invite_url=invites.url_for(settings.connect_url, services.signing_keys().invite, made.invite_id),
         invite_id=made.invite_id,
-        expires_at=_iso(made.expires_at),
+        expires_at=iso(made.expires_at),
         uses=made.uses,
         flows=list(flows),
         event_types=list(event_types),
@@ -136,17 +101,16 @@ def invite(admin, request):
 def _aaa_by_oauth2(services, user_id):
     """The invite's OAuth 2.0 sign-in leaves its account on the Account Activity API with only that token
     (accounts/apis.py): a new account where CONNECT_XAA_FROM_START says so, or a stored one kept there."""
-    stored = _store(lambda: services["accounts"].get(user_id)) if user_id is not None else None
-    return apis.oauth2_sign_in_on_aaa(stored, services["accounts_settings"].xaa_from_start)
+    stored = _store(lambda: services.store.get(user_id)) if user_id is not None else None
+    return apis.oauth2_sign_in_on_aaa(stored, services.settings.xaa_from_start)
 
 
 def accounts(admin, _request):
-    store = _services(admin)["accounts"]
-    stored = _store(store.all)
+    stored = _store(_services(admin).store.all)
     return succeeded(
         "accounts",
         count=len(stored),
-        by_status=_by_status(stored),
+        by_status=upkeep.by_status(stored),
         accounts=[account.public() for account in stored],
     )
 
@@ -162,12 +126,12 @@ def disconnect(admin, request):
     (nothing uses or renews its tokens meanwhile) holding only what is left to do, and the action says to
     run it again."""
     services = _services(admin)
-    store = services["accounts"]
+    store = services.store
     account = _store(lambda: store.get(request.user_id))
     if account is None:
         raise AdminError(f"no connected account {request.user_id}")
     did, failed = {}, []
-    deleted = services["account_subscriptions"](admin.api).delete_xaa(list(account.xaa_subscriptions.values()))
+    deleted = services.account_subscriptions(admin.api).delete_xaa(list(account.xaa_subscriptions.values()))
     did["xaa_subscriptions"] = deleted
     failed += [
         f"XAA subscription {found}: {outcome}"
@@ -185,7 +149,7 @@ def disconnect(admin, request):
         ):
             if token:
                 did[f"oauth2_{hint}"] = _revoke_step(
-                    lambda token=token, hint=hint: services["oauth2"].revoke(token, hint),
+                    lambda token=token, hint=hint: services.oauth2.revoke(token, hint),
                     "revoked",
                     _never_gone,
                     failed,
@@ -193,10 +157,10 @@ def disconnect(admin, request):
                 )
     if account.oauth1 is not None:
         did["oauth1_tokens"] = _revoke_step(
-            lambda: services["oauth1"].invalidate(account.oauth1), "invalidated", _oauth1_gone, failed, "invalidate"
+            lambda: services.oauth1.invalidate(account.oauth1), "invalidated", _oauth1_gone, failed, "invalidate"
         )
     if failed:
-        _store(lambda: _put_retrying(store, account, _left_to_disconnect(account, did, failed, _iso(_now(admin)))))
+        _store(lambda: put_changed(store, account, _left_to_disconnect(account, did, failed, iso(_now(admin)))))
         return {
             "action": "disconnect",
             "ok": False,
@@ -206,7 +170,7 @@ def disconnect(admin, request):
             "error": f"{len(failed)} step(s) failed, the account is kept: run disconnect again ({failed[0]})",
         }
     _store(lambda: store.delete(account.user_id))
-    _store(lambda: services["invites"].delete(invites.reconnect_invite_id(account.user_id)))
+    _store(lambda: services.invites.delete(invites.reconnect_invite_id(account.user_id)))
     return succeeded("disconnect", user_id=account.user_id, screen_name=account.screen_name, did=did, deleted=True)
 
 
@@ -279,7 +243,7 @@ def _unsubscribe_aaa(admin, services, account):
     if webhook is None:
         return "not_subscribed"  # X has no webhook of ours: there is nothing to be subscribed to
     # v1.1 Enterprise signs as the account: its tokens go along
-    services["account_subscriptions"](admin.api).unsubscribe_aaa(webhook.id, account.user_id, account)
+    services.account_subscriptions(admin.api).unsubscribe_aaa(webhook.id, account.user_id, account)
     return None
 
 
@@ -290,234 +254,29 @@ def _store(call):
         raise AdminError(str(exc)) from None
 
 
-def _put_retrying(store, account, change, attempts=3):
-    current = account
-    for _ in range(attempts):
-        try:
-            return store.put(change(current))
-        except StaleAccount:
-            current = store.get(account.user_id)
-            if current is None:
-                return None
-    raise AccountsUnavailable(f"account {account.user_id} kept changing; try again")
-
-
-def _by_status(stored):
-    counts = dict.fromkeys(STATUSES, 0)
-    for account in stored:
-        counts[account.status] = counts.get(account.status, 0) + 1
-    return counts
-
-
-# --- ensure -----------------------------------------------------------------------------------------------
+# --- ensure and status: the upkeep's -----------------------------------------------------------------------
 
 
 def ensure_accounts(admin, result):
-    if not _configured(admin):
+    """ensure's `accounts` part: accounts/upkeep.keep over the webhook ensure found, and the
+    AccountsNeedingReconnect metric (none when the accounts could not be read: the count is not known)."""
+    services = admin.services.connected
+    if services is None:
         return {"ok": True, "configured": False, "note": NOT_CONFIGURED}
-    services = admin.services
-    store, signals = services["accounts"], services["revoke_signals"]
-    now = _now(admin)
-    report = {"ok": True, "revokes_source": signals.source, "did": [], "errors": []}
-    try:
-        stored = store.all()
-    except AccountsUnavailable as exc:  # no AccountsNeedingReconnect then: the count is not known
-        return {"ok": False, "error": str(exc)}
-    try:
-        revokes = signals.revokes_since(now - LOOKBACK_SECONDS)
-    except SignalsIndexMissing as exc:  # the fallback, as without a table: X's answers show a revoke
-        revokes = {}
-        report["revokes_source"] = str(exc)
-    except AccountsUnavailable as exc:
-        revokes = {}
-        report["errors"].append(f"revoke signals: {exc}")
-    keeper = _Keeper(admin, services, result, report, now)
-    kept = []
-    for account in stored:
-        try:
-            kept.append(keeper.keep(account, revokes.get(account.user_id)))
-        except (AccountsUnavailable, XError) as exc:
-            report["errors"].append(f"account {account.user_id}: {exc}")
-            kept.append(account)
-    by_status = _by_status([account for account in kept if account is not None])
-    report.update(accounts=sum(by_status.values()), by_status=by_status)
-    result.setdefault("metrics", {})["AccountsNeedingReconnect"] = by_status[NEEDS_RECONNECT]
-    if report["errors"]:
-        report.update(ok=False, error=report["errors"][0])
-    else:
-        report.pop("errors")
+    webhook_id = (result.get("webhook") or {}).get("id") if result.get("webhook_valid") else None
+    subscribed = (result.get("found") or {}).get("subscribed_user_ids")
+    report = upkeep.keep(services, admin.api, _now(admin), webhook_id, subscribed)
+    if "by_status" in report:
+        result.setdefault("metrics", {})["AccountsNeedingReconnect"] = report["by_status"][NEEDS_RECONNECT]
     return report
-
-
-class _Keeper:
-    def __init__(self, admin, services, result, report, now):
-        self.admin = admin
-        self.services = services
-        self.store = services["accounts"]
-        self.result = result
-        self.report = report
-        self.now = now
-        self.within = services["accounts_upkeep"].refresh_within_seconds
-        found = result.get("found") or {}
-        self.webhook_id = (result.get("webhook") or {}).get("id") if result.get("webhook_valid") else None
-        listed = found.get("subscribed_user_ids")
-        self.aaa_subscribed = set(listed) if listed is not None else None
-
-    def did(self, user_id, what, **detail):
-        self.report["did"].append({"user_id": user_id, "did": what, **detail})
-
-    def keep(self, account, revoked_at):
-        # `revoked_at` is when the owner revoked (the revoke's own date, accounts/revokes.py), not when it was
-        # delivered: a revoke from before a reconnect, delivered after it, leaves the reconnected account be.
-        if revoked_at is not None and account.status != REVOKED and revoked_at >= _epoch(account.connected_at):
-            return self.revoke(account, revoked_at)
-        if account.status == REVOKED and account.xaa_subscriptions:
-            return self.revoke(account, None)  # subscriptions left from a revoke X was down for
-        if account.status == ACTIVE:
-            account = self.refresh(account)
-        if account is not None and account.status == ACTIVE and account.aaa:
-            account = self.keep_aaa(account)
-        if account is not None and account.status == NEEDS_RECONNECT:
-            self.reconnect_invite(account)
-        return account
-
-    def mark(self, account, status, reason, **changes):
-        def change(current):
-            return current.with_changes(status=status, reason=reason, updated_at=_iso(self.now), **changes)
-
-        return _put_retrying(self.store, account, change)
-
-    def revoke(self, account, revoked_at):
-        subscriptions = self.services["account_subscriptions"](self.admin.api)
-        deleted = subscriptions.delete_xaa(list(account.xaa_subscriptions.values()))
-        left = {t: i for t, i in account.xaa_subscriptions.items() if deleted.get(i) not in ("deleted", "gone")}
-        aaa = None
-        if account.aaa_subscribed and self.webhook_id:
-            try:
-                subscriptions.unsubscribe_aaa(self.webhook_id, account.user_id)
-                aaa = "unsubscribed"
-            except XApiError as exc:
-                aaa = f"already ({exc.status})"
-        if revoked_at is None:
-            reason = account.reason
-            what = "revoked: subscriptions deleted"
-        else:
-            reason = f"the owner revoked the app at X (X dated the revoke {_iso(revoked_at)})"
-            what = "revoked"
-        updated = self.mark(
-            account, REVOKED, reason, oauth1=None, oauth2=None, xaa_subscriptions=left, aaa_subscribed=False
-        )
-        self.did(account.user_id, what, xaa_deleted=deleted, aaa=aaa, xaa_left=len(left))
-        return updated
-
-    def refresh(self, account):
-        refresher = self.services["token_refresher"]
-        if not refresher.due(account, self.within):
-            return account
-        try:
-            refreshed = refresher.refresh(account)
-        except InvalidGrant as exc:
-            self.did(account.user_id, "needs_reconnect", why=str(exc))
-            return self.mark(
-                account, NEEDS_RECONNECT, "X refused the refresh token (invalid_grant): the owner must sign in again"
-            )
-        except RefreshBusy as exc:
-            self.did(account.user_id, "refresh_busy", why=str(exc))
-            return account
-        except AccountGone:
-            return None
-        self.did(account.user_id, refreshed.how, expires_at=_iso(refreshed.account.oauth2.expires_at))
-        return refreshed.account
-
-    def keep_aaa(self, account):
-        if self.webhook_id is None or self.aaa_subscribed is None:
-            return account  # no valid webhook, or X's list unknown: ensure's webhook part says why
-        if account.user_id in self.aaa_subscribed:
-            if not account.aaa_subscribed:
-                return _put_retrying(self.store, account, lambda current: current.with_changes(aaa_subscribed=True))
-            return account
-        try:
-            self.services["account_subscriptions"](self.admin.api).subscribe_aaa(self.webhook_id, account)
-        except XApiError as exc:
-            if exc.status in (401, 403):
-                self.did(account.user_id, "needs_reconnect", why=str(exc))
-                return self.mark(
-                    account,
-                    NEEDS_RECONNECT,
-                    f"X refused the account's tokens (HTTP {exc.status}): they were revoked or invalidated",
-                )
-            raise
-        self.did(account.user_id, "aaa_subscribed")
-        return _put_retrying(self.store, account, lambda current: current.with_changes(aaa_subscribed=True))
-
-    def reconnect_invite(self, account):
-        """The account's own invite (bound to it, one fixed id and URL), reused until used or expired and
-        renewed in place when less than a day is left."""
-        settings = self.services["accounts_settings"]
-        flows = account.flows or settings.flows
-        if OAUTH2 in flows:
-            flows = (OAUTH2, *[flow for flow in flows if flow != OAUTH2])
-        made, fresh = invites.bound_invite(
-            self.services["invites"],
-            account.user_id,
-            self.now,
-            tuple(flows),
-            account.event_types or settings.event_types,
-            renew_within=RECONNECT_RENEW_SECONDS,
-        )
-        if fresh:
-            self.did(account.user_id, "reconnect_invite", expires_at=_iso(made.expires_at))
-
-
-# --- status -----------------------------------------------------------------------------------------------
 
 
 def status_accounts(admin):
-    if not _configured(admin):
+    """status's `accounts` section (accounts/upkeep.status): read only."""
+    services = admin.services.connected
+    if services is None:
         return {"configured": False, "note": NOT_CONFIGURED}
-    services = admin.services
-    settings = services["accounts_settings"]
-    report = {
-        "configured": True,
-        "mode": settings.mode,
-        "connect_url": settings.connect_url,
-        "callback_url": settings.callback_url,
-        "authorize_pages": services["accounts_upkeep"].authorize_pages,  # the ⚠ readings (docs/ambiguous.md)
-        "revokes_source": services["revoke_signals"].source,
-    }
-    try:
-        stored = services["accounts"].all()
-    except AccountsUnavailable as exc:
-        return {**report, "error": str(exc)}
-    report.update(count=len(stored), by_status=_by_status(stored))
-    attention = []
-    now = _now(admin)
-    for account in stored:
-        if account.status == ACTIVE:
-            continue
-        entry = {
-            "user_id": account.user_id,
-            "screen_name": account.screen_name,
-            "status": account.status,
-            "reason": account.reason,
-        }
-        if account.status == NEEDS_RECONNECT:
-            entry["reconnect_url"] = _reconnect_url(services, settings, account.user_id, now)
-        attention.append(entry)
-    report["attention"] = attention
-    return report
-
-
-def _reconnect_url(services, settings, user_id, now):
-    """The URL of the account's own reconnect invite while it can be used (read only: status never makes
-    one; ensure does)."""
-    try:
-        current = invites.usable_bound_invite(services["invites"], user_id, now)
-    except AccountsUnavailable:
-        current = None
-    if current is None:
-        return None  # ensure makes one on its next run
-    return invites.url_for(settings.connect_url, services["signing_keys"]().invite, current.invite_id)
+    return upkeep.status(services, _now(admin))
 
 
 ACTIONS = {

@@ -3,23 +3,25 @@ registered ensure part (admin.parts: token refresh, recovery, XAA desired state,
 
 A part is `part(admin, result) -> dict`: it sees the result so far (the webhook, whether it is valid)
 and answers its own report, with `"ok": false` and an `error` when it could not do its job. A part that
-raises one of FAILURES is reported the same way; the parts after it still run. ensure's `ok` is the
+raises a ReportedError (xwebhook/errors.py) is reported the same way; the parts after it still run. ensure's `ok` is the
 webhook's and every part's. A report's `metrics` ({name: count}) are gathered into the result's
-`metrics`, which the handler emits. The run's summary is stored as `last_ensure` (admin.recovery).
+`metrics`, which the handler emits. The run's summary is kept in the admin state as `last_ensure`
+(recovery/state.py), which status shows.
 """
 
-from xwebhook.admin.errors import FAILURES
-from xwebhook.admin.reconcile import apply_plan, plan_ensure
-from xwebhook.admin.recovery import remember_ensure
-from xwebhook.admin.result import failed
+from xwebhook.admin.ensure_webhook import apply_plan, plan_ensure
+from xwebhook.admin.result import failed, part_failed
+from xwebhook.errors import ReportedError
+from xwebhook.recovery.state import StateUnavailable, cut, read
+from xwebhook.utc import iso
 
 
 def ensure(admin, _request):
-    """The reconciler's result; what it found and did is remembered as `last_ensure` (admin.state)."""
+    """The reconciler's result; what it found and did is remembered as `last_ensure` (the admin state)."""
     try:
         result = _reconcile(admin)
-    except FAILURES as exc:
-        remember_ensure(admin, failed("ensure", exc, webhook_valid=False))
+    except ReportedError as exc:
+        remember_ensure(admin, failed("ensure", exc))
         raise
     return remember_ensure(admin, run_parts(admin, admin.ensure_parts, result))
 
@@ -58,8 +60,8 @@ def run_parts(admin, parts, result):
     for name, part in parts:
         try:
             report = part(admin, result)
-        except FAILURES as exc:
-            report = {"ok": False, "error": str(exc), **exc.details()}
+        except ReportedError as exc:
+            report = part_failed(exc)
         result[name] = report
         if report.get("metrics"):  # a part's counts, emitted by the handler as metrics of their names
             result.setdefault("metrics", {}).update(report["metrics"])
@@ -67,3 +69,50 @@ def run_parts(admin, parts, result):
             result["ok"] = False
             result.setdefault("error", f"{name}: {report.get('error', 'failed')}")
     return result
+
+
+# ensure's own record, and what status shows of it -------------------------------------------------------------
+
+
+def ensure_summary(result, at):
+    """What `last_ensure` keeps of an ensure result: when, whether ok, the webhook, the steps, each part."""
+    summary = {
+        "at": at,
+        "ok": bool(result.get("ok")),
+        "webhook_valid": bool(result.get("webhook_valid")),
+        "webhook_id": (result.get("webhook") or {}).get("id"),
+        "did": [_step_summary(step) for step in result.get("did", [])],
+        "parts": {name: report["ok"] for name, report in result.items() if isinstance(report, dict) and "ok" in report},
+    }
+    if result.get("error"):
+        summary["error"] = cut(result["error"])
+    return summary
+
+
+def _step_summary(step):
+    who = f" {step['user_id']}" if step.get("user_id") else ""
+    return f"{step.get('step')}{who}: {'ok' if step.get('ok') else 'failed'}"
+
+
+def remember_ensure(admin, result):
+    """Store `last_ensure`; a state that cannot be written makes the run not ok, saying so. Returns result."""
+    store = admin.services.state
+    if store is None:
+        return result
+    try:
+        document = store.load()
+        document["last_ensure"] = ensure_summary(result, iso(admin.now().timestamp()))
+        store.save(document)
+    except StateUnavailable as exc:
+        result["ok"] = False
+        result.setdefault("error", str(exc))
+        result["state_error"] = str(exc)
+    return result
+
+
+def last_ensure(admin):
+    """status's `last_ensure`: the summary the last ensure run stored (None before the first)."""
+    document, problem = read(admin.services.state)
+    if problem:
+        return {"error": problem}
+    return document.get("last_ensure")

@@ -14,7 +14,7 @@ migrate      {"mode": ..., "user_ids"?: [...] | "1,2" | 1, "dry_run"?: false, ..
              Every answer carries `x_rate` (X's rate-limit headers of the last calls): the CLI sizes its
              waves with them.
 event_types  {"user_id", "event_types": [...] | "default"}: one account's XAA event-type set (ensure keeps it)
-ensure part  `xaa`: every account on XAA gets its subscriptions as its set says (migrate.reconcile)
+ensure part  `xaa`: every account on XAA gets its subscriptions as its set says (migrate.xaa_runner)
 status part  `xaa`: counts per state, the accounts needing attention, who must reconnect (read only:
              status never writes, so the console can poll it)
 """
@@ -25,16 +25,19 @@ from pydantic import Field, field_validator
 
 from xwebhook.accounts import apis, invites
 from xwebhook.accounts.models import NEEDS_RECONNECT, Account
-from xwebhook.admin.errors import FAILURES, AdminError, BadInput
+from xwebhook.accounts.store import put_changed
+from xwebhook.admin.errors import AdminError, BadInput
 from xwebhook.admin.models import ActionInput, NumericId
 from xwebhook.admin.result import succeeded
+from xwebhook.errors import ReportedError
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate import steps
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import plan_xaa
 from xwebhook.migrate.holds import Held, RateHolds
-from xwebhook.migrate.reconcile import admin_state, ensure_xaa, list_subscriptions, stopped_report, update_account
 from xwebhook.migrate.seen import NoSeenEvents
+from xwebhook.migrate.xaa_runner import ensure_xaa, list_subscriptions, stopped_report
+from xwebhook.utc import iso
 from xwebhook.x_api import event_types as catalogue
 from xwebhook.x_api.errors import RateLimited
 
@@ -117,13 +120,13 @@ class EventTypesInput(ActionInput):
 
 
 def _seen(admin):
-    return admin.services.get("seen") or NoSeenEvents("the admin function has no dedup table reader")
+    return admin.services.seen or NoSeenEvents("the admin function has no dedup table reader")
 
 
 def start_run(admin, request, holds):
     """steps.Run for a migrate invocation: our webhook, X's AAA and XAA lists, every known account."""
     admin.api.xaa.endpoint("xaa_list")  # Unsupported on v1.1 flavours, before any call
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     if request.mode in WRITING_MODES and store is None:
         raise AdminError(
             f"migrate {request.mode} keeps each account's record in the accounts store, which this function "
@@ -161,7 +164,7 @@ def _floor(request, settings):
 
 
 def migrate(admin, request):
-    holds = RateHolds(admin_state(admin), admin.now().timestamp())
+    holds = RateHolds(admin.services.state, admin.now().timestamp())
     try:
         run = start_run(admin, request, holds)
     except (RateLimited, Held) as exc:
@@ -315,10 +318,10 @@ def needs_reconnect(run, chosen, without_oauth2=False):
 
 
 def _reconnect(admin, run, request, chosen):
-    services = admin.services
-    if "invites" not in services or "accounts_settings" not in services or "signing_keys" not in services:
+    services = admin.services.connected
+    if services is None:
         raise AdminError("reconnect invites need the accounts services (ACCOUNTS_TABLE): this function has none")
-    settings = services["accounts_settings"]
+    settings = services.settings
     seconds = invites.parse_duration(request.expires_in)
     now = run.now_epoch
     rows = []
@@ -328,23 +331,21 @@ def _reconnect(admin, run, request, chosen):
         types = plans.event_types_for(view, run.settings)
         try:
             if request.dry_run:
-                current = invites.usable_bound_invite(services["invites"], view.user_id, now)
+                current = invites.usable_bound_invite(services.invites, view.user_id, now)
                 row["would"] = "reuse" if current is not None else "make"
                 rows.append({**row, "ok": True})
                 continue
-            made, fresh = invites.bound_invite(
-                services["invites"], view.user_id, now, ("oauth2",), types, seconds=seconds
-            )
-        except FAILURES as exc:
+            made, fresh = invites.bound_invite(services.invites, view.user_id, now, ("oauth2",), types, seconds=seconds)
+        except ReportedError as exc:
             rows.append({**row, "ok": False, "error": str(exc)})
             continue
-        key = key or services["signing_keys"]().invite
+        key = key or services.signing_keys().invite
         rows.append(
             {
                 **row,
                 "ok": True,
                 "invite_url": invites.url_for(settings.connect_url, key, made.invite_id),
-                "expires_at": plans.iso(made.expires_at),
+                "expires_at": iso(made.expires_at),
                 "made": fresh,
             }
         )
@@ -364,7 +365,7 @@ def _reconnect(admin, run, request, chosen):
 
 
 def set_event_types(admin, request):
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     if store is None:
         raise AdminError("event_types are kept in the accounts store, which this function does not have")
     types = admin.settings.xaa.default_event_types if request.event_types == "default" else request.event_types
@@ -375,7 +376,7 @@ def set_event_types(admin, request):
             raise BadInput(f"bad input: no account is known for user id {request.user_id}")
         account = Account(request.user_id, aaa=True)
     stamp = admin.now().isoformat()
-    saved = update_account(
+    saved = put_changed(
         store, account, lambda current: current.with_changes(event_types=tuple(types), updated_at=stamp)
     )
     if saved is None:
@@ -404,7 +405,7 @@ def xaa_status(admin):
         return {"skipped": "XAA subscriptions exist in X API v2 only"}
     now = admin.now()
     settings = admin.settings.xaa
-    holds = RateHolds(admin_state(admin), now.timestamp())
+    holds = RateHolds(admin.services.state, now.timestamp())
     section = {"aaa_ends": settings.aaa_ends.isoformat(), "days_left": plans.days_left(settings, now)}
     try:
         webhook, _ = admin.our_webhook()
@@ -412,9 +413,9 @@ def xaa_status(admin):
         listing = list_subscriptions(admin, holds)
     except (RateLimited, Held) as exc:
         return {**section, **stopped_report(exc)}
-    except FAILURES as exc:
+    except ReportedError as exc:
         return {**section, "error": str(exc), **exc.details()}
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     views = gather(store, admin.credentials(), aaa)
     webhook_id = webhook.id if webhook is not None else None
     ensure_plan = plan_xaa(views, listing.subscriptions, listing.used, webhook_id, settings, now.timestamp())
@@ -456,7 +457,7 @@ def _ensure_summary(plan, shown=5):
 
 def aaa_retired(admin):
     """User ids ensure must no longer subscribe to AAA: the accounts whose record says they are not on it."""
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     if store is None:
         return set()
     return {account.user_id for account in store.all() if apis.migration_state(account) == apis.CUT_OVER}

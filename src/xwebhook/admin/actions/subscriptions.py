@@ -6,10 +6,11 @@ falling back on X's 401/403."""
 
 from xwebhook.admin.errors import AdminError
 from xwebhook.admin.result import succeeded
-from xwebhook.credentials.x_credentials import UserTokens, user_id_from_access_token
+from xwebhook.credentials.x_credentials import user_id_from_access_token
 from xwebhook.migrate import auth
 from xwebhook.migrate.accounts import gather
 from xwebhook.x_api.client import USER
+from xwebhook.x_api.tokens import UserTokens
 from xwebhook.x_api.xaa import BEARER_CREDENTIAL, CredentialRefused
 
 
@@ -47,11 +48,11 @@ def _signing_tokens(admin, user_id):
     the connected account's, else None (the credentials secret's are used then)."""
     if admin.api.endpoint("unsubscribe").auth != USER:
         return None
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     account = store.get(user_id) if store is not None else None
     if account is None or account.oauth1 is None:
         return None
-    return UserTokens(user_id, account.oauth1.access_token, account.oauth1.access_token_secret)
+    return UserTokens.of(user_id, account.oauth1)
 
 
 def subscriptions(admin, request):
@@ -66,7 +67,7 @@ def _xaa_credentials(admin, user_id, event_type):
     the bearer token alone for keyword filters and accounts nobody knows."""
     if user_id is None:
         return [BEARER_CREDENTIAL]
-    views = gather(admin.services.get("accounts"), admin.credentials(), None)
+    views = gather(admin.services.accounts, admin.credentials(), None)
     view = next((view for view in views if view.user_id == user_id), None)
     if view is None:
         return [BEARER_CREDENTIAL]

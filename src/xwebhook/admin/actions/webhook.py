@@ -1,10 +1,10 @@
 """Actions on the webhook itself: status, register, revalidate, delete, replay (ensure: ensure.py)."""
 
-from xwebhook.admin.errors import FAILURES
-from xwebhook.admin.reconcile import plan_ensure
-from xwebhook.admin.recovery import record_manual_replay
+from xwebhook.admin.ensure_webhook import plan_ensure
 from xwebhook.admin.replay_window import replay_window
-from xwebhook.admin.result import succeeded
+from xwebhook.admin.result import part_failed, succeeded
+from xwebhook.errors import ReportedError
+from xwebhook.recovery.auto_replay import record_manual_replay
 
 
 def status_sections(admin):
@@ -14,8 +14,8 @@ def status_sections(admin):
     for name, part in admin.status_parts:
         try:
             sections[name] = part(admin)
-        except FAILURES as exc:
-            sections[name] = {"ok": False, "error": str(exc), **exc.details()}
+        except ReportedError as exc:
+            sections[name] = part_failed(exc)
     return sections
 
 
@@ -44,7 +44,7 @@ def register(admin, _request):
         )
     try:
         webhook = admin.api.create_webhook(admin.settings.webhook_url)
-    except FAILURES as exc:
+    except ReportedError as exc:
         # A retried POST may have gone through the first time (or a concurrent ensure registered
         # it): look before reporting a refusal.
         existing, _ = admin.our_webhook()

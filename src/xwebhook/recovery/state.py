@@ -1,12 +1,14 @@
 """ensure's memory between runs: one small JSON document in an SSM String parameter (ADMIN_STATE_PARAMETER).
 
     {"v": 1,
-     "last_ensure": {"at", "ok", "webhook_valid", "webhook_id", "did", "error"?},   (admin.recovery)
-     "recovery":    {"webhook_seen_valid_at", "pending", "replayed", "lost", ...}}  (admin.recovery)
+     "last_ensure": {"at", "ok", "webhook_valid", "webhook_id", "did", "error"?},   (admin/actions/ensure.py)
+     "recovery":    {"webhook_seen_valid_at", "pending", "replayed", "lost", ...},  (recovery/auto_replay.py)
+     "xaa_rate_limits": {"<operation>": reset epoch}}                               (migrate/holds.py)
 
-The store is a port with two calls, `load() -> dict` and `save(document)`; `SsmStateStore` is the adapter
-(tests use tests/fakes.py's MemoryStateStore). Only the admin function's role may read or write the
-parameter (infra/template.yaml). It holds no secret: times, webhook ids, windows and job ids.
+The store is a port with two calls, `load() -> dict` and `save(document)`; `SsmStateStore` is the adapter,
+`MemoryState` keeps it in process memory when the environment names no parameter (tests use
+tests/fakes.py's MemoryStateStore, which goes through the same encoding). Only the admin function's role
+may read or write the parameter (infra/template.yaml). It holds no secret: times, webhook ids, windows and job ids.
 
 Why SSM Parameter Store: one read and one write per ensure run, free in the Standard tier, no table to
 provision. Its limits shape this module:
@@ -17,13 +19,13 @@ provision. Its limits shape this module:
   overwrite each other's record. The worst that does is a window replayed twice, and ingest's dedup
   table drops the copies (docs/operations.md).
 
-Errors reading or writing are StateUnavailable (an AdminError): the message names the parameter and the
+Errors reading or writing are StateUnavailable (a ReportedError): the message names the parameter and the
 AWS error code, never the document.
 """
 
 import json
 
-from xwebhook.admin.errors import AdminError
+from xwebhook.errors import ReportedError
 
 VERSION = 1
 MAX_CHARS = 4096  # SSM Standard tier: 4 KB
@@ -32,8 +34,25 @@ MAX_TEXT = 300  # an `error` or `note` kept in the state is cut to this
 HISTORY = (("recovery", "replayed"), ("recovery", "refused"), ("recovery", "lost"), ("recovery", "pending"))
 
 
-class StateUnavailable(AdminError):
+class StateUnavailable(ReportedError):
     """The admin state could not be read or written."""
+
+
+class MemoryState:
+    """The state in process memory (a warm Lambda container keeps it between invocations): what the admin
+    function has without ADMIN_STATE_PARAMETER."""
+
+    def __init__(self, document=None):
+        self.document = dict(document or {})
+
+    def load(self):
+        return dict(self.document)
+
+    def save(self, document):
+        self.document = dict(document)
+
+    def get(self, name):
+        return self.document.get(name)
 
 
 def empty():
@@ -80,28 +99,37 @@ def decode(text):
     return document
 
 
+NO_STATE = "no ADMIN_STATE_PARAMETER: ensure keeps no memory"
+
+
+def read(store):
+    """(the document, None), or (None, why there is none): `store` is None (no state) or cannot be read."""
+    if store is None:
+        return None, NO_STATE
+    try:
+        return store.load(), None
+    except StateUnavailable as exc:
+        return None, str(exc)
+
+
 def cut(text, limit=MAX_TEXT):
     text = str(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class SsmStateStore:
-    """The admin state in SSM parameter `name` (Type String). `client()` -> a boto3 SSM client, made on first
-    use so that actions which never touch the state do not pay for boto3."""
+    """The admin state in SSM parameter `name` (Type String). `client()` -> a botocore SSM client: the admin
+    function's makes it on first use (xwebhook.aws.client_on_first_use), so actions that never touch the state
+    do not pay for it."""
 
     def __init__(self, client, name):
-        self._client_factory = client
-        self._client = None
+        self._ssm = client
         self.name = name
 
-    def _ssm(self):
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
-
     def _failure(self, verb, exc):
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code") or exc.__class__.__name__
-        return StateUnavailable(f"the admin state ({self.name}) could not be {verb}: {code}")
+        from xwebhook.aws import error_code
+
+        return StateUnavailable(f"the admin state ({self.name}) could not be {verb}: {error_code(exc)}")
 
     def load(self):
         try:

@@ -9,7 +9,8 @@ state and in results a window is {"from": "yyyymmddhhmm", "to": "yyyymmddhhmm" (
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from xwebhook.admin.replay_window import X_FORMAT, ReplayWindow, x_stamp
+from xwebhook import utc
+from xwebhook.x_api.models import X_FORMAT, ReplayWindow, x_stamp
 
 
 @dataclass(frozen=True, order=True)
@@ -62,7 +63,8 @@ def minute_of_stamp(text):
 
 
 def iso(minute):
-    return moment_of(minute).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The minute's start as 2026-12-01T22:02:00Z."""
+    return utc.iso(minute * 60)
 
 
 def _joined_why(first, second):

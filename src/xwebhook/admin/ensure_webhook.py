@@ -12,7 +12,7 @@ a step is planned only for what is missing.
 
 from dataclasses import dataclass, field, replace
 
-from xwebhook.admin.errors import FAILURES
+from xwebhook.errors import ReportedError
 from xwebhook.x_api.models import find_webhook
 
 REGISTER = "register"
@@ -90,7 +90,7 @@ def apply_plan(api, observed, steps, tokens_for):
             try:
                 outcome.webhook = api.create_webhook(observed.webhook_url)
                 record.update(ok=True, webhook_id=outcome.webhook.id, valid=outcome.webhook.valid)
-            except FAILURES as exc:
+            except ReportedError as exc:
                 _failure(record, exc)
                 # A retried POST may have registered it after all; X's list says what is there.
                 outcome.webhook = _look_again(api, observed.webhook_url, record)
@@ -104,7 +104,7 @@ def apply_plan(api, observed, steps, tokens_for):
                     record["error"] = "X's CRC against the webhook URL failed again" + (
                         f": {check.reason}" if check.reason else ""
                     )
-            except FAILURES as exc:
+            except ReportedError as exc:
                 _failure(record, exc)
         elif step.kind == SUBSCRIBE:
             if not outcome.valid:
@@ -113,7 +113,7 @@ def apply_plan(api, observed, steps, tokens_for):
                 try:
                     api.subscribe(outcome.webhook.id, tokens_for(step.user_id))
                     record.update(ok=True, webhook_id=outcome.webhook.id)
-                except FAILURES as exc:
+                except ReportedError as exc:
                     _failure(record, exc)
         outcome.did.append(record)
     return outcome
@@ -122,7 +122,7 @@ def apply_plan(api, observed, steps, tokens_for):
 def _look_again(api, url, record):
     try:
         webhook = find_webhook(api.list_webhooks(), url)
-    except FAILURES:
+    except ReportedError:
         return None
     if webhook is not None:
         # X refused the call, yet the webhook is there: a retried POST (the first went through) or a

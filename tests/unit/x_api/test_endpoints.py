@@ -69,3 +69,9 @@ def test_v2_only_operations_say_so_on_v1(flavour):
     for name in V2_ONLY:
         with pytest.raises(Unsupported, match=f"v2 only; X_API_FLAVOUR is {flavour}"):
             api.endpoint(name)
+
+
+def test_every_flavour_the_settings_accept_has_an_endpoint_table():
+    from xwebhook.x_api.models import FLAVOURS
+
+    assert tuple(ENDPOINTS) == FLAVOURS

@@ -7,20 +7,20 @@ the failure metric is FakeDeliveryFailures. Times move with the emulator's clock
 
 import pytest
 
-from tests.fakes import FakeDeliveryFailures, MemoryStateStore
+from tests.fakes import FakeDeliveryFailures, MemoryStateStore, admin_services
 from tests.unit.admin.conftest import make_admin
-from xwebhook.admin import state
-from xwebhook.admin.delivery_failures import MetricUnavailable
-from xwebhook.admin.recovery import (
+from xwebhook.admin.actions.ensure import last_ensure
+from xwebhook.recovery import state
+from xwebhook.recovery.auto_replay import (
     REACH_MINUTES,
     RETRY_LEAD_MINUTES,
     SETTLE_MINUTES,
     RecoverySettings,
-    last_ensure,
     recover,
     status,
 )
-from xwebhook.admin.windows import minute_of_stamp, stamp
+from xwebhook.recovery.delivery_failures import MetricUnavailable
+from xwebhook.recovery.windows import minute_of_stamp, stamp
 
 HOUR = 3600
 
@@ -39,8 +39,8 @@ def recovering(emulator, receiver, store, failures, flavour="v2", **settings):
     admin = make_admin(emulator.base_url, receiver.url, flavour, now=emulator.now)
     admin.ensure_parts = [("recovery", recover)]
     admin.status_parts = [("last_ensure", last_ensure), ("recovery", status)]
-    admin.services.update(
-        state=store, delivery_failures=failures, recovery_settings=RecoverySettings("/t/admin-state", **settings)
+    admin.services = admin_services(
+        state=store, delivery_failures=failures, recovery=RecoverySettings("/t/admin-state", **settings)
     )
     return admin
 

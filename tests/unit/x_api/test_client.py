@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.unit.admin.scripted_server import DROP, ScriptedServer
-from xwebhook.credentials.x_credentials import UserTokens, XCredentials
+from tests.unit.x_api.scripted_server import DROP, ScriptedServer
+from xwebhook.credentials.x_credentials import XCredentials
 from xwebhook.x_api.client import (
     BEARER,
     USER,
@@ -14,6 +14,7 @@ from xwebhook.x_api.client import (
     user_auth,
 )
 from xwebhook.x_api.errors import RateLimited, UnsafePathValue, XApiError, XUnavailable
+from xwebhook.x_api.tokens import UserTokens
 
 LIST = Endpoint("list webhooks", "GET", "/2/webhooks", BEARER)
 REGISTER = Endpoint("register", "POST", "/2/webhooks", BEARER, triggers_crc=True)

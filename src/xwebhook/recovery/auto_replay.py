@@ -1,11 +1,11 @@
 """Recovery without a person: ensure replays, on its own and once, what X could not deliver.
 
-An ensure part (admin.wiring.ENSURE_PARTS), with its memory in the admin state (admin.state). Two kinds of
-window are found:
+An ensure part (admin/wiring.py ENSURE_PARTS), with its memory in the admin state (recovery/state.py). Two
+kinds of window are found:
 - **The webhook was invalid.** X sends an invalid webhook nothing. When ensure finds it invalid and gets
   it valid again, the window runs from the last time an ensure saw it valid to now (without that
   memory: the whole 24 h that X keeps). While it stays invalid, the outage stays open in the state.
-- **Ingest answered 5xx** (admin.delivery_failures: the DeliveriesFailed metric, per minute). A failed
+- **Ingest answered 5xx** (recovery/delivery_failures.py: the DeliveriesFailed metric, per minute). A failed
   minute m stands for [m - 5, m + 1): X retries a failed delivery for about 5 minutes (after ~3 s, 27 s
   and 242 s), so a 5xx at m may be the retry of an event first sent up to 5 minutes earlier. A stretch
   is replayed once it is over: its last failed minute SETTLE_MINUTES back (X's own retries may still
@@ -33,10 +33,10 @@ attempted deliveries to an invalid webhook is not documented. The job id is kept
 import os
 from dataclasses import dataclass
 
-from xwebhook.admin.errors import FAILURES
-from xwebhook.admin.state import StateUnavailable, cut
-from xwebhook.admin.windows import Window, iso, merge, minute_of, split_at, stamp, stretches, subtract
 from xwebhook.env import flag, number
+from xwebhook.errors import ReportedError
+from xwebhook.recovery.state import NO_STATE, StateUnavailable, cut, read
+from xwebhook.recovery.windows import Window, iso, merge, minute_of, split_at, stamp, stretches, subtract
 from xwebhook.x_api.errors import RateLimited, XApiError
 
 REACH_MINUTES = 24 * 60  # X replays the last 24 hours
@@ -68,16 +68,18 @@ class RecoverySettings:
 
 
 def services(settings, ssm_client, cloudwatch_client):
-    """The admin services the recovery uses: "state", "delivery_failures", "recovery_settings".
-    The clients are factories: boto3 is imported when a part first needs it, not at the admin's init."""
-    from xwebhook.admin.delivery_failures import CloudWatchDeliveryFailures
-    from xwebhook.admin.state import SsmStateStore
+    """What the recovery reads with an ADMIN_STATE_PARAMETER: {"state": SsmStateStore, "delivery_failures":
+    CloudWatchDeliveryFailures}; {} without one. The clients are factories: boto3 is imported when a part
+    first needs it, not at the admin's init."""
+    from xwebhook.recovery.delivery_failures import CloudWatchDeliveryFailures
+    from xwebhook.recovery.state import SsmStateStore
 
-    made = {"recovery_settings": settings}
-    if settings.state_parameter:
-        made["state"] = SsmStateStore(ssm_client, settings.state_parameter)
-        made["delivery_failures"] = CloudWatchDeliveryFailures(cloudwatch_client)
-    return made
+    if not settings.state_parameter:
+        return {}
+    return {
+        "state": SsmStateStore(ssm_client, settings.state_parameter),
+        "delivery_failures": CloudWatchDeliveryFailures(cloudwatch_client),
+    }
 
 
 def _windows(records):
@@ -96,7 +98,7 @@ class _Run:
         self.result = result
         self.document = document
         self.memory = document.setdefault("recovery", {})
-        self.settings = admin.services.get("recovery_settings") or RecoverySettings()
+        self.settings = admin.services.recovery
         self.now = minute_of(admin.now())
         self.earliest = self.now - REACH_MINUTES + SPARE_MINUTES  # the oldest minute X still replays
         self.report = {"ok": True, "auto_replay": self.settings.auto_replay and self.settings.replay_dedup}
@@ -151,13 +153,13 @@ class _Run:
     # ingest's failures ----------------------------------------------------------------------------------------
 
     def read_failures(self):
-        failures = self.admin.services.get("delivery_failures")
+        failures = self.admin.services.delivery_failures
         if failures is None:
             return
         start = self.earliest
         try:
             minutes = failures.failed_minutes(start, self.now + 1)
-        except FAILURES as exc:
+        except ReportedError as exc:
             self.fail(str(exc))
             return
         settle = self.settings.settle_minutes
@@ -232,7 +234,7 @@ class _Run:
             self.metrics["AutoReplayRefused"] = 1
             self.fail(f"X refused to replay {record['from']} to {record['to']} UTC: {exc}")
             return True
-        except FAILURES as exc:
+        except ReportedError as exc:
             self.fail(f"the replay could not be asked for; tried again next run: {exc}")
             return False
         record = {**window.as_dict(), "job_id": job.get("job_id"), "at": iso(self.now)}
@@ -244,9 +246,9 @@ class _Run:
 
 def recover(admin, result):
     """The ensure part: find the windows X could not deliver, replay the oldest, remember what was done."""
-    store = admin.services.get("state")
+    store = admin.services.state
     if store is None:
-        return {"ok": True, "auto_replay": False, "note": "no ADMIN_STATE_PARAMETER: ensure keeps no memory"}
+        return {"ok": True, "auto_replay": False, "note": NO_STATE}
     document = store.load()
     run = _Run(admin, result, document)
     if document.pop("note", None):
@@ -270,7 +272,7 @@ def recover(admin, result):
 
 def record_manual_replay(admin, webhook_id, window, job):
     """The `replay` action's window, so that the recovery part does not replay it again. Never raises."""
-    store = admin.services.get("state")
+    store = admin.services.state
     if store is None:
         return None
     try:
@@ -287,67 +289,13 @@ def record_manual_replay(admin, webhook_id, window, job):
     return None
 
 
-# ensure's own record, and what status shows ----------------------------------------------------------------------
-
-
-def ensure_summary(result, at):
-    """What `last_ensure` keeps of an ensure result: when, whether ok, the webhook, the steps, each part."""
-    summary = {
-        "at": at,
-        "ok": bool(result.get("ok")),
-        "webhook_valid": bool(result.get("webhook_valid")),
-        "webhook_id": (result.get("webhook") or {}).get("id"),
-        "did": [_step_summary(step) for step in result.get("did", [])],
-        "parts": {name: report["ok"] for name, report in result.items() if isinstance(report, dict) and "ok" in report},
-    }
-    if result.get("error"):
-        summary["error"] = cut(result["error"])
-    return summary
-
-
-def _step_summary(step):
-    who = f" {step['user_id']}" if step.get("user_id") else ""
-    return f"{step.get('step')}{who}: {'ok' if step.get('ok') else 'failed'}"
-
-
-def remember_ensure(admin, result):
-    """Store `last_ensure`; a state that cannot be written makes the run not ok, saying so. Returns result."""
-    store = admin.services.get("state")
-    if store is None:
-        return result
-    try:
-        document = store.load()
-        document["last_ensure"] = ensure_summary(result, admin.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
-        store.save(document)
-    except StateUnavailable as exc:
-        result["ok"] = False
-        result.setdefault("error", str(exc))
-        result["state_error"] = str(exc)
-    return result
-
-
-def _read(admin):
-    store = admin.services.get("state")
-    if store is None:
-        return None, "no ADMIN_STATE_PARAMETER: ensure keeps no memory"
-    try:
-        return store.load(), None
-    except StateUnavailable as exc:
-        return None, str(exc)
-
-
-def last_ensure(admin):
-    """status's `last_ensure`: the summary the last ensure run stored (None before the first)."""
-    document, problem = _read(admin)
-    if problem:
-        return {"error": problem}
-    return document.get("last_ensure")
+# what status shows ---------------------------------------------------------------------------------------------
 
 
 def status(admin):
     """status's `recovery`: what the recovery part remembers and would do."""
-    settings = admin.services.get("recovery_settings") or RecoverySettings()
-    document, problem = _read(admin)
+    settings = admin.services.recovery
+    document, problem = read(admin.services.state)
     if problem:
         return {"error": problem}
     memory = document.get("recovery") or {}

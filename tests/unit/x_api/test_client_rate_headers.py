@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.admin.scripted_server import ScriptedServer
+from tests.unit.x_api.scripted_server import ScriptedServer
 from xwebhook.x_api.client import BEARER, BearerAuth, Endpoint, XClient
 from xwebhook.x_api.errors import RateLimited
 

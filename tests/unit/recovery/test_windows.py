@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from xwebhook.admin.windows import Window, merge, minute_of, minute_of_stamp, split_at, stamp, stretches, subtract
+from xwebhook.recovery.windows import Window, merge, minute_of, minute_of_stamp, split_at, stamp, stretches, subtract
 
 
 def w(start, end, why=""):

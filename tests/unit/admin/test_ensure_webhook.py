@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from tests.unit.admin.fakes import OTHER_ID, OWNER_ID, FakeApi, credentials
-from xwebhook.admin.reconcile import (
+from xwebhook.admin.ensure_webhook import (
     REGISTER,
     REVALIDATE,
     SUBSCRIBE,

@@ -16,19 +16,19 @@ another run) is re-read and the change applied to it, never overwritten.
 import threading
 import time
 
-from xwebhook.accounts.store import StaleAccount
-from xwebhook.admin.errors import FAILURES
+from xwebhook.accounts.store import StaleAccount, put_changed
+from xwebhook.errors import ReportedError
 from xwebhook.migrate.accounts import gather
 from xwebhook.migrate.desired import is_ours, plan_xaa
-from xwebhook.migrate.holds import Held, MemoryState, RateHolds
-from xwebhook.x_api.errors import RateLimited, XError, iso_utc
+from xwebhook.migrate.holds import Held, RateHolds
+from xwebhook.utc import iso
+from xwebhook.x_api.errors import RateLimited, XError
 from xwebhook.x_api.xaa import ENDPOINTS, CredentialRefused, DuplicateSubscription, SubscriptionCapReached
 
 LIST = ENDPOINTS["xaa_list"].operation
 CREATE = ENDPOINTS["xaa_create"].operation
 UPDATE = ENDPOINTS["xaa_update"].operation
 DELETE = ENDPOINTS["xaa_delete"].operation
-STORE_ATTEMPTS = 3
 # A step is not started with less than this left in the invocation: the run stops (the rest pending) and
 # keeps the time to store what it did. One create is one X call (X_API_TIMEOUT_SECONDS at most, 10).
 STEP_RESERVE_SECONDS = 15.0
@@ -42,11 +42,6 @@ class CapStop(Exception):
 
 class OutOfTime(Exception):
     """The invocation is close to its timeout: the rest waits for the next run."""
-
-
-def admin_state(admin):
-    """The admin-state port (holds.py); process memory until harden's SSM state is wired as "state"."""
-    return admin.services.setdefault("state", MemoryState())
 
 
 class AccountChanges:
@@ -82,19 +77,6 @@ class AccountChanges:
             migration=migration,
             updated_at=stamp,
         )
-
-
-def update_account(store, account, change):
-    """Store `change(account)` conditionally; on a lost race re-read and apply `change` to what is stored.
-    An account deleted meanwhile (disconnect) stays deleted: None."""
-    for _ in range(STORE_ATTEMPTS):
-        try:
-            return store.put(change(account))
-        except StaleAccount:
-            account = store.get(account.user_id)
-            if account is None:
-                return None
-    raise StaleAccount(f"account {account.user_id} kept changing; not updated")
 
 
 class XaaRunner:
@@ -179,7 +161,7 @@ class XaaRunner:
             until = exc.reset_epoch if isinstance(exc, RateLimited) else exc.until
             stopped = {"why": str(exc), "operation": exc.operation}
             if until:
-                stopped.update(rate_limit_reset=iso_utc(until), rate_limit_reset_epoch=until)
+                stopped.update(rate_limit_reset=iso(until), rate_limit_reset_epoch=until)
             self._stop(stopped)
             return {**description, "ok": False, "pending": True, "error": str(exc)}
         except CapStop as exc:
@@ -332,8 +314,8 @@ class XaaRunner:
             if store is None or view is None or not (view.stored or keep_unstored):
                 continue
             try:
-                update_account(store, view.account, lambda account, c=changes: c.apply(account, stamp))
-            except (StaleAccount, *FAILURES) as exc:
+                put_changed(store, view.account, lambda account, c=changes: c.apply(account, stamp))
+            except (StaleAccount, ReportedError) as exc:
                 problems.append(f"account {user_id} not updated: {exc}")
         return problems
 
@@ -352,7 +334,7 @@ def stopped_report(exc):
     """The report fields for a run stopped before it started (a 429 or a hold on the list endpoint)."""
     if isinstance(exc, RateLimited):
         return {"ok": False, "error": str(exc), **exc.details()}
-    return {"ok": False, "error": str(exc), "rate_limit_reset": iso_utc(exc.until), "rate_limit_reset_epoch": exc.until}
+    return {"ok": False, "error": str(exc), "rate_limit_reset": iso(exc.until), "rate_limit_reset_epoch": exc.until}
 
 
 DID_SHOWN = 50  # steps an ensure report lists one by one (the log line stays small at 8,500 creates)
@@ -374,7 +356,7 @@ def did_report(did):
 def ensure_xaa(admin, result):
     """ensure's `xaa` part: every active account's XAA subscriptions as its event-type set says."""
     settings = admin.settings.xaa
-    store = admin.services.get("accounts")
+    store = admin.services.accounts
     if admin.api.flavour != "v2":
         return {"ok": True, "skipped": "XAA subscriptions exist in X API v2 only"}
     if store is None:
@@ -382,7 +364,7 @@ def ensure_xaa(admin, result):
     if not result.get("webhook_valid") or not result.get("webhook"):
         return {"ok": True, "skipped": "the webhook is not valid yet: XAA subscriptions are kept once it is"}
     now = admin.now()
-    holds = RateHolds(admin_state(admin), now.timestamp())
+    holds = RateHolds(admin.services.state, now.timestamp())
     try:
         listing = list_subscriptions(admin, holds)
     except (RateLimited, Held) as exc:

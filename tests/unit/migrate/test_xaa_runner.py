@@ -3,11 +3,11 @@
 from dataclasses import replace
 
 from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
-from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, SETTINGS, account, oauth1, oauth2, ours
+from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, SETTINGS, account, oauth1, oauth2, ours
 from xwebhook.accounts.models import REVOKED
-from xwebhook.accounts.store import StaleAccount
-from xwebhook.migrate.holds import STATE_KEY, MemoryState
-from xwebhook.migrate.reconcile import ensure_xaa, update_account
+from xwebhook.migrate.holds import STATE_KEY
+from xwebhook.migrate.xaa_runner import ensure_xaa
+from xwebhook.recovery.state import MemoryState
 from xwebhook.x_api.xaa import Subscription
 
 VALID = {"webhook_valid": True, "webhook": HOOK.as_dict()}
@@ -30,7 +30,7 @@ def test_ensure_creates_what_an_account_lacks_with_our_tag_webhook_and_the_right
         ("post.create", ALICE, "bearer"),
         ("dm.received", ALICE, "oauth2"),
     ]
-    stored = admin.services["accounts"].get(ALICE)
+    stored = admin.services.accounts.get(ALICE)
     assert stored.xaa_subscriptions == {t: s.id for t, s in made.items()}
     assert stored.xaa_auth == {"post.create": "bearer", "dm.received": "oauth2"}
 
@@ -50,7 +50,7 @@ def test_x_refusing_the_oauth2_token_falls_back_to_oauth1_and_remembers_it(world
     (created,) = [d for d in report["did"] if d["event_type"] == "dm.received"]
     assert created["ok"] is True and created["credential"] == "oauth1"
     assert created["refused"] == [{"credential": "oauth2", "status": 403, "reason": "Forbidden"}]
-    assert admin.services["accounts"].get(ALICE).xaa_auth["dm.received"] == "oauth1"
+    assert admin.services.accounts.get(ALICE).xaa_auth["dm.received"] == "oauth1"
     # the next subscription of that type starts with what worked
     admin.api.xaa.subscriptions.clear()
     ensure_xaa(admin, VALID)
@@ -61,7 +61,7 @@ def test_every_credential_refused_is_reported_and_recorded_for_status(world):
     admin = world([alice()], xaa=FakeXaa(refuse={("dm.received", "oauth2"): 403, ("dm.received", "oauth1"): 401}))
     report = ensure_xaa(admin, VALID)
     assert report["ok"] is False and "X refused every credential tried (oauth2, oauth1)" in report["error"]
-    refused = admin.services["accounts"].get(ALICE).migration["refused"]["dm.received"]
+    refused = admin.services.accounts.get(ALICE).migration["refused"]["dm.received"]
     assert [item["credential"] for item in refused] == ["oauth2", "oauth1"]
 
 
@@ -73,7 +73,7 @@ def test_a_duplicate_adopts_the_subscription_x_names_and_tags_it(world):
     (step,) = report["did"]
     assert step["adopted"] is True and step["subscription_id"] == "77", step
     assert xaa.subscriptions["77"].tag == f"xw:{ALICE}" and xaa.subscriptions["77"].webhook_id == HOOK.id
-    assert admin.services["accounts"].get(ALICE).xaa_subscriptions == {"post.create": "77"}
+    assert admin.services.accounts.get(ALICE).xaa_subscriptions == {"post.create": "77"}
 
 
 def test_a_duplicate_without_an_id_is_found_by_listing_again_and_others_on_other_webhooks_are_left_alone(world):
@@ -133,7 +133,7 @@ def test_a_429_on_the_list_is_reported_and_remembered(world):
 def test_revoking_an_account_deletes_its_subscriptions_and_forgets_them(world):
     admin = world([alice()])
     ensure_xaa(admin, VALID)
-    store = admin.services["accounts"]
+    store = admin.services.accounts
     store.put(store.get(ALICE).with_changes(status=REVOKED))
     report = ensure_xaa(admin, VALID)
     assert report["ok"] is True and [d["step"] for d in report["did"]] == ["delete", "delete"]
@@ -151,42 +151,6 @@ def test_unfit_accounts_make_ensure_not_ok(world):
     report = ensure_xaa(admin, VALID)
     assert report["ok"] is False and report["unfit"][0]["user_id"] == ALICE
     assert admin.api.xaa.subscriptions == {}
-
-
-def test_a_concurrent_change_to_the_account_is_kept_when_ensure_stores_its_own(world):
-    admin = world([alice()])
-    store = admin.services["accounts"]
-    stale = store.get(ALICE)
-    store.put(stale.with_changes(screen_name="alice_renamed"))  # connect wrote meanwhile
-    saved = update_account(store, stale, lambda a: a.with_changes(xaa_auth={"post.create": "bearer"}))
-    assert saved.screen_name == "alice_renamed" and saved.xaa_auth == {"post.create": "bearer"}
-
-
-def test_an_account_deleted_meanwhile_is_not_brought_back(world):
-    admin = world([alice()])
-    store = admin.services["accounts"]
-    stale = store.get(ALICE)
-    store.delete(ALICE)
-    store.put(account(ALICE))  # a new record with the same id, version 1 again
-    store.delete(ALICE)
-    assert update_account(store, stale, lambda a: a.with_changes(reason="x")) is None
-    assert store.get(ALICE) is None
-
-
-def test_update_account_gives_up_after_repeated_races():
-    class Racing:
-        def put(self, account):
-            raise StaleAccount("changed")
-
-        def get(self, user_id):
-            return account(user_id, version=3)
-
-    try:
-        update_account(Racing(), account(OWNER, version=1), lambda a: a)
-    except StaleAccount as exc:
-        assert "kept changing" in str(exc)
-    else:
-        raise AssertionError("expected StaleAccount")
 
 
 def test_holds_live_in_the_admin_state_beside_what_other_parts_keep_there(world):
@@ -239,7 +203,7 @@ def test_the_deadline_the_runner_sees_is_the_invocations_through_admin_and_its_c
 
 def runner_with(xaa, settings=SETTINGS):
     from xwebhook.migrate.holds import RateHolds
-    from xwebhook.migrate.reconcile import XaaRunner
+    from xwebhook.migrate.xaa_runner import XaaRunner
 
     return XaaRunner(xaa, settings, RateHolds(MemoryState(), NOW.timestamp()), NOW.timestamp())
 

@@ -20,7 +20,7 @@ tests/fakes.py's FakeDeliveryFailures.
 
 from datetime import UTC, datetime
 
-from xwebhook.admin.errors import AdminError
+from xwebhook.errors import ReportedError
 
 # The names the template's DeliveriesFailedMetric and DeliveriesTimedOutMetric filters write (tests/unit/infra
 # checks they agree): a 5xx that ingest answered and logged, and an invocation Lambda ended at its Timeout
@@ -33,22 +33,17 @@ PERIOD_SECONDS = 60
 MAX_PAGES = 5  # 2 x 1,440 one-minute points fit in one page (100,800); more pages mean something else is wrong
 
 
-class MetricUnavailable(AdminError):
+class MetricUnavailable(ReportedError):
     """The failure metrics could not be read; the message names them and the AWS error code."""
 
 
 class CloudWatchDeliveryFailures:
-    """`client()` -> a boto3 CloudWatch client, made on first use. `metrics`: (namespace, name, dimensions)."""
+    """`client()` -> a botocore CloudWatch client (the admin function's is made on first use:
+    xwebhook.aws.client_on_first_use). `metrics`: (namespace, name, dimensions)."""
 
     def __init__(self, client, metrics=METRICS):
-        self._client_factory = client
-        self._client = None
+        self._cloudwatch = client
         self.metrics = [(namespace, name, [dict(d) for d in dimensions]) for namespace, name, dimensions in metrics]
-
-    def _cloudwatch(self):
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
 
     def _queries(self):
         return [
@@ -77,9 +72,10 @@ class CloudWatchDeliveryFailures:
             try:
                 answer = self._cloudwatch().get_metric_data(**arguments)
             except Exception as exc:  # botocore ClientError, connection and timeout errors
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code") or exc.__class__.__name__
+                from xwebhook.aws import error_code
+
                 names = " and ".join(f"{namespace}/{name}" for namespace, name, _ in self.metrics)
-                raise MetricUnavailable(f"the {names} metrics could not be read: {code}") from None
+                raise MetricUnavailable(f"the {names} metrics could not be read: {error_code(exc)}") from None
             for result in answer.get("MetricDataResults", []):
                 for timestamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
                     minute = int(timestamp.timestamp() // 60)
