@@ -5,7 +5,7 @@
   signing      HMAC-SHA256 signatures (crc's lean one, ingest's OpenSSL one)
   crc          crc_token rules and the answer
   jsontext     strict JSON in; message bodies SQS takes and that decode to what X sent
-  identity     event_id, activity_id (shared by AAA and XAA copies) and occurred_at, from X's own ids
+  event_ids    event_id, activity_id (shared by AAA and XAA copies) and occurred_at, from X's own ids
   splitting    one delivery -> one EventMessage per event (AAA kinds, XAA envelopes and `data` lists)
   concurrency  bounded concurrent AWS calls for large deliveries
   publisher    SqsEventPublisher: SendMessageBatch, sized first, partial failures retried

@@ -20,7 +20,7 @@ import time
 
 from xwebhook.receive.concurrency import Concurrently
 from xwebhook.receive.errors import MessageTooLarge, PublishError
-from xwebhook.receive.identity import digest
+from xwebhook.receive.event_ids import digest
 from xwebhook.receive.settings import SQS_MAX_MESSAGE_BYTES
 from xwebhook.receive.splitting import shard_group
 

@@ -7,7 +7,7 @@ or `{"data": [envelope, ...]}`, several.
 
 Every message body is a JSON object:
   event_id     stable id derived from X's own ids: a retried or replayed copy gets the same one
-  activity_id  the activity's identity shared by its AAA and XAA copies (identity.py); with, for a post,
+  activity_id  the activity's identity shared by its AAA and XAA copies (event_ids.py); with, for a post,
                the XAA type(s) it is, the dedup key (post_kinds.py: one message per event X delivers)
   event_type   what happened: `favorite`, `tweet_create`, `follow.unfollow`, `post.create`, ...
   source       `aaa` or `xaa`
@@ -28,14 +28,14 @@ from orjson import JSONEncodeError
 from orjson import dumps as _orjson_dumps
 
 from xwebhook.receive.errors import EmptyDelivery
-from xwebhook.receive.identity import (
+from xwebhook.receive.event_ids import (
     SIGNAL_TYPES,
     aaa_identifier,
     aaa_post,
     digest,
     signal_user,
     subject_of,
-    xaa_identity,
+    xaa_ids,
 )
 from xwebhook.receive.jsontext import escaped_noncharacters, message_text
 from xwebhook.receive.post_kinds import POST_TYPES, answer, xaa_kinds
@@ -291,7 +291,7 @@ def _split_xaa(envelopes, received_at):
         event_type = data.get("event_type") if isinstance(data, dict) else None
         event_type = event_type if isinstance(event_type, str) and event_type else "unknown"
         for_user_id = _dig_text(data.get("filter") if isinstance(data, dict) else None, "user_id")
-        identity = xaa_identity(event_type, data)
+        identity = xaa_ids(event_type, data)
         post = None
         if event_type in POST_TYPES:  # one message per type X delivers; post_kinds says if FIFO alone can tell
             post = answer((event_type,), xaa_kinds(event_type, data, for_user_id)[1])

@@ -264,7 +264,7 @@ def test_what_an_aaa_post_stands_for(item, kinds, certain):
 
 @pytest.mark.parametrize("author", [ME, OTHER])
 def test_the_written_out_hot_path_answers_as_aaa_kinds_does(author):
-    from xwebhook.receive.identity import aaa_post
+    from xwebhook.receive.event_ids import aaa_post
 
     for item in (tweet(0, author=author), tweet(0, author=author, reply_to=ME), tweet(0, author=author, quote_of=ME)):
         assert aaa_post(item, "aaa:1:tweet_create:", ME, ME)[3] == aaa_kinds(item, ME)

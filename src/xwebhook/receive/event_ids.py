@@ -1,4 +1,4 @@
-"""Who and what an event is, from X's own ids: its event_id, its activity_id, and when it happened.
+"""Event ids, from X's own ids: an event's event_id, its activity_id, and when it happened (occurred_at).
 
 event_id (family-specific; a consumer's idempotency key): `aaa:<user>:<type>:<natural id>` or
 `xaa:<subject>:<type>:<natural id>`. The natural id comes from the payload's own ids (post id, DM
@@ -445,7 +445,7 @@ def xaa_subject(data):
     return "kw=" + part(keyword) if keyword else "-"
 
 
-def xaa_identity(event_type, data):
+def xaa_ids(event_type, data):
     """(event_id, activity_id, occurred_at) of one XAA envelope (`data` may be any JSON value)."""
     if not isinstance(data, dict):
         event_id = f"xaa:-:{_type_part(event_type)}:{content_id(data)}"
