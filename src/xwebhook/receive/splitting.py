@@ -86,10 +86,9 @@ class EventMessage:
     """One event, ready for the queue: its ids, its attributes and its body (JSON text).
 
     `post`: for a post, (the XAA post types it is for the account, certain, "/" + the first) from
-    post_kinds.py (an XAA
-    message its own type; an AAA tweet_create every type it stands for), else None. What it gives:
-    `kinds`, `dedup_keys`, `dedup_key` and `fifo_safe` (SQS's FIFO deduplication by this message's one
-    deduplication id is sure to drop any earlier copy of each of its keys)."""
+    post_kinds.py (an XAA message its own type; an AAA tweet_create every type it stands for), else None.
+    What it gives: `kinds`, `dedup_keys`, `dedup_key` and `fifo_safe` (SQS's FIFO deduplication by this
+    message's one deduplication id is sure to drop any earlier copy of each of its keys)."""
 
     __slots__ = (
         "event_id",
@@ -106,7 +105,18 @@ class EventMessage:
     )
 
     def __init__(
-        self, event_id, activity_id, event_type, source, for_user_id, occurred_at, signal_user_id, body, size, post=None
+        self,
+        event_id,
+        activity_id,
+        event_type,
+        source,
+        for_user_id,
+        occurred_at,
+        signal_user_id,
+        body,
+        size,
+        post=None,
+        deduplication_id=None,
     ):
         self.event_id = event_id
         self.activity_id = activity_id
@@ -118,7 +128,7 @@ class EventMessage:
         self.body = body  # JSON text
         self.size = size  # its UTF-8 bytes
         self.post = post
-        self._dedup_id = None
+        self._dedup_id = deduplication_id  # when the splitter knows it (event_ids.aaa_post), else made on first use
 
     @property
     def kinds(self):
@@ -238,19 +248,19 @@ def _split_aaa(delivery, received_at):
         if fixed_type:
             event_type, identify = fixed_type, aaa_identifier(fixed_type, subject)
         signals = stem == "user_event"  # the one AAA kind that can be a revoke (SIGNAL_TYPES)
-        # A post (the hottest kind): its identity rule called directly, and the XAA types it stands for.
-        post_prefix = identify.prefix if fixed_type == "tweet_create" else None
-        post = None
+        # A post (the hottest kind): its ids made directly, and the XAA types it stands for.
+        posts = identify.posts if fixed_type == "tweet_create" else None
         for item in items:
             if not fixed_type:
                 event_type = _aaa_event_type(key, item)
                 identify = identifiers.get(event_type)
                 if identify is None:
                     identify = identifiers[event_type] = aaa_identifier(event_type, subject)
-            if post_prefix is not None and item.__class__ is dict:
-                event_id, activity_id, occurred_at, post = aaa_post(item, post_prefix, subject, for_user_id)
+            if posts is not None and item.__class__ is dict:
+                event_id, activity_id, occurred_at, post, dedup_id = aaa_post(item, posts, for_user_id)
             else:
                 event_id, activity_id, occurred_at = identify(item)
+                post = dedup_id = None
             document = {
                 "event_id": event_id,
                 "activity_id": activity_id,
@@ -279,7 +289,17 @@ def _split_aaa(delivery, received_at):
             signal = signal_user(event_type, item) if signals and event_type in SIGNAL_TYPES else None
             append(
                 EventMessage(
-                    event_id, activity_id, event_type, "aaa", for_user_id, occurred_at, signal, text, size, post
+                    event_id,
+                    activity_id,
+                    event_type,
+                    "aaa",
+                    for_user_id,
+                    occurred_at,
+                    signal,
+                    text,
+                    size,
+                    post,
+                    dedup_id,
                 )
             )
     return messages

@@ -21,7 +21,7 @@ from xwebhook.receive.ingest import DeliveryIngestor
 from xwebhook.receive.jsontext import RawNumber, dumps, parse
 from xwebhook.receive.publisher import SqsEventPublisher
 from xwebhook.receive.signing import hmac_sha256, sign, verify_signature
-from xwebhook.receive.splitting import AAA_CONTEXT_KEYS, split_delivery, xaa_envelopes
+from xwebhook.receive.splitting import AAA_CONTEXT_KEYS, deduplication_id, split_delivery, xaa_envelopes
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 REAL_COMPARE = hmac.compare_digest
@@ -186,6 +186,40 @@ def test_every_entry_is_one_sqs_accepts(delivery):
     SqsEventPublisher(sqs, "https://sqs.us-east-1.amazonaws.com/1/q.fifo").publish(messages)
     for entry in sqs.accepted:
         assert_entry_acceptable(entry)
+
+
+post_ids = st.one_of(
+    st.from_regex(r"[0-9]{1,19}", fullmatch=True), texts, st.text(st.sampled_from("0123456789 é"), max_size=130)
+)
+accounts = st.one_of(ids, st.text(st.sampled_from("0123456789 é~"), min_size=1, max_size=130))
+
+
+def post_message(account, post, author="other"):
+    item = {"id_str": post, "user": {"id_str": author}, "timestamp_ms": "1764300000000"}
+    [message] = split_delivery({"for_user_id": account, "tweet_create_events": [item]}, AT)
+    return message
+
+
+@PROPERTY
+@given(accounts, post_ids)
+def test_the_deduplication_id_the_splitter_gives_a_post_is_the_one_its_dedup_key_makes(account, post):
+    """aaa_post gives a post's deduplication id without the per-key checks: it must be what
+    deduplication_id(dedup_key) makes, for any account and post id (long, spaced, not ASCII)."""
+    message = post_message(account if isinstance(account, str) else str(account), post)
+    assert message.deduplication_id == deduplication_id(message.dedup_key)
+
+
+@pytest.mark.parametrize("account", ["2244994945", "1" * 100, "with space", "é"])
+@pytest.mark.parametrize("extra", range(-2, 24))
+@pytest.mark.parametrize("author", ["other", "self"])
+def test_a_post_dedup_key_of_128_characters_or_fewer_is_its_own_deduplication_id_and_a_longer_one_a_digest(
+    account, extra, author
+):
+    # Post ids around the length where `post:<account>:<id>/<type>` passes 128 characters, for the shortest
+    # (post.create, the account's own post) and the longest (post.mention.create) type.
+    post = "9" * max(1, 128 - len(f"post:{account}:/post.mention.create") + extra)
+    message = post_message(account, post, account if author == "self" else "other")
+    assert message.deduplication_id == deduplication_id(message.dedup_key)
 
 
 @PROPERTY
