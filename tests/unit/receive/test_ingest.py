@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import all_sample_names, sample_bytes, signature
-from tests.fakes import FakeDynamo, FakeSqs, StaticSecret
+from tests.fakes import FakeDynamo, FakeSqs, StaticSecret, answered
 from tests.sqs_rules import assert_entry_acceptable
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
+from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.receive import errors
 from xwebhook.receive.dedup import MAX_KEY_BYTES, DynamoDedupStore
 from xwebhook.receive.ingest import DeliveryIngestor, utc_timestamp
 from xwebhook.receive.publisher import SqsEventPublisher
@@ -51,6 +53,28 @@ def test_every_sample_is_accepted_with_all_its_events_enqueued(name):
         assert_entry_acceptable(entry)
 
 
+@pytest.mark.parametrize(
+    ("case", "failure"),
+    [
+        ("no signature", errors.SignatureMissing),
+        ("another body's signature", errors.SignatureMismatch),
+        ("over the size cap", errors.BodyTooLarge),
+        ("not JSON", errors.BadDelivery),
+        ("no event", errors.EmptyDelivery),
+        ("secret unreadable", SecretUnavailable),
+    ],
+)
+def test_ingest_raises_each_failure_as_its_class_for_the_handler_to_answer(case, failure):
+    body = {"not JSON": b"not json", "no event": b"{}"}.get(case, sample_bytes("aaa/favorite"))
+    header = {"no signature": None, "another body's signature": signature(b"x")}.get(case, signature(body))
+    ingestor, sqs = make(
+        secret=StaticSecret(available=case != "secret unreadable"), max_body_bytes=100 if "cap" in case else 512 * 1024
+    )
+    with pytest.raises(failure):
+        ingestor.ingest(body, header)
+    assert sqs.calls == []
+
+
 def test_received_at_is_the_acceptance_time_in_utc():
     ingestor, sqs = make()
     ingestor.ingest(*signed("aaa/favorite"))
@@ -60,7 +84,7 @@ def test_received_at_is_the_acceptance_time_in_utc():
 
 def test_missing_signature_is_401_and_nothing_is_enqueued():
     ingestor, sqs = make()
-    outcome = ingestor.ingest(sample_bytes("aaa/favorite"), None)
+    outcome = answered(ingestor, sample_bytes("aaa/favorite"), None)
     assert (outcome.status, sqs.calls) == (401, [])
     assert "missing" in json.loads(outcome.body())["error"]
 
@@ -77,14 +101,14 @@ def test_missing_signature_is_401_and_nothing_is_enqueued():
 )
 def test_wrong_signature_is_401_and_nothing_is_enqueued(header):
     ingestor, sqs = make()
-    outcome = ingestor.ingest(sample_bytes("aaa/favorite"), header)
+    outcome = answered(ingestor, sample_bytes("aaa/favorite"), header)
     assert (outcome.status, sqs.calls) == (401, [])
 
 
 def test_signature_made_with_another_secret_is_401():
     body = sample_bytes("aaa/favorite")
     ingestor, sqs = make()
-    assert ingestor.ingest(body, signature(body, secret="not-the-secret")).status == 401
+    assert answered(ingestor, body, signature(body, secret="not-the-secret")).status == 401
     assert sqs.calls == []
 
 
@@ -101,7 +125,7 @@ def test_a_mismatch_rechecks_a_possibly_rotated_secret_once():
 
 def test_body_over_the_cap_is_413_before_anything_else():
     ingestor, sqs = make(max_body_bytes=100)
-    outcome = ingestor.ingest(*signed("aaa/favorite"))
+    outcome = answered(ingestor, *signed("aaa/favorite"))
     assert (outcome.status, sqs.calls) == (413, [])
     assert "exceeds 100 bytes" in outcome.reason
 
@@ -119,7 +143,7 @@ def test_body_over_the_cap_is_413_before_anything_else():
 )
 def test_signed_but_unusable_bodies_are_400_with_a_reason(body, status, reason):
     ingestor, sqs = make()
-    outcome = ingestor.ingest(body, signature(body))
+    outcome = answered(ingestor, body, signature(body))
     assert outcome.status == status
     assert reason in json.loads(outcome.body())["error"]
     assert sqs.calls == []
@@ -134,14 +158,14 @@ def test_empty_event_list_is_accepted_with_nothing_enqueued():
 
 def test_secret_unavailable_is_503_and_nothing_is_enqueued():
     ingestor, sqs = make(secret=StaticSecret(available=False))
-    outcome = ingestor.ingest(*signed("aaa/favorite"))
+    outcome = answered(ingestor, *signed("aaa/favorite"))
     assert (outcome.status, sqs.calls) == (503, [])
 
 
 def test_sqs_failure_is_503_with_a_generic_reason_and_a_logged_detail():
     sqs = FakeSqs(script=[ConnectionError("endpoint down")] * 3)
     ingestor, _ = make(sqs=sqs)
-    outcome = ingestor.ingest(*signed("aaa/favorite_multi"))
+    outcome = answered(ingestor, *signed("aaa/favorite_multi"))
     assert outcome.status == 503
     assert json.loads(outcome.body()) == {"error": "events could not be stored; retry"}
     assert "ConnectionError" in outcome.detail
@@ -177,7 +201,7 @@ def test_with_dedup_ids_are_remembered_only_after_sqs_accepted_them():
     dedup = DynamoDedupStore(dynamo, "dedup", 3600, clock=lambda: 1000.0)
     sqs = FakeSqs(script=[ConnectionError("down")] * 3)
     ingestor, _ = make(sqs=sqs, dedup=dedup)
-    assert ingestor.ingest(*signed("aaa/favorite")).status == 503
+    assert answered(ingestor, *signed("aaa/favorite")).status == 503
     assert dynamo.items == {}  # X's retry must be enqueued, not skipped
     assert ingestor.ingest(*signed("aaa/favorite")).enqueued == 1
 
@@ -186,7 +210,7 @@ def test_with_dedup_ids_are_remembered_only_after_sqs_accepted_them():
 def test_dedup_store_faults_are_503(operation, enqueued):
     dedup = DynamoDedupStore(FakeDynamo(fail_on=[operation]), "dedup", 3600, sleep=lambda _: None)
     ingestor, sqs = make(dedup=dedup)
-    outcome = ingestor.ingest(*signed("aaa/favorite"))
+    outcome = answered(ingestor, *signed("aaa/favorite"))
     assert outcome.status == 503
     assert len(sqs.accepted) == enqueued  # a failed read sends nothing; a failed write asks X to retry
 
@@ -195,7 +219,7 @@ def test_dedup_store_faults_are_503(operation, enqueued):
 def test_non_json_constants_are_400(constant):
     body = b'{"for_user_id":"1","favorite_events":[{"id":"x","n":' + constant + b"}]}"
     ingestor, sqs = make()
-    outcome = ingestor.ingest(body, signature(body))
+    outcome = answered(ingestor, body, signature(body))
     assert (outcome.status, sqs.calls) == (400, [])
 
 
@@ -251,7 +275,7 @@ def test_nesting_too_deep_is_a_400_with_a_reason_every_time(depth):
     body = ('{"for_user_id":"1","x_events":[' + "[" * depth + "]" * depth + "]}").encode()
     ingestor, sqs = make()
     for _ in range(2):
-        outcome = ingestor.ingest(body, signature(body))
+        outcome = answered(ingestor, body, signature(body))
         assert (outcome.status, sqs.calls) == (400, [])
         assert "nests deeper than 512 levels" in json.loads(outcome.body())["error"]
 
@@ -259,7 +283,7 @@ def test_nesting_too_deep_is_a_400_with_a_reason_every_time(depth):
 def test_an_event_too_large_for_one_sqs_message_is_a_413_and_nothing_is_sent():
     delivery = {"for_user_id": "1", "x_events": [{"id": "a"}, {"id": "b", "pad": "\ufffe" * 200_000}]}
     ingestor, sqs = make(max_body_bytes=1024 * 1024)
-    outcome = ingestor.ingest(*signed_body(delivery))
+    outcome = answered(ingestor, *signed_body(delivery))
     assert (outcome.status, sqs.calls) == (413, [])
 
 
