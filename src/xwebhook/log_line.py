@@ -23,20 +23,35 @@ _last_second = (None, "")
 _last_millis = (None, "")
 
 
-def _encode(value):
+_INFINITY = float("inf")
+
+
+def json_scalar(value, quote=_quote):
+    """The JSON text of a scalar, or None when `value` is none JSON can write: a str (written by `quote`:
+    ASCII here; receive/jsontext's writer passes one that keeps UTF-8), None, true, false, an int (its
+    digits, whatever subclass), a finite float (NaN and Infinity are not JSON)."""
     if isinstance(value, str):
-        return _quote(value)
+        return quote(value)
     if value is None:
         return "null"
     if value is True:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and value == value and value not in (_INFINITY, -_INFINITY):
+        return float.__repr__(value)
+    return None
+
+
+def _encode(value):
+    text = json_scalar(value)
+    if text is not None:
+        return text
     if isinstance(value, (list, tuple)):
         return "[" + ",".join([_encode(item) for item in value]) + "]"
-    return _quote(str(value))
+    return _quote(str(value))  # anything else (NaN included) as its text: a log line is always JSON
 
 
 def utc_timestamp(now):

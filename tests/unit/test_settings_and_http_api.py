@@ -123,3 +123,35 @@ def test_ingest_log_line_is_the_same_object_with_orjson_and_falls_back_for_what_
     line = odd.getvalue()
     line.encode("ascii")  # written by the ASCII encoder, escaped
     assert json.loads(line)["detail"] == "boom \ud800"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(float("nan"), "nan"), (float("-inf"), "-inf"), (True, True), (3.5, 3.5), (2**70, 2**70), ("é\u2028", "é\u2028")],
+)
+def test_a_log_line_is_json_whatever_a_field_holds(value, written):
+    import io
+    import json
+    from enum import IntEnum
+
+    from xwebhook.log_line import emit
+
+    class Code(IntEnum):
+        SEVEN = 7
+
+    stream = io.StringIO()
+    emit("INFO", "m", None, stream=stream, value=value, code=Code.SEVEN)
+    line = json.loads(stream.getvalue())
+    assert line["value"] == written
+    assert line["code"] == 7
+
+
+def test_the_message_writers_fallback_writes_scalars_as_the_log_lines_do():
+    from xwebhook.log_line import json_scalar
+    from xwebhook.receive.jsontext import dumps
+
+    for value in (None, True, False, 0, -(2**80), 1.25, 1e-300, "plain", 'q"uote'):
+        # A lone surrogate makes orjson refuse the list: the iterative writer writes it, scalar by scalar.
+        assert dumps(["\ud800", value]).decode() == '["\\ud800",' + json_scalar(value) + "]"
+    assert json_scalar(float("nan")) is None
+    assert json_scalar([1]) is None

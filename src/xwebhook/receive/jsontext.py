@@ -21,6 +21,7 @@ from _json import encode_basestring as _quote_utf8  # json's C string encoder, n
 
 import orjson  # in ingest's requirements.txt and the dev environment
 
+from xwebhook.log_line import json_scalar
 from xwebhook.receive.errors import TooDeep
 
 MAX_NESTING = 512  # levels of objects/arrays in one message (X's own payloads nest about 10)
@@ -169,22 +170,13 @@ def _string(text):
 
 
 def _scalar(value):
-    if isinstance(value, str):
-        return _string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, float):
-        if value != value or value in (_INFINITY, -_INFINITY):
-            raise ValueError("NaN and Infinity are not JSON")
-        return float.__repr__(value)
+    text = json_scalar(value, _string)
+    if text is not None:
+        return text
     if isinstance(value, RawNumber):
         return value.text
+    if isinstance(value, float):
+        raise ValueError("NaN and Infinity are not JSON")
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
