@@ -359,7 +359,7 @@ class IngestWorld:
         calls = self.log[before:]
         return SimpleNamespace(
             status=outcome.status,
-            enqueued=outcome.enqueued,
+            sent=outcome.sent,
             duplicates=outcome.duplicates,
             aws_calls=outcome.aws_calls,
             calls=calls,

@@ -26,7 +26,7 @@ def handler(event, context):
     line["status"] = outcome.status
     line["source"] = outcome.source
     line["events"] = outcome.events
-    line["enqueued"] = outcome.enqueued
+    line["sent"] = outcome.sent
     line["duplicates"] = outcome.duplicates
     line["event_types"] = outcome.event_types
     line["aws_calls"] = outcome.sqs_calls + outcome.dedup_calls

@@ -110,7 +110,7 @@ def test_ingest_log_line_is_the_same_object_with_orjson_and_falls_back_for_what_
     class Context:
         aws_request_id = "req-2"
 
-    fields = {"status": 503, "event_types": ["post.create"], "detail": "boom \ud800", "enqueued": 0}
+    fields = {"status": 503, "event_types": ["post.create"], "detail": "boom \ud800", "sent": 0}
     fast, plain = io.StringIO(), io.StringIO()
     emit_fields("ERROR", "delivery", Context(), {"status": 200, "event_types": ["a"]}, orjson.dumps, stream=fast)
     emit("ERROR", "delivery", Context(), stream=plain, status=200, event_types=["a"])

@@ -45,13 +45,17 @@ SECRET_RECHECK_SECONDS = 30.0
 class IngestOutcome:
     """What ingest did with one delivery: the HTTP status and the figures the log line carries.
 
+    `sent`: the messages SQS accepted. Not "enqueued": on a FIFO queue SQS also accepts, and silently
+    drops, a copy whose MessageDeduplicationId it accepted in the last 5 minutes, and its answer does not
+    say which (docs/messages.md "What ingest knows it enqueued"). `duplicates`: the copies ingest itself
+    left out (repeated in the delivery, or found in the dedup table).
     The figures a delivery leaves unset keep these class defaults (made per POST: fewer stores)."""
 
     reason = ""  # told to the caller
     detail = ""  # logged only (names AWS errors; never a secret or a payload)
     source = ""
     events = 0
-    enqueued = 0
+    sent = 0
     duplicates = 0
     sqs_calls = 0
     dedup_calls = 0
@@ -80,9 +84,9 @@ class IngestOutcome:
 
     def body(self):
         if self.status == 200:
-            return '{"status":"ok","events":%d,"enqueued":%d,"duplicates":%d}' % (
+            return '{"status":"ok","events":%d,"sent":%d,"duplicates":%d}' % (
                 self.events,
-                self.enqueued,
+                self.sent,
                 self.duplicates,
             )
         return '{"error":%s}' % _quote(self.reason)
@@ -190,7 +194,7 @@ class DeliveryIngestor:
                     pass
                 outcome.dedup_calls += self._dedup.calls - calls
             raise
-        outcome.enqueued = len(fresh)
+        outcome.sent = len(fresh)
         if self._dedup is not None and (fresh or sightings):
             calls = self._dedup.calls
             try:

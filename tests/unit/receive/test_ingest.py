@@ -42,11 +42,11 @@ def test_every_sample_is_accepted_with_all_its_events_enqueued(name):
     ingestor, sqs = make()
     outcome = ingestor.ingest(*signed(name))
     assert outcome.status == 200, outcome.reason
-    assert outcome.enqueued == outcome.events == len(sqs.accepted) >= 1
+    assert outcome.sent == outcome.events == len(sqs.accepted) >= 1
     assert json.loads(outcome.body()) == {
         "status": "ok",
         "events": outcome.events,
-        "enqueued": outcome.events,
+        "sent": outcome.events,
         "duplicates": 0,
     }
     for entry in sqs.accepted:
@@ -153,7 +153,7 @@ def test_empty_event_list_is_accepted_with_nothing_enqueued():
     body = b'{"for_user_id": "1", "favorite_events": []}'
     ingestor, sqs = make()
     outcome = ingestor.ingest(body, signature(body))
-    assert (outcome.status, outcome.enqueued, sqs.calls) == (200, 0, [])
+    assert (outcome.status, outcome.sent, sqs.calls) == (200, 0, [])
 
 
 def test_secret_unavailable_is_503_and_nothing_is_enqueued():
@@ -183,16 +183,16 @@ def test_duplicate_activities_inside_one_delivery_are_enqueued_once():
     body = json.dumps({"for_user_id": "1", "favorite_events": [{"id": "same"}, {"id": "same"}]}).encode()
     ingestor, sqs = make()
     outcome = ingestor.ingest(body, signature(body))
-    assert (outcome.status, outcome.enqueued, outcome.duplicates, len(sqs.accepted)) == (200, 1, 1, 1)
+    assert (outcome.status, outcome.sent, outcome.duplicates, len(sqs.accepted)) == (200, 1, 1, 1)
 
 
 def test_with_dedup_a_replayed_delivery_enqueues_nothing_new():
     dynamo = FakeDynamo()
     dedup = DynamoDedupStore(dynamo, "dedup", 3600, clock=lambda: 1000.0)
     ingestor, sqs = make(dedup=dedup)
-    assert ingestor.ingest(*signed("aaa/favorite_multi")).enqueued == 3
+    assert ingestor.ingest(*signed("aaa/favorite_multi")).sent == 3
     replay = ingestor.ingest(*signed("aaa/favorite_multi"))
-    assert (replay.status, replay.enqueued, replay.duplicates) == (200, 0, 3)
+    assert (replay.status, replay.sent, replay.duplicates) == (200, 0, 3)
     assert len(sqs.accepted) == 3
 
 
@@ -203,7 +203,7 @@ def test_with_dedup_ids_are_remembered_only_after_sqs_accepted_them():
     ingestor, _ = make(sqs=sqs, dedup=dedup)
     assert answered(ingestor, *signed("aaa/favorite")).status == 503
     assert dynamo.items == {}  # X's retry must be enqueued, not skipped
-    assert ingestor.ingest(*signed("aaa/favorite")).enqueued == 1
+    assert ingestor.ingest(*signed("aaa/favorite")).sent == 1
 
 
 @pytest.mark.parametrize(("operation", "enqueued"), [("batch_get_item", 0), ("batch_write_item", 1)])
@@ -303,6 +303,6 @@ def test_a_delivery_of_thousands_of_events_and_users_is_stored_whole_in_concurre
     publisher = SqsEventPublisher(sqs, QUEUE, concurrently=Concurrently(8))
     ingestor = DeliveryIngestor(StaticSecret(), publisher, 4 * 1024 * 1024, clock=lambda: NOW)
     outcome = ingestor.ingest(*signed_body(delivery))
-    assert (outcome.status, outcome.enqueued, outcome.sqs_calls) == (200, count, count // 10)
+    assert (outcome.status, outcome.sent, outcome.sqs_calls) == (200, count, count // 10)
     assert sqs.most == 8
     assert len({entry["MessageDeduplicationId"] for entry in sqs.accepted}) == count
