@@ -7,7 +7,7 @@ filters turn those lines into the ingest metrics). 200 only once SQS has every e
 
 import orjson
 
-from xwebhook.http_api import header, json_response, raw_body
+from xwebhook.http_api import body_text, header, json_response, raw_body
 from xwebhook.log_line import level_for, record, write
 from xwebhook.receive.errors import FAILURES
 from xwebhook.receive.ingest import IngestOutcome
@@ -19,7 +19,7 @@ ingestor = build_ingestor(IngestSettings.from_env())
 
 def handler(event, context):
     try:
-        outcome = ingestor.ingest(raw_body(event), header(event, SIGNATURE_HEADER))
+        outcome = ingestor.ingest(raw_body(event), header(event, SIGNATURE_HEADER), body_text(event))
     except Exception as exc:  # every failure answers as FAILURES says; one it does not name is a bug (500)
         outcome = IngestOutcome.failed(exc, FAILURES)
     line = record(level_for(outcome.status), "delivery", context)

@@ -51,6 +51,13 @@ def failure_answer(failure, table):
     return 500, "internal error", f"{failure.__class__.__name__}: {failure}"
 
 
+def body_text(event):
+    """The request body as the text API Gateway handed over, or None when it came base64-encoded (raw_body
+    then gives its bytes; for a text body raw_body's bytes are this text in UTF-8)."""
+    body = event.get("body")
+    return body if body.__class__ is str and not event.get("isBase64Encoded") else None
+
+
 def json_response(status, body, extra_headers=None):
     """A payload 2.0 response with a JSON text `body` (already serialised)."""
     headers = {"content-type": "application/json", "cache-control": "no-store"}

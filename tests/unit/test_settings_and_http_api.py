@@ -6,7 +6,7 @@ import pytest
 
 from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.env import ConfigError
-from xwebhook.http_api import BadRequest, header, json_response, query_parameter, raw_body
+from xwebhook.http_api import BadRequest, body_text, header, json_response, query_parameter, raw_body
 from xwebhook.receive.settings import IngestSettings
 
 BASE = {"CONSUMER_SECRET_ID": "arn:secret", "EVENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q.fifo"}
@@ -67,6 +67,14 @@ def test_raw_body_plain_and_base64():
 def test_raw_body_rejects_invalid_base64(bad):
     with pytest.raises(BadRequest):
         raw_body({"body": bad, "isBase64Encoded": True})
+
+
+def test_body_text_is_the_text_api_gateway_handed_over_and_none_for_a_base64_body():
+    text = '{"é": 1}'
+    assert body_text({"body": text, "isBase64Encoded": False}) == text
+    assert raw_body({"body": text, "isBase64Encoded": False}) == text.encode()
+    assert body_text({"body": base64.b64encode(text.encode()).decode(), "isBase64Encoded": True}) is None
+    assert body_text({}) is None
 
 
 def test_json_response_shape():

@@ -103,9 +103,11 @@ class DeliveryIngestor:
         # Only a FIFO queue deduplicates; a standard queue reads the table for every event.
         self._trust = trust if publisher.fifo else 0
 
-    def ingest(self, body, signature):
+    def ingest(self, body, signature, text=None):
         """The outcome of a POST with raw `body` bytes and the signature header's value (or None), all its
-        events on the queue; raises a receive/errors.py failure (whose answer FAILURES gives) otherwise."""
+        events on the queue; raises a receive/errors.py failure (whose answer FAILURES gives) otherwise.
+        `text`: the body as the str it arrived as, when it did (http_api.body_text): parsed without decoding
+        the bytes again (~0.3 us for 4 KB)."""
         if len(body) > self._max_body_bytes:
             raise BodyTooLarge(f"body exceeds {self._max_body_bytes} bytes")
         if not signature:
@@ -113,7 +115,7 @@ class DeliveryIngestor:
         if not self._signature_matches(body, signature):
             raise SignatureMismatch("signature does not match the body")
         try:
-            delivery = parse(body)
+            delivery = parse(body if text is None else text)
         except BadDelivery:
             raise
         except ValueError:  # also UnicodeDecodeError

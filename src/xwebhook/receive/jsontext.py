@@ -64,13 +64,14 @@ _DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_number)
 
 
 def parse(body):
-    """The value of the JSON document `body` (UTF-8 bytes). Raises ValueError (not JSON) or TooDeep.
+    """The value of the JSON document `body`: UTF-8 bytes, or the str they decode to (the text API Gateway
+    handed over: not decoded a second time). Raises ValueError (not JSON) or TooDeep.
 
     The standard library's decoder, not orjson's: orjson.loads reads integers beyond 64 bits as
     doubles, turns 1e-400 into 0.0 and refuses lone surrogates, and finding where it would
     (bench: a byte scan of the body) costs more than it saves.
     """
-    text = body.decode("utf-8")
+    text = body if body.__class__ is str else body.decode("utf-8")
     try:
         # raw_decode skips decode()'s two whitespace regexes; X's bodies have no leading whitespace,
         # and anything after the value but whitespace is refused as decode() refuses it.

@@ -89,7 +89,7 @@ class Raising:
     def __init__(self, failure):
         self.failure = failure
 
-    def ingest(self, body, signature):
+    def ingest(self, body, signature, text=None):
         raise self.failure
 
     def get(self):

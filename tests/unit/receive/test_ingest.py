@@ -75,6 +75,15 @@ def test_ingest_raises_each_failure_as_its_class_for_the_handler_to_answer(case,
     assert sqs.calls == []
 
 
+@pytest.mark.parametrize("name", ["aaa/favorite_multi", "xaa/post.create"])
+def test_the_body_given_as_text_as_well_is_ingested_as_its_bytes_are(name):
+    body, header = signed(name)
+    ingestor, sqs = make()
+    again, sqs_again = make()
+    assert ingestor.ingest(body, header).body() == again.ingest(body, header, body.decode()).body()
+    assert sqs.accepted == sqs_again.accepted
+
+
 def test_received_at_is_the_acceptance_time_in_utc():
     ingestor, sqs = make()
     ingestor.ingest(*signed("aaa/favorite"))
