@@ -175,8 +175,7 @@ class DeliveryIngestor:
                     # not on the queue yet must still get through when X delivers them.
                     sighted = {m: [key for key in m.dedup_keys if key in seen] for m in sightings}
         outcome.duplicates = len(messages) - len(fresh)
-        types = {message.event_type for message in fresh}
-        outcome.event_types = sorted(types) if len(types) > 1 else list(types)
+        outcome.event_types = _types(fresh)
         try:
             outcome.sqs_calls = self._publisher.publish(fresh) if fresh else 0
         except BadDelivery as exc:  # MessageTooLarge: found before the first call
@@ -208,6 +207,18 @@ class DeliveryIngestor:
                 raise failure from exc
             outcome.dedup_calls += self._dedup.calls - calls
         return outcome
+
+
+def _types(messages):
+    """The distinct event types of `messages`, sorted (the log line's event_types). A delivery is nearly
+    always of one type (every XAA delivery; an AAA delivery of one kind): that is checked first."""
+    if not messages:
+        return []
+    first = messages[0].event_type
+    for message in messages:
+        if message.event_type != first:
+            return sorted({message.event_type for message in messages})
+    return [first]
 
 
 def _families(seen, keys):

@@ -230,10 +230,13 @@ def _aaa_event_type(key, item):
 
 
 def _split_aaa(delivery, received_at):
-    for_user_id = _dig_text(delivery, "for_user_id")
+    for_user_id = delivery.get("for_user_id")
+    if for_user_id.__class__ is not str:  # X's is a string: anything else is made one, or None
+        for_user_id = _dig_text(delivery, "for_user_id")
     subject = subject_of(for_user_id)
-    users = delivery.get("users") if isinstance(delivery.get("users"), dict) else None
-    apps = delivery.get("apps") if isinstance(delivery.get("apps"), dict) else None
+    users, apps = delivery.get("users"), delivery.get("apps")
+    users = users if isinstance(users, dict) else None
+    apps = apps if isinstance(apps, dict) else None
     blocked = "user_has_blocked" in delivery
     identifiers = {}  # event_type -> identify(item) of the typed kinds, made once per type
     messages = []
