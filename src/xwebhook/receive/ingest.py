@@ -73,8 +73,8 @@ class IngestOutcome:
         figures = getattr(failure, "figures", None)
         outcome = cls(status, figures.events if figures is not None else 0)
         outcome.reason, outcome.detail = reason, detail
-        if figures is not None:
-            outcome.source, outcome.duplicates = figures.source, figures.duplicates
+        if figures is not None:  # what SQS took before a 503 included: the log line says so
+            outcome.source, outcome.sent, outcome.duplicates = figures.source, figures.sent, figures.duplicates
             outcome.sqs_calls, outcome.dedup_calls = figures.sqs_calls, figures.dedup_calls
         return outcome
 
@@ -182,7 +182,7 @@ class DeliveryIngestor:
             exc.figures = outcome
             raise
         except PublishError as exc:
-            outcome.sqs_calls = exc.calls
+            outcome.sqs_calls, outcome.sent = exc.calls, len(exc.accepted)
             exc.figures = outcome
             if self._dedup is not None and exc.accepted:
                 # What SQS took is recorded before X is asked to retry: a FIFO queue would drop those copies

@@ -63,11 +63,12 @@ def test_the_table_is_the_only_place_a_status_is_written():
 
 def test_a_failed_outcome_keeps_the_figures_of_what_was_done_before_the_failure():
     figures = IngestOutcome(200, 4)
-    figures.source, figures.duplicates, figures.sqs_calls, figures.dedup_calls = "aaa", 1, 2, 1
+    figures.source, figures.sent, figures.duplicates, figures.sqs_calls, figures.dedup_calls = "aaa", 2, 1, 2, 1
     failure = errors.PublishError("SQS did not accept the delivery: 1 of 3 entries failed")
     failure.figures = figures
     outcome = IngestOutcome.failed(failure, errors.FAILURES)
     assert (outcome.status, outcome.events, outcome.source, outcome.duplicates) == (503, 4, "aaa", 1)
+    assert outcome.sent == 2  # what SQS took before the 503
     assert outcome.aws_calls == 3
     assert json.loads(outcome.body()) == {"error": "events could not be stored; retry"}
 

@@ -181,6 +181,13 @@ def test_sqs_failure_is_503_with_a_generic_reason_and_a_logged_detail():
     assert sqs.accepted == []
 
 
+def test_a_503_after_sqs_took_part_of_the_delivery_says_how_many_it_took():
+    sqs = FakeSqs(script=[{"1"}] * 3)  # entry 1 fails every time: 2 of 3 are taken
+    ingestor, _ = make(sqs=sqs)
+    outcome = answered(ingestor, *signed("aaa/favorite_multi"))
+    assert (outcome.status, outcome.sent, outcome.sqs_calls) == (503, 2, 3)
+
+
 def test_partial_batch_failure_is_retried_and_then_200():
     sqs = FakeSqs(script=[{"1"}])
     ingestor, _ = make(sqs=sqs)
