@@ -88,21 +88,10 @@ class EventMessage:
     `post`: for a post, (the XAA post types it is for the account, certain, "/" + the first) from
     post_kinds.py (an XAA message its own type; an AAA tweet_create every type it stands for), else None.
     What it gives: `kinds`, `dedup_keys`, `dedup_key` and `fifo_safe` (SQS's FIFO deduplication by this
-    message's one deduplication id is sure to drop any earlier copy of each of its keys)."""
+    message's one deduplication id is sure to drop any earlier copy of each of its keys).
 
-    __slots__ = (
-        "event_id",
-        "activity_id",
-        "event_type",
-        "source",
-        "for_user_id",
-        "occurred_at",
-        "signal_user_id",
-        "body",
-        "size",
-        "post",
-        "_dedup_id",
-    )
+    No __slots__, by measurement: on Python 3.13 (the template's runtime) an instance with inline values is
+    made ~80 ns faster than one with eleven slots, and read as fast (bench/warm.py: three per POST)."""
 
     def __init__(
         self,
