@@ -59,7 +59,7 @@ BARE = 'print("answered 0 0", flush=True)'  # a bare interpreter, ready to answe
 
 CHECKS = {
     "crc": f'assert answer["statusCode"] == 200 and {CRC_EXPECTED!r} in answer["body"], answer',
-    "ingest": 'assert answer["statusCode"] == 200 and \'"enqueued":3\' in answer["body"], answer',
+    "ingest": 'assert answer["statusCode"] == 200 and \'"sent":3\' in answer["body"], answer',
     "admin": 'assert answer["ok"] is True, answer',
 }
 

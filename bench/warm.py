@@ -190,7 +190,7 @@ def measure():
     with quiet_stdout():
         assert crc.handler(crc_event, None)["statusCode"] == 200
         answer = ingest.handler(post, None)
-        assert answer["statusCode"] == 200 and json.loads(answer["body"])["enqueued"] == 3, answer
+        assert answer["statusCode"] == 200 and json.loads(answer["body"])["sent"] == 3, answer
         assert deduped.handler(post, None)["statusCode"] == 200
         best = best_interleaved(
             {

@@ -44,6 +44,7 @@ from localdev.lambda_runtime import receive as _receive
 from localdev.lambda_runtime import send as _send
 from localdev.loopback import LoopbackServer
 from localdev.moto_server import LOCALHOST
+from localdev.queue_fate import SendsFollower
 
 __all__ = ["FunctionFailed", "FunctionPool", "Gateway", "LambdaContext", "http_answer", "http_api_event"]
 
@@ -216,6 +217,15 @@ def chunk_size(line):
 def printable(text):
     """`text` safe for a terminal: control characters (escape sequences) and non-ASCII shown as \\x.. escapes."""
     return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+class DeliveryNote(str):
+    """The line's note for an ingest delivery, with `queue`: what the gateway's `recent` record shows of it."""
+
+    def __new__(cls, text, queue):
+        note = super().__new__(cls, text)
+        note.queue = queue
+        return note
 
 
 INTERNAL_ERROR = (500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}')
@@ -579,7 +589,10 @@ class Gateway(LoopbackServer):
             if name in functions
         }
         self.requests = 0
-        self.enqueued = 0
+        self.enqueued = 0  # events the queue kept (the endpoint's tap), or SQS accepted when it cannot tell
+        # What the local queue kept of each delivery: its AWS endpoint's tap, followed (localdev.queue_fate).
+        endpoint = (functions.get("ingest") or {}).get("AWS_ENDPOINT_URL")
+        self.queue_sends = SendsFollower(endpoint) if endpoint else None
         self.recent = collections.deque(maxlen=200)  # the last requests, for the local console
         self._counter_lock = threading.Lock()
         self._print_lock = threading.Lock()
@@ -589,6 +602,8 @@ class Gateway(LoopbackServer):
         return self.url + "/webhook"
 
     def before_serving(self):
+        if self.queue_sends is not None:
+            self.queue_sends.start()
         if self.prewarm:
             warmers = [threading.Thread(target=self._prewarm, args=(p,), daemon=True) for p in self.pools.values()]
             for thread in warmers:
@@ -607,6 +622,8 @@ class Gateway(LoopbackServer):
 
     def stop(self):
         super().stop()
+        if self.queue_sends is not None:
+            self.queue_sends.stop()
         closers = [threading.Thread(target=pool.close) for pool in self.pools.values()]
         for thread in closers:
             thread.start()
@@ -637,21 +654,26 @@ class Gateway(LoopbackServer):
         except FunctionFailed as exc:
             return (*INTERNAL_ERROR, str(exc))
         answer_headers.append(("apigw-requestid", event["requestContext"]["requestId"]))
-        return status, answer_headers, data, self._note(function, status, data)
+        return status, answer_headers, data, self._note(function, status, data, event["requestContext"]["requestId"])
 
-    def _note(self, function, status, data):
+    def _note(self, function, status, data, request_id=None):
         try:
             document = json.loads(data)
         except ValueError:
             return function
         if not isinstance(document, dict):
             return function
-        if status == 200 and "enqueued" in document:
-            enqueued = document.get("enqueued") or 0
+        if status == 200 and "sent" in document:  # ingest's answer: SQS accepted `sent` (FIFO: copies too)
+            sent, duplicates = document.get("sent") or 0, document.get("duplicates") or 0
+            queue = {"sent": sent, "duplicates": duplicates}
+            text = f"sent={sent}"
+            fate = self.queue_sends.fate(request_id, sent) if sent and self.queue_sends is not None else None
+            if fate is not None:
+                queue |= fate.as_dict()
+                text += f" kept={fate.kept}" + (f" dropped={fate.dropped}" if fate.dropped else "")
             with self._counter_lock:
-                self.enqueued += enqueued
-            duplicates = document.get("duplicates") or 0
-            return f"enqueued={enqueued}" + (f" duplicates={duplicates}" if duplicates else "")
+                self.enqueued += queue.get("kept", sent)
+            return DeliveryNote(text + (f" duplicates={duplicates}" if duplicates else ""), queue)
         if "error" in document:
             return f"{function}: {document['error']}"
         return function
@@ -667,6 +689,9 @@ class Gateway(LoopbackServer):
                     "status": status,
                     "note": note,
                     "ms": seconds * 1000,
+                    # an ingest delivery: {"sent", "duplicates"} from its answer, and "kept", "dropped" from
+                    # the queue's tap when it answered (DeliveryNote); else None
+                    "queue": getattr(note, "queue", None),
                 }
             )
         method, path, note = printable(method), printable(path), printable(str(note))

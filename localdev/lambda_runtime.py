@@ -9,10 +9,13 @@ function sees in Lambda. Imported (localdev.gateway), it serves the instances th
     LambdaContext            the parts of Lambda's context object handlers and Powertools read
     import_handler(spec)     "app.handler" -> the callable, with Lambda's error kinds
     serve(connection, ...)   invocations one at a time: events and results cross the pipe as JSON
+    trace_header(request_id) the X-Ray trace header of an invocation (Lambda's `_X_AMZN_TRACE_ID`)
 """
 
+import hashlib
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -35,6 +38,21 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self):
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def trace_key(request_id):
+    """The 24 hex digits that name an invocation in its trace header (from its request id)."""
+    return hashlib.sha256(request_id.encode()).hexdigest()[:24]
+
+
+def trace_header(request_id, now=None):
+    """The trace header Lambda sets in `_X_AMZN_TRACE_ID` for each invocation, here made from its request id.
+
+    botocore sends it with every AWS call a function makes (`X-Amzn-Trace-Id`, its recursion detection,
+    whenever AWS_LAMBDA_FUNCTION_NAME is set, as in Lambda): the local AWS endpoint's tap records it with
+    each message sent, so localdev.queue_fate can say which invocation sent what."""
+    digest = hashlib.sha256(request_id.encode()).hexdigest()
+    return f"Root=1-{int(now or time.time()):08x}-{digest[:24]};Parent={digest[24:40]};Sampled=0"
 
 
 class HandlerError(Exception):
@@ -71,6 +89,7 @@ def receive(connection):
 
 def serve(connection, handler, function_name, timeout_seconds, memory_mb=128):
     """Run invocations ([event, request id] messages) until the pipe closes or None arrives."""
+    os.environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", function_name)  # as Lambda sets it
     while True:
         try:
             message = receive(connection)
@@ -79,6 +98,7 @@ def serve(connection, handler, function_name, timeout_seconds, memory_mb=128):
         if message is None:
             return
         event, request_id = message
+        os.environ["_X_AMZN_TRACE_ID"] = trace_header(request_id)  # Lambda sets it per invocation
         try:
             result = handler(event, LambdaContext(function_name, request_id, timeout_seconds, memory_mb))
             send(connection, ["ok", result])

@@ -1,7 +1,7 @@
 """A local stand-in for CloudWatch Logs metric filters: the template's AWS::Logs::MetricFilter resources applied
 to the functions' log lines, the metrics put into the local AWS endpoint's CloudWatch (moto). Never deployed.
 
-In AWS, ingest's one JSON line per delivery becomes DeliveriesFailed, EventsEnqueued, ... through metric
+In AWS, ingest's one JSON line per delivery becomes DeliveriesFailed, EventsSent, ... through metric
 filters on its log group; the alarms and the admin function's recovery read those metrics. moto stores
 log events and metrics but applies no filter, so without this `make run` would never show a failure
 metric and the recovery could not be tried locally. The local gateway hands each function's output

@@ -17,6 +17,14 @@ consumer.
   GET /_xwebhook/sqs/added?after=SEQ&wait=SECONDS&queue=NAME   messages added to queues (sent, or moved to
                                                                a dead-letter queue) after SEQ, oldest first
   GET /_xwebhook/sqs/messages?queue=NAME                        what a queue holds now, visible or in flight
+  GET /_xwebhook/sqs/sends?trace=KEY&message_id=ID&deduplication_id=ID&queue=NAME   (each repeatable)
+  GET /_xwebhook/sqs/sends?after=SEQ|now&wait=SECONDS                              (a feed, as `added`)
+        every message offered to a queue (SendMessage, SendMessageBatch, a move to a dead-letter queue) and
+        whether the queue kept it or dropped it as a FIFO duplicate, which SQS's answer never says (it
+        answers success for both): {"sends": [{"seq", "queue", "message_id", "deduplication_id",
+        "group_id", "kept", "at", "trace"}], "last": the last send's seq}. `trace`: the invocation that
+        sent it, from the X-Amzn-Trace-Id header botocore sends in Lambda (localdev.lambda_runtime.trace_key).
+        localdev.queue_fate reads both forms.
 """
 
 import json
@@ -28,8 +36,18 @@ from collections import deque
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 TAP_SIZE = 5000
+SENDS_SIZE = 20000
 TAP_PREFIX = "/_xwebhook/sqs/"
 WAITRESS_THREADS = 48
+_request = threading.local()  # the trace key of the request this thread serves (Guard), for the tap
+
+
+def trace_key(header):
+    """The 24 hex digits naming an invocation in an X-Amzn-Trace-Id header (`Root=1-<time>-<key>;...`), or None."""
+    root = (header or "").split(";", 1)[0]
+    if not root.startswith("Root="):
+        return None
+    return root.rsplit("-", 1)[-1] or None
 
 
 def is_signed(environ):
@@ -72,6 +90,7 @@ class Guard:
         if reason:
             return _json(start_response, "403 Forbidden", {"error": reason})
         path = environ.get("PATH_INFO", "")
+        _request.trace = trace_key(environ.get("HTTP_X_AMZN_TRACE_ID"))
         if path.startswith(TAP_PREFIX) and self.tap is not None:
             status, document = self.tap.answer(path[len(TAP_PREFIX) :], environ.get("QUERY_STRING", ""))
             return _json(start_response, status, document)
@@ -101,12 +120,17 @@ def message_document(queue, message, seq=None):
 
 
 class Tap:
-    """Remembers the last TAP_SIZE messages added to any queue (moto's Queue.add_message)."""
+    """Remembers the last TAP_SIZE messages added to any queue (moto's Queue.add_message), and the last
+    SENDS_SIZE offered to one, kept or dropped as a FIFO duplicate."""
 
-    def __init__(self, size=TAP_SIZE):
+    def __init__(self, size=TAP_SIZE, sends_size=SENDS_SIZE):
         self.added = deque(maxlen=size)
         self.seq = 0
         self.changed = threading.Condition()
+        self.sends = deque()
+        self.sends_size = sends_size
+        self.send_seq = 0
+        self.by_trace = {}  # trace key -> its sends, oldest first
 
     def install(self):
         from moto.sqs import models
@@ -116,7 +140,9 @@ class Tap:
 
         def add_message(queue, message):
             original(queue, message)
-            if any(kept is message for kept in queue._messages[-20:]):  # not dropped as a FIFO duplicate
+            kept = any(stored is message for stored in queue._messages[-20:])  # else dropped as a FIFO duplicate
+            tap.record_send(queue, message, kept, getattr(_request, "trace", None))
+            if kept:
                 tap.record(queue, message)
 
         models.Queue.add_message = add_message
@@ -128,6 +154,69 @@ class Tap:
             self.seq += 1
             self.added.append(message_document(queue, message, self.seq))
             self.changed.notify_all()
+
+    def record_send(self, queue, message, kept, trace):
+        send = {
+            "seq": 0,
+            "queue": queue.name,
+            "message_id": message.id,
+            "deduplication_id": getattr(message, "deduplication_id", None),
+            "group_id": message.group_id,
+            "kept": kept,
+            "at": time.time(),
+            "trace": trace,
+        }
+        with self.changed:
+            self.send_seq += 1
+            send["seq"] = self.send_seq
+            if len(self.sends) >= self.sends_size:
+                old = self.sends.popleft()
+                if old["trace"] is not None:
+                    traced = self.by_trace.get(old["trace"])
+                    if traced:
+                        traced.remove(old)
+                        if not traced:
+                            del self.by_trace[old["trace"]]
+            self.sends.append(send)
+            if trace is not None:
+                self.by_trace.setdefault(trace, []).append(send)
+            self.changed.notify_all()
+
+    def sends_after(self, after, wait):
+        """The sends after seq `after` ("now": none, only the last seq), oldest first; long-polls up to `wait`."""
+        deadline = time.monotonic() + wait
+        with self.changed:
+            if after == "now":
+                return [], self.send_seq
+            after = int(after)
+            while True:
+                found = []
+                for send in reversed(self.sends):
+                    if send["seq"] <= after:
+                        break
+                    found.append(send)
+                remaining = deadline - time.monotonic()
+                if found or remaining <= 0:
+                    found.reverse()
+                    return found, self.send_seq
+                self.changed.wait(remaining)
+
+    def sends_matching(self, query):
+        """The sends naming any of the query's trace, message_id or deduplication_id values (in the queue
+        named, if one is), oldest first."""
+        traces, ids, dedup_ids = (set(query.get(name, ())) for name in ("trace", "message_id", "deduplication_id"))
+        queues = set(query.get("queue", ()))
+        with self.changed:
+            if traces and not ids and not dedup_ids:  # the usual question: one invocation's sends, by index
+                found = [send for trace in traces for send in self.by_trace.get(trace, ())]
+                found.sort(key=lambda send: send["at"])
+            else:
+                found = [
+                    send
+                    for send in self.sends
+                    if send["trace"] in traces or send["message_id"] in ids or send["deduplication_id"] in dedup_ids
+                ]
+        return [send for send in found if not queues or send["queue"] in queues]
 
     def _after(self, after, queue):
         """What was added after `after`, oldest first: read from the newest end (seq only grows)."""
@@ -141,6 +230,18 @@ class Tap:
         return found
 
     def answer(self, what, query_string):
+        if what == "sends":
+            query = urllib.parse.parse_qs(query_string)
+            if "after" in query:
+                try:
+                    wait = min(20.0, max(0.0, float(query.get("wait", ["0"])[0])))
+                    found, last = self.sends_after(query["after"][0], wait)
+                except ValueError:
+                    return "400 Bad Request", {"error": "after is a number or now, wait a number of seconds"}
+                return "200 OK", {"sends": found, "last": last}
+            if not any(query.get(name) for name in ("trace", "message_id", "deduplication_id")):
+                return "400 Bad Request", {"error": "after, trace, message_id or deduplication_id is required"}
+            return "200 OK", {"sends": self.sends_matching(query), "last": self.send_seq}
         query = dict(urllib.parse.parse_qsl(query_string))
         queue = query.get("queue")
         if what == "added":

@@ -14,7 +14,8 @@ from xwebhook.connect.state import SignInStore
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.migrate.seen import Counts
 from xwebhook.receive.dedup import DynamoDedupStore
-from xwebhook.receive.ingest import DeliveryIngestor
+from xwebhook.receive.errors import FAILURES
+from xwebhook.receive.ingest import DeliveryIngestor, IngestOutcome
 from xwebhook.receive.publisher import SqsEventPublisher
 from xwebhook.receive.splitting import EventMessage
 
@@ -323,6 +324,15 @@ class Logged:
         return call
 
 
+def answered(ingestor, body, signature):
+    """What the ingest handler answers (functions/ingest/app.py): the outcome, or the failure ingest raised
+    answered by receive/errors.py's FAILURES."""
+    try:
+        return ingestor.ingest(body, signature)
+    except Exception as exc:
+        return IngestOutcome.failed(exc, FAILURES)
+
+
 class IngestWorld:
     """X, ingest, SQS (FIFO deduplication) and the dedup table on one clock; `deliver` gives the outcome
     and the AWS calls it made, in order."""
@@ -345,11 +355,11 @@ class IngestWorld:
     def deliver(self, delivery):
         body = json.dumps(delivery).encode()
         before = len(self.log)
-        outcome = self.ingestor.ingest(body, signature(body))
+        outcome = answered(self.ingestor, body, signature(body))
         calls = self.log[before:]
         return SimpleNamespace(
             status=outcome.status,
-            enqueued=outcome.enqueued,
+            sent=outcome.sent,
             duplicates=outcome.duplicates,
             aws_calls=outcome.aws_calls,
             calls=calls,

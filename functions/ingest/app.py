@@ -1,14 +1,15 @@
 """ingest function: takes X's signed deliveries on POST /webhook and puts each event on SQS.
 
-Thin: read the raw body and signature, hand them to DeliveryIngestor, map its outcome to HTTP, log
-one line per delivery (CloudWatch metric filters turn those lines into the ingest metrics).
-200 only once SQS has every event of the delivery.
+Thin: read the raw body and signature, hand them to DeliveryIngestor, answer its outcome, or what
+receive/errors.py's FAILURES table says for what it raised; log one line per delivery (CloudWatch metric
+filters turn those lines into the ingest metrics). 200 only once SQS has every event of the delivery.
 """
 
 import orjson
 
-from xwebhook.http_api import BadRequest, header, json_response, raw_body
+from xwebhook.http_api import body_text, header, json_response, raw_body
 from xwebhook.log_line import level_for, record, write
+from xwebhook.receive.errors import FAILURES
 from xwebhook.receive.ingest import IngestOutcome
 from xwebhook.receive.settings import SIGNATURE_HEADER, IngestSettings
 from xwebhook.receive.wiring import build_ingestor
@@ -18,16 +19,14 @@ ingestor = build_ingestor(IngestSettings.from_env())
 
 def handler(event, context):
     try:
-        outcome = ingestor.ingest(raw_body(event), header(event, SIGNATURE_HEADER))
-    except BadRequest as exc:
-        outcome = IngestOutcome(400, str(exc))
-    except Exception as exc:  # a bug: answer 500 so X retries, and say what broke
-        outcome = IngestOutcome(500, "internal error", f"{exc.__class__.__name__}: {exc}")
+        outcome = ingestor.ingest(raw_body(event), header(event, SIGNATURE_HEADER), body_text(event))
+    except Exception as exc:  # every failure answers as FAILURES says; one it does not name is a bug (500)
+        outcome = IngestOutcome.failed(exc, FAILURES)
     line = record(level_for(outcome.status), "delivery", context)
     line["status"] = outcome.status
     line["source"] = outcome.source
     line["events"] = outcome.events
-    line["enqueued"] = outcome.enqueued
+    line["sent"] = outcome.sent
     line["duplicates"] = outcome.duplicates
     line["event_types"] = outcome.event_types
     line["aws_calls"] = outcome.sqs_calls + outcome.dedup_calls

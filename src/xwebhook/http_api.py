@@ -41,6 +41,24 @@ def raw_body(event):
     return body.encode("utf-8")
 
 
+def failure_answer(failure, table):
+    """(status, reason told to the caller, detail for the log) of the exception `failure` by a function's
+    table of (exception class, status, reason) rows: the first row `failure` is an instance of answers. A
+    row's reason None: the failure's own text is the reason, and there is no detail; else the row's text is
+    the reason and the failure's own the detail. An exception no row names is a bug: 500."""
+    for kind, status, reason in table:
+        if isinstance(failure, kind):
+            return (status, str(failure), "") if reason is None else (status, reason, str(failure))
+    return 500, "internal error", f"{failure.__class__.__name__}: {failure}"
+
+
+def body_text(event):
+    """The request body as the text API Gateway handed over, or None when it came base64-encoded (raw_body
+    then gives its bytes; for a text body raw_body's bytes are this text in UTF-8)."""
+    body = event.get("body")
+    return body if body.__class__ is str and not event.get("isBase64Encoded") else None
+
+
 def json_response(status, body, extra_headers=None):
     """A payload 2.0 response with a JSON text `body` (already serialised)."""
     headers = {"content-type": "application/json", "cache-control": "no-store"}

@@ -17,32 +17,57 @@ from _json import encode_basestring_ascii as _quote  # json's own C string encod
 
 SERVICE = "xwebhook"
 _state = {"cold_start": True}
-_second, _stamp = None, ""  # the last second utc_timestamp formatted, and its text
+# utc_timestamp's last second (epoch, its text up to the seconds) and last millisecond (epoch ms, the whole
+# text), each swapped in as one tuple: a thread never sees one half of a pair with the other's other half.
+_last_second = (None, "")
+_last_millis = (None, "")
 
 
-def _encode(value):
+_INFINITY = float("inf")
+
+
+def json_scalar(value, quote=_quote):
+    """The JSON text of a scalar, or None when `value` is none JSON can write: a str (written by `quote`:
+    ASCII here; receive/jsontext's writer passes one that keeps UTF-8), None, true, false, an int (its
+    digits, whatever subclass), a finite float (NaN and Infinity are not JSON)."""
     if isinstance(value, str):
-        return _quote(value)
+        return quote(value)
     if value is None:
         return "null"
     if value is True:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and value == value and value not in (_INFINITY, -_INFINITY):
+        return float.__repr__(value)
+    return None
+
+
+def _encode(value):
+    text = json_scalar(value)
+    if text is not None:
+        return text
     if isinstance(value, (list, tuple)):
         return "[" + ",".join([_encode(item) for item in value]) + "]"
-    return _quote(str(value))
+    return _quote(str(value))  # anything else (NaN included) as its text: a log line is always JSON
 
 
 def utc_timestamp(now):
     """`now` (epoch seconds) as ISO 8601 UTC with milliseconds: 2026-11-28T03:20:00.500Z."""
-    seconds = int(now)
-    global _second, _stamp
-    if seconds != _second:  # strftime once per second, not once per line
-        _second, _stamp = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-    return f"{_stamp}.{int((now - seconds) * 1000):03d}Z"
+    global _last_second, _last_millis
+    millis = int(now * 1000)
+    last = _last_millis
+    if last[0] == millis:  # ingest's two per POST (received_at, its log line) are usually in one millisecond
+        return last[1]
+    seconds = millis // 1000
+    second = _last_second
+    if second[0] != seconds:  # strftime once per second, not once per line
+        second = _last_second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    text = "%s.%03dZ" % (second[1], millis - seconds * 1000)
+    _last_millis = (millis, text)
+    return text
 
 
 def emit(level, message, context=None, stream=None, **fields):

@@ -86,8 +86,8 @@ def test_http_event_file_gets_its_documented_status_from_the_built_function(buil
         # event an earlier file already delivered (the base64 copy of the favorite) is a duplicate, not queued
         expected = [message.event_id for message in split_delivery(json.loads(body_of(event)), "t")]
         ids = [json.loads(message["Body"])["event_id"] for message in queued]
-        assert document["enqueued"] + document["duplicates"] == len(expected), document
-        assert document["enqueued"] == len(ids) and set(ids) <= set(expected)
+        assert document["sent"] + document["duplicates"] == len(expected), document
+        assert document["sent"] == len(ids) and set(ids) <= set(expected)
         assert not set(ids) & built_world.seen, "an event was queued twice"
         assert set(expected) <= set(ids) | built_world.seen
         built_world.seen.update(ids)

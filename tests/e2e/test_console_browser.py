@@ -56,7 +56,7 @@ def test_a_send_button_delivers_a_signed_sample_that_then_shows_up(emulated_run,
 
     events(console, "profile.update.bio").first.wait_for(timeout=WAIT_MS)
     console.wait_for_selector("#send-result:has-text('200')", timeout=WAIT_MS)
-    assert '"enqueued":1' in console.text_content("#send-result")
+    assert '"sent":1' in console.text_content("#send-result")
 
 
 def test_the_type_and_account_filters_hide_the_rest(emulated_run, console):

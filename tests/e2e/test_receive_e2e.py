@@ -159,7 +159,7 @@ def test_the_gateway_printed_one_line_per_request(run):
     status, _ = post_signed(run.state["webhook_url"], sample_bytes("aaa/favorite_multi"))
     assert status == 200
     run.drain()
-    lines = [line for line in run.output().splitlines() if " POST /webhook 200 enqueued=3" in line]
+    lines = [line for line in run.output().splitlines() if " POST /webhook 200 sent=3 kept=3" in line]
     assert lines
 
 

@@ -19,6 +19,6 @@ def test_event_file_gives_its_status(local_stack, name):
     assert answer["statusCode"] == STATUSES[name]
     queued = local_stack.drain()
     if function == "ingest" and STATUSES[name] == 200:
-        assert len(queued) == json.loads(answer["body"])["enqueued"] >= 1
+        assert len(queued) == json.loads(answer["body"])["sent"] >= 1
     else:
         assert queued == []

@@ -251,7 +251,7 @@ def test_a_partial_batch_failure_once_is_retried_inside_the_delivery(receive):
     body, events = receive.delivery()
     rule = receive.proxies["sqs"].add(PartialBatch(fail=2), target=SEND_BATCH, count=1)
     status, answer = receive.post(body)
-    assert (status, answer["enqueued"]) == (200, len(events)) and rule.hits == 1
+    assert (status, answer["sent"]) == (200, len(events)) and rule.hits == 1
     assert Counter(receive.consumed()) == Counter(events)
 
 

@@ -56,11 +56,28 @@ def test_a_signed_post_lands_on_the_queue_and_is_printed(local_stack, gateway_fo
     out = io.StringIO()
     gateway = gateway_for(out=out)
     status, _, body = signed_post(gateway, sample_bytes("aaa/favorite_multi"))
-    assert status == 200 and json.loads(body)["enqueued"] == 3
+    assert status == 200 and json.loads(body)["sent"] == 3
     assert len(local_stack.drain()) == 3
     line = out.getvalue().strip()
-    assert line.split()[1:5] == ["POST", "/webhook", "200", "enqueued=3"]
+    assert line.split()[1:6] == ["POST", "/webhook", "200", "sent=3", "kept=3"]
     assert gateway.enqueued == 3
+    assert gateway.recent[-1]["queue"] == {"sent": 3, "duplicates": 0, "kept": 3, "dropped": 0}
+
+
+def test_a_copy_the_fifo_queue_drops_is_shown_as_dropped_not_as_enqueued(local_stack, gateway_for):
+    # Fresh events skip the dedup read: SQS's FIFO deduplication drops the copy, and answers success for it.
+    out = io.StringIO()
+    gateway = gateway_for(out=out)
+    body = json.dumps(freshen(sample("aaa/favorite"), "dropped-copy")).encode()
+    assert signed_post(gateway, body)[0] == 200
+    status, _, answer = signed_post(gateway, body)
+    assert (status, json.loads(answer)["sent"]) == (200, 1)  # ingest cannot tell: SQS accepted it
+    first, second = out.getvalue().splitlines()
+    assert first.split()[4:6] == ["sent=1", "kept=1"]
+    assert second.split()[4:7] == ["sent=1", "kept=0", "dropped=1"]
+    assert gateway.recent[-1]["queue"] == {"sent": 1, "duplicates": 0, "kept": 0, "dropped": 1}
+    assert gateway.enqueued == 1
+    assert len(local_stack.drain()) == 1
 
 
 def test_bodies_can_be_handed_over_base64_encoded(local_stack, gateway_for):

@@ -4,6 +4,7 @@ serving every signed client, and shows queues through its tap without receiving 
 import json
 import socket
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -128,6 +129,87 @@ def test_the_tap_long_polls_until_a_message_arrives_or_the_wait_ends(moto_server
     tap = QueueTap(moto_server.endpoint, queue_name(url))
     _, start = tap.added()
     assert tap.added(after=start, wait=0.3) == ([], start)
+
+
+def test_the_tap_says_which_sends_a_fifo_queue_kept_and_which_it_dropped_as_a_copy(moto_server, monkeypatch):  # noqa: F811
+    from localdev import queue_fate, stack
+    from localdev.lambda_runtime import trace_header, trace_key
+
+    sqs = stack.aws_client({"aws_endpoint": moto_server.endpoint}, "sqs")
+    url = sqs.create_queue(QueueName="guard-fate.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    # As in a function instance: botocore sends the invocation's trace header with each call.
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "xwebhook-ingest")
+    entries = [{"Id": str(n), "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d"} for n in (0, 1)]
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", trace_header("first-invocation"))
+    first = sqs.send_message_batch(QueueUrl=url, Entries=entries[:1])["Successful"]
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", trace_header("second-invocation"))
+    again = sqs.send_message_batch(QueueUrl=url, Entries=entries[1:])["Successful"]
+    try:
+        assert len(again) == 1  # SQS answers success for the copy it drops: its answer cannot tell ingest
+        kept = queue_fate.delivery_fate(moto_server.endpoint, "first-invocation")
+        dropped = queue_fate.delivery_fate(moto_server.endpoint, "second-invocation")
+        assert (kept.kept, kept.dropped) == (1, 0)
+        assert (dropped.kept, dropped.dropped) == (0, 1)
+        assert dropped.sends[0]["trace"] == trace_key("second-invocation")
+        by_id = queue_fate.sends(moto_server.endpoint, message_ids=[first[0]["MessageId"], again[0]["MessageId"]])
+        assert [send["kept"] for send in by_id] == [True, False]
+        by_dedup = queue_fate.sends(moto_server.endpoint, deduplication_ids=["d"], queue="guard-fate.fifo")
+        assert [(send["deduplication_id"], send["kept"]) for send in by_dedup] == [("d", True), ("d", False)]
+        assert queue_fate.delivery_fate(moto_server.endpoint, "an-invocation-that-sent-nothing").sends == []
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_a_follower_of_the_taps_sends_answers_each_invocations_fate_without_asking(moto_server, monkeypatch):  # noqa: F811
+    from localdev import queue_fate, stack
+    from localdev.lambda_runtime import trace_header
+
+    sqs = stack.aws_client({"aws_endpoint": moto_server.endpoint}, "sqs")
+    url = sqs.create_queue(QueueName="guard-follow.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    follower = queue_fate.SendsFollower(moto_server.endpoint, wait=1).start()
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "xwebhook-ingest")
+    try:
+        time.sleep(0.3)  # the follower's first poll: it follows from there
+        for request_id, dedup_ids in (("first", ["a", "b"]), ("again", ["b", "c"])):
+            monkeypatch.setenv("_X_AMZN_TRACE_ID", trace_header(request_id))
+            entries = [
+                {"Id": dedup_id, "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": dedup_id}
+                for dedup_id in dedup_ids
+            ]
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        assert follower.fate("first", 2).as_dict() == {"kept": 2, "dropped": 0}
+        assert follower.fate("again", 2).as_dict() == {"kept": 1, "dropped": 1}
+        assert follower.fate("never-sent", 1, timeout=0.2) is None
+    finally:
+        follower.stop()
+        sqs.delete_queue(QueueUrl=url)
+
+
+def test_a_follower_of_an_endpoint_without_a_tap_answers_none_at_once():
+    from localdev.queue_fate import SendsFollower
+
+    follower = SendsFollower("http://127.0.0.1:9", wait=0.2).start()
+    started = time.monotonic()
+    assert follower.fate("request", 1, timeout=0.3) is None
+    assert time.monotonic() - started < 1
+    follower.stop()
+
+
+def test_asking_the_tap_about_sends_without_naming_any_is_a_400(moto_server):  # noqa: F811
+    from localdev import queue_fate
+
+    request = signed_request(moto_server.endpoint + "/_xwebhook/sqs/sends?queue=q")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)  # noqa: S310
+    assert refused.value.code == 400
+    assert queue_fate.sends(moto_server.endpoint) == []
+
+
+def test_an_endpoint_without_a_tap_is_a_clear_error():
+    from localdev import queue_fate
+
+    with pytest.raises(queue_fate.QueueFateUnavailable):
+        queue_fate.delivery_fate("http://127.0.0.1:9", "request", timeout=0.5)
 
 
 # --- the port probe ---------------------------------------------------------------------------------------

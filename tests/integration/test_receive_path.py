@@ -80,7 +80,7 @@ def test_every_sample_delivery_lands_on_the_fifo_queue_as_its_events(local_stack
         expected = expected_messages(name)
         # Then ingest answers 200 only once each event is on the queue, one message per event
         assert status == 200, (name, answer)
-        assert answer == {"status": "ok", "events": len(expected), "enqueued": len(expected), "duplicates": 0}, name
+        assert answer == {"status": "ok", "events": len(expected), "sent": len(expected), "duplicates": 0}, name
         messages = local_stack.drain()
         assert len(messages) == len(expected), name
         for message, event in zip(messages, expected, strict=True):
@@ -118,12 +118,12 @@ def test_a_replayed_delivery_is_reported_as_duplicates_and_not_enqueued(local_st
     assert local_stack.table
     ingest = local_stack.load("ingest")
     body = sample_bytes("xaa/post.create")
-    assert post(ingest, body) == (200, {"status": "ok", "events": 1, "enqueued": 1, "duplicates": 0})
+    assert post(ingest, body) == (200, {"status": "ok", "events": 1, "sent": 1, "duplicates": 0})
     assert len(local_stack.drain()) == 1
     # When the same event is delivered again (a replay)
     status, answer = post(ingest, body)
     # Then it is acknowledged but nothing new reaches the queue
-    assert (status, answer) == (200, {"status": "ok", "events": 1, "enqueued": 0, "duplicates": 1})
+    assert (status, answer) == (200, {"status": "ok", "events": 1, "sent": 0, "duplicates": 1})
     assert local_stack.drain() == []
 
 
@@ -131,7 +131,7 @@ def test_a_base64_encoded_body_is_verified_over_its_decoded_bytes(local_stack):
     ingest = local_stack.load("ingest")
     body = sample_bytes("aaa/tweet_create")
     status, answer = post(ingest, body, base64_body=True)
-    assert status == 200 and answer["enqueued"] == 1
+    assert status == 200 and answer["sent"] == 1
     assert message_bodies(local_stack.drain())[0]["event_id"] == expected_messages("aaa/tweet_create")[0].event_id
 
 
@@ -190,7 +190,7 @@ def test_an_unreachable_sqs_gives_503_and_the_retry_enqueues_everything(local_st
     assert dedup_items(local_stack) == 0
     # And X's retry, once SQS is back, enqueues every event (none is taken for a duplicate)
     status, answer = post(local_stack.load("ingest"), body)
-    assert (status, answer["enqueued"], answer["duplicates"]) == (200, 3, 0)
+    assert (status, answer["sent"], answer["duplicates"]) == (200, 3, 0)
     assert len(local_stack.drain()) == 3
 
 
@@ -324,7 +324,7 @@ def test_odd_but_valid_deliveries_are_stored_exactly_in_sqs_and_dynamodb(local_s
         '"big":123456789012345678901234567890,"\\ud83d":1}]}'
     ).encode()
     status, answer = post(ingest, body)
-    assert (status, answer["enqueued"]) == (200, 1)
+    assert (status, answer["sent"]) == (200, 1)
     (message,) = local_stack.drain()
     event = json.loads(message["Body"], parse_float=Decimal)["event"]
     assert event == {
@@ -335,7 +335,7 @@ def test_odd_but_valid_deliveries_are_stored_exactly_in_sqs_and_dynamodb(local_s
         "\ud83d": 1,
     }
     assert dedup_items(local_stack) == 1
-    assert post(ingest, body) == (200, {"status": "ok", "events": 1, "enqueued": 0, "duplicates": 1})
+    assert post(ingest, body) == (200, {"status": "ok", "events": 1, "sent": 0, "duplicates": 1})
 
 
 def test_a_delivery_nested_too_deep_is_a_400_and_leaves_nothing(local_stack):

@@ -9,6 +9,7 @@ from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.env import ConfigError
 from xwebhook.http_api import (
     BadRequest,
+    body_text,
     header,
     html_response,
     json_response,
@@ -77,6 +78,14 @@ def test_raw_body_plain_and_base64():
 def test_raw_body_rejects_invalid_base64(bad):
     with pytest.raises(BadRequest):
         raw_body({"body": bad, "isBase64Encoded": True})
+
+
+def test_body_text_is_the_text_api_gateway_handed_over_and_none_for_a_base64_body():
+    text = '{"é": 1}'
+    assert body_text({"body": text, "isBase64Encoded": False}) == text
+    assert raw_body({"body": text, "isBase64Encoded": False}) == text.encode()
+    assert body_text({"body": base64.b64encode(text.encode()).decode(), "isBase64Encoded": True}) is None
+    assert body_text({}) is None
 
 
 def test_json_response_shape():
@@ -177,7 +186,7 @@ def test_ingest_log_line_is_the_same_object_with_orjson_and_falls_back_for_what_
     class Context:
         aws_request_id = "req-2"
 
-    fields = {"status": 503, "event_types": ["post.create"], "detail": "boom \ud800", "enqueued": 0}
+    fields = {"status": 503, "event_types": ["post.create"], "detail": "boom \ud800", "sent": 0}
     fast, plain = io.StringIO(), io.StringIO()
     emit_fields("ERROR", "delivery", Context(), {"status": 200, "event_types": ["a"]}, orjson.dumps, stream=fast)
     emit("ERROR", "delivery", Context(), stream=plain, status=200, event_types=["a"])
@@ -190,3 +199,35 @@ def test_ingest_log_line_is_the_same_object_with_orjson_and_falls_back_for_what_
     line = odd.getvalue()
     line.encode("ascii")  # written by the ASCII encoder, escaped
     assert json.loads(line)["detail"] == "boom \ud800"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(float("nan"), "nan"), (float("-inf"), "-inf"), (True, True), (3.5, 3.5), (2**70, 2**70), ("é\u2028", "é\u2028")],
+)
+def test_a_log_line_is_json_whatever_a_field_holds(value, written):
+    import io
+    import json
+    from enum import IntEnum
+
+    from xwebhook.log_line import emit
+
+    class Code(IntEnum):
+        SEVEN = 7
+
+    stream = io.StringIO()
+    emit("INFO", "m", None, stream=stream, value=value, code=Code.SEVEN)
+    line = json.loads(stream.getvalue())
+    assert line["value"] == written
+    assert line["code"] == 7
+
+
+def test_the_message_writers_fallback_writes_scalars_as_the_log_lines_do():
+    from xwebhook.log_line import json_scalar
+    from xwebhook.receive.jsontext import dumps
+
+    for value in (None, True, False, 0, -(2**80), 1.25, 1e-300, "plain", 'q"uote'):
+        # A lone surrogate makes orjson refuse the list: the iterative writer writes it, scalar by scalar.
+        assert dumps(["\ud800", value]).decode() == '["\\ud800",' + json_scalar(value) + "]"
+    assert json_scalar(float("nan")) is None
+    assert json_scalar([1]) is None

@@ -1,11 +1,11 @@
 """The receive path, on X's clock: the CRC answer and the ingest of signed deliveries.
 
   settings     IngestSettings, the signature header, SQS's size limit, the FIFO trust window
-  errors       what can go wrong, each with the status ingest answers
+  errors       what can go wrong, and FAILURES: the one table of what ingest answers for each
   signing      HMAC-SHA256 signatures (crc's lean one, ingest's OpenSSL one)
-  crc          crc_token rules and the answer
+  crc          crc_token rules, the answer, and FAILURES: what the crc function answers for each failure
   jsontext     strict JSON in; message bodies SQS takes and that decode to what X sent
-  identity     event_id, activity_id (shared by AAA and XAA copies) and occurred_at, from X's own ids
+  event_ids    event_id, activity_id (shared by AAA and XAA copies) and occurred_at, from X's own ids
   splitting    one delivery -> one EventMessage per event (AAA kinds, XAA envelopes and `data` lists)
   concurrency  bounded concurrent AWS calls for large deliveries
   publisher    SqsEventPublisher: SendMessageBatch, sized first, partial failures retried

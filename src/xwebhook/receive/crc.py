@@ -12,24 +12,41 @@ wrong answer.
 """
 
 from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.http_api import failure_answer
 from xwebhook.receive.signing import sign
 
 MAX_TOKEN_LENGTH = 1024
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/=")
 
 
-class CrcAnswer:
-    __slots__ = ("status", "body", "reason")
+class BadToken(ValueError):
+    """A crc_token that is not 1 to 1024 characters of TOKEN_ALPHABET; the text names the rule (never the token)."""
 
-    def __init__(self, status, body, reason=""):
+
+# What the crc function answers for each failure: its one table (functions/crc/app.py reads it; rows as in
+# http_api.failure_answer). Never a 2XX without the real secret: a wrong 2XX invalidates the webhook at
+# once, a 5XX is transient.
+FAILURES = (
+    (BadToken, 400, None),
+    (SecretUnavailable, 503, "consumer secret unavailable"),
+)
+
+
+class CrcAnswer:
+    __slots__ = ("status", "body", "reason", "detail")
+
+    def __init__(self, status, body, reason="", detail=""):
         self.status = status
         self.body = body
-        self.reason = reason
+        self.reason = reason  # told to the caller
+        self.detail = detail  # logged only
 
-
-def _error(status, reason):
-    # Reasons are fixed texts without quotes or backslashes, so they embed in JSON as they are.
-    return CrcAnswer(status, '{"error": "%s"}' % reason, reason)
+    @classmethod
+    def failed(cls, failure, table):
+        """The answer to a CRC that raised `failure`, by `table` (FAILURES: the handler's)."""
+        status, reason, detail = failure_answer(failure, table)
+        # Reasons are fixed texts without quotes or backslashes, so they embed in JSON as they are.
+        return cls(status, '{"error": "%s"}' % reason, reason, detail)
 
 
 def token_problem(token):
@@ -44,14 +61,9 @@ def token_problem(token):
 
 
 def answer_crc(token, secret):
-    """The HTTP answer to a CRC with `token`, signing with the CachedSecret `secret`."""
+    """The 200 answer to a CRC with `token`, signed with the CachedSecret `secret`. Raises BadToken, or
+    SecretUnavailable when the secret cannot be read (FAILURES says what each answers)."""
     problem = token_problem(token)
     if problem:
-        return _error(400, problem)
-    try:
-        key = secret.get()
-    except SecretUnavailable:
-        # Never a 2XX without the real secret: a wrong 2XX invalidates the webhook at once,
-        # a 5XX is transient.
-        return _error(503, "consumer secret unavailable")
-    return CrcAnswer(200, '{"response_token": "%s"}' % sign(key, token.encode("ascii")))
+        raise BadToken(problem)
+    return CrcAnswer(200, '{"response_token": "%s"}' % sign(secret.get(), token.encode("ascii")))

@@ -45,7 +45,7 @@ import time
 
 from xwebhook.receive.concurrency import Concurrently
 from xwebhook.receive.errors import DedupUnavailable
-from xwebhook.receive.identity import SIGNAL_TYPES, digest
+from xwebhook.receive.event_ids import SIGNAL_TYPES, digest
 from xwebhook.receive.publisher import attribute_text
 
 MAX_GET_KEYS = 100

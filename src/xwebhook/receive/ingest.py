@@ -1,11 +1,12 @@
 """Accept one signed delivery from X: verify, split into events, enqueue, and say what to answer.
 
-Order of checks, each failing closed:
-  size cap (413) -> signature over the raw bytes (401; 503 if the secret cannot be read)
-  -> JSON object (400) -> split into events (400 when it holds none or nests too deep; 413 when an
-  event cannot fit in an SQS message) -> drop activities already delivered (503 if the dedup table
-  fails) -> SQS (503 unless every message was accepted) -> remember the activities (503) -> 200.
-Nothing is enqueued before the signature is checked, and 200 means every event is on the queue.
+Order of checks, each failing closed with a receive/errors.py failure (its status: FAILURES there):
+  size cap (BodyTooLarge) -> signature over the raw bytes (SignatureMissing, SignatureMismatch;
+  SecretUnavailable) -> JSON object (BadDelivery) -> split into events (EmptyDelivery, TooDeep;
+  MessageTooLarge when an event cannot fit in an SQS message) -> drop activities already delivered
+  (DedupUnavailable) -> SQS (PublishError unless every message was accepted) -> remember the
+  activities (NotRecorded) -> 200.
+Nothing is enqueued before the signature is checked, and 200 means SQS accepted every new event.
 
 AWS calls on X's clock, with the dedup table and a FIFO queue (docs/messages.md "Exactly once"):
 - An event whose own time (X's payload) is less than `fifo_trust_seconds` old (240 s: SQS's 5-minute
@@ -20,9 +21,17 @@ AWS calls on X's clock, with the dedup table and a FIFO queue (docs/messages.md 
 import time
 from _json import encode_basestring_ascii as _quote
 
-from xwebhook.credentials.extension import SecretUnavailable
+from xwebhook.http_api import failure_answer
 from xwebhook.log_line import utc_timestamp
-from xwebhook.receive.errors import BadDelivery, DedupUnavailable, PublishError
+from xwebhook.receive.errors import (
+    BadDelivery,
+    BodyTooLarge,
+    DedupUnavailable,
+    NotRecorded,
+    PublishError,
+    SignatureMismatch,
+    SignatureMissing,
+)
 from xwebhook.receive.jsontext import parse
 from xwebhook.receive.settings import CLOCK_SKEW_SECONDS, FIFO_TRUST_SECONDS
 from xwebhook.receive.signing import verify_signature
@@ -34,32 +43,40 @@ SECRET_RECHECK_SECONDS = 30.0
 
 
 class IngestOutcome:
-    """What ingest did with one delivery: the HTTP status and the figures the log line carries."""
+    """What ingest did with one delivery: the HTTP status and the figures the log line carries.
 
-    __slots__ = (
-        "status",
-        "reason",
-        "detail",
-        "source",
-        "events",
-        "enqueued",
-        "duplicates",
-        "sqs_calls",
-        "dedup_calls",
-        "event_types",
-    )
+    `sent`: the messages SQS accepted. Not "enqueued": on a FIFO queue SQS also accepts, and silently
+    drops, a copy whose MessageDeduplicationId it accepted in the last 5 minutes, and its answer does not
+    say which (docs/messages.md "What ingest knows it enqueued"). `duplicates`: the copies ingest itself
+    left out (repeated in the delivery, or found in the dedup table).
+    The figures a delivery leaves unset keep these class defaults (made per POST: fewer stores)."""
 
-    def __init__(self, status, reason="", detail="", source="", events=0, enqueued=0, duplicates=0):
+    reason = ""  # told to the caller
+    detail = ""  # logged only (names AWS errors; never a secret or a payload)
+    source = ""
+    events = 0
+    sent = 0
+    duplicates = 0
+    sqs_calls = 0
+    dedup_calls = 0
+    event_types = ()
+
+    def __init__(self, status, events=0):
         self.status = status
-        self.reason = reason  # told to the caller
-        self.detail = detail  # logged only (names AWS errors; never a secret or a payload)
-        self.source = source
         self.events = events
-        self.enqueued = enqueued
-        self.duplicates = duplicates
-        self.sqs_calls = 0
-        self.dedup_calls = 0
-        self.event_types = []
+
+    @classmethod
+    def failed(cls, failure, table):
+        """The outcome of a delivery that raised `failure`: its answer by `table` (receive/errors.py's
+        FAILURES for ingest: the handler's one table), with the figures of what was done before it."""
+        status, reason, detail = failure_answer(failure, table)
+        figures = getattr(failure, "figures", None)
+        outcome = cls(status, figures.events if figures is not None else 0)
+        outcome.reason, outcome.detail = reason, detail
+        if figures is not None:  # what SQS took before a 503 included: the log line says so
+            outcome.source, outcome.sent, outcome.duplicates = figures.source, figures.sent, figures.duplicates
+            outcome.sqs_calls, outcome.dedup_calls = figures.sqs_calls, figures.dedup_calls
+        return outcome
 
     @property
     def aws_calls(self):
@@ -67,9 +84,9 @@ class IngestOutcome:
 
     def body(self):
         if self.status == 200:
-            return '{"status":"ok","events":%d,"enqueued":%d,"duplicates":%d}' % (
+            return '{"status":"ok","events":%d,"sent":%d,"duplicates":%d}' % (
                 self.events,
-                self.enqueued,
+                self.sent,
                 self.duplicates,
             )
         return '{"error":%s}' % _quote(self.reason)
@@ -86,31 +103,27 @@ class DeliveryIngestor:
         # Only a FIFO queue deduplicates; a standard queue reads the table for every event.
         self._trust = trust if publisher.fifo else 0
 
-    def ingest(self, body, signature):
-        """The outcome of a POST with raw `body` bytes and the signature header's value (or None)."""
+    def ingest(self, body, signature, text=None):
+        """The outcome of a POST with raw `body` bytes and the signature header's value (or None), all its
+        events on the queue; raises a receive/errors.py failure (whose answer FAILURES gives) otherwise.
+        `text`: the body as the str it arrived as, when it did (http_api.body_text): parsed without decoding
+        the bytes again (~0.3 us for 4 KB)."""
         if len(body) > self._max_body_bytes:
-            return IngestOutcome(413, f"body exceeds {self._max_body_bytes} bytes")
+            raise BodyTooLarge(f"body exceeds {self._max_body_bytes} bytes")
         if not signature:
-            return IngestOutcome(401, "x-twitter-webhooks-signature header is missing")
+            raise SignatureMissing("x-twitter-webhooks-signature header is missing")
+        if not self._signature_matches(body, signature):
+            raise SignatureMismatch("signature does not match the body")
         try:
-            if not self._signature_matches(body, signature):
-                return IngestOutcome(401, "signature does not match the body")
-        except SecretUnavailable:
-            return IngestOutcome(503, "consumer secret unavailable")
-        try:
-            delivery = parse(body)
-        except BadDelivery as exc:
-            return IngestOutcome(400, str(exc))
+            delivery = parse(body if text is None else text)
+        except BadDelivery:
+            raise
         except ValueError:  # also UnicodeDecodeError
-            return IngestOutcome(400, "body is not JSON (UTF-8, RFC 8259)")
+            raise BadDelivery("body is not JSON (UTF-8, RFC 8259)") from None
         if not isinstance(delivery, dict):
-            return IngestOutcome(400, "body is JSON but not an object")
+            raise BadDelivery("body is JSON but not an object")
         now = self._clock()
-        try:
-            messages = split_delivery(delivery, utc_timestamp(now))
-            return self._enqueue(messages, now)
-        except BadDelivery as exc:  # EmptyDelivery, TooDeep, MessageTooLarge
-            return IngestOutcome(exc.status, str(exc))
+        return self._enqueue(split_delivery(delivery, utc_timestamp(now)), now)
 
     def _signature_matches(self, body, signature):
         if verify_signature(self._secret.get(), body, signature):
@@ -130,8 +143,9 @@ class DeliveryIngestor:
         return post is not None and not post[1]
 
     def _enqueue(self, messages, now):
-        outcome = IngestOutcome(200, events=len(messages))
-        outcome.source = messages[0].source if messages else ""
+        outcome = IngestOutcome(200, len(messages))
+        if messages:
+            outcome.source = messages[0].source
         # One message per event: the first copy in the delivery of each dedup key (for a post, of each
         # (type, post) pair: X's distinct types for one post are distinct events).
         fresh = messages
@@ -146,7 +160,8 @@ class DeliveryIngestor:
             try:
                 seen = self._dedup.seen(to_read) if to_read else {}
             except DedupUnavailable as exc:
-                return self._failure(503, "events could not be checked for duplicates; retry", exc, outcome)
+                exc.figures = outcome
+                raise
             outcome.dedup_calls = self._dedup.calls - calls
             if seen:
                 # A message any of whose keys was delivered is a copy (an AAA tweet_create stands for each
@@ -160,12 +175,15 @@ class DeliveryIngestor:
                     # not on the queue yet must still get through when X delivers them.
                     sighted = {m: [key for key in m.dedup_keys if key in seen] for m in sightings}
         outcome.duplicates = len(messages) - len(fresh)
-        types = {message.event_type for message in fresh}
-        outcome.event_types = sorted(types) if len(types) > 1 else list(types)
+        outcome.event_types = _types(fresh)
         try:
             outcome.sqs_calls = self._publisher.publish(fresh) if fresh else 0
+        except BadDelivery as exc:  # MessageTooLarge: found before the first call
+            exc.figures = outcome
+            raise
         except PublishError as exc:
-            outcome.sqs_calls = exc.calls
+            outcome.sqs_calls, outcome.sent = exc.calls, len(exc.accepted)
+            exc.figures = outcome
             if self._dedup is not None and exc.accepted:
                 # What SQS took is recorded before X is asked to retry: a FIFO queue would drop those copies
                 # anyway, a standard queue would deliver them twice. Best effort: if this write fails too,
@@ -176,23 +194,31 @@ class DeliveryIngestor:
                 except DedupUnavailable:
                     pass
                 outcome.dedup_calls += self._dedup.calls - calls
-            return self._failure(503, "events could not be stored; retry", exc, outcome)
-        outcome.enqueued = len(fresh)
+            raise
+        outcome.sent = len(fresh)
         if self._dedup is not None and (fresh or sightings):
             calls = self._dedup.calls
             try:
                 self._dedup.remember(fresh + sightings, sighted)
             except DedupUnavailable as exc:
                 # Enqueued but not remembered: ask X to retry; SQS's deduplication drops the copy.
-                return self._failure(503, "events stored but not recorded as delivered; retry", exc, outcome)
+                failure = NotRecorded(str(exc))
+                failure.figures = outcome
+                raise failure from exc
             outcome.dedup_calls += self._dedup.calls - calls
         return outcome
 
-    @staticmethod
-    def _failure(status, reason, exc, outcome):
-        failed = IngestOutcome(status, reason, str(exc), outcome.source, outcome.events, duplicates=outcome.duplicates)
-        failed.sqs_calls, failed.dedup_calls = outcome.sqs_calls, outcome.dedup_calls
-        return failed
+
+def _types(messages):
+    """The distinct event types of `messages`, sorted (the log line's event_types). A delivery is nearly
+    always of one type (every XAA delivery; an AAA delivery of one kind): that is checked first."""
+    if not messages:
+        return []
+    first = messages[0].event_type
+    for message in messages:
+        if message.event_type != first:
+            return sorted({message.event_type for message in messages})
+    return [first]
 
 
 def _families(seen, keys):

@@ -21,6 +21,7 @@ from _json import encode_basestring as _quote_utf8  # json's C string encoder, n
 
 import orjson  # in ingest's requirements.txt and the dev environment
 
+from xwebhook.log_line import json_scalar
 from xwebhook.receive.errors import TooDeep
 
 MAX_NESTING = 512  # levels of objects/arrays in one message (X's own payloads nest about 10)
@@ -63,13 +64,14 @@ _DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_number)
 
 
 def parse(body):
-    """The value of the JSON document `body` (UTF-8 bytes). Raises ValueError (not JSON) or TooDeep.
+    """The value of the JSON document `body`: UTF-8 bytes, or the str they decode to (the text API Gateway
+    handed over: not decoded a second time). Raises ValueError (not JSON) or TooDeep.
 
     The standard library's decoder, not orjson's: orjson.loads reads integers beyond 64 bits as
     doubles, turns 1e-400 into 0.0 and refuses lone surrogates, and finding where it would
     (bench: a byte scan of the body) costs more than it saves.
     """
-    text = body.decode("utf-8")
+    text = body if body.__class__ is str else body.decode("utf-8")
     try:
         # raw_decode skips decode()'s two whitespace regexes; X's bodies have no leading whitespace,
         # and anything after the value but whitespace is refused as decode() refuses it.
@@ -169,22 +171,13 @@ def _string(text):
 
 
 def _scalar(value):
-    if isinstance(value, str):
-        return _string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, float):
-        if value != value or value in (_INFINITY, -_INFINITY):
-            raise ValueError("NaN and Infinity are not JSON")
-        return float.__repr__(value)
+    text = json_scalar(value, _string)
+    if text is not None:
+        return text
     if isinstance(value, RawNumber):
         return value.text
+    if isinstance(value, float):
+        raise ValueError("NaN and Infinity are not JSON")
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 

@@ -20,7 +20,7 @@ import time
 
 from xwebhook.receive.concurrency import Concurrently
 from xwebhook.receive.errors import MessageTooLarge, PublishError
-from xwebhook.receive.identity import digest
+from xwebhook.receive.event_ids import digest
 from xwebhook.receive.settings import SQS_MAX_MESSAGE_BYTES
 from xwebhook.receive.splitting import shard_group
 
@@ -93,9 +93,13 @@ class SqsEventPublisher:
         """The SendMessageBatch entry lists for `messages`; raises MessageTooLarge first."""
         batches, current, current_size = [], [], 0
         fifo, sharded = self.fifo, self._shards != 1
+        last = None  # the last message's (event_type, source, for_user_id): a delivery repeats them
         for message in messages:
             key = (message.event_type, message.source, message.for_user_id)
-            attributes, size, group = self._known.get(key) or self._shared(message, key)
+            if key != last:
+                shared = self._known.get(key) or self._shared(message, key)
+                last = key
+            attributes, size, group = shared
             size += message.size
             if size > SQS_MAX_MESSAGE_BYTES:
                 # No size in the text: it is the answer's reason, and a metric dimension (one per value).

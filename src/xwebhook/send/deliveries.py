@@ -130,7 +130,7 @@ def _suffix_id(value, salt):
     return f"{value}{salt}"
 
 
-# Fields that identify an event (identity.py builds event and activity ids from them), per object.
+# Fields that identify an event (receive/event_ids.py builds event and activity ids from them), per object.
 _ID_FIELDS = ("id", "id_str", "job_id", "sender_id", "last_read_event_id", "message_id", "broadcast_id", "user_id")
 _MS_FIELDS = ("timestamp_ms", "created_timestamp", "created_at_msec", "event_timestamp_ms")
 
@@ -154,7 +154,7 @@ def _fresh_ids(node, salt, path):
 
 
 def _fresh_times(node, now_ms):
-    """The event's own times (identity.occurred_at reads them) set to about now."""
+    """The event's own times (event_ids.py reads them for occurred_at) set to about now."""
     if not isinstance(node, dict):
         return
     for field in _MS_FIELDS:

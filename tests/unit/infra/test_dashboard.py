@@ -317,7 +317,7 @@ def post_delivery(template, capsys):
     return post
 
 
-ALARM_COUNTERS = {"DeliveriesAccepted", "DeliveriesRejected", "DeliveriesFailed", "EventsEnqueued", "DuplicatesSkipped"}
+ALARM_COUNTERS = {"DeliveriesAccepted", "DeliveriesRejected", "DeliveriesFailed", "EventsSent", "DuplicatesSkipped"}
 
 
 def test_the_ingest_filters_name_the_reason_of_each_rejected_and_failed_delivery(template, post_delivery):
@@ -343,7 +343,7 @@ def test_events_by_type_counts_a_one_type_delivery_exactly(template, post_delive
     line = post_delivery(sample_bytes(name))
     _, dimensions, value, pattern = metric_filters(template)["EventsByType"]
     assert infra.filter_matches(pattern, line)
-    assert select(line, value) == line["enqueued"] == len(json.loads(sample_bytes(name)).get("favorite_events", [0]))
+    assert select(line, value) == line["sent"] == len(json.loads(sample_bytes(name)).get("favorite_events", [0]))
     assert {key: select(line, selector) for key, selector in dimensions.items()} == {
         "service": "xwebhook",
         "source": name.split("/")[0],
@@ -358,14 +358,14 @@ def test_a_delivery_of_two_types_counts_all_its_events_under_the_first(template,
     (item,) = follow["follow_events"]
     follow["follow_events"] = [item, dict(item, type="unfollow")]
     line = post_delivery(json.dumps(follow).encode())
-    assert line["event_types"] == ["follow.follow", "follow.unfollow"] and line["enqueued"] == 2
+    assert line["event_types"] == ["follow.follow", "follow.unfollow"] and line["sent"] == 2
     _, dimensions, value, _ = metric_filters(template)["EventsByType"]
     assert select(line, dimensions["event_type"]) == "follow.follow" and select(line, value) == 2
 
 
 def test_a_delivery_of_only_duplicates_adds_no_events_by_type(template):
     _, _, _, pattern = metric_filters(template)["EventsByType"]
-    line = {"message": "delivery", "status": 200, "enqueued": 0, "duplicates": 1, "event_types": [], "source": "aaa"}
+    line = {"message": "delivery", "status": 200, "sent": 0, "duplicates": 1, "event_types": [], "source": "aaa"}
     assert not infra.filter_matches(pattern, line)  # there is no first type to name
 
 

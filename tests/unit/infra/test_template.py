@@ -777,7 +777,7 @@ def ingest_lines(template, capsys):
 
 
 def test_metric_filters_count_what_ingest_logs(template, ingest_lines):
-    counters = {"DeliveriesAccepted", "DeliveriesRejected", "DeliveriesFailed", "EventsEnqueued", "DuplicatesSkipped"}
+    counters = {"DeliveriesAccepted", "DeliveriesRejected", "DeliveriesFailed", "EventsSent", "DuplicatesSkipped"}
     filters = {
         f["Properties"]["MetricTransformations"][0]["MetricName"]: f["Properties"]
         for f in resources_of_type(template, "AWS::Logs::MetricFilter").values()
@@ -788,7 +788,7 @@ def test_metric_filters_count_what_ingest_logs(template, ingest_lines):
     filters = {name: f for name, f in filters.items() if name in counters}
     assert [status for status, _ in ingest_lines] == [200, 401, 503]
     expected = {
-        200: {"DeliveriesAccepted", "EventsEnqueued", "DuplicatesSkipped"},
+        200: {"DeliveriesAccepted", "EventsSent", "DuplicatesSkipped"},
         401: {"DeliveriesRejected"},
         503: {"DeliveriesFailed"},
     }
@@ -796,7 +796,7 @@ def test_metric_filters_count_what_ingest_logs(template, ingest_lines):
         matched = {name for name, f in filters.items() if filter_matches(f["FilterPattern"], line)}
         assert matched == expected[status], (status, line)
     accepted = ingest_lines[0][1]
-    assert accepted["enqueued"] >= 1
+    assert accepted["sent"] >= 1
     for f in filters.values():
         assert f["LogGroupName"] == {"Ref": "IngestLogGroup"}
         (transformation,) = f["MetricTransformations"]

@@ -84,11 +84,11 @@ def test_the_templates_delivery_filters_apply_to_ingest_lines_only(filters):
     assert {f.name for f in filters["ingest"]} >= {"DeliveriesFailedMetric", "DeliveriesTimedOutMetric"}
     assert filters["admin"] == []
     crc_names = set(by_name(filters.data("crc", line(status=503))))
-    assert not crc_names & {"DeliveriesFailed", "DeliveriesAccepted", "EventsEnqueued"}
+    assert not crc_names & {"DeliveriesFailed", "DeliveriesAccepted", "EventsSent"}
 
 
 def test_a_failed_delivery_line_becomes_deliveries_failed_with_the_service_dimension(filters):
-    entry = by_name(filters.data("ingest", line(status=503, enqueued=0, duplicates=0), WHEN))["DeliveriesFailed"]
+    entry = by_name(filters.data("ingest", line(status=503, sent=0, duplicates=0), WHEN))["DeliveriesFailed"]
     assert entry == {
         "Namespace": "XWebhook",
         "MetricName": "DeliveriesFailed",
@@ -105,9 +105,9 @@ def test_lambda_timeout_lines_become_deliveries_timed_out(filters):
 
 
 def test_an_accepted_delivery_counts_its_events_and_duplicates(filters):
-    entries = by_name(filters.data("ingest", line(status=200, events=4, enqueued=3, duplicates=1), WHEN))
-    counts = {name: entries[name]["Value"] for name in ("DeliveriesAccepted", "DuplicatesSkipped", "EventsEnqueued")}
-    assert counts == {"DeliveriesAccepted": 1.0, "DuplicatesSkipped": 1.0, "EventsEnqueued": 3.0}
+    entries = by_name(filters.data("ingest", line(status=200, events=4, sent=3, duplicates=1), WHEN))
+    counts = {name: entries[name]["Value"] for name in ("DeliveriesAccepted", "DuplicatesSkipped", "EventsSent")}
+    assert counts == {"DeliveriesAccepted": 1.0, "DuplicatesSkipped": 1.0, "EventsSent": 3.0}
     assert "DeliveriesRejected" in by_name(filters.data("ingest", line(status=401), WHEN))
     assert "DeliveriesFailed" not in entries
 
@@ -168,9 +168,9 @@ SINK_TEMPLATE = ingest_template(
         '{ $.message = "delivery" && $.status >= 500 }',
         [{"MetricNamespace": "XWebhook", "MetricName": "DeliveriesFailed", "MetricValue": "1"}],
     ),
-    Enqueued=(
+    Sent=(
         '{ $.message = "delivery" && $.status = 200 }',
-        [{"MetricNamespace": "XWebhook", "MetricName": "EventsEnqueued", "MetricValue": "$.enqueued"}],
+        [{"MetricNamespace": "XWebhook", "MetricName": "EventsSent", "MetricValue": "$.sent"}],
     ),
 )
 
@@ -180,12 +180,12 @@ def test_the_sink_sums_one_minute_of_lines_per_metric_and_puts_them_in_one_call(
     sink = MetricFilterSink(MetricFilters.from_template(SINK_TEMPLATE), cloudwatch, clock=lambda: WHEN.timestamp())
     for _ in range(3):
         sink("ingest", line(status=503))
-    sink("ingest", line(status=200, enqueued=2, duplicates=0))
-    sink("ingest", line(status=200, enqueued=5, duplicates=0))
+    sink("ingest", line(status=200, sent=2, duplicates=0))
+    sink("ingest", line(status=200, sent=5, duplicates=0))
     assert sink.flush() == 2
     ((namespace, data),) = cloudwatch.calls
     assert namespace == "XWebhook"
-    assert {datum["MetricName"]: datum["Value"] for datum in data} == {"DeliveriesFailed": 3.0, "EventsEnqueued": 7.0}
+    assert {datum["MetricName"]: datum["Value"] for datum in data} == {"DeliveriesFailed": 3.0, "EventsSent": 7.0}
     assert {datum["Timestamp"] for datum in data} == {datetime(2026, 11, 27, 15, 30, 30, tzinfo=UTC)}
     assert sink.flush() == 0  # nothing left
 

@@ -80,7 +80,7 @@ def test_a_replayed_duplicate_costs_one_read_and_nothing_else():
     world.deliver(aaa_posts(world.now, 3))
     world.later(3600)
     outcome = world.deliver(aaa_posts(World.START, 3))
-    assert (outcome.status, outcome.enqueued, outcome.duplicates) == (200, 0, 3)
+    assert (outcome.status, outcome.sent, outcome.duplicates) == (200, 0, 3)
     assert outcome.calls == [("dynamodb", "batch_get_item")]
 
 
@@ -125,7 +125,7 @@ def test_the_second_familys_copy_is_recorded_so_the_admin_function_sees_it_arriv
     world.deliver(aaa_post(world.now - 1))
     world.later(3600)  # past SQS's window: the table answers
     outcome = world.deliver(xaa_post(World.START - 1))
-    assert (outcome.enqueued, outcome.duplicates) == (0, 1)
+    assert (outcome.sent, outcome.duplicates) == (0, 1)
     assert [call for _, call in outcome.calls] == ["batch_get_item", "batch_write_item"]
     items = {key: (item["source"]["S"], item["event_type"]["S"]) for key, item in world.dynamo.items.items()}
     assert sorted(items.values()) == [("aaa", "tweet_create"), ("xaa", "post.create")]  # each family its own
@@ -147,7 +147,7 @@ def test_a_failed_send_leaves_nothing_recorded_and_the_retry_enqueues_everything
     assert world.deliver(delivery).status == 503
     assert world.dynamo.items == {}
     world.later(3)
-    assert world.deliver(delivery).enqueued == 3
+    assert world.deliver(delivery).sent == 3
     assert len(world.delivered) == 3
 
 
@@ -190,5 +190,5 @@ def test_what_sqs_took_before_a_batch_failed_is_recorded_so_x_retry_on_a_standar
     assert len(world.sqs.accepted) == 2 and len(world.dynamo.items) == 2
     world.later(3)
     retried = world.deliver(delivery)
-    assert (retried.status, retried.enqueued, retried.duplicates) == (200, 1, 2)
+    assert (retried.status, retried.sent, retried.duplicates) == (200, 1, 2)
     assert sorted(world.delivered) == sorted(f"post:1:{n}" for n in range(3))

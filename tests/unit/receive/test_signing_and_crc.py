@@ -7,8 +7,17 @@ import pytest
 from tests.fakes import StaticSecret
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
-from xwebhook.receive.crc import MAX_TOKEN_LENGTH, answer_crc, token_problem
+from xwebhook.receive.crc import FAILURES, MAX_TOKEN_LENGTH, BadToken, CrcAnswer, answer_crc, token_problem
 from xwebhook.receive.signing import hmac_sha256, sign, verify_signature
+
+
+def answered(token, secret):
+    """What the crc handler answers (functions/crc/app.py): the answer, or the failure by FAILURES."""
+    try:
+        return answer_crc(token, secret)
+    except Exception as exc:
+        return CrcAnswer.failed(exc, FAILURES)
+
 
 VECTOR = ("my_consumer_secret", "challenge_string", "sha256=xHgZcz09m35qwbyhR9BRzhnX8yXbAZpOn2dqCPp6Enw=")
 
@@ -59,7 +68,9 @@ def test_well_formed_tokens_are_answered(token):
 )
 def test_malformed_or_missing_tokens_get_400_with_a_json_reason(token, reason_fragment):
     secret = StaticSecret()
-    answer = answer_crc(token, secret)
+    with pytest.raises(BadToken):
+        answer_crc(token, secret)
+    answer = answered(token, secret)
     assert answer.status == 400
     assert reason_fragment in json.loads(answer.body)["error"]
 
@@ -71,16 +82,14 @@ def test_no_accepted_token_can_be_a_json_object_body():
 
 
 def test_unreadable_secret_gives_503_never_a_token():
-    answer = answer_crc("challenge_string", StaticSecret(available=False))
+    answer = answered("challenge_string", StaticSecret(available=False))
     assert answer.status == 503
     assert "response_token" not in answer.body
     assert json.loads(answer.body)["error"] == "consumer secret unavailable"
 
 
 def test_unconfigured_empty_secret_gives_503():
-    answer = answer_crc(
-        "challenge_string", CachedSecret(lambda: "  ", ttl_seconds=60, parse=consumer_secret_from_value)
-    )
+    answer = answered("challenge_string", CachedSecret(lambda: "  ", ttl_seconds=60, parse=consumer_secret_from_value))
     assert answer.status == 503
 
 

@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from tests.conftest import sample
-from xwebhook.receive.identity import epoch_ms, iso_time, part, v1_time
+from xwebhook.receive.event_ids import epoch_ms, iso_time, part, v1_time
 from xwebhook.receive.splitting import split_delivery
 
 AT = "2026-11-28T03:00:00.000Z"

@@ -1,4 +1,4 @@
-"""Who and what an event is, from X's own ids: its event_id, its activity_id, and when it happened.
+"""Event ids, from X's own ids: an event's event_id, its activity_id, and when it happened (occurred_at).
 
 event_id (family-specific; a consumer's idempotency key): `aaa:<user>:<type>:<natural id>` or
 `xaa:<subject>:<type>:<natural id>`. The natural id comes from the payload's own ids (post id, DM
@@ -27,7 +27,7 @@ import hashlib
 from datetime import UTC
 
 from xwebhook.receive.jsontext import RawNumber, canonical
-from xwebhook.receive.post_kinds import MENTIONED, aaa_kinds
+from xwebhook.receive.post_kinds import MENTIONED, ORDER, aaa_kinds
 
 MAX_PART = 200  # characters of one id component kept as X wrote it
 SIGNAL_TYPES = frozenset({"user_event.revoke", "oauth.revoke"})
@@ -281,14 +281,38 @@ def _make_identifier(event_type, subject):
         event_id = prefix + content_id(item)
         return event_id, event_id, None
 
-    identify.prefix = prefix  # aaa_post's, for tweet_create items
+    if event_type == "tweet_create":
+        identify.posts = PostIds(prefix, subject)  # aaa_post's
     return identify
 
 
-def aaa_post(item, prefix, subject, user):
-    """(event_id, activity_id, occurred_at, post) of an AAA tweet_create dict `item`: _aaa_tweet's ids and
-    post_kinds.aaa_kinds' answer, written out for the hottest path (every post and mention X delivers):
-    someone else's post that is no reply, quote or repost is a mention without looking further."""
+# The longest suffix of a post's dedup key: `/<the longest XAA post type>`.
+LONGEST_POST_SUFFIX = 1 + max(len(kind) for kind in ORDER)
+MAX_DEDUPLICATION_ID = 128  # SQS: 1-128 printable ASCII characters, no space (splitting.deduplication_id)
+
+
+class PostIds:
+    """What aaa_post needs for the posts of one account, made once per account (aaa_identifier)."""
+
+    __slots__ = ("prefix", "activity_prefix", "subject", "plain_room")
+
+    def __init__(self, prefix, subject):
+        self.prefix = prefix  # of the event_id: `aaa:<subject>:tweet_create:`
+        self.activity_prefix = "post:" + subject + ":"
+        self.subject = subject
+        # The longest post id whose dedup key `post:<subject>:<id>/<type>` is its own FIFO deduplication id
+        # (splitting.deduplication_id), or -1 when the subject (printable: `part`) is not ASCII without spaces.
+        plain = subject.isascii() and " " not in subject
+        self.plain_room = MAX_DEDUPLICATION_ID - len(self.activity_prefix) - LONGEST_POST_SUFFIX if plain else -1
+
+
+def aaa_post(item, ids, user):
+    """(event_id, activity_id, occurred_at, post, deduplication id or None) of an AAA tweet_create dict `item`
+    for the account `ids` (PostIds) and `user`: _aaa_tweet's ids and post_kinds.aaa_kinds' answer, written
+    out for the hottest path (every post and mention X delivers): someone else's post that is no reply,
+    quote or repost is a mention without looking further. The deduplication id (the dedup key, when SQS
+    takes it as it is: an ASCII post id under a plain subject) is given here, where it costs a length check
+    and one concatenation, rather than checked key by key for every FIFO message (bench/warm.py)."""
     get = item.get
     tweet = get("id_str")
     stamp = get("timestamp_ms")
@@ -297,11 +321,13 @@ def aaa_post(item, prefix, subject, user):
     else:
         at = epoch_ms(stamp) or v1_time(get("created_at"))
     if tweet.__class__ is str and 0 < len(tweet) <= MAX_PART and tweet.isprintable():
-        event_id, activity_id = prefix + tweet, f"post:{subject}:{tweet}"  # one f-string: one allocation
+        event_id, activity_id = ids.prefix + tweet, ids.activity_prefix + tweet
+        plain = len(tweet) <= ids.plain_room and tweet.isascii() and " " not in tweet
     else:
         event_id, activity_id, at = _ids(
-            item, prefix, subject, _joined(text_of(tweet) or text_of(get("id"))), "post", at
+            item, ids.prefix, ids.subject, _joined(text_of(tweet) or text_of(get("id"))), "post", at
         )
+        plain = False
     author = get("user")
     if (
         author.__class__ is dict
@@ -311,8 +337,10 @@ def aaa_post(item, prefix, subject, user):
         and get("quoted_status") is None
         and get("in_reply_to_user_id_str") != user
     ):
-        return event_id, activity_id, at, MENTIONED
-    return event_id, activity_id, at, aaa_kinds(item, user)
+        post = MENTIONED
+    else:
+        post = aaa_kinds(item, user)
+    return event_id, activity_id, at, post, (activity_id + post[2] if plain else None)
 
 
 # ------------------------------------------------------------------------------------------ XAA
@@ -445,7 +473,7 @@ def xaa_subject(data):
     return "kw=" + part(keyword) if keyword else "-"
 
 
-def xaa_identity(event_type, data):
+def xaa_ids(event_type, data):
     """(event_id, activity_id, occurred_at) of one XAA envelope (`data` may be any JSON value)."""
     if not isinstance(data, dict):
         event_id = f"xaa:-:{_type_part(event_type)}:{content_id(data)}"
