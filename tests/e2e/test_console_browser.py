@@ -388,3 +388,83 @@ def test_a_page_of_another_site_can_neither_use_nor_read_the_console_or_the_aws_
         sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]["ApproximateNumberOfMessages"]
     )
     assert after == before  # the no-cors POST reached the console, which refused it: nothing was sent
+
+
+# --- the page alone, over a source of fixed answers ---------------------------------------------------------
+
+
+class FixedSource:
+    """A source whose one delivery carries a count of copies SQS dropped: the slot the receive side's count
+    fills (localdev/console/server.py's dropped_copies), shown without a stack."""
+
+    def __init__(self, counts):
+        from xwebhook.cli.console.feed import Feed
+
+        class Quiet(Feed):
+            def look(self):
+                self.stopping.wait(0.2)
+                return []
+
+        self.feed = Quiet()
+        self.counts = counts
+
+    def start(self):
+        self.feed.start()
+
+    def stop(self):
+        self.feed.stop()
+
+    def boot(self):
+        return {
+            "mode": "local",
+            "title": "fixed",
+            "target": "",
+            "webhook_url": "http://h/webhook",
+            "kinds": [],
+            "fifo": True,
+        }
+
+    def deliveries(self):
+        view = {
+            "id": "d1",
+            "time_ms": 1796400000000,
+            "status": 200,
+            "ms": 3.0,
+            "source": "aaa",
+            "seen_by": "a test",
+            "signature": {"verdict": "valid", "said": "ok"},
+            "counts": self.counts,
+            "event_types": ["favorite"],
+            "events": None,
+            "reason": None,
+            "headers": [],
+            "body": None,
+            "answer": None,
+            "resendable": False,
+            "repeats": 1,
+        }
+        return {"deliveries": [view], "error": None}
+
+    def health(self, refresh=False):
+        return {"crc": [], "webhook": {}, "last_ensure": None, "queues": {}}
+
+    def accounts(self):
+        return {"supported": True, "result": {"ok": True, "accounts": []}}
+
+
+def test_copies_sqs_dropped_show_as_duplicates_not_enqueued_once_counted(browser):
+    from xwebhook.cli.console.server import ServedConsole
+
+    served = ServedConsole(FixedSource({"events": 1, "enqueued": 1, "duplicates": 0, "dropped": 1})).start()
+    page = browser.new_page()
+    try:
+        page.goto(served.url + "/")
+        row = page.locator("li.delivery")
+        row.wait_for(timeout=WAIT_MS)
+        assert row.locator("summary .counts").text_content() == "1 event · 0 enqueued · 1 duplicate"
+        row.locator("summary").first.click()
+        assert "1 dropped by SQS as copies of messages of the last 5 minutes" in row.inner_text()
+        assert "does not know yet" not in row.inner_text()
+    finally:
+        page.close()
+        served.stop()
