@@ -233,6 +233,10 @@ NOT_FOUND = (404, [("content-type", "application/json")], b'{"message":"Not Foun
 TOO_LARGE = (413, [("content-type", "application/json")], b'{"message":"Request Entity Too Large"}')
 BAD_REQUEST = (400, [("content-type", "application/json")], b'{"message":"Bad Request"}')
 
+RECENT_REQUESTS = 200  # records the gateway keeps for the console
+KEEP_BODY_BYTES = 256 * 1024  # a delivery's body is kept (to show and resend) up to this size
+KEEP_ANSWER_BYTES = 4096
+
 
 # --- function instances ----------------------------------------------------------------------------
 
@@ -593,7 +597,10 @@ class Gateway(LoopbackServer):
         # What the local queue kept of each delivery: its AWS endpoint's tap, followed (localdev.queue_fate).
         endpoint = (functions.get("ingest") or {}).get("AWS_ENDPOINT_URL")
         self.queue_sends = SendsFollower(endpoint) if endpoint else None
-        self.recent = collections.deque(maxlen=200)  # the last requests, for the local console
+        # The last requests, for the local console: what it shows of each (record_request), deliveries
+        # with their headers and body so that it can show and resend them.
+        self.recent = collections.deque(maxlen=RECENT_REQUESTS)
+        self._seq = 0
         self._counter_lock = threading.Lock()
         self._print_lock = threading.Lock()
 
@@ -678,24 +685,49 @@ class Gateway(LoopbackServer):
             return f"{function}: {document['error']}"
         return function
 
-    def log_request(self, method, path, status, note, seconds):
+    def log_request(self, method, path, status, note, seconds, exchange=None):
+        """Count and print one request; `exchange` (request headers, body, answer headers, answer body), when
+        given, lets the record of a delivery keep what the console shows (record_request)."""
+        record = {
+            "time": time.time() - seconds,  # when it came in
+            "method": method,
+            "path": path,
+            "status": status,
+            "note": note,
+            "ms": seconds * 1000,
+            # an ingest delivery: {"sent", "duplicates"} from its answer, and "kept", "dropped" from the
+            # queue's tap when it answered (DeliveryNote); else None
+            "queue": getattr(note, "queue", None),
+        }
+        if exchange is not None:
+            record.update(self._exchange(method, path, *exchange))
         with self._counter_lock:
             self.requests += 1
-            self.recent.append(
-                {
-                    "time": time.time(),
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    "note": note,
-                    "ms": seconds * 1000,
-                    # an ingest delivery: {"sent", "duplicates"} from its answer, and "kept", "dropped" from
-                    # the queue's tap when it answered (DeliveryNote); else None
-                    "queue": getattr(note, "queue", None),
-                }
-            )
+            self._seq += 1
+            record["seq"] = self._seq
+            self.recent.append(record)
         method, path, note = printable(method), printable(path), printable(str(note))
         self.log_line(f"{time.strftime('%H:%M:%S')} {method:<4} {path} {status} {note} ({seconds * 1000:.1f} ms)\n")
+
+    def _exchange(self, method, path, headers, body, answer_headers, answer):
+        """What the record keeps of a request and its answer: its request id, and for a delivery (a request
+        routed to ingest) the headers as received, the body (up to KEEP_BODY_BYTES: the console resends
+        those bytes) and the answer (cut at KEEP_ANSWER_BYTES). The other routes keep no headers: a sign-in's
+        cookie is nobody's business but the browser's."""
+        kept = {"request_id": dict((name.lower(), value) for name, value in answer_headers).get("apigw-requestid")}
+        if self.routes.get((method, path)) != "ingest":
+            return kept
+        kept["function"] = "ingest"
+        kept["headers"] = [(name, value) for name, value in headers]
+        kept["body_bytes"] = len(body or b"")
+        kept["body"] = body if body is not None and len(body) <= KEEP_BODY_BYTES else None
+        kept["answer"] = bytes(answer[:KEEP_ANSWER_BYTES]).decode("utf-8", "replace")
+        return kept
+
+    def recorded(self, after=0):
+        """The records of the requests served after sequence number `after`, oldest first."""
+        with self._counter_lock:
+            return [record for record in self.recent if record["seq"] > after]
 
     def log_line(self, line):
         if self.out is None:
@@ -752,6 +784,7 @@ class Gateway(LoopbackServer):
             def _serve(self):
                 started = time.perf_counter()
                 path = self.path.partition("?")[0]
+                body = None
                 try:
                     body = self._read_body()
                 except ValueError:
@@ -776,8 +809,9 @@ class Gateway(LoopbackServer):
                 if self.close_connection:
                     self.send_header("Connection", "close")
                 # The request's line is written before its answer is sent: whoever has the answer (a test,
-                # the emulator's CRC) finds the line already there.
-                gateway.log_request(self.command, path, status, note, time.perf_counter() - started)
+                # the emulator's CRC, the console's resend) finds the line and the record already there.
+                exchange = (list(self.headers.items()), body, headers, data)
+                gateway.log_request(self.command, path, status, note, time.perf_counter() - started, exchange)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)

@@ -8,7 +8,7 @@
      lines go through the template's metric filters into the local CloudWatch (localdev.metric_filters);
   5. with X_EMULATOR=1, X's API emulated on 127.0.0.1:$EMULATOR_PORT (8787) for `make admin`, with X's
      sign-in pages (an account picker, Authorize or Cancel) for /connect in a browser;
-  6. the local console on 127.0.0.1:$CONSOLE_PORT (3001): a page with live events, webhook health,
+  6. the local console on 127.0.0.1:$CONSOLE_PORT (3001): a page with deliveries, live events, webhook health,
      queues, accounts and send buttons, and the Lambda Invoke API for the admin function;
 then .local/stack.json for `xwebhook`, `make send`, `make queue` and `make admin`, and one line per
 request until Ctrl-C.
@@ -209,7 +209,7 @@ def banner(state, settings, provisioned, function_log, state_file):
         ]
     lines = [
         "xwebhook local stack is running.",
-        f"  console          {state['console_url']}/   (live events, webhook health, send buttons)",
+        f"  console          {state['console_url']}/   (deliveries, events, webhook health; send, resend)",
         f"  webhook          {state['webhook_url']}   (GET ?crc_token=... answers the CRC, POST takes deliveries)",
         *connect,
         f"  AWS endpoint     {endpoint}   (moto; any SQS client works with AWS_ENDPOINT_URL={endpoint})",

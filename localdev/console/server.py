@@ -1,114 +1,102 @@
-"""The local web console: `make run` serves it on http://127.0.0.1:$CONSOLE_PORT/ (3001). Never deployed.
+"""The local console: `make run` serves it on http://127.0.0.1:$CONSOLE_PORT/ (3001). Never deployed.
 
-  GET  /                    the page (page.html)
-  GET  /api/stream          server-sent events: every message added to the events queue and the DLQ
-  GET  /api/health          CRC answers seen by the gateway, the webhook (admin `status`), queue depths
-  GET  /api/accounts        admin `accounts` ({"supported": false} when the admin function lacks it)
-  POST /api/invite          admin `invite`
-  POST /api/send            {"kind", "user_id"?}: a signed sample delivery to the local webhook
-  POST /2015-03-31/functions/<name>/invocations   the local Lambda Invoke API (localdev/lambda_endpoint.py)
-
-Events come from the local AWS endpoint's tap (localdev/moto_guard.py): the console receives nothing from
-the queue, so it takes no message from a consumer (`make queue`, `make consume`, yours) and needs none.
-
-Loopback only, and guarded like the AWS endpoint: a request whose Host is not this console (DNS
-rebinding) or whose Origin is another site is refused (403); the page's POSTs carry a per-run token it
-gets inside the page (another site cannot read the page); the invoke path wants SigV4 and no Origin.
+The page and its HTTP routes are xwebhook.cli.console's (the same console `xwebhook console --stack NAME`
+serves for a deployed stack); this module is the local stack's *source* for it:
+  - deliveries: what the local gateway recorded of each POST it handed to ingest (localdev/gateway.py):
+    headers, body, ingest's answer, timing; the signature checked again here with the stack's consumer
+    secret; the events ingest made of it; resend (the same bytes and headers, so ingest's dedup shows);
+  - events: the local AWS endpoint's tap (localdev/moto_guard.py): the console receives nothing from the
+    queue, so it takes no message from a consumer (`make queue`, `make consume`, yours) and needs none;
+  - health: the CRC answers the gateway served, admin `status` (the webhook, the last ensure), queue depths;
+  - accounts and invites (admin `accounts` and `invite`), and signed sample deliveries (send buttons).
+The console's port also serves the local Lambda Invoke API (localdev/lambda_endpoint.py).
 """
 
 import contextlib
-import hmac
+import http.client
 import json
-import secrets
 import threading
 import time
-from collections import deque
-from http.server import BaseHTTPRequestHandler
-from pathlib import Path
+import urllib.parse
 
 from localdev import lambda_endpoint
 from localdev.loopback import LoopbackServer
 from localdev.moto_server import LOCALHOST
 from xwebhook.cli import messages
+from xwebhook.cli.console import delivery_view
+from xwebhook.cli.console.feed import Feed, StopLooking
+from xwebhook.cli.console.server import handler_class, new_token
 from xwebhook.cli.local_endpoint import QueueTap, TapUnavailable, queue_name
 from xwebhook.send import deliveries
 
-PAGE = Path(__file__).with_name("page.html")
-TOKEN_HEADER = "X-Console-Token"  # noqa: S105 - a header name
 HEALTH_TTL_SECONDS = 15.0
-FEED_SIZE = 2000
+SECRET_TTL_SECONDS = 30.0
+DELIVERIES_SHOWN = 100
+FIFO_WINDOW = 300  # seconds: SQS FIFO's deduplication interval
+# A resend sends the recorded request again as it came: its bytes and every header but these, which
+# belong to the connection (http.client sets Host and Content-Length for the new one).
+NOT_RESENT = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade"}
 
 
-class EventFeed:
-    """What the tap says was added to the events queue and the DLQ, kept in order for the page."""
+class TapFeed(Feed):
+    """What the local AWS endpoint's tap says was added to the events queue and the DLQ."""
 
     def __init__(self, endpoint, queues, region="us-east-1"):
+        super().__init__()
         self.tap = QueueTap(endpoint, None, region, timeout=30)
         self.queues = {queue_name(url): label for label, url in queues.items() if url}
-        self.items = deque(maxlen=FEED_SIZE)
-        self.changed = threading.Condition()
-        self.stopping = threading.Event()
-        self.error = None
-        self._thread = None
+        self._last = 0
 
-    def start(self):
-        self._thread = threading.Thread(target=self._run, name="console-feed", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self.stopping.set()
-        with self.changed:
-            self.changed.notify_all()
-
-    def _run(self):
-        last = 0
-        while not self.stopping.is_set():
-            try:
-                added, last = self.tap.added(after=last, wait=5)
-                self.error = None
-            except TapUnavailable as exc:
-                self.error = str(exc)
-                return
-            except OSError as exc:  # the endpoint is going down, or busy: try again
-                self.error = f"{exc.__class__.__name__}: {exc}"
-                self.stopping.wait(1)
-                continue
-            with self.changed:
-                for record in added:
-                    label = self.queues.get(record["queue"])
-                    if label:
-                        self.items.append({"seq": record["seq"], "queue": label, **messages.render_tapped(record)})
-                self.changed.notify_all()
-
-    def after(self, seq, timeout):
-        """Items after `seq`, waiting up to `timeout` seconds for one."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not self.stopping.is_set():
-                found = [item for item in self.items if item["seq"] > seq]
-                remaining = deadline - time.monotonic()
-                if found or remaining <= 0:
-                    return found
-                self.changed.wait(remaining)
-        return []
+    def look(self):
+        try:
+            added, self._last = self.tap.added(after=self._last, wait=5)  # a long poll: no pause needed
+        except TapUnavailable as exc:
+            raise StopLooking(str(exc)) from None
+        return [
+            (self.queues[record["queue"]], messages.render_tapped(record))
+            for record in added
+            if record["queue"] in self.queues
+        ]
 
 
 class Console:
-    """The console's state and actions; ConsoleServer puts it on HTTP."""
+    """The local stack's source for the console page (xwebhook.cli.console.server).
 
-    def __init__(self, state, gateway, invoke, consumer_secret):
+    `dropped_copies(record)`, when given, says how many of the messages of one gateway record SQS dropped
+    as FIFO duplicates (None: not known): the count the receive side provides from the local endpoint.
+    """
+
+    def __init__(self, state, gateway, invoke, consumer_secret, dropped_copies=None):
         self.state = state
         self.gateway = gateway
         self.invoke = invoke  # (event) -> the admin function's result
         self.consumer_secret = consumer_secret  # () -> str
-        self.token = secrets.token_urlsafe(24)
+        self.dropped_copies = dropped_copies
         resources = state["resources"]
         self.queues = {"events": resources.get("EventsQueue"), "dlq": resources.get("EventsDeadLetterQueue")}
-        self.feed = EventFeed(state["aws_endpoint"], self.queues, state.get("region", "us-east-1"))
+        self.feed = TapFeed(state["aws_endpoint"], self.queues, state.get("region", "us-east-1"))
         self._webhook = {"checked_at": None, "result": None}
-        self._webhook_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._views = {}  # gateway record seq -> its view (a record does not change once served)
+        self._resent = {}  # a resend's request id -> the id of the delivery it sent again
+        self._secret = (None, 0.0)
         self._sqs = None
+
+    def start(self):
+        self.feed.start()
+
+    def stop(self):
+        self.feed.stop()
+
+    def boot(self):
+        return {
+            "mode": "local",
+            "title": "xwebhook local console",
+            "target": "local stack",
+            "webhook_url": self.state["webhook_url"],
+            "kinds": deliveries.known_kinds(),
+            "fifo": (self.queues["events"] or "").endswith(".fifo"),
+        }
 
     def admin(self, action, **fields):
         try:
@@ -117,10 +105,14 @@ class Console:
             return {"action": action, "ok": False, "error": f"{exc.__class__.__name__}: {exc}"}
 
     def webhook(self, refresh=False):
-        with self._webhook_lock:
+        with self._lock:
             checked = self._webhook["checked_at"]
-            if refresh or checked is None or time.time() - checked > HEALTH_TTL_SECONDS:
-                self._webhook = {"checked_at": time.time(), "result": self.admin("status")}
+            stale = checked is None or time.time() - checked > HEALTH_TTL_SECONDS
+        if refresh or stale:
+            result = {"checked_at": time.time(), "result": self.admin("status")}
+            with self._lock:
+                self._webhook = result
+        with self._lock:
             return dict(self._webhook)
 
     def queue_depths(self):
@@ -137,11 +129,11 @@ class Console:
         return depths
 
     def health(self, refresh=False):
-        crc = [r for r in list(self.gateway.recent) if r["method"] == "GET" and r["path"] == "/webhook"][-20:]
+        crc = [r for r in self.gateway.recorded() if r["method"] == "GET" and r["path"] == "/webhook"][-20:]
         webhook = self.webhook(refresh)
         result = webhook["result"] or {}
         return {
-            "crc": crc[::-1],
+            "crc": [{key: r[key] for key in ("time", "status", "ms", "note")} for r in crc[::-1]],
             "webhook": result,
             "webhook_checked_at": webhook["checked_at"],
             "webhook_url": self.state["webhook_url"],
@@ -154,6 +146,82 @@ class Console:
         result = self.admin("accounts")
         unknown = not result.get("ok") and "unknown action" in str(result.get("error", ""))
         return {"supported": not unknown, "result": result}
+
+    def invite(self, fields):
+        return self.admin("invite", **fields)
+
+    # deliveries
+
+    def _secret_bytes(self):
+        value, read_at = self._secret
+        if value is None or time.monotonic() - read_at > SECRET_TTL_SECONDS:
+            try:
+                value = self.consumer_secret().encode()
+            except Exception:  # shown as "could not be read" on each delivery
+                return None
+            self._secret = (value, time.monotonic())
+        return value
+
+    def _delivery_records(self):
+        return [record for record in self.gateway.recorded() if record.get("function") == "ingest"]
+
+    def _view(self, record):
+        with self._lock:
+            view = self._views.get(record["seq"])
+        if view is None:
+            view = delivery_view.from_gateway(record, self._secret_bytes())
+            with self._lock:
+                self._views[record["seq"]] = view
+        view = {**view, "counts": dict(view["counts"])}
+        with self._lock:
+            view["resend_of"] = self._resent.get(view["id"])
+        if view["counts"]["dropped"] is None:
+            view["counts"]["dropped"] = self._dropped(record)
+        return view
+
+    def _dropped(self, record):
+        """How many of a delivery's messages the local queue dropped as FIFO duplicates: the gateway's record
+        says what the AWS endpoint's tap saw (localdev.queue_fate), or `dropped_copies` when given."""
+        queue = record.get("queue") or {}
+        if isinstance(queue.get("dropped"), int):
+            return queue["dropped"]
+        return self.dropped_copies(record) if self.dropped_copies is not None else None
+
+    def deliveries(self):
+        records = self._delivery_records()[-DELIVERIES_SHOWN:]
+        views = [self._view(record) for record in records]
+        _count_repeats(views)
+        with self._lock:
+            kept = {record["seq"] for record in records}
+            self._views = {seq: view for seq, view in self._views.items() if seq in kept}
+        return {"deliveries": views[::-1], "error": None}
+
+    def resend(self, delivery_id):
+        """POST a recorded delivery's bytes with its headers (its signature) to the gateway again."""
+        found = [r for r in self._delivery_records() if delivery_view.from_gateway_id(r) == delivery_id]
+        if not found:
+            return 404, {"error": "no such delivery here (the console keeps the gateway's last 200 requests)"}
+        record = found[-1]
+        if record.get("body") is None:
+            return 409, {"error": "its body was too large to keep, so it cannot be sent again"}
+        headers = {name: value for name, value in record["headers"] if name.lower() not in NOT_RESENT}
+        parsed = urllib.parse.urlsplit(self.gateway.url)
+        connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        try:
+            connection.request("POST", record["path"], body=record["body"], headers=headers)
+            answer = connection.getresponse()
+            text = answer.read().decode("utf-8", "replace")
+            new_id = answer.getheader("apigw-requestid")
+        except OSError as exc:
+            return 502, {"error": f"the local webhook did not answer: {exc}"}
+        finally:
+            connection.close()
+        if new_id:
+            with self._lock:
+                self._resent[new_id] = delivery_id
+        with contextlib.suppress(ValueError):
+            text = json.loads(text)
+        return 200, {"id": new_id, "resend_of": delivery_id, "status": answer.status, "answer": text}
 
     def send(self, kind, user_id=None):
         try:
@@ -170,6 +238,34 @@ class Console:
         return 200, {"kind": name, "status": status, "answer": answer}
 
 
+def _count_repeats(views):
+    """Set each view's `repeats`: how many of its events came in an earlier delivery of the last FIFO_WINDOW
+    seconds (the copies a FIFO queue drops by their deduplication id). `views` are oldest first."""
+    last_seen = {}
+    for view in views:
+        now = view["time_ms"] / 1000
+        ids = [event["event_id"] for event in view["events"] or ()]
+        view["repeats"] = sum(1 for event_id in ids if now - last_seen.get(event_id, -FIFO_WINDOW) < FIFO_WINDOW)
+        if view["status"] == 200:
+            last_seen.update(dict.fromkeys(ids, now))
+
+
+class _InvokePath:
+    """The local Lambda Invoke API on the console's port (its own guard: SigV4, no Origin)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def handles(self, path):
+        return self.endpoint.handles(path)
+
+    def refusal(self, headers):
+        return lambda_endpoint.refusal(headers)
+
+    def answer(self, method, path, body):
+        return self.endpoint.answer(method, path, body)
+
+
 class ConsoleServer(LoopbackServer):
     port_setting = ("local console", "CONSOLE_PORT")
     thread_name = "console"
@@ -178,148 +274,20 @@ class ConsoleServer(LoopbackServer):
         super().__init__(port, host)
         self.console = console
         self.lambda_endpoint = lambda_endpoint
+        self.token = new_token()
 
     def handler_class(self):
-        return _handler(self)
+        extra = _InvokePath(self.lambda_endpoint) if self.lambda_endpoint is not None else None
+        return handler_class(self.console, self.allowed_hosts, self.token, extra)
 
     def make_server(self, address):
         server = super().make_server(address)
-        self.console.feed.start()  # once the port is bound, before the first request
+        self.console.start()  # once the port is bound, before the first request
         return server
 
     def stop(self):
-        self.console.feed.stop()
+        self.console.stop()
         super().stop()
 
     def allowed_hosts(self):
         return {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
-
-
-def _handler(server):
-    console = server.console
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "xwebhook-console"
-        sys_version = ""
-
-        def log_message(self, format, *args):
-            pass
-
-        def _send(self, status, body, content_type="application/json", extra=()):
-            data = body if isinstance(body, bytes) else json.dumps(body, default=str).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("X-Frame-Options", "DENY")
-            for name, value in extra:
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        def _refusal(self, path):
-            host = self.headers.get("Host") or ""
-            if host not in server.allowed_hosts():
-                return f"Host {host[:80]!r} is not this console"
-            origin = self.headers.get("Origin")
-            if server.lambda_endpoint is not None and server.lambda_endpoint.handles(path):
-                return lambda_endpoint.refusal(self.headers)
-            if origin is not None and origin not in {f"http://{h}" for h in server.allowed_hosts()}:
-                return "cross-origin requests are refused"
-            if (self.headers.get("Sec-Fetch-Site") or "same-origin") not in ("same-origin", "none"):
-                return "cross-site requests are refused"
-            if self.command not in ("GET", "HEAD"):
-                given = self.headers.get(TOKEN_HEADER) or ""
-                if not hmac.compare_digest(given.encode(), console.token.encode()):
-                    return f"a POST needs the console's {TOKEN_HEADER} (the page has it)"
-            return None
-
-        def _body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            if length < 0 or length > 1024 * 1024:
-                raise ValueError("body too large")
-            return self.rfile.read(length) if length else b""
-
-        def _serve(self):
-            path = self.path.partition("?")[0]
-            query = self.path.partition("?")[2]
-            reason = self._refusal(path)
-            if reason:
-                self._send(403, {"error": reason})
-                return
-            try:
-                body = self._body()
-            except ValueError:
-                self.close_connection = True
-                self._send(413, {"error": "body too large"})
-                return
-            if server.lambda_endpoint is not None and server.lambda_endpoint.handles(path):
-                status, headers, data = server.lambda_endpoint.answer(self.command, self.path, body)
-                content_type = dict(headers).pop("Content-Type", "application/json")
-                self._send(status, data, content_type, [(n, v) for n, v in headers if n != "Content-Type"])
-                return
-            route = (self.command, path)
-            if route in (("GET", "/"), ("HEAD", "/")):
-                self._page()
-            elif route == ("GET", "/api/stream"):
-                self._stream(query)
-            elif route == ("GET", "/api/health"):
-                self._send(200, console.health(refresh="refresh=1" in query))
-            elif route == ("GET", "/api/accounts"):
-                self._send(200, console.accounts())
-            elif route == ("POST", "/api/invite"):
-                self._send(200, console.admin("invite", **self._json(body)))
-            elif route == ("POST", "/api/send"):
-                fields = self._json(body)
-                self._send(*console.send(str(fields.get("kind", "")), fields.get("user_id")))
-            else:
-                self._send(404, {"error": f"no route {self.command} {path[:100]}"})
-
-        def _json(self, body):
-            try:
-                document = json.loads(body or b"{}")
-            except ValueError:
-                return {}
-            return document if isinstance(document, dict) else {}
-
-        def _page(self):
-            boot = {
-                "token": console.token,
-                "kinds": deliveries.known_kinds(),
-                "webhook_url": console.state["webhook_url"],
-            }
-            # The boot data is JSON inside a <script type="application/json">: `<` is escaped so that no value
-            # can close the element.
-            boot_json = json.dumps(boot).replace("<", "\\u003c")
-            html = PAGE.read_text().replace("__BOOT__", boot_json)
-            policy = (
-                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; "
-                "frame-ancestors 'none'"
-            )
-            self._send(200, html.encode(), "text/html; charset=utf-8", [("Content-Security-Policy", policy)])
-
-        def _stream(self, query):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.close_connection = True
-            last = self.headers.get("Last-Event-ID") or ""
-            seq = int(last) if last.isdigit() else 0
-            with contextlib.suppress(OSError, ValueError):
-                while not console.feed.stopping.is_set():
-                    items = console.feed.after(seq, timeout=10)
-                    if not items:
-                        self.wfile.write(b": keep-alive\n\n")
-                    for item in items:
-                        seq = item["seq"]
-                        self.wfile.write(f"id: {seq}\ndata: {json.dumps(item, default=str)}\n\n".encode())
-                    self.wfile.flush()
-
-        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = _serve
-
-    return Handler

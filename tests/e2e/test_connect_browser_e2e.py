@@ -117,6 +117,38 @@ def test_an_invite_from_make_admin_connects_an_account_in_a_real_browser(running
     assert not [token for token in tokens if token in json.dumps(accounts) + page.content()]
 
 
+SCREENSHOTS = os.environ.get("XWEBHOOK_SCREENSHOTS")  # a directory: the tests leave their pages' PNGs there
+
+
+@pytest.mark.parametrize("width", [1280, 400])
+def test_the_success_page_names_the_app_says_what_it_receives_in_words_and_looks_like_the_console(
+    running, chromium, width
+):
+    from xwebhook.x_api.event_types import AAA_PARITY
+
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(make_admin(running, "invite")["invite_url"])
+        on_x_page(page, ALICE)
+        shown = page.inner_text("body")
+        assert page.inner_text("header.bar").startswith("xwebhook")  # ConnectAppName's default
+        assert "Your X account @alice_dev is connected to xwebhook." in shown
+        assert "posts that mention you, reply to you, quote or repost your posts" in shown
+        assert [name for name in AAA_PARITY if name in shown] == []  # X's ids stay folded away
+        # The shared stylesheet applies (its hash is in the page's CSP): the console's dark bar.
+        bar = page.evaluate("getComputedStyle(document.querySelector('header.bar')).backgroundColor")
+        assert bar == "rgb(21, 32, 43)"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the window
+        if SCREENSHOTS:
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"connect-success-{width}.png"), full_page=True)
+        page.click("summary:has-text('The event types, as X names them')")
+        assert "post.create" in page.inner_text("details")
+        assert page.evaluate("document.scripts.length") == 0
+    finally:
+        context.close()
+
+
 def test_oauth1_connects_an_account_on_the_account_activity_api(running, page):
     invite = make_admin(running, "invite", {"flows": ["oauth1"]})
     page.goto(invite["invite_url"])

@@ -53,6 +53,14 @@ def test_a_peek_shows_waiting_messages_once_and_leaves_them_to_the_consumer(queu
     assert {m["Attributes"]["ApproximateReceiveCount"] for m in consumed} == {"2"}  # the peek cost one receive each
 
 
+def test_a_dead_letter_queue_with_no_redrive_policy_of_its_own_can_be_peeked_at(queues):
+    sqs, _, dlq = queues
+    put(sqs, dlq, {"n": 1})
+    peeker = messages.Peeker(sqs, dlq)
+    assert peeker.max_receive_count == 0
+    assert [json.loads(m["Body"])["n"] for m in peeker.poll()] == [1]
+
+
 def test_a_peek_receives_again_only_for_new_arrivals_and_shows_only_them(queues):
     sqs, url, _ = queues
     put(sqs, url, {"n": 1}, group="1")

@@ -258,3 +258,50 @@ def test_an_invocation_over_its_timeout_is_a_500_and_lambda_s_timeout_line(local
     (timed_out,) = [line for function, line in lines if "Task timed out after 1.00 seconds" in line]
     assert timed_out in (tmp_path / "functions.log").read_text()
     assert local_stack.peek_count() == 0
+
+
+# --- what the gateway records for the console ------------------------------------------------------------------
+
+
+def fresh_body(name, salt):
+    return json.dumps(freshen(sample(name), salt), separators=(",", ":")).encode()
+
+
+def test_a_delivery_is_recorded_with_its_request_id_headers_body_and_answer(local_stack, gateway_for):
+    gateway = gateway_for()
+    body = fresh_body("aaa/favorite", "7101")
+    status, headers, answer = signed_post(gateway, body)
+    (record,) = [record for record in gateway.recorded() if record.get("function") == "ingest"]
+    assert record["request_id"] == headers["apigw-requestid"]
+    assert record["status"] == status == 200
+    assert record["body"] == body
+    assert ("X-Twitter-Webhooks-Signature", signature(body, DEV_SECRET)) in record["headers"]
+    assert json.loads(record["answer"]) == json.loads(answer)
+    local_stack.drain()
+
+
+def test_a_crc_request_is_recorded_without_its_headers(gateway_for):
+    gateway = gateway_for()
+    request(gateway.url, "GET", "/webhook?crc_token=recorded", headers={"Cookie": "a=b"})
+    (record,) = gateway.recorded()
+    assert (record["method"], record["path"], record["status"]) == ("GET", "/webhook", 200)
+    assert "headers" not in record
+
+
+def test_a_delivery_over_the_kept_size_is_recorded_without_its_body(local_stack, gateway_for, monkeypatch):
+    monkeypatch.setattr(gateway_module, "KEEP_BODY_BYTES", 100)
+    gateway = gateway_for()
+    body = fresh_body("aaa/favorite", "7102")
+    signed_post(gateway, body)
+    (record,) = gateway.recorded()
+    assert record["body"] is None
+    assert record["body_bytes"] == len(body)
+    local_stack.drain()
+
+
+def test_recorded_after_a_sequence_number_gives_only_the_later_requests(gateway_for):
+    gateway = gateway_for()
+    for token in ("one", "two", "three"):
+        request(gateway.url, "GET", f"/webhook?crc_token={token}")
+    first = gateway.recorded()[0]["seq"]
+    assert [record["seq"] for record in gateway.recorded(after=first)] == [first + 1, first + 2]

@@ -35,6 +35,7 @@ LAYERS = (
                 "http_api",
                 "lambda_context",
                 "log_line",
+                "look",
                 "observability",
                 "utc",
             }

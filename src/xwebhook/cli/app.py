@@ -99,6 +99,7 @@ def cli(ctx, stack, region, state_file, as_json):
       xwebhook accounts / invite      connected accounts, and an invite to connect one
       xwebhook migrate ...            AAA -> XAA for many accounts: plan, apply, status, cutover, ...
       xwebhook admin ACTION [K=V]     any admin action
+      xwebhook console --stack NAME   deliveries, events and health of a deployed stack, in a browser
     """
     ctx.obj = Options(stack, region, state_file, as_json)
 
@@ -527,9 +528,11 @@ def main():
 
 
 def _register_migrate():
+    from xwebhook.cli.console_command import console_command
     from xwebhook.cli.migrate_commands import migrate
 
     cli.add_command(migrate)
+    cli.add_command(console_command)
 
 
-_register_migrate()  # after everything migrate_commands takes from this module is defined
+_register_migrate()  # after everything migrate_commands and console_command take from this module is defined

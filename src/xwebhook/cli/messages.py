@@ -159,8 +159,10 @@ class Peeker:
         self.queue_url = queue_url
         self.seen = set()
         self.visible_at_last_receive = None
-        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])["Attributes"]
-        policy = json.loads(attributes.get("RedrivePolicy") or "{}")
+        # A queue without a redrive policy (a dead-letter queue) has no such attribute: the answer then has no
+        # Attributes at all.
+        answer = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
+        policy = json.loads(answer.get("Attributes", {}).get("RedrivePolicy") or "{}")
         self.max_receive_count = int(policy.get("maxReceiveCount") or 0)
 
     def visible(self):

@@ -129,7 +129,8 @@ class ConnectFlow:
         log.update(outcome=refused.reason)
         if refused.detail:
             log["detail"] = refused.detail
-        return Answer(shown.status, pages.failure_page(shown, refused.restart_url), log=log)
+        page = pages.failure_page(shown, refused.restart_url, app_name=self.settings.app_name)
+        return Answer(shown.status, page, log=log)
 
     def _authorize_reading(self):
         s = self.settings
@@ -246,13 +247,11 @@ class ConnectFlow:
         except AccountsUnavailable:
             current = stored
         granted = account_tokens[1].scopes if pending.flow == OAUTH2 else ()
-        receives, allows = sharing.shared(
-            pending.flow,
-            [t for t in current.event_types if t in current.xaa_subscriptions],
-            current.aaa_subscribed,
-            granted,
+        subscribed = [t for t in current.event_types if t in current.xaa_subscriptions]
+        receives, allows = sharing.shared(pending.flow, subscribed, current.aaa_subscribed, granted)
+        page = pages.connected_page(
+            stored.screen_name, lines, problems, note, receives, allows, self.settings.app_name, subscribed
         )
-        page = pages.connected_page(stored.screen_name, lines, problems, note, receives, allows)
         return Answer(200, page, log=log)
 
     def _oauth2_tokens(self, query, pending, restart, log):
@@ -415,10 +414,10 @@ class ConnectFlow:
             log["xaa_errors"] = {name: result.error for name, result in list(failed.items())[:5]}
         lines = []
         if subscribed:
-            lines.append(f"X Activity API: subscribed to {len(subscribed)} event types: {', '.join(subscribed)}")
+            lines.append(sharing.subscribed_line(subscribed))
         if later:
-            lines.append(f"X Activity API: {len(later)} more ({', '.join(later)}) are made by the app shortly")
-        problems = [f"{name}: {_plain(result.error)}" for name, result in failed.items()]
+            lines.append(sharing.later_line(later))
+        problems = [sharing.problem_line(name, _plain(result.error)) for name, result in failed.items()]
         return lines, problems
 
     def _subscribe_aaa(self, account, webhook_id, log):

@@ -10,6 +10,8 @@ Beside the accounts settings (xwebhook/accounts/settings.py) and the secrets':
   X_API_FLAVOUR            v2 | enterprise | premium (for the Account Activity subscription)
   WEBHOOK_URL              our webhook (its id goes into every subscription)
   X_API_TIMEOUT_SECONDS    per call to X (default 5: a browser waits)
+  CONNECT_APP_NAME         the app's name on the pages (default xwebhook; the ConnectAppName parameter):
+                           the name of the X app whose authorize page the account owner just saw
 Paths are X's; only the hosts change. Each choice is in the log line of every /connect request.
 Both X hosts must be https, or http only to a loopback host (the local X emulator), as the admin
 function's X_API_BASE_URL: the OAuth 2.0 client secret, codes and tokens travel to the API host, and the
@@ -21,8 +23,19 @@ from dataclasses import dataclass
 
 from xwebhook.accounts.settings import WEB_WHY, AccountsSettings, authorize_reading
 from xwebhook.credentials.consumer_secret import SecretSettings
-from xwebhook.env import choice, credentials_url, http_url, number, text
+from xwebhook.env import ConfigError, choice, credentials_url, http_url, number, text
 from xwebhook.x_api.models import FLAVOURS
+
+DEFAULT_APP_NAME = "xwebhook"
+APP_NAME_MAX = 60
+
+
+def app_name(env):
+    """CONNECT_APP_NAME: printable text of at most APP_NAME_MAX characters (the pages escape it)."""
+    value = env.get("CONNECT_APP_NAME", "").strip() or DEFAULT_APP_NAME
+    if len(value) > APP_NAME_MAX or not value.isprintable():
+        raise ConfigError(f"CONNECT_APP_NAME must be printable text of at most {APP_NAME_MAX} characters")
+    return value
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,7 @@ class ConnectSettings:
     oauth1_authorize_host: str = "api"
     timeout_seconds: float = 5.0
     sign_in_seconds: int = 600  # how long a sign-in may take, from /connect to the callback
+    app_name: str = DEFAULT_APP_NAME
 
     @property
     def oauth2_authorize_base(self):
@@ -64,4 +78,5 @@ class ConnectSettings:
             oauth1_authorize_host=authorize_reading(env, "X_OAUTH1_AUTHORIZE_HOST"),
             timeout_seconds=number(env, "X_API_TIMEOUT_SECONDS", 5.0, 1.0, 25.0, kind=float),
             sign_in_seconds=number(env, "CONNECT_SIGN_IN_SECONDS", 600, 60, 3600),
+            app_name=app_name(env),
         )

@@ -7,6 +7,8 @@ scopes     the OAuth 2.0 scopes of every call the account's token will be used f
            OAuth 1.0a tokens to subscribe it with. Never more: public types are created with the app's token.
 shared     for the success page: what the app now receives about the account, and what the owner allowed
            it at X, each scope in words (the permissions X's consent page listed).
+lines      the success page's lines about the subscriptions: counts and words, not X's event-type ids
+           (the page lists those only folded away, for whoever asks the app's owner about one).
 """
 
 from xwebhook.accounts import apis
@@ -40,3 +42,24 @@ def shared(flow, subscribed_types, aaa_subscribed, granted_scopes):
     else:
         allows = [OAUTH1_ALLOWS]
     return receives, allows
+
+
+def type_words(name):
+    """An XAA event type in an account owner's words ("Direct Messages you receive"); its id when it has none."""
+    found = event_types.xaa_type(name)
+    return found.words if found is not None and found.words else name
+
+
+def subscribed_line(types):
+    return f"X Activity API: subscribed to {len(types)} event {'type' if len(types) == 1 else 'types'}"
+
+
+def later_line(types):
+    """The types subscribed later (private ones of an OAuth 1.0a sign-in: ensure makes them)."""
+    words = "; ".join(event_types.shared_words(types)) or ", ".join(types)
+    return f"X Activity API: {len(types)} more ({words}) are subscribed by the app shortly"
+
+
+def problem_line(name, error):
+    """One type X would not subscribe: its words first, its id after (the app's owner needs it)."""
+    return f"{type_words(name)} ({name}): {error}"

@@ -109,7 +109,7 @@ def test_a_hostile_screen_name_is_escaped_on_the_page(world, emulator):
 def test_a_type_x_refuses_is_reported_and_the_others_are_subscribed(world, emulator):
     emulator.fail_next("POST", "/2/activity/subscriptions", 403, count=1)
     answer, _ = world.browser().sign_in(invite=world.invite(event_types=("post.create",)))
-    assert answer.status == 200 and "Not done: post.create" in answer.body
+    assert answer.status == 200 and "Not done: your posts (post.create)" in answer.body
     assert world.accounts.get(ALICE).xaa_subscriptions == {} and answer.log["xaa_failed"] == 1
     answer, _ = world.browser().sign_in(invite=world.invite(event_types=("post.create", "dm.received")))
     assert set(world.accounts.get(ALICE).xaa_subscriptions) == {"post.create", "dm.received"}
@@ -176,7 +176,7 @@ def test_with_xaa_from_start_all_an_oauth1_sign_in_is_on_xaa_and_the_private_typ
     assert account.aaa_subscribed is False
     public = {name for name in account.event_types if not needs_user_token((name,))}
     assert set(account.xaa_subscriptions) == public
-    assert "are made by the app shortly" in answer.body
+    assert "are subscribed by the app shortly" in answer.body
 
 
 def test_reconnecting_after_a_revoke_keeps_no_old_token(world):

@@ -110,7 +110,7 @@ def test_types_x_refused_are_not_said_to_be_received(world, emulator):
     emulator.fail_next("POST", "/2/activity/subscriptions", 403, count=2)
     answer, _ = world.browser().sign_in(invite=world.invite(event_types=("post.create", "dm.received")))
     text = page_text(answer)
-    assert "Not done: dm.received" in text
+    assert "Not done: Direct Messages you receive (dm.received)" in text
     assert "What this app now receives about your account" not in text
 
 

@@ -99,6 +99,7 @@ CONNECT_ENV = CRC_ENV | {
     "CONNECT_FLOWS",
     "CONNECT_ALLOWED_USER_IDS",
     "CONNECT_XAA_FROM_START",
+    "CONNECT_APP_NAME",  # the pages' name of the app (ConnectAppName)
 }
 EXPECTED_ENV = {
     "CrcFunction": CRC_ENV,
