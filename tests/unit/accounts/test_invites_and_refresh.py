@@ -1,4 +1,5 @@
-"""Invite tokens and their checks; the refresher's waits and refusals (its races: admin/accounts tests)."""
+"""Invite tokens and their checks; the refresher's waits and refusals (its races: test_store_contract.py and
+upkeep/)."""
 
 import pytest
 

@@ -181,3 +181,8 @@ def test_parse_json_is_json():
         parse_json('{"a": 1} trailing')
     with pytest.raises(ValueError):
         parse_json("")
+
+
+def test_secret_settings_take_the_session_token():
+    settings = SecretSettings.from_env({"CONSUMER_SECRET_ID": "x", "AWS_SESSION_TOKEN": "tok"})
+    assert (settings.secret_id, settings.session_token) == ("x", "tok")

@@ -1,5 +1,5 @@
 """The accounts actions (invite, accounts, disconnect), against X's emulator (their upkeep by ensure and
-status: tests/unit/accounts/test_upkeep.py).
+status: tests/unit/accounts/upkeep/).
 
 Accounts are connected through the real sign-in against the emulator (conftest.py), then the admin
 function works on the same stores.
@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.fakes import admin_services
-from tests.unit.admin.accounts.wired import connect, make_admin, token_values
+from tests.unit.admin.actions.wired import connect, make_admin, token_values
 from tests.unit.connect.conftest import ALICE, BOB
 from xwebhook.accounts.models import Account
 from xwebhook.admin.actions.ensure import ensure
