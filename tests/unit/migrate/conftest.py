@@ -1,11 +1,10 @@
 """Accounts, X's state and an Admin wired to in-memory fakes, for the migration's unit tests."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes import FakeSeen, admin_services
-from tests.unit.admin.fakes import FakeApi, FakeXaa, credentials
+from tests.fakes import FakeApi, FakeSeen, FakeXaa, admin_services, credentials
 from xwebhook.accounts.models import Account
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
@@ -63,20 +62,10 @@ def admin_settings(xaa=SETTINGS):
     )
 
 
-class Clock:
-    def __init__(self, now=NOW):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now = self.now + timedelta(**delta)
-
-
 @pytest.fixture
-def clock():
-    return Clock()
+def clock_start():
+    """The admin function reads its time as a datetime: NOW."""
+    return NOW
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.fakes import FakeSeen
-from tests.unit.admin.fakes import RESET_EPOCH
+from tests.fakes import RESET_EPOCH, FakeSeen
 from tests.unit.migrate.conftest import OTHER, OWNER, SETTINGS, account, oauth1, view
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.holds import Held

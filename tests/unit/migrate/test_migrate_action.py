@@ -2,8 +2,7 @@
 
 from datetime import timedelta
 
-from tests.fakes import FakeSeen
-from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
+from tests.fakes import RESET_EPOCH, FakeSeen, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, account, oauth2, ours
 from xwebhook.x_api import event_types
 from xwebhook.x_api.errors import RateLimited

@@ -4,4 +4,4 @@ side, the in-memory stores, and accounts connected through the real sign-in (tes
 `admin` is the admin function wired to it (wired.py). Every action in each API flavour: ../test_actions.py."""
 
 from tests.unit.admin.actions.wired import admin  # noqa: F401 - a fixture
-from tests.unit.connect.conftest import clock, emulator, make_world, world  # noqa: F401 - fixtures
+from tests.unit.connect.conftest import clock_start, emulator, make_world, world  # noqa: F401 - fixtures

@@ -112,14 +112,6 @@ class Receiver:
         self.server.server_close()
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = float(int(time.time()) // 60 * 60)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def receiver():
     with Receiver() as running:
@@ -127,8 +119,9 @@ def receiver():
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
+def clock_start():
+    """Today's time on a whole minute: X's replay windows are whole minutes of the last 24 hours."""
+    return float(int(time.time()) // 60 * 60)
 
 
 @pytest.fixture
