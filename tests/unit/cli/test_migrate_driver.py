@@ -9,10 +9,11 @@ import pytest
 from tests.fakes import Clock
 from xwebhook.cli.migrate import Driver, DriverError, Quiet, local_time
 from xwebhook.cli.migrate_report import RunReport
+from xwebhook.x_api.event_types import AAA_PARITY
 
 RESET = 1_800_000_900.0
 START = 1_800_000_000.0
-PARITY = 17
+PARITY = len(AAA_PARITY)  # the creates an AAA account needs
 
 
 class FakeMigrateAdmin:
@@ -132,7 +133,7 @@ def driver(tmp_path, admin, clock, mode="apply", **options):
 
 def test_waves_take_as_many_whole_accounts_as_xs_window_allows_and_wait_for_the_reset_when_asked(tmp_path):
     clock = Clock(START)
-    admin = FakeMigrateAdmin(clock, accounts=40)  # 40 x 17 = 680 creates; X allows 500 per window
+    admin = FakeMigrateAdmin(clock, accounts=40)  # 40 sets of PARITY creates; X allows 500 per window
     run, report, listener = driver(tmp_path, admin, clock, wait=True)
     outcome = run.run()
     assert outcome.complete

@@ -13,6 +13,7 @@ from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.migrate.accounts import AccountView
 from xwebhook.migrate.settings import XaaSettings
 from xwebhook.recovery.state import MemoryState
+from xwebhook.x_api import event_types
 from xwebhook.x_api.models import Webhook
 from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 from xwebhook.x_api.xaa import Subscription
@@ -24,6 +25,10 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOOK = Webhook("900", "https://hooks.example.com/webhook", True, "2026-11-01T00:00:00.000Z")
 ALL_SCOPES = ("tweet.read", "users.read", "offline.access", "like.read", "dm.read", "mute.read", "block.read")
 SETTINGS = XaaSettings(tag_prefix="xw")
+# What each AAA account migrates to: the XAA types that stand for AAA's (x_api/event_types.py AAA_PARITY; how
+# many there are is pinned once, in tests/unit/x_api/test_event_types.py).
+PARITY = len(event_types.AAA_PARITY)
+CAP = SETTINGS.subscription_cap  # XAA subscriptions X takes per app, unless raised (migrate/settings.py)
 
 
 IN_TWO_HOURS = NOW.timestamp() + 7200

@@ -12,8 +12,9 @@ from tests.unit.admin.actions.wired import connect, make_admin
 from tests.unit.connect.conftest import ALICE, BOB
 from xwebhook.accounts.invites import reconnect_invite_id
 from xwebhook.accounts.models import NEEDS_RECONNECT
+from xwebhook.x_api.event_types import AAA_PARITY
 
-PARITY = 17
+PARITY = len(AAA_PARITY)  # the XAA subscriptions an applied AAA account gets
 
 
 def xaa_of(emulator, user_id):
