@@ -2,10 +2,9 @@
 Secrets Lambda Extension it reads secrets through (FakeExtension, over HTTP)."""
 
 import json
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, QuietHandler
 from xwebhook.credentials.extension import SecretUnavailable
 
 SESSION_TOKEN = "test-session-token"
@@ -44,7 +43,7 @@ class FakeExtension:
         self.seen = []
         extension = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 url = urlsplit(self.path)
                 query = parse_qs(url.query)
@@ -54,25 +53,16 @@ class FakeExtension:
                     self.wfile.write(extension.raw_answer)
                     return None
                 if token != extension.token:
-                    return self._answer(403, b"Bad Token")
+                    return self.answer(403, b"Bad Token")
                 secret_id = query.get("secretId", [""])[0]
                 if url.path != "/secretsmanager/get" or secret_id not in extension.secrets:
                     missing = {
                         "__type": "ResourceNotFoundException",
                         "message": "Secrets Manager can't find the secret.",
                     }
-                    return self._answer(400, json.dumps(missing).encode())
+                    return self.answer(400, json.dumps(missing).encode())
                 document = {"ARN": secret_id, "Name": secret_id, "SecretString": extension.secrets[secret_id]}
-                return self._answer(200, json.dumps(document).encode())
-
-            def _answer(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                return self.answer(200, json.dumps(document).encode())
 
         self._server = LocalServer(Handler)
 

@@ -7,14 +7,13 @@ so register and revalidate make a real CRC round trip. Its `crc_mode` breaks tha
 
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from localdev.x_emulator import XEmulator
 from tests.fakes import OTHER_ID, OWNER_ID, SESSION_TOKEN, StaticSecret
-from tests.local_server import LocalServer
+from tests.local_server import JSON, LocalServer, QuietHandler
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.credentials.consumer_secret import SecretSettings
@@ -49,7 +48,7 @@ class Receiver:
         self.deliveries = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 receiver.crc_count += 1
                 token = parse_qs(urlsplit(self.path).query).get("crc_token", [None])[0]
@@ -59,7 +58,7 @@ class Receiver:
                     body = b'{"response_token": "sha256=d3Jvbmc="}'
                 elif receiver.crc_mode == "down":
                     status, body = 503, b'{"error": "down"}'
-                self._send(status, body)
+                self.answer(status, body, JSON)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -68,17 +67,7 @@ class Receiver:
                 )
                 if signed:
                     receiver.deliveries.append(body)
-                self._send(200 if signed else 401, b"{}")
-
-            def _send(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                self.answer(200 if signed else 401, b"{}", JSON)
 
         self._server = LocalServer(Handler)
 

@@ -5,7 +5,6 @@ and HTTP sessions (`http`, and `control` for the emulator's control plane)."""
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,7 +12,7 @@ import requests
 from requests_oauthlib import OAuth1
 
 from localdev.x_emulator import XEmulator
-from tests.local_server import LocalServer
+from tests.local_server import JSON, LocalServer, QuietHandler
 from xwebhook.receive.signing import sign, verify_signature
 
 SECRET = "emulator-test-consumer-secret"
@@ -42,7 +41,7 @@ class Receiver:
         self._cond = threading.Condition()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 token = parse_qs(urlsplit(self.path).query).get("crc_token", [""])[0]
                 with receiver._cond:
@@ -53,13 +52,13 @@ class Receiver:
                     receiver.slow_release.wait(5)
                     mode = "ok"
                 if isinstance(mode, int):
-                    self._answer(mode, b"{}", {"Location": "https://elsewhere.example/"})
+                    self.answer(mode, b"{}", {"Location": "https://elsewhere.example/", **JSON})
                 elif mode == "notjson":
-                    self._answer(200, b"pong")
+                    self.answer(200, b"pong", JSON)
                 else:
                     key = receiver.secret if mode == "ok" else "not-the-consumer-secret"
                     token_answer = sign(key.encode(), token.encode())
-                    self._answer(200, json.dumps({"response_token": token_answer}).encode())
+                    self.answer(200, json.dumps({"response_token": token_answer}).encode(), JSON)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -74,27 +73,13 @@ class Receiver:
                 with receiver._cond:
                     receiver.posts.append(record)
                     receiver._cond.notify_all()
-                self._answer(receiver.post_status, b"")
+                self.answer(receiver.post_status, b"", JSON)
 
-            def _answer(self, status, body, headers=None):
-                self.send_response(status)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._server = LocalServer(Handler)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        return f"http://127.0.0.1:{self._server.port}/webhook"
 
     def wait_posts(self, count, timeout=5.0):
         with self._cond:
@@ -102,14 +87,12 @@ class Receiver:
             return list(self.posts)
 
     def __enter__(self):
-        self.thread.start()
         return self
 
     def __exit__(self, *exc):
         self.slow_release.set()
         self.post_gate.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self._server.close()
 
 
 @pytest.fixture
@@ -172,18 +155,13 @@ class Recorder:
         self._lock = threading.Lock()
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 signed = verify_signature(secret.encode(), body, self.headers.get("x-twitter-webhooks-signature"))
                 with recorder._lock:
                     recorder.posts.append(json.loads(body) if signed else "unsigned")
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
+                self.answer(200)
 
         self._server = LocalServer(Handler)
         self.url = f"http://127.0.0.1:{self._server.port}/webhook"
