@@ -174,6 +174,11 @@ class Browser:
         assert callback.startswith(CALLBACK + "?"), callback
         return dict(parse_qsl(urlsplit(callback).query, keep_blank_values=True))
 
+    def to_x_and_back(self, user_id=ALICE, decision="authorize", **query):
+        """/connect -> X's page -> X's redirect, short of the callback: the query X sends the browser back to
+        /connect/callback with."""
+        return self.x_decides(self.start(**query).location, user_id, decision)
+
     def callback(self, query):
         answer = self.world.flow.finish(query, self.cookie_list())
         self._keep(answer)
