@@ -313,6 +313,20 @@ def run_local_stack(directory, env=None, args=(), startup_timeout=90.0):
         running.stop()
 
 
+def x_emulator_for(credentials, users, **options):
+    """X's emulator (not started) for a stack made with `credentials`: it knows their app keys and the
+    stack's consumer secret (DEV_SECRET), and `users` ({user id: (access token, token secret)})."""
+    from localdev.x_emulator import XEmulator
+
+    return XEmulator(
+        consumer_key=credentials["consumer_key"],
+        consumer_secret=DEV_SECRET,
+        bearer_token=credentials["bearer_token"],
+        users=users,
+        **{"crc_timeout": 5.0, **options},
+    )
+
+
 @contextlib.contextmanager
 def stack_with_x(stack_factory, credentials, users, function_log, parameters=None, **emulator_options):
     """X's emulator and a freshly provisioned stack pointed at each other: the emulator knows the stack's
@@ -323,16 +337,9 @@ def stack_with_x(stack_factory, credentials, users, function_log, parameters=Non
 
     from localdev.gateway import Gateway
     from localdev.moto_server import free_port
-    from localdev.x_emulator import XEmulator
 
     port = free_port()
-    emulator = XEmulator(
-        consumer_key=credentials["consumer_key"],
-        consumer_secret=DEV_SECRET,
-        bearer_token=credentials["bearer_token"],
-        users=users,
-        **{"crc_timeout": 5.0, **emulator_options},
-    ).start()
+    emulator = x_emulator_for(credentials, users, **emulator_options).start()
     gateway = None
     try:
         stack = stack_factory(

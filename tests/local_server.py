@@ -1,9 +1,10 @@
-"""A test HTTP server on 127.0.0.1 in a background thread: the start and stop every fake server needs."""
+"""A test HTTP server on 127.0.0.1 in a background thread: the start and stop every fake server needs, the
+request handler base their handlers share, and one request to such a server."""
 
 import http.client
 import threading
 import urllib.parse
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def http_call(url, method, path, body=None, headers=None, timeout=60):
@@ -32,3 +33,22 @@ class LocalServer:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
+
+
+JSON = {"Content-Type": "application/json"}  # the headers of a JSON answer
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A test server's request handler: it logs nothing, and `answer` writes a whole answer."""
+
+    def answer(self, status, body=b"", headers=None):
+        """The status line, `headers` ({name: value}), Content-Length and `body`."""
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, str(value))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass

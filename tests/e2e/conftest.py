@@ -3,11 +3,22 @@
 local_run (session): a RunningStack (localdev.testing) started with the dev consumer secret; its
 `state` is the stack.json it wrote, `client(service)` a boto3 client on its AWS endpoint,
 `drain()` empties its events queue.
+
+The end-to-end tests that run the functions in process on a stack provisioned on moto (admin, migrate, one
+message per event) take localdev.testing's fixtures, as tests/integration does: moto_server, extension_stub,
+template, stack_factory.
 """
 
 import pytest
 
-from localdev.testing import DEV_SECRET, run_local_stack
+from localdev.testing import (  # noqa: F401 - moto_server, extension_stub, template, stack_factory: fixtures
+    DEV_SECRET,
+    extension_stub,
+    moto_server,
+    run_local_stack,
+    stack_factory,
+    template,
+)
 
 
 @pytest.fixture(scope="session")

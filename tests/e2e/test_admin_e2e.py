@@ -20,16 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from localdev.testing import (  # noqa: F401 - fixtures
-    extension_stub,
-    invoke,
-    message_bodies,
-    moto_server,
-    stack_factory,
-    stack_with_x,
-    template,
-    wait_for_messages,
-)
+from localdev.testing import invoke, message_bodies, stack_with_x, wait_for_messages
 from tests.conftest import sample
 from xwebhook.receive.splitting import split_delivery
 
@@ -64,7 +55,7 @@ def event_ids(messages):
 
 
 @pytest.fixture
-def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
+def world(stack_factory, tmp_path):
     """make(queue_type) -> (stack, the gateway's request log, emulator): X and our stack, pointed at each other."""
     with contextlib.ExitStack() as running:
 

@@ -18,15 +18,7 @@ from collections import Counter
 
 import pytest
 
-from localdev.testing import (  # noqa: F401 - fixtures
-    extension_stub,
-    message_bodies,
-    moto_server,
-    stack_factory,
-    stack_with_x,
-    template,
-    wait_for_messages,
-)
+from localdev.testing import message_bodies, stack_with_x, wait_for_messages
 from tests.fakes import MemoryAccountStore
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.admin.wiring import build_admin
@@ -63,14 +55,14 @@ def template_has_by_user_index(template_document):
     return any(index.get("IndexName") == "by_user" for index in indexes)
 
 
-def test_the_cross_family_flag_matches_the_template(template):  # noqa: F811 - the fixture
+def test_the_cross_family_flag_matches_the_template(template):
     assert template_has_by_user_index(template) == CROSS_FAMILY_DEDUP, (
         "receive's by_user index is in the template: set CROSS_FAMILY_DEDUP = True (and the reverse)"
     )
 
 
 @pytest.fixture
-def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
+def world(stack_factory, tmp_path):
     # X's lists come in pages: 51 subscriptions are 6 of them
     with stack_with_x(stack_factory, CREDENTIALS, TOKENS, tmp_path / "functions.log", xaa_page_size=10) as (
         stack,

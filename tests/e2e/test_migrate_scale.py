@@ -23,11 +23,14 @@ import pytest
 from localdev.accounts import control, seed
 from localdev.testing import DEV_SECRET, run_local_stack
 from tests.e2e.conftest import xwebhook
+from xwebhook.x_api.event_types import AAA_PARITY
 
 COUNT = int(os.environ.get("XWEBHOOK_SCALE_ACCOUNTS", "500"))
 PARITY = os.environ.get("XWEBHOOK_SCALE_TYPES", "fit") == "parity"
 FIT_TYPES = ("post.create", "post.mention.create", "dm.received")
 FIRST = 1_700_000_000
+SELF_SERVE_CAP = 1_500  # XAA subscriptions X takes per app
+CAP = 75_000 if PARITY else SELF_SERVE_CAP  # the parity variant runs under an Enterprise cap
 OWNER = "2244994945"  # the app owner, on AAA through the credentials secret: the 501st account
 ROLLED_BACK = [str(FIRST + n) for n in (3, 150, 499 if COUNT >= 500 else COUNT - 1)]
 ACTIVE = [str(FIRST + n) for n in range(0, COUNT, COUNT // 10)]  # ten accounts with activity in the overlap
@@ -36,8 +39,7 @@ pytestmark = pytest.mark.timeout(900)
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory):
-    cap = "75000" if PARITY else "1500"
-    args = ["--parameter", f"XaaSubscriptionCap={cap}", "--parameter", "MigrateGraceHours=0"]
+    args = ["--parameter", f"XaaSubscriptionCap={CAP}", "--parameter", "MigrateGraceHours=0"]
     env = {"X_CONSUMER_SECRET": DEV_SECRET, "X_EMULATOR": "1"}
     with run_local_stack(tmp_path_factory.mktemp("scale-run"), env=env, args=args) as running:
         yield running
@@ -81,9 +83,7 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
     steps = Steps()
     env = {"XWEBHOOK_REPORT_DIR": str(tmp_path / "reports")}
     state = scaled.state
-    seeded = steps.timed(
-        f"make accounts N={COUNT}", lambda: seed(state, COUNT, FIRST, x_cap=75_000 if PARITY else 1_500)
-    )
+    seeded = steps.timed(f"make accounts N={COUNT}", lambda: seed(state, COUNT, FIRST, x_cap=CAP))
     assert seeded["accounts"] == COUNT
 
     # plan: what fits under the cap, human-sized, and the whole document with --json
@@ -91,10 +91,10 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
     assert "not_started" in human.stdout
     plan = json.loads(steps.run(scaled, "migrate plan --json", "--json", "migrate", "plan", env=env).stdout)
     assert plan["counts"]["not_started"] == COUNT + 1
-    assert plan["cap"]["needed"] == (COUNT + 1) * 17
+    assert plan["cap"]["needed"] == (COUNT + 1) * len(AAA_PARITY)
     if not PARITY:
         assert plan["cap"]["verdict"] != "fits"
-        assert plan["cap"]["accounts_fitting"] == 1500 // 17
+        assert plan["cap"]["accounts_fitting"] == SELF_SERVE_CAP // len(AAA_PARITY)
         fit_csv = tmp_path / "fit.csv"
         # 3 types each, 2 for the first, 1 for the owner: 1,500, exactly the cap (1,501 would not fit)
         fit_csv.write_text(
@@ -108,7 +108,7 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
             steps.run(scaled, "migrate plan --json (after fit)", "--json", "migrate", "plan", env=env).stdout
         )
         assert again["cap"]["verdict"] == "fits"
-        assert again["cap"]["needed"] == 1500
+        assert again["cap"]["needed"] == SELF_SERVE_CAP
 
     # apply: a first part, stopped by X's 429 (X resets 3 s later); the run says so and is resumable
     part = tmp_path / "part.txt"
@@ -144,7 +144,7 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
     assert reports[0].with_suffix(".csv").read_text().count("\n") == COUNT + 2
     waves = len(report["waves"])
     at_x = Counter(s["filter"]["user_id"] for s in control_state(state)["xaa_subscriptions"].values())
-    per_account = 17 if PARITY else len(FIT_TYPES)
+    per_account = len(AAA_PARITY) if PARITY else len(FIT_TYPES)
     assert all(at_x[str(FIRST + n)] == per_account for n in range(1, COUNT))
 
     # the overlap: each activity once on the queue (follows aside: README "Identity"); send --as-x as X

@@ -4,15 +4,7 @@ AAA delivers it (one tweet_create) and as XAA does (post.reply.create and post.m
 
 import pytest
 
-from localdev.testing import (  # noqa: F401 - fixtures
-    extension_stub,
-    message_bodies,
-    moto_server,
-    stack_factory,
-    stack_with_x,
-    template,
-    wait_for_messages,
-)
+from localdev.testing import message_bodies, stack_with_x, wait_for_messages
 
 OWNER = "2244994945"
 TOKENS = {OWNER: ("e2e-owner-token", "e2e-owner-secret")}
@@ -26,7 +18,7 @@ REPLY = {"post_id": "1900000000000000042", "mentions": True, "text": "thanks for
 
 
 @pytest.fixture
-def world(stack_factory, tmp_path):  # noqa: F811 - the fixture imported above
+def world(stack_factory, tmp_path):
     with stack_with_x(stack_factory, CREDENTIALS, TOKENS, tmp_path / "functions.log") as (stack, emulator, _log):
         webhook = emulator.add_webhook(stack.env("admin")["WEBHOOK_URL"])
         for event_type in ("post.reply.create", "post.mention.create"):

@@ -1,22 +1,13 @@
 """The browser harness itself works: Chromium loads a page from 127.0.0.1 and runs its script."""
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, QuietHandler
 
 
 def test_chromium_loads_a_local_page_and_runs_its_script(browser):
-    from http.server import BaseHTTPRequestHandler
-
-    class Page(BaseHTTPRequestHandler):
+    class Page(QuietHandler):
         def do_GET(self):
             body = b"<title>t</title><p id=x>static</p><script>document.getElementById('x').textContent='ran'</script>"
-            self.send_response(200)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
+            self.answer(200, body, {"content-type": "text/html"})
 
     server = LocalServer(Page)
     try:

@@ -9,6 +9,7 @@ import pytest
 from localdev.extension_stub import TOKEN_HEADER, ExtensionStub
 from localdev.moto_server import free_port
 from localdev.testing import SESSION_TOKEN
+from tests.fakes import Clock
 from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string
 
 
@@ -23,14 +24,6 @@ def get(stub, path, headers=None, method="GET"):
 
 def with_token(token=SESSION_TOKEN):
     return {TOKEN_HEADER: token}
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_the_core_client_reads_a_secret_through_the_stub(local_stack, extension_stub):

@@ -25,8 +25,7 @@ from localdev.metric_filters import MetricFilters
 from localdev.moto_server import free_port, wait_until
 from localdev.provision import teardown
 from localdev.send import freshen
-from localdev.testing import DEV_SECRET, SESSION_TOKEN, invoke, provision_stack
-from localdev.x_emulator import XEmulator
+from localdev.testing import DEV_SECRET, SESSION_TOKEN, invoke, provision_stack, x_emulator_for
 from tests.conftest import sample, signature
 from tests.local_server import http_call
 
@@ -289,13 +288,8 @@ def test_on_a_standard_queue_a_partial_failure_and_x_retry_still_store_each_even
 def x_world(moto_server, template, tmp_path_factory):
     """The admin function against X's emulator through a fault proxy; X's CRCs reach a real gateway."""
     port = free_port()
-    emulator = XEmulator(
-        consumer_key=CREDENTIALS["consumer_key"],
-        consumer_secret=DEV_SECRET,
-        bearer_token=CREDENTIALS["bearer_token"],
-        users={OWNER_ID: (CREDENTIALS["access_token"], CREDENTIALS["access_token_secret"])},
-        crc_timeout=5.0,
-    ).start()
+    owner = {OWNER_ID: (CREDENTIALS["access_token"], CREDENTIALS["access_token_secret"])}
+    emulator = x_emulator_for(CREDENTIALS, owner).start()
     proxy = FaultProxy(emulator.base_url, keep_host=True).start()  # OAuth 1.0a signs the URL admin called
     extension = ExtensionStub(moto_server.endpoint, SESSION_TOKEN, secrets_ttl=0).start()
     stack = provision_stack(

@@ -1,14 +1,12 @@
 """The events seen per account, read from a real DynamoDB endpoint (moto's server) through the by_user index
 the dedup table carries (its by_user index): the items as ingest writes them, the Query admin is allowed."""
 
-import itertools
-
 import pytest
 
 from localdev import stack as stack_state
+from tests.dedup_table import create_dedup_table, dedup_item
 from xwebhook.migrate.seen import DynamoSeenEvents
 
-_names = itertools.count(1)
 NOW = 1_796_126_400
 
 
@@ -17,50 +15,13 @@ def dynamodb(moto_server):
     return stack_state.aws_client({"aws_endpoint": moto_server.endpoint}, "dynamodb")
 
 
-def make_table(dynamodb, with_index=True):
-    name = f"seen-{next(_names)}"
-    options = {}
-    attributes = [{"AttributeName": "event_id", "AttributeType": "S"}]
-    if with_index:
-        attributes += [
-            {"AttributeName": "for_user_id", "AttributeType": "S"},
-            {"AttributeName": "received_at", "AttributeType": "N"},
-        ]
-        options["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": "by_user",
-                "KeySchema": [
-                    {"AttributeName": "for_user_id", "KeyType": "HASH"},
-                    {"AttributeName": "received_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["source", "event_type"]},
-            }
-        ]
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=attributes,
-        KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
-        **options,
-    )
-    return name
-
-
 def put(dynamodb, table, event_id, user_id, source, event_type, received_at):
-    item = {
-        "event_id": {"S": event_id},
-        "expires_at": {"N": str(received_at + 30 * 3600)},
-        "source": {"S": source},
-        "event_type": {"S": event_type},
-        "received_at": {"N": str(received_at)},
-    }
-    if user_id is not None:
-        item["for_user_id"] = {"S": user_id}
+    item = dedup_item(event_id, received_at, source=source, event_type=event_type, for_user_id=user_id)
     dynamodb.put_item(TableName=table, Item=item)
 
 
 def test_counts_come_from_the_by_user_index_within_the_window(dynamodb):
-    table = make_table(dynamodb)
+    table = create_dedup_table(dynamodb)
     put(dynamodb, table, "a1", "42", "aaa", "favorite", NOW - 100)
     put(dynamodb, table, "a2", "42", "aaa", "favorite", NOW - 50)
     put(dynamodb, table, "x1", "42", "xaa", "like.create", NOW - 40)
@@ -73,7 +34,7 @@ def test_counts_come_from_the_by_user_index_within_the_window(dynamodb):
 
 
 def test_pages_of_the_index_are_followed(dynamodb):
-    table = make_table(dynamodb)
+    table = create_dedup_table(dynamodb)
     for index in range(30):
         put(dynamodb, table, f"e{index}", "42", "xaa", "post.create", NOW - index)
     original = dynamodb.query
@@ -87,7 +48,7 @@ def test_pages_of_the_index_are_followed(dynamodb):
 
 
 def test_a_table_without_the_index_is_unknown_not_an_error(dynamodb):
-    table = make_table(dynamodb, with_index=False)
+    table = create_dedup_table(dynamodb, indexes=False)
     seen = DynamoSeenEvents(dynamodb, table)
     assert seen.counts("42", 0) is None
     assert seen.unknown_reason == f"the dedup table {table} has no by_user index (receive's, ReplayDedup=enabled)"

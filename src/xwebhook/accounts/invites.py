@@ -73,7 +73,7 @@ class Invite:
 
 
 class InviteStore:
-    """The port invites are kept through (accounts/dynamodb.py DynamoInviteStore; tests/fakes.py)."""
+    """The port invites are kept through (accounts/dynamodb.py DynamoInviteStore; tests/fakes/stores.py)."""
 
     def get(self, invite_id):
         """The Invite, or None."""

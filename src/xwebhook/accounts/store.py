@@ -1,7 +1,7 @@
 """AccountStore: the port the connect and admin functions keep accounts through.
 
 A plain class (no abc/typing: habit 6 of shared/style.md); adapters subclass it (dynamodb.py) and tests
-use tests/fakes.py's MemoryAccountStore. Every write is conditional, and a lost race is an exception the
+use tests/fakes/stores.py's MemoryAccountStore. Every write is conditional, and a lost race is an exception the
 caller handles, never a silent overwrite:
 - `put` writes only if the stored version is still `account.version` (0 = there must be none yet);
 - `replace_oauth2` writes a rotated token pair only if the stored refresh token is still the one that

@@ -48,7 +48,7 @@ class PendingSignIn:
 
 
 class SignInStore:
-    """The port sign-ins in progress are kept through (connect/dynamodb.py; tests/fakes.py)."""
+    """The port sign-ins in progress are kept through (connect/dynamodb.py; tests/fakes/stores.py)."""
 
     def put(self, pending):
         raise NotImplementedError

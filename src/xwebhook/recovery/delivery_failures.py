@@ -15,7 +15,7 @@ IAM: cloudwatch:GetMetricData has no resource-level permissions, so its statemen
 `Resource: "*"`; it can only read metric values, nothing else (docs/operations.md; the threat model).
 
 Port: `failed_minutes(start, end) -> [minute, ...]` (minutes since the epoch, ascending). Tests use
-tests/fakes.py's FakeDeliveryFailures.
+tests/fakes/stores.py's FakeDeliveryFailures.
 """
 
 from datetime import UTC, datetime

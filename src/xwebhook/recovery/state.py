@@ -7,7 +7,7 @@
 
 The store is a port with two calls, `load() -> dict` and `save(document)`; `SsmStateStore` is the adapter,
 `MemoryState` keeps it in process memory when the environment names no parameter (tests use
-tests/fakes.py's MemoryStateStore, which goes through the same encoding). Only the admin function's role
+tests/fakes/stores.py's MemoryStateStore, which goes through the same encoding). Only the admin function's role
 may read or write the parameter (infra/template.yaml). It holds no secret: times, webhook ids, windows and job ids.
 
 Why SSM Parameter Store: one read and one write per ensure run, free in the Standard tier, no table to

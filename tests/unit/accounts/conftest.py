@@ -12,19 +12,6 @@ from tests.fakes import MemoryAccountStore, MemoryInviteStore, MemorySignInStore
 _tables = itertools.count(1)
 
 
-class Clock:
-    def __init__(self, now=1_000.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 def accounts_table_definition():
     from localdev.provision import load_template
 

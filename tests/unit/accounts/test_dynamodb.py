@@ -4,6 +4,7 @@
 import pytest
 
 from localdev.stack import aws_client
+from tests.dedup_table import create_dedup_table, dedup_item
 from xwebhook.accounts.dynamodb import DynamoAccountStore, Table, from_attribute, to_attribute
 from xwebhook.accounts.models import Account
 from xwebhook.accounts.revokes import SIGNALS_INDEX, DynamoRevokeSignals
@@ -47,53 +48,11 @@ def test_an_unreachable_table_is_unavailable():
 
 @pytest.fixture
 def dedup_table(moto_server):
-    """A dedup table shaped as shared decision 1 says (ingest writes it; admin only reads the index)."""
+    """The dedup table as the template provisions it (ingest writes it; admin only reads its indexes)."""
     client = aws_client({"aws_endpoint": moto_server.endpoint, "region": "us-east-1"}, "dynamodb")
-    name = "dedup-signals-test"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "event_id", "AttributeType": "S"},
-            {"AttributeName": "signal", "AttributeType": "S"},
-            {"AttributeName": "received_at", "AttributeType": "N"},
-            {"AttributeName": "for_user_id", "AttributeType": "S"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": SIGNALS_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "signal", "KeyType": "HASH"},
-                    {"AttributeName": "received_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            {
-                "IndexName": "by_user",
-                "KeySchema": [
-                    {"AttributeName": "for_user_id", "KeyType": "HASH"},
-                    {"AttributeName": "received_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["source", "event_type"]},
-            },
-        ],
-    )
+    name = create_dedup_table(client)
     yield client, name
     client.delete_table(TableName=name)
-
-
-def dedup_item(event_id, received_at, signal_user=None, source="xaa", event_type="oauth.revoke"):
-    item = {
-        "event_id": {"S": event_id},
-        "expires_at": {"N": str(received_at + 30 * 3600)},
-        "source": {"S": source},
-        "event_type": {"S": event_type},
-        "received_at": {"N": str(received_at)},
-    }
-    if signal_user:
-        item |= {"signal": {"S": "revoke"}, "signal_user_id": {"S": signal_user}}
-    return item
 
 
 def test_revokes_are_read_from_the_signals_index_latest_per_user(dedup_table):
@@ -139,13 +98,7 @@ def test_a_dedup_table_without_the_signals_index_makes_revokes_unknown_not_an_ou
     from xwebhook.accounts.revokes import SignalsIndexMissing
 
     client = aws_client({"aws_endpoint": moto_server.endpoint, "region": "us-east-1"}, "dynamodb")
-    name = "dedup-without-index"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "event_id", "AttributeType": "S"}],
-    )
+    name = create_dedup_table(client, indexes=False)
     try:
         with pytest.raises(SignalsIndexMissing, match="has no signals index"):
             DynamoRevokeSignals(Table(name, client, "the dedup table")).revokes_since(0)

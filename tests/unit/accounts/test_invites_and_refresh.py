@@ -1,8 +1,9 @@
-"""Invite tokens and their checks; the refresher's waits and refusals (its races: admin/accounts tests)."""
+"""Invite tokens and their checks; the refresher's waits and refusals (its races: test_store_contract.py and
+upkeep/)."""
 
 import pytest
 
-from tests.fakes import MemoryAccountStore
+from tests.fakes import Clock, MemoryAccountStore
 from xwebhook.accounts import invites
 from xwebhook.accounts.models import Account
 from xwebhook.accounts.refresh import AccountGone, RefreshBusy, TokenRefresher
@@ -56,13 +57,6 @@ def test_check_names_each_reason():
         assert refused.value.reason == reason
     with pytest.raises(invites.InviteRefused, match="withdrawn"):
         invites.check(None, 0.0)
-
-
-class Clock:
-    now = 1_000.0
-
-    def __call__(self):
-        return self.now
 
 
 def stored(store, refresh="r1", expires_at=1_100.0):

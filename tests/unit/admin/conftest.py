@@ -5,17 +5,15 @@ so register and revalidate make a real CRC round trip. Its `crc_mode` breaks tha
 "ok", "wrong" (a 200 with a wrong token: X invalidates at once) or "down" (503: transient).
 """
 
-import json
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from localdev.x_emulator import XEmulator
-from tests.local_server import LocalServer
-from tests.unit.admin.fakes import OTHER_ID, OWNER_ID
+from tests.fakes import OTHER_ID, OWNER_ID, SESSION_TOKEN, StaticSecret
+from tests.local_server import JSON, LocalServer, QuietHandler
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
 from xwebhook.credentials.consumer_secret import SecretSettings
@@ -41,11 +39,6 @@ FLAVOURS = ("v2", "enterprise", "premium")
 PREMIUM_ENV = "dev"
 
 
-class _StaticSecret:
-    def get(self):
-        return CONSUMER_SECRET.encode()
-
-
 class Receiver:
     """GET ?crc_token= -> the CRC answer; POST -> 200 when signed with the consumer secret."""
 
@@ -55,17 +48,17 @@ class Receiver:
         self.deliveries = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 receiver.crc_count += 1
                 token = parse_qs(urlsplit(self.path).query).get("crc_token", [None])[0]
-                answer = answer_crc(token, _StaticSecret())
+                answer = answer_crc(token, StaticSecret(CONSUMER_SECRET.encode()))
                 status, body = answer.status, answer.body.encode()
                 if receiver.crc_mode == "wrong":
                     body = b'{"response_token": "sha256=d3Jvbmc="}'
                 elif receiver.crc_mode == "down":
                     status, body = 503, b'{"error": "down"}'
-                self._send(status, body)
+                self.answer(status, body, JSON)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -74,17 +67,7 @@ class Receiver:
                 )
                 if signed:
                     receiver.deliveries.append(body)
-                self._send(200 if signed else 401, b"{}")
-
-            def _send(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
+                self.answer(200 if signed else 401, b"{}", JSON)
 
         self._server = LocalServer(Handler)
 
@@ -157,53 +140,10 @@ def v2_admin(emulator, receiver):
     return make_admin(emulator.base_url, receiver.url, "v2", now=emulator.now)
 
 
-SESSION_TOKEN = "lambda-session-token"
-
-
-class FakeExtension:
-    """Answers the Parameters and Secrets extension's GET /secretsmanager/get for known secret ids."""
-
-    def __init__(self, secrets):
-        self.secrets = dict(secrets)
-        self.reads = []
-        extension = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                secret_id = parse_qs(urlsplit(self.path).query).get("secretId", [""])[0]
-                extension.reads.append(secret_id)
-                if self.headers.get("X-Aws-Parameters-Secrets-Token") != SESSION_TOKEN:
-                    return self._send(403, b"Bad Token")
-                if secret_id not in extension.secrets:
-                    return self._send(400, b'{"__type": "ResourceNotFoundException"}')
-                return self._send(
-                    200, json.dumps({"Name": secret_id, "SecretString": extension.secrets[secret_id]}).encode()
-                )
-
-            def _send(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = LocalServer(Handler)
-
-    @property
-    def port(self):
-        return self._server.port
-
-    def close(self):
-        self._server.close()
-
-
 @pytest.fixture
-def extension():
-    extension = FakeExtension({"consumer-secret": CONSUMER_SECRET, "x-credentials": CREDENTIALS_JSON})
-    yield extension
-    extension.close()
+def extension_secrets():
+    """What the secrets extension holds for the admin function: the consumer secret and the X credentials."""
+    return {"consumer-secret": CONSUMER_SECRET, "x-credentials": CREDENTIALS_JSON}
 
 
 def admin_env(emulator, receiver, extension, **changes):

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from tests.unit.admin.fakes import OTHER_ID, OWNER_ID, FakeApi, credentials
+from tests.fakes import OTHER_ID, OWNER_ID, FakeApi, credentials
 from xwebhook.admin.ensure_webhook import (
     REGISTER,
     REVALIDATE,

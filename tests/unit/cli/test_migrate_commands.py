@@ -7,17 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from tests.fakes import Clock
 from tests.unit.cli.test_migrate_driver import FakeMigrateAdmin
 from xwebhook.cli import app
 from xwebhook.cli.app import cli
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-
-    def __call__(self):
-        return self.now
 
 
 class FakeTarget:
@@ -86,7 +79,7 @@ def test_rollback_wants_the_accounts_named_or_all(run):
 
 
 def test_apply_stopped_at_xs_limit_exits_6_and_says_when_to_run_it_again(run):
-    clock = Clock()
+    clock = Clock(1_800_000_000.0)
     admin = FakeMigrateAdmin(clock, accounts=40)
     result, _ = run(admin, "migrate", "apply")
     assert result.exit_code == 6

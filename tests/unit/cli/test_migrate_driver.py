@@ -6,25 +6,14 @@ import json
 
 import pytest
 
+from tests.fakes import Clock
 from xwebhook.cli.migrate import Driver, DriverError, Quiet, local_time
 from xwebhook.cli.migrate_report import RunReport
+from xwebhook.x_api.event_types import AAA_PARITY
 
 RESET = 1_800_000_900.0
 START = 1_800_000_000.0
-PARITY = 17
-
-
-class Clock:
-    def __init__(self, now=START):
-        self.now = now
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
+PARITY = len(AAA_PARITY)  # the creates an AAA account needs
 
 
 class FakeMigrateAdmin:
@@ -143,8 +132,8 @@ def driver(tmp_path, admin, clock, mode="apply", **options):
 
 
 def test_waves_take_as_many_whole_accounts_as_xs_window_allows_and_wait_for_the_reset_when_asked(tmp_path):
-    clock = Clock()
-    admin = FakeMigrateAdmin(clock, accounts=40)  # 40 x 17 = 680 creates; X allows 500 per window
+    clock = Clock(START)
+    admin = FakeMigrateAdmin(clock, accounts=40)  # 40 sets of PARITY creates; X allows 500 per window
     run, report, listener = driver(tmp_path, admin, clock, wait=True)
     outcome = run.run()
     assert outcome.complete
@@ -157,7 +146,7 @@ def test_waves_take_as_many_whole_accounts_as_xs_window_allows_and_wait_for_the_
 
 
 def test_without_wait_the_run_stops_at_xs_limit_says_when_and_the_same_command_resumes_it(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     admin = FakeMigrateAdmin(clock, accounts=40)
     run, report, _ = driver(tmp_path, admin, clock)
     outcome = run.run()
@@ -177,7 +166,7 @@ def test_without_wait_the_run_stops_at_xs_limit_says_when_and_the_same_command_r
 
 
 def test_an_account_stopped_half_way_by_a_429_is_sent_again_after_the_reset(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     admin = FakeMigrateAdmin(clock, accounts=3, needs=200)  # the third account crosses the window's 500
     run, _, listener = driver(tmp_path, admin, clock, wait=True, max_calls=1000)
     outcome = run.run()
@@ -188,7 +177,7 @@ def test_an_account_stopped_half_way_by_a_429_is_sent_again_after_the_reset(tmp_
 
 
 def test_accounts_that_failed_are_reported_and_not_sent_again(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     admin = FakeMigrateAdmin(clock, accounts=3, refuse={"1001"})
     run, report, _ = driver(tmp_path, admin, clock)
     outcome = run.run()
@@ -200,7 +189,7 @@ def test_accounts_that_failed_are_reported_and_not_sent_again(tmp_path):
 
 
 def test_accounts_that_do_not_fit_rolled_back_or_done_are_left_with_the_reason(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     states = {"1000": "overlap", "1001": "rolled_back"}
     admin = FakeMigrateAdmin(clock, accounts=4, states=states, unfit={"1003"})
     run, _, _ = driver(tmp_path, admin, clock)
@@ -214,7 +203,7 @@ def test_accounts_that_do_not_fit_rolled_back_or_done_are_left_with_the_reason(t
 
 
 def test_a_named_rolled_back_account_is_applied_again(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     admin = FakeMigrateAdmin(clock, accounts=2, states={"1001": "rolled_back"})
     run, _, _ = driver(tmp_path, admin, clock, user_ids=["1001"])
     outcome = run.run()
@@ -222,7 +211,7 @@ def test_a_named_rolled_back_account_is_applied_again(tmp_path):
 
 
 def test_a_dry_run_asks_once_changes_nothing_and_estimates_the_waves(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     admin = FakeMigrateAdmin(clock, accounts=40)
     run, report, _ = driver(tmp_path, admin, clock, dry_run=True)
     outcome = run.run()
@@ -235,7 +224,7 @@ def test_a_dry_run_asks_once_changes_nothing_and_estimates_the_waves(tmp_path):
 
 
 def test_the_admin_function_refusing_the_run_stops_it_with_its_reason(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
 
     def refusing(fields):
         return {"ok": False, "error": "no webhook is registered; run ensure first"}
@@ -246,7 +235,7 @@ def test_the_admin_function_refusing_the_run_stops_it_with_its_reason(tmp_path):
 
 
 def test_the_report_files_are_the_owners_alone(tmp_path):
-    clock = Clock()
+    clock = Clock(START)
     run, report, _ = driver(tmp_path, FakeMigrateAdmin(clock, accounts=1), clock)
     run.run()
     assert report.path.stat().st_mode & 0o777 == 0o600

@@ -51,17 +51,6 @@ CREDENTIALS = json.dumps(
 )
 
 
-class Clock:
-    def __init__(self, now=None):
-        self.now = time.time() if now is None else now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
 @pytest.fixture
 def emulator():
     with XEmulator(
@@ -185,6 +174,11 @@ class Browser:
         assert callback.startswith(CALLBACK + "?"), callback
         return dict(parse_qsl(urlsplit(callback).query, keep_blank_values=True))
 
+    def to_x_and_back(self, user_id=ALICE, decision="authorize", **query):
+        """/connect -> X's page -> X's redirect, short of the callback: the query X sends the browser back to
+        /connect/callback with."""
+        return self.x_decides(self.start(**query).location, user_id, decision)
+
     def callback(self, query):
         answer = self.world.flow.finish(query, self.cookie_list())
         self._keep(answer)
@@ -199,8 +193,9 @@ class Browser:
 
 
 @pytest.fixture
-def clock():
-    return Clock()
+def clock_start():
+    """Today's time: the sign-ins run against X's emulator, whose tokens and pages live on the real clock."""
+    return time.time()
 
 
 @pytest.fixture

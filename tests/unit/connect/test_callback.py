@@ -69,8 +69,8 @@ def test_an_oauth2_sign_in_stores_the_account_and_subscribes_each_event_type(wor
         assert auth == ("oauth2" if xaa_type(event_type).privacy == PRIVATE else "bearer")
     kinds = {r[2] for r in xaa_creates(emulator)}
     assert kinds == {"oauth2", "bearer"}
-    assert "Connected as @alice_dev" in answer.body and "subscribed to 17 event types" in answer.body
-    assert answer.log["xaa_subscribed"] == 17 and answer.log["xaa_failed"] == 0
+    assert "Connected as @alice_dev" in answer.body and f"subscribed to {len(AAA_PARITY)} event types" in answer.body
+    assert answer.log["xaa_subscribed"] == len(AAA_PARITY) and answer.log["xaa_failed"] == 0
     (invite,) = world.invites.invites.values()
     assert invite.used == 1
     assert COOKIE not in browser.cookies  # spent with the callback
@@ -133,7 +133,7 @@ def test_reconnecting_keeps_the_stored_subscriptions_and_makes_none_twice(world,
     answer, _ = world.browser().sign_in(invite=world.invite())
     account = world.accounts.get(ALICE)
     assert answer.status == 200 and account.status == "active" and account.reason == ""
-    assert account.xaa_subscriptions == before and len(emulator.xaa_subscriptions) == 17
+    assert account.xaa_subscriptions == before and len(emulator.xaa_subscriptions) == len(AAA_PARITY)
     assert account.oauth2.access_token != stored.oauth2.access_token
 
 
@@ -142,7 +142,7 @@ def test_reconnecting_with_the_other_flow_keeps_both_token_sets_and_the_api_the_
     world.browser().sign_in(invite=world.invite(), flow="oauth1")
     account = world.accounts.get(ALICE)
     assert account.flows == ("oauth2", "oauth1")
-    assert len(account.xaa_subscriptions) == 17
+    assert len(account.xaa_subscriptions) == len(AAA_PARITY)
     assert account.aaa is False  # on XAA from the start: an OAuth 1.0a sign-in does not put it on AAA too
     assert account.aaa_subscribed is False
     assert not any(ALICE in users for users in emulator.subscriptions.values())
@@ -230,8 +230,7 @@ def test_a_callback_without_state_is_400(world, emulator):
 
 def test_a_callback_in_a_browser_without_the_cookie_is_400_and_keeps_nothing(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     stranger = world.browser()  # login CSRF: the answer is brought into another browser
     refused(stranger.callback(back), "no_cookie", 400)
     nothing_kept(world, emulator)
@@ -251,8 +250,7 @@ def test_a_state_other_than_the_cookies_is_400_and_the_real_sign_in_still_finish
 
 def test_a_forged_cookie_is_400(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     state, expires, _ = browser.cookies[COOKIE].split(".")
     browser.cookies[COOKIE] = f"{state}.{expires}.{'B' * 43}"
     refused(browser.callback(back), "cookie_invalid", 400)
@@ -261,8 +259,7 @@ def test_a_forged_cookie_is_400(world, emulator):
 
 def test_a_sign_in_finished_after_ten_minutes_is_400(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     world.clock.advance(601)
     refused(browser.callback(back), "sign_in_expired", 400)
     nothing_kept(world, emulator)
@@ -270,8 +267,7 @@ def test_a_sign_in_finished_after_ten_minutes_is_400(world, emulator):
 
 def test_a_state_whose_sign_in_is_gone_is_400(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     world.sign_ins.pending.clear()  # the table's TTL took it
     refused(browser.callback(back), "state_unknown", 400)
     nothing_kept(world, emulator)
@@ -279,8 +275,7 @@ def test_a_state_whose_sign_in_is_gone_is_400(world, emulator):
 
 def test_an_oauth_token_other_than_ours_is_400(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite(), flow="oauth1")
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite(), flow="oauth1")
     refused(browser.callback({**back, "oauth_token": "rt-someone-elses"}), "oauth_token_mismatch", 400)
     nothing_kept(world, emulator)
 
@@ -314,8 +309,7 @@ def test_a_replayed_callback_makes_no_second_account_or_subscription(world, emul
 
 def test_x_token_endpoint_failing_is_502_try_again_and_nothing_kept(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     emulator.fail_next("POST", "/2/oauth2/token", 503)
     answer = refused(browser.callback(back), "token_endpoint_down", 502)
     assert "try again" in answer.body and "Start again" in answer.body
@@ -326,8 +320,7 @@ def test_x_token_endpoint_failing_is_502_try_again_and_nothing_kept(world, emula
 def test_x_token_endpoint_timing_out_is_502_and_nothing_kept(make_world, emulator):
     world = make_world(timeout_seconds=1.0)
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     emulator.oauth.delay_next_token_call(2.5)
     answer = refused(browser.callback(back), "token_endpoint_down", 502)
     assert "Timeout" in answer.log["detail"]
@@ -336,8 +329,7 @@ def test_x_token_endpoint_timing_out_is_502_and_nothing_kept(make_world, emulato
 
 def test_oauth1_access_token_failing_is_502_and_nothing_kept(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite(), flow="oauth1")
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite(), flow="oauth1")
     emulator.fail_next("POST", "/oauth/access_token", 500)
     refused(browser.callback(back), "token_endpoint_down", 502)
     nothing_kept(world, emulator)
@@ -345,8 +337,7 @@ def test_oauth1_access_token_failing_is_502_and_nothing_kept(world, emulator):
 
 def test_an_expired_code_is_400_start_again(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     emulator.advance_clock(31)  # X's codes live about 30 s
     answer = refused(browser.callback(back), "code_rejected", 400)
     assert "invalid_grant" in answer.log["detail"]
@@ -355,8 +346,7 @@ def test_an_expired_code_is_400_start_again(world, emulator):
 
 def test_x_failing_to_say_who_signed_in_is_502_and_revokes_nothing_blind(world, emulator):
     browser = world.browser()
-    started = browser.start(invite=world.invite())
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite())
     emulator.fail_next("GET", "/2/users/me", 503, count=2)
     answer = refused(browser.callback(back), "x_unavailable", 502)
     nothing_kept(world, emulator)

@@ -125,8 +125,7 @@ def test_a_store_that_fails_after_the_account_is_stored_still_gives_the_success_
     from xwebhook.accounts.store import AccountsUnavailable
 
     browser = world.browser()
-    started = browser.start(invite=world.invite(event_types=("post.create",)))
-    back = browser.x_decides(started.location)
+    back = browser.to_x_and_back(invite=world.invite(event_types=("post.create",)))
     real_get, calls = world.accounts.get, []
 
     def flaky_get(user_id):

@@ -1,81 +1,39 @@
-"""The extension client against a real HTTP server on 127.0.0.1 that answers like the extension."""
+"""The extension client against a real HTTP server on 127.0.0.1 that answers like the extension (the
+`extension` fixture, tests/fakes/secrets.py)."""
 
 import json
-from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.local_server import LocalServer
+from tests.fakes import SESSION_TOKEN, Clock
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import SecretSettings, consumer_secret, consumer_secret_from_value
 from xwebhook.credentials.extension import SecretUnavailable, fetch_secret_string, parse_json
 
-
-class FakeExtension(BaseHTTPRequestHandler):
-    secrets = {}
-    token = "session-token"
-    raw_answer = None
-    seen = []
-
-    def do_GET(self):
-        url = urlsplit(self.path)
-        FakeExtension.seen.append((url.path, parse_qs(url.query), self.headers.get("X-Aws-Parameters-Secrets-Token")))
-        if FakeExtension.raw_answer is not None:
-            self.wfile.write(FakeExtension.raw_answer)
-            return
-        if self.headers.get("X-Aws-Parameters-Secrets-Token") != self.token:
-            return self._answer(401, b"Unauthorized")
-        secret_id = parse_qs(url.query).get("secretId", [""])[0]
-        if url.path != "/secretsmanager/get" or secret_id not in self.secrets:
-            return self._answer(400, b"ResourceNotFoundException: Secrets Manager can't find the specified secret.")
-        document = {"ARN": "arn:x", "Name": secret_id, "SecretString": self.secrets[secret_id]}
-        return self._answer(200, json.dumps(document).encode())
-
-    def _answer(self, status, body):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def extension_server():
-    server = LocalServer(FakeExtension)
-    yield server.port
-    server.close()
-
-
-@pytest.fixture
-def extension(extension_server):
-    FakeExtension.secrets = {"arn:aws:secretsmanager:us-east-1:1:secret:x/consumer+secret-AbC": "s3cret"}
-    FakeExtension.raw_answer = None
-    FakeExtension.seen = []
-    return extension_server
-
-
 ARN = "arn:aws:secretsmanager:us-east-1:1:secret:x/consumer+secret-AbC"
 
 
+@pytest.fixture
+def extension_secrets():
+    return {ARN: "s3cret"}
+
+
 def test_fetch_sends_the_token_and_the_encoded_id_and_returns_the_string(extension):
-    assert fetch_secret_string(ARN, extension, "session-token") == "s3cret"
-    path, query, token = FakeExtension.seen[-1]
+    assert fetch_secret_string(ARN, extension.port, SESSION_TOKEN) == "s3cret"
+    path, query, token = extension.seen[-1]
     assert path == "/secretsmanager/get"
     assert query["secretId"] == [ARN]  # ':', '/' and '+' survived the round trip
-    assert token == "session-token"
+    assert token == SESSION_TOKEN
 
 
 def test_wrong_session_token_is_unavailable_without_the_value(extension):
-    with pytest.raises(SecretUnavailable, match="401"):
-        fetch_secret_string(ARN, extension, "wrong")
+    with pytest.raises(SecretUnavailable, match="403"):
+        fetch_secret_string(ARN, extension.port, "wrong")
 
 
 def test_unknown_secret_reports_the_extension_reason(extension):
     with pytest.raises(SecretUnavailable, match="ResourceNotFound"):
-        fetch_secret_string("missing", extension, "session-token")
+        fetch_secret_string("missing", extension.port, SESSION_TOKEN)
 
 
 def test_closed_port_is_unavailable(extension):
@@ -85,7 +43,7 @@ def test_closed_port_is_unavailable(extension):
         probe.bind(("127.0.0.1", 0))
         free_port = probe.getsockname()[1]
     with pytest.raises(SecretUnavailable, match="not reachable"):
-        fetch_secret_string(ARN, free_port, "session-token", timeout=0.5)
+        fetch_secret_string(ARN, free_port, SESSION_TOKEN, timeout=0.5)
 
 
 @pytest.mark.parametrize(
@@ -100,28 +58,27 @@ def test_closed_port_is_unavailable(extension):
     ],
 )
 def test_malformed_answers_are_unavailable(extension, raw):
-    FakeExtension.raw_answer = raw
+    extension.raw_answer = raw
     with pytest.raises(SecretUnavailable):
-        fetch_secret_string(ARN, extension, "session-token")
+        fetch_secret_string(ARN, extension.port, SESSION_TOKEN)
 
 
-def test_cached_secret_reads_once_within_ttl_and_again_after(extension):
-    now = [1000.0]
-    settings = SecretSettings(ARN, cache_seconds=300, extension_port=extension, session_token="session-token")
+def test_cached_secret_reads_once_within_ttl_and_again_after(extension, clock):
+    settings = SecretSettings(ARN, cache_seconds=300, extension_port=extension.port, session_token=SESSION_TOKEN)
     secret = consumer_secret(settings)
-    secret._clock = lambda: now[0]
+    secret._clock = clock
     assert secret.get() == b"s3cret"
     assert secret.get() == b"s3cret"
-    assert len(FakeExtension.seen) == 1
-    now[0] += 301
-    FakeExtension.secrets[ARN] = "rotated"
+    assert len(extension.seen) == 1
+    clock.advance(301)
+    extension.secrets[ARN] = "rotated"
     assert secret.get() == b"rotated"
-    assert len(FakeExtension.seen) == 2
+    assert len(extension.seen) == 2
 
 
 def test_failed_fetch_is_not_cached_and_no_stale_value_is_served():
     values = iter(["first"])
-    now = [0.0]
+    clock = Clock(0.0)
 
     def fetch():
         try:
@@ -129,9 +86,9 @@ def test_failed_fetch_is_not_cached_and_no_stale_value_is_served():
         except StopIteration:
             raise SecretUnavailable("down") from None
 
-    secret = CachedSecret(fetch, ttl_seconds=10, clock=lambda: now[0], parse=consumer_secret_from_value)
+    secret = CachedSecret(fetch, ttl_seconds=10, clock=clock, parse=consumer_secret_from_value)
     assert secret.get() == b"first"
-    now[0] = 11
+    clock.now = 11
     with pytest.raises(SecretUnavailable):
         secret.get()
     with pytest.raises(SecretUnavailable):  # still failing: nothing stale comes back
@@ -140,15 +97,15 @@ def test_failed_fetch_is_not_cached_and_no_stale_value_is_served():
 
 def test_refresh_if_older_than_respects_the_age_floor():
     calls = []
-    now = [0.0]
+    clock = Clock(0.0)
     secret = CachedSecret(
-        lambda: calls.append(1) or "v", ttl_seconds=300, clock=lambda: now[0], parse=consumer_secret_from_value
+        lambda: calls.append(1) or "v", ttl_seconds=300, clock=clock, parse=consumer_secret_from_value
     )
     assert secret.refresh_if_older_than(30) is False  # nothing cached yet: nothing to refresh
     secret.get()
-    now[0] = 10
+    clock.now = 10
     assert secret.refresh_if_older_than(30) is False
-    now[0] = 31
+    clock.now = 31
     assert secret.refresh_if_older_than(30) is True
     assert len(calls) == 2
 
@@ -181,3 +138,8 @@ def test_parse_json_is_json():
         parse_json('{"a": 1} trailing')
     with pytest.raises(ValueError):
         parse_json("")
+
+
+def test_secret_settings_take_the_session_token():
+    settings = SecretSettings.from_env({"CONSUMER_SECRET_ID": "x", "AWS_SESSION_TOKEN": "tok"})
+    assert (settings.secret_id, settings.session_token) == ("x", "tok")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.fakes import Clock
 from xwebhook.credentials.extension import SecretUnavailable
 from xwebhook.credentials.x_credentials import (
     CredentialsError,
@@ -77,7 +78,7 @@ def test_missing_values_are_named_when_an_endpoint_needs_them():
 
 
 def test_source_reads_both_secrets_once_per_ttl():
-    clock = [0.0]
+    clock = Clock(0.0)
     reads = []
 
     def fetch(name, value):
@@ -88,12 +89,12 @@ def test_source_reads_both_secrets_once_per_ttl():
         return read
 
     source = CredentialSource(
-        fetch("credentials", FULL), fetch("consumer", '{"consumer_secret": "cs"}'), 300, clock=lambda: clock[0]
+        fetch("credentials", FULL), fetch("consumer", '{"consumer_secret": "cs"}'), 300, clock=clock
     )
     assert source.get().consumer_secret == "cs"
     assert source.get() is source.get()
     assert reads == ["consumer", "credentials"]
-    clock[0] = 301.0
+    clock.now = 301.0
     source.get()
     assert reads == ["consumer", "credentials", "consumer", "credentials"]
 

@@ -3,13 +3,12 @@
 receive side gives it, and resend: the same bytes and headers, the new delivery marked as a resend."""
 
 import json
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from localdev.console.server import Console
 from tests.conftest import DEV_SECRET, sample_bytes, signature
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, QuietHandler
 
 ANSWER = '{"status":"ok","events":1,"sent":1,"duplicates":0}'
 
@@ -148,7 +147,7 @@ def test_a_delivery_whose_body_was_not_kept_cannot_be_resent():
     assert "too large" in answer["error"]
 
 
-class Webhook(BaseHTTPRequestHandler):
+class Webhook(QuietHandler):
     """The gateway's webhook route: keeps what it got, answers as ingest with a request id."""
 
     got = []
@@ -157,14 +156,7 @@ class Webhook(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Webhook.got.append((self.path, body, dict(self.headers)))
         data = b'{"status":"ok","events":1,"sent":0,"duplicates":1}'
-        self.send_response(200)
-        self.send_header("apigw-requestid", "the-resend")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.answer(200, data, {"apigw-requestid": "the-resend"})
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@
 import http.client
 import json
 import socket
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from localdev.fault_proxy import Delay, FaultProxy, PartialBatch, Reset, Status, aws_error
-from tests.local_server import LocalServer, http_call
+from tests.local_server import JSON, LocalServer, QuietHandler, http_call
 
 SIGV4 = "AWS4-HMAC-SHA256 Credential=local/20261127/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=0"
 
@@ -20,7 +19,7 @@ class Upstream:
         self.seen = []
         upstream = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self):
@@ -31,17 +30,9 @@ class Upstream:
                     answer = {"Successful": [{"Id": e["Id"], "MessageId": "m" + e["Id"]} for e in entries]}
                 else:
                     answer = {"path": self.path, "host": self.headers.get("Host")}
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(200, json.dumps(answer).encode(), JSON)
 
             do_GET = do_POST
-
-            def log_message(self, *args):
-                pass
 
         self._server = LocalServer(Handler)
         self.url = f"http://127.0.0.1:{self._server.port}"

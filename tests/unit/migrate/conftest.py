@@ -1,11 +1,10 @@
 """Accounts, X's state and an Admin wired to in-memory fakes, for the migration's unit tests."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes import FakeSeen, admin_services
-from tests.unit.admin.fakes import FakeApi, FakeXaa, credentials
+from tests.fakes import FakeApi, FakeSeen, FakeXaa, admin_services, credentials
 from xwebhook.accounts.models import Account
 from xwebhook.admin.dispatch import Admin
 from xwebhook.admin.settings import AdminSettings
@@ -14,6 +13,7 @@ from xwebhook.credentials.consumer_secret import SecretSettings
 from xwebhook.migrate.accounts import AccountView
 from xwebhook.migrate.settings import XaaSettings
 from xwebhook.recovery.state import MemoryState
+from xwebhook.x_api import event_types
 from xwebhook.x_api.models import Webhook
 from xwebhook.x_api.tokens import OAuth1Tokens, OAuth2Tokens
 from xwebhook.x_api.xaa import Subscription
@@ -25,6 +25,10 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOOK = Webhook("900", "https://hooks.example.com/webhook", True, "2026-11-01T00:00:00.000Z")
 ALL_SCOPES = ("tweet.read", "users.read", "offline.access", "like.read", "dm.read", "mute.read", "block.read")
 SETTINGS = XaaSettings(tag_prefix="xw")
+# What each AAA account migrates to: the XAA types that stand for AAA's (x_api/event_types.py AAA_PARITY; how
+# many there are is pinned once, in tests/unit/x_api/test_event_types.py).
+PARITY = len(event_types.AAA_PARITY)
+CAP = SETTINGS.subscription_cap  # XAA subscriptions X takes per app, unless raised (migrate/settings.py)
 
 
 IN_TWO_HOURS = NOW.timestamp() + 7200
@@ -63,20 +67,10 @@ def admin_settings(xaa=SETTINGS):
     )
 
 
-class Clock:
-    def __init__(self, now=NOW):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now = self.now + timedelta(**delta)
-
-
 @pytest.fixture
-def clock():
-    return Clock()
+def clock_start():
+    """The admin function reads its time as a datetime: NOW."""
+    return NOW
 
 
 @pytest.fixture

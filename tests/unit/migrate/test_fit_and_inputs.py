@@ -5,9 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.fakes import FakeSeen
-from tests.unit.admin.fakes import RESET_EPOCH
-from tests.unit.migrate.conftest import OTHER, OWNER, SETTINGS, account, oauth1, view
+from tests.fakes import RESET_EPOCH, FakeSeen
+from tests.unit.migrate.conftest import OTHER, OWNER, PARITY, SETTINGS, account, oauth1, view
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.holds import Held
 from xwebhook.migrate.seen import Counts
@@ -23,7 +22,10 @@ def by_user(result):
 
 
 POSTS = {("aaa", "tweet_create"): 4, ("aaa", "favorite"): 1}  # AAA kinds: the XAA types each stands for
+POSTS_FIT = {*event_types.AAA_KIND_TO_XAA["tweet_create"], "like.create"}  # the post types and like.create
 DMS = {("xaa", "dm.received"): 2}  # XAA events: exact
+DMS_FIT = {"dm.received"}
+ROOM_FOR_ONE = PARITY + 3  # a cap with room for one account's parity set, not two: only a fit makes both fit
 
 
 # fit -----------------------------------------------------------------------------------------------------------
@@ -34,7 +36,7 @@ def test_fit_proposes_the_types_each_account_produced_and_says_where_they_came_f
     counts = {OWNER: Counts(POSTS)}
     types, basis = plans.fit_types(owner, counts[OWNER], SETTINGS)
     assert basis == "aaa"
-    assert set(types) == {*event_types.AAA_KIND_TO_XAA["tweet_create"], "like.create"}
+    assert set(types) == POSTS_FIT
     exact, basis = plans.fit_types(owner, Counts({**POSTS, **DMS}), SETTINGS)
     assert (exact, basis) == (("dm.received",), "xaa")
 
@@ -47,19 +49,20 @@ def test_a_quiet_account_gets_only_the_floor_and_an_unknown_one_keeps_its_set():
 
 
 def test_when_only_fit_makes_every_account_fit_the_plan_says_so(world):
-    admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=20))
+    admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=ROOM_FOR_ONE))
     plan = migrate(admin, "plan")
     cap = plan["cap"]
-    assert cap["needed"] == 34
-    assert cap["room"] == 20
-    assert cap["fit"]["needed"] == 7  # OWNER: 5 post types and like.create; OTHER: dm.received
+    assert cap["needed"] == 2 * PARITY
+    assert cap["room"] == ROOM_FOR_ONE
+    assert cap["fit"]["needed"] == len(POSTS_FIT) + len(DMS_FIT)  # OWNER's post types and like.create, OTHER's DMs
     assert cap["verdict"] == "fit_fits"
     assert "migrate fit stores those sets" in cap["advice"]
     assert by_user(plan)[OTHER]["fit"] == {"event_types": ["dm.received"], "from": "xaa", "needed": 1}
 
 
 def test_when_even_fit_does_not_fit_the_plan_says_only_x_can_raise_the_cap(world):
-    admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=5))
+    too_small = 5  # fewer than the fit needs: len(POSTS_FIT) + len(DMS_FIT)
+    admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=too_small))
     cap = migrate(admin, "plan")["cap"]
     assert cap["verdict"] == "only_x"
     assert "only X can raise it" in cap["advice"]
@@ -67,7 +70,7 @@ def test_when_even_fit_does_not_fit_the_plan_says_only_x_can_raise_the_cap(world
 
 
 def test_fit_stores_the_proposal_and_apply_then_makes_only_those_subscriptions(world):
-    admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=20))
+    admin = world(seen=FakeSeen({OWNER: POSTS, OTHER: DMS}), settings=replace(SETTINGS, subscription_cap=ROOM_FOR_ONE))
     dry = migrate(admin, "fit", dry_run=True)
     assert dry["ok"] is True
     assert admin.services.accounts.all() == []  # a dry run stores nothing
@@ -110,7 +113,7 @@ def test_apply_dry_run_says_what_it_would_create_and_changes_nothing(world):
     admin = world()
     result = migrate(admin, "apply", dry_run=True)
     assert result["ok"] is True
-    assert len(by_user(result)[OWNER]["would_create"]) == 17
+    assert len(by_user(result)[OWNER]["would_create"]) == PARITY
     assert admin.api.xaa.calls == [("list",)]
     assert admin.services.accounts.all() == []
 
@@ -123,7 +126,7 @@ def test_cutover_and_rollback_dry_runs_change_nothing(world):
     assert cut["would_unsubscribe_aaa"] is True
     assert OWNER in admin.api.subscribed
     back = by_user(migrate(admin, "rollback", user_ids=[OWNER], dry_run=True))[OWNER]
-    assert len(back["would_delete"]) == 17
+    assert len(back["would_delete"]) == PARITY
     assert admin.api.xaa.subscriptions == before
     assert admin.services.accounts.get(OWNER).migration["state"] == "applied"
 
@@ -133,7 +136,7 @@ def test_cutover_and_rollback_dry_runs_change_nothing(world):
 
 def test_apply_starts_no_account_whose_subscriptions_do_not_fit_in_the_time_left(world):
     admin = world()
-    admin.seconds_left = lambda: 16.0  # the deadline is near: 17 creates (4 at a time) do not fit in 1 s
+    admin.seconds_left = lambda: 16.0  # the deadline is near: a whole set of creates (4 at a time) does not fit in 1 s
     result = migrate(admin, "apply")
     assert result["ok"] is False
     assert "not enough time left" in result["error"]

@@ -2,14 +2,13 @@
 
 from datetime import timedelta
 
-from tests.fakes import FakeSeen
-from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
-from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, account, oauth2, ours
+from tests.fakes import RESET_EPOCH, FakeSeen, FakeXaa
+from tests.unit.migrate.conftest import ALICE, CAP, HOOK, NOW, OTHER, OWNER, PARITY, account, oauth2, ours
 from xwebhook.x_api import event_types
 from xwebhook.x_api.errors import RateLimited
 from xwebhook.x_api.models import Webhook
 
-PARITY = sorted(event_types.AAA_PARITY)
+PARITY_TYPES = sorted(event_types.AAA_PARITY)
 
 
 def migrate(admin, mode, **fields):
@@ -41,13 +40,13 @@ def test_apply_creates_every_aaa_accounts_xaa_subscriptions_and_leaves_aaa_on(wo
     assert result["ok"] is True, result
     accounts = by_user(result)
     assert set(accounts) == {OWNER, OTHER}
-    assert accounts[OWNER]["created"] == 17 and accounts[OWNER]["state_after"] == "overlap"
-    assert admin.api.xaa.of(OWNER) == PARITY and admin.api.xaa.of(OTHER) == PARITY
+    assert accounts[OWNER]["created"] == PARITY and accounts[OWNER]["state_after"] == "overlap"
+    assert admin.api.xaa.of(OWNER) == PARITY_TYPES and admin.api.xaa.of(OTHER) == PARITY_TYPES
     assert admin.api.subscribed == {OWNER, OTHER}  # AAA stays on during the overlap
     assert not any(call[0] == "unsubscribe" for call in admin.api.calls)
     stored = admin.services.accounts.get(OWNER)
     assert stored.event_types == event_types.AAA_PARITY and stored.migration["state"] == "applied"
-    assert stored.migration["applied_at"] == NOW.timestamp() and len(stored.migration["created"]) == 17
+    assert stored.migration["applied_at"] == NOW.timestamp() and len(stored.migration["created"]) == PARITY
     assert stored.oauth1 is None  # the secret's tokens are never copied into the store
     assert stored.xaa_auth["dm.received"] == "oauth1" and stored.xaa_auth["post.create"] == "bearer"
 
@@ -58,28 +57,29 @@ def test_apply_again_does_nothing_more(world):
     creates = sum(call[0] == "create" for call in admin.api.xaa.calls)
     again = migrate(admin, "apply")
     assert again["ok"] is True and by_user(again)[OWNER]["created"] == 0
-    assert by_user(again)[OWNER]["present"] == 17
+    assert by_user(again)[OWNER]["present"] == PARITY
     assert sum(call[0] == "create" for call in admin.api.xaa.calls) == creates
     assert admin.services.accounts.get(OWNER).migration["applied_at"] == NOW.timestamp()
 
 
 def test_apply_stopped_by_a_429_says_what_is_pending_and_resumes_after_the_reset(world, clock):
-    admin = world(xaa=FakeXaa(limit_after={"create XAA subscription": 20}))
+    limit = PARITY + 3  # X answers 429 after OTHER's whole set and 3 of OWNER's
+    admin = world(xaa=FakeXaa(limit_after={"create XAA subscription": limit}))
     stopped = migrate(admin, "apply")
     assert stopped["ok"] is False and stopped["rate_limit_reset_epoch"] == RESET_EPOCH
     assert "run the same mode again after the reset" in stopped["error"]
     # accounts go in user id order: OTHER (783214) whole, then OWNER (2244994945) until the 429
-    assert by_user(stopped)[OTHER]["created"] == 17 and len(by_user(stopped)[OWNER]["pending"]) == 14
+    assert by_user(stopped)[OTHER]["created"] == PARITY and len(by_user(stopped)[OWNER]["pending"]) == PARITY - 3
     assert by_user(stopped)[OWNER]["state_after"] == "applying"
-    assert "has 3 of its 17 XAA subscriptions" in by_user(stopped)[OWNER]["half_made"]  # said, not hidden
+    assert f"has 3 of its {PARITY} XAA subscriptions" in by_user(stopped)[OWNER]["half_made"]  # said, not hidden
     assert stopped["half_made"] == [OWNER]
     early = migrate(admin, "apply")  # before the reset: create is not even called
-    assert early["ok"] is False and sum(c[0] == "create" for c in admin.api.xaa.calls) == 21
+    assert early["ok"] is False and sum(c[0] == "create" for c in admin.api.xaa.calls) == limit + 1  # and the 429
     admin.api.xaa.limit_after.clear()
     clock.now = clock.now + timedelta(minutes=11)
     resumed = migrate(admin, "apply")
-    assert resumed["ok"] is True and by_user(resumed)[OWNER]["created"] == 14
-    assert admin.api.xaa.of(OWNER) == PARITY
+    assert resumed["ok"] is True and by_user(resumed)[OWNER]["created"] == PARITY - 3
+    assert admin.api.xaa.of(OWNER) == PARITY_TYPES
 
 
 def test_apply_takes_user_ids_and_refuses_unknown_ones(world):
@@ -104,7 +104,7 @@ def test_an_account_x_will_not_take_oauth1_from_is_reported_as_needing_a_sign_in
     entry = by_user(result)[OWNER]
     assert entry["ok"] is False and entry["state_after"] == "applying"
     assert {f["event_type"] for f in entry["failed"]} == {
-        name for name in PARITY if event_types.CATALOGUE[name].privacy == "private"
+        name for name in PARITY_TYPES if event_types.CATALOGUE[name].privacy == "private"
     }
     plan = by_user(migrate(admin, "plan", user_ids=[OWNER]))[OWNER]
     assert plan["reconnect"]["needed"] is True
@@ -133,13 +133,13 @@ def test_cutover_deletes_the_aaa_subscription_of_verified_accounts_and_ensure_ke
     accounts = by_user(result)
     assert accounts[OWNER]["ok"] is True and accounts[OWNER]["verified"]["how"] == "xaa_seen"
     assert accounts[OTHER]["ok"] is False  # nothing seen for it yet
-    assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY
+    assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY_TYPES
     stored = admin.services.accounts.get(OWNER)
     assert stored.migration["state"] == "cut_over" and stored.aaa is False
     ensured = admin.handle({"action": "ensure"})
     assert ensured["ok"] is True, ensured
     assert not any(step["step"] == "subscribe" for step in ensured["did"])  # AAA stays off for OWNER
-    assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY
+    assert admin.api.subscribed == {OTHER} and admin.api.xaa.of(OWNER) == PARITY_TYPES
 
 
 def test_cutover_after_the_grace_period_takes_a_quiet_account(world, clock):
@@ -190,7 +190,7 @@ def test_rollback_deletes_what_apply_created_keeps_what_it_adopted_and_the_rollb
     migrate(admin, "apply", user_ids=[OWNER])
     result = migrate(admin, "rollback", user_ids=[OWNER])
     entry = by_user(result)[OWNER]
-    assert entry["ok"] is True and len(entry["deleted"]) == 16 and entry["kept_adopted"] == ["post.create"]
+    assert entry["ok"] is True and len(entry["deleted"]) == PARITY - 1 and entry["kept_adopted"] == ["post.create"]
     assert admin.api.xaa.of(OWNER) == ["post.create"]
     stored = admin.services.accounts.get(OWNER)
     assert stored.migration["state"] == "rolled_back" and stored.event_types == ()
@@ -227,7 +227,7 @@ def test_rollback_refuses_a_cut_over_account_without_oauth1_tokens_or_after_aaa_
     migrate(admin, "cutover", user_ids=[ALICE])
     refused = by_user(migrate(admin, "rollback", user_ids=[ALICE]))[ALICE]
     assert refused["refused"] is True and "no OAuth 1.0a tokens" in refused["error"]
-    assert admin.api.xaa.of(ALICE) == PARITY  # nothing deleted: it would be on neither API
+    assert admin.api.xaa.of(ALICE) == PARITY_TYPES  # nothing deleted: it would be on neither API
     admin2 = world(seen=seen_xaa(OWNER))
     migrate(admin2, "apply", user_ids=[OWNER])
     migrate(admin2, "cutover", user_ids=[OWNER])
@@ -239,13 +239,13 @@ def test_rollback_refuses_a_cut_over_account_without_oauth1_tokens_or_after_aaa_
 def test_rollback_stopped_by_a_429_resumes(world, clock):
     admin = world()
     migrate(admin, "apply", user_ids=[OWNER])
-    admin.api.xaa.limit_after["delete XAA subscription"] = 5
+    admin.api.xaa.limit_after["delete XAA subscription"] = 5  # then X answers 429
     stopped = migrate(admin, "rollback", user_ids=[OWNER])
-    assert stopped["ok"] is False and len(by_user(stopped)[OWNER]["pending"]) == 12
+    assert stopped["ok"] is False and len(by_user(stopped)[OWNER]["pending"]) == PARITY - 5
     admin.api.xaa.limit_after.clear()
     clock.advance(minutes=11)
     resumed = by_user(migrate(admin, "rollback", user_ids=[OWNER]))[OWNER]
-    assert resumed["ok"] is True and len(resumed["deleted"]) == 12 and admin.api.xaa.of(OWNER) == []
+    assert resumed["ok"] is True and len(resumed["deleted"]) == PARITY - 5 and admin.api.xaa.of(OWNER) == []
 
 
 def test_rollback_of_an_account_never_applied_is_a_no_op(world):
@@ -291,9 +291,9 @@ def test_status_shows_each_accounts_migration_state_the_cap_and_the_days_left(wo
     migrate(admin, "apply", user_ids=[OWNER])
     section = admin.handle({"action": "status"})["xaa"]
     assert section["counts"]["overlap"] == 1 and section["counts"]["not_started"] == 1
-    assert section["days_left"] == 30 and section["cap"] == {"cap": 1500, "used": 17}
+    assert section["days_left"] == 30 and section["cap"] == {"cap": CAP, "used": PARITY}
     assert section["ensure_would"]["create"] == 0 and section["accounts_store"] == "configured"
-    assert admin.handle({"action": "ensure"})["xaa"]["present"] == 17  # ensure's report has the xaa part
+    assert admin.handle({"action": "ensure"})["xaa"]["present"] == PARITY  # ensure's report has the xaa part
 
 
 def test_cutover_stopped_by_xs_429_on_aaa_leaves_the_rest_pending(world):

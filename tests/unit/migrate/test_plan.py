@@ -4,7 +4,21 @@ from dataclasses import replace
 
 import pytest
 
-from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, OWNER, SETTINGS, account, oauth1, oauth2, ours, view
+from tests.unit.migrate.conftest import (
+    ALICE,
+    CAP,
+    HOOK,
+    NOW,
+    OTHER,
+    OWNER,
+    PARITY,
+    SETTINGS,
+    account,
+    oauth1,
+    oauth2,
+    ours,
+    view,
+)
 from xwebhook.migrate import plan as plans
 from xwebhook.migrate.seen import Counts
 from xwebhook.x_api import event_types
@@ -29,14 +43,16 @@ def test_each_aaa_account_needs_the_aaa_parity_set_and_the_plan_changes_nothing(
     document = the_plan([owner_view(), view(account(ALICE, oauth2=oauth2()), aaa_subscribed=False)])
     (entry,) = document["accounts"]  # ALICE is not on AAA: not part of the migration
     assert entry["user_id"] == OWNER and entry["state"] == "not_started" and entry["source"] == "secret"
-    assert entry["event_types"] == "default"  # the 17 AAA parity types, said once rather than per account
-    assert entry["subscriptions"]["needed"] == 17 and entry["subscriptions"]["to_create"] == 17
+    assert entry["event_types"] == "default"  # the AAA parity types, said once rather than per account
+    assert entry["subscriptions"]["needed"] == PARITY and entry["subscriptions"]["to_create"] == PARITY
     public = sum(1 for name in event_types.AAA_PARITY if event_types.CATALOGUE[name].privacy == "public")
-    assert entry["subscriptions"]["credentials"] == {"bearer": public, "oauth1": 17 - public}  # ⚠ X may refuse oauth1
+    private = PARITY - public  # with the account's OAuth 1.0a tokens: ⚠ X may refuse oauth1
+    assert entry["subscriptions"]["credentials"] == {"bearer": public, "oauth1": private}
     assert document["changes_nothing"] is True and document["days_left"] == 30
     assert document["xaa_gaps"] == list(event_types.XAA_GAPS)
     cap = document["cap"]
-    assert (cap["cap"], cap["used"], cap["needed"], cap["room_after"], cap["does_not_fit"]) == (1500, 0, 17, 1483, [])
+    fits = (CAP, 0, PARITY, CAP - PARITY, [])  # the cap, none used, one account's set, the room left, no one out
+    assert (cap["cap"], cap["used"], cap["needed"], cap["room_after"], cap["does_not_fit"]) == fits
     assert cap["verdict"] == "fits"
 
 
@@ -63,7 +79,7 @@ def test_an_oauth2_token_missing_a_scope_needs_a_reconnect_too():
 
 
 def test_accounts_over_the_cap_are_named_and_x_refusals_seen_before_are_repeated():
-    small = replace(SETTINGS, subscription_cap=20)
+    small = replace(SETTINGS, subscription_cap=PARITY + 3)  # room for one account's set, not two
     refused = owner_view(migration={"refused": {"dm.received": [{"credential": "oauth1", "status": 403}]}})
     other = view(account(OTHER, aaa=True), "secret", oauth1(), aaa_subscribed=True)
     document = the_plan([refused, other], settings=small)
@@ -73,7 +89,7 @@ def test_accounts_over_the_cap_are_named_and_x_refusals_seen_before_are_repeated
         "why": "X refused it before",
         "refused": [{"credential": "oauth1", "status": 403}],
     } in first["refusals"]
-    assert second["subscriptions"]["does_not_fit"] == 17 and second["subscriptions"]["to_create"] == 0
+    assert second["subscriptions"]["does_not_fit"] == PARITY and second["subscriptions"]["to_create"] == 0
     assert document["cap"]["does_not_fit"] == [OTHER]
     assert document["cap"]["verdict"] == "does_not_fit"  # no counts: no fit to propose
     assert "no fit can be proposed" in document["cap"]["advice"]
@@ -105,7 +121,7 @@ def test_the_estimate_prices_aaa_counts_as_the_xaa_types_they_stand_for_with_a_r
     assert estimate["low_usd"] == pytest.approx(30 * (0.05 + 0.01))
     assert estimate["high_usd"] == pytest.approx(30 * (0.05 + 0.01 + 0.04))
     assert estimate["not_priced_events_per_month"] == {"favorite": 180}  # X publishes no price for likes
-    assert estimate["events_per_month"] == 30 * 18
+    assert estimate["events_per_month"] == 30 * (10 + 4 + 1 + 3)  # every event but the likes, which X does not price
 
 
 def test_once_xaa_events_are_seen_the_estimate_uses_them_exactly():

@@ -9,7 +9,10 @@ from xwebhook.migrate.settings import XaaSettings
 from xwebhook.x_api import event_types
 
 
-class FakeDynamo:
+class ScriptedQuery:
+    """A DynamoDB client whose Query answers the scripted pages in turn (or raises `error`), recording each
+    request: the by_user index's paging, on its own (tests/fakes/aws.py's FakeDynamo is a table)."""
+
     def __init__(self, pages=(), error=None):
         self.pages = list(pages)
         self.error = error
@@ -27,7 +30,7 @@ def item(source, event_type):
 
 
 def test_counts_are_read_from_the_by_user_index_page_by_page():
-    client = FakeDynamo(
+    client = ScriptedQuery(
         [
             {"Items": [item("aaa", "favorite"), item("xaa", "like.create")], "LastEvaluatedKey": {"k": {"S": "1"}}},
             {"Items": [item("aaa", "favorite")]},
@@ -46,13 +49,13 @@ def test_counts_are_read_from_the_by_user_index_page_by_page():
 
 def test_counts_stop_at_the_page_limit_and_say_they_are_a_lower_bound():
     page = {"Items": [item("aaa", "favorite")], "LastEvaluatedKey": {"k": {"S": "1"}}}
-    counts = DynamoSeenEvents(FakeDynamo([page, page, page]), "dedup", max_pages=2).counts("42", 0)
+    counts = DynamoSeenEvents(ScriptedQuery([page, page, page]), "dedup", max_pages=2).counts("42", 0)
     assert counts.total() == 2 and counts.truncated is True and counts.as_dict()["truncated"] is True
 
 
 def test_a_table_without_the_index_makes_counts_unknown_and_is_not_asked_again():
     missing = ClientError({"Error": {"Code": "ValidationException", "Message": "no index"}}, "Query")
-    client = FakeDynamo(error=missing)
+    client = ScriptedQuery(error=missing)
     seen = DynamoSeenEvents(client, "dedup")
     assert seen.counts("1", 0) is None and seen.counts("2", 0) is None
     assert len(client.requests) == 1 and "has no by_user index" in seen.unknown_reason
@@ -60,7 +63,7 @@ def test_a_table_without_the_index_makes_counts_unknown_and_is_not_asked_again()
 
 def test_a_passing_outage_makes_counts_unknown_for_that_call_only():
     down = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Query")
-    client = FakeDynamo(error=down)
+    client = ScriptedQuery(error=down)
     seen = DynamoSeenEvents(client, "dedup")
     assert (
         seen.counts("1", 0) is None
@@ -72,7 +75,7 @@ def test_a_passing_outage_makes_counts_unknown_for_that_call_only():
 
 def test_the_client_is_made_at_the_first_query_not_before():
     made = []
-    seen = seen_events(XaaSettings(dedup_table="dedup"), lambda: made.append(1) or FakeDynamo([{"Items": []}]))
+    seen = seen_events(XaaSettings(dedup_table="dedup"), lambda: made.append(1) or ScriptedQuery([{"Items": []}]))
     assert made == []
     seen.counts("1", 0)
     seen.counts("1", 0)

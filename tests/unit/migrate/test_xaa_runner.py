@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from tests.unit.admin.fakes import RESET_EPOCH, FakeXaa
+from tests.fakes import RESET_EPOCH, FakeXaa
 from tests.unit.migrate.conftest import ALICE, HOOK, NOW, OTHER, SETTINGS, account, oauth1, oauth2, ours
 from xwebhook.accounts.models import REVOKED
 from xwebhook.migrate.holds import STATE_KEY

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import all_sample_names, sample_bytes, signature
-from tests.fakes import FakeDynamo, FakeSqs, StaticSecret, answered
+from tests.fakes import Clock, FakeDynamo, FakeSqs, StaticSecret, answered
 from tests.sqs_rules import assert_entry_acceptable
 from xwebhook.credentials.cache import CachedSecret
 from xwebhook.credentials.consumer_secret import consumer_secret_from_value
@@ -123,11 +123,11 @@ def test_signature_made_with_another_secret_is_401():
 
 def test_a_mismatch_rechecks_a_possibly_rotated_secret_once():
     values = iter(["old-secret", "dev-consumer-secret"])
-    now = [0.0]
-    secret = CachedSecret(lambda: next(values), ttl_seconds=300, clock=lambda: now[0], parse=consumer_secret_from_value)
+    clock = Clock(0.0)
+    secret = CachedSecret(lambda: next(values), ttl_seconds=300, clock=clock, parse=consumer_secret_from_value)
     ingestor, sqs = make(secret=secret)
     secret.get()
-    now[0] = 60  # older than the re-check floor
+    clock.now = 60  # older than the re-check floor
     assert ingestor.ingest(*signed("aaa/favorite")).status == 200
     assert len(sqs.accepted) == 1
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.sqs_rules import sqs_accepts_text
+from xwebhook.log_line import json_scalar
 from xwebhook.receive.errors import TooDeep
 from xwebhook.receive.jsontext import MAX_NESTING, RawNumber, canonical, dumps, parse
 
@@ -135,3 +136,11 @@ def test_whitespace_around_the_document_is_allowed(body):
 def test_anything_else_after_the_document_is_refused(body):
     with pytest.raises(ValueError):
         parse(body)
+
+
+def test_the_message_writers_fallback_writes_scalars_as_the_log_lines_do():
+    for value in (None, True, False, 0, -(2**80), 1.25, 1e-300, "plain", 'q"uote'):
+        # A lone surrogate makes orjson refuse the list: the iterative writer writes it, scalar by scalar.
+        assert dumps(["\ud800", value]).decode() == '["\\ud800",' + json_scalar(value) + "]"
+    assert json_scalar(float("nan")) is None
+    assert json_scalar([1]) is None

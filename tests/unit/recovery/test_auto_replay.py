@@ -1,7 +1,7 @@
 """Recovery without a person: ensure replays, once, what X could not deliver, against X's emulator.
 
 The emulator runs the replay jobs for real (its one-job-at-a-time rule, 24 h window, 429s); the admin
-state is tests/fakes.py's MemoryStateStore (the SSM adapter is tested on moto in tests/integration);
+state is tests/fakes/stores.py's MemoryStateStore (the SSM adapter is tested on moto in tests/integration);
 the failure metric is FakeDeliveryFailures. Times move with the emulator's clock, which is admin's too.
 """
 

@@ -7,7 +7,8 @@ script is empty.
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.local_server import JSON, LocalServer, QuietHandler
 
 DROP = "drop"
 
@@ -20,8 +21,8 @@ class ScriptedServer:
         self._lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self):
+        class Handler(QuietHandler):
+            def _from_the_script(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with server._lock:
@@ -37,32 +38,18 @@ class ScriptedServer:
                 data = (
                     payload if isinstance(payload, bytes) else b"" if payload is None else json.dumps(payload).encode()
                 )
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, str(value))
-                if data:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(status, data, {**headers, **(JSON if data else {})})
 
-            do_GET = do_POST = do_PUT = do_DELETE = _answer
+            do_GET = do_POST = do_PUT = do_DELETE = _from_the_script
 
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._server = LocalServer(Handler)
 
     @property
     def base_url(self):
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._server.port}"
 
     def __enter__(self):
-        self._thread.start()
         return self
 
     def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.close()

@@ -2,7 +2,7 @@
 against X's emulator: token refresh, revokes, AAA subscriptions, reconnect invites, what status shows.
 
 Accounts are connected through the real sign-in against the emulator (tests/unit/connect/conftest.py), then
-the admin function works on the same stores (tests/unit/admin/accounts/wired.py make_admin).
+the admin function works on the same stores (tests/unit/admin/actions/wired.py make_admin).
 """
 
 import threading
@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.fakes import MemoryRevokeSignals
-from tests.unit.admin.accounts.wired import connect, make_admin
+from tests.unit.admin.actions.wired import connect, make_admin
 from tests.unit.connect.conftest import ALICE, BOB
 from xwebhook.accounts.invites import reconnect_invite_id
 from xwebhook.accounts.models import NEEDS_RECONNECT, REVOKED

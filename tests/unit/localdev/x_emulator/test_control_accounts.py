@@ -8,8 +8,9 @@ import requests
 from requests_oauthlib import OAuth1
 
 from localdev.x_emulator import XEmulator
-from tests.unit.localdev.test_x_emulator_xaa import SECRET, SUBS, USERS, hook  # noqa: F401 - the fixture
+from tests.unit.localdev.x_emulator.conftest import SUBS, USERS
 
+SECRET = "accounts-emulator-secret"
 NEW = "1700000001"
 
 
@@ -19,19 +20,12 @@ def emu():
         yield e
 
 
-@pytest.fixture
-def control(emu):
-    with requests.Session() as session:
-        session.headers.update(emu.control_headers())
-        yield session
-
-
 def add_users(emu, control, **extra):
     users = [{"user_id": NEW, "access_token": "new-token", "access_token_secret": "new-secret"}]
     return control.post(emu.base_url + "/_emulator/users", json={"users": users, **extra})
 
 
-def test_users_added_in_bulk_can_sign_their_own_calls_at_once(emu, control, hook):  # noqa: F811
+def test_users_added_in_bulk_can_sign_their_own_calls_at_once(emu, control, hook):
     answer = add_users(emu, control, aaa_webhook_id=hook.webhook_id, aaa_subscription_limit=5000)
     assert answer.json() == {"users": 1, "aaa_subscribed": 1}
     assert emu.subscriptions[hook.webhook_id] == {NEW}
@@ -67,7 +61,7 @@ def deliver(emu, control, body):
     return control.post(emu.base_url + "/_emulator/deliver_subscribed", json={"body": body}).json()
 
 
-def test_an_xaa_event_goes_to_each_subscription_that_covers_it_with_its_tag(emu, control, hook):  # noqa: F811
+def test_an_xaa_event_goes_to_each_subscription_that_covers_it_with_its_tag(emu, control, hook):
     emu.create_xaa(
         {"event_type": "post.create", "filter": {"user_id": NEW}, "tag": "ours:1", "webhook_id": hook.webhook_id}
     )
@@ -77,13 +71,13 @@ def test_an_xaa_event_goes_to_each_subscription_that_covers_it_with_its_tag(emu,
     assert hook.posts[-1]["data"]["tag"] == "ours:1"
 
 
-def test_an_xaa_event_no_subscription_covers_is_not_delivered(emu, control, hook):  # noqa: F811
+def test_an_xaa_event_no_subscription_covers_is_not_delivered(emu, control, hook):
     answer = deliver(emu, control, xaa_body("post.create", NEW))
     assert answer == {"deliveries": [], "skipped": f"no XAA subscription covers post.create for user {NEW}"}
     assert hook.posts == []
 
 
-def test_an_aaa_delivery_goes_only_to_webhooks_its_account_is_subscribed_on(emu, control, hook):  # noqa: F811
+def test_an_aaa_delivery_goes_only_to_webhooks_its_account_is_subscribed_on(emu, control, hook):
     body = json.dumps({"for_user_id": NEW, "favorite_events": [{"id": "f1"}]})
     assert "not subscribed on the Account Activity API" in deliver(emu, control, body)["skipped"]
     emu.add_subscription(hook.webhook_id, NEW)

@@ -8,12 +8,13 @@ And issue 14's third: status (which the console polls) made a new invite each ti
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.unit.admin.accounts.wired import connect, make_admin
+from tests.unit.admin.actions.wired import connect, make_admin
 from tests.unit.connect.conftest import ALICE, BOB
 from xwebhook.accounts.invites import reconnect_invite_id
 from xwebhook.accounts.models import NEEDS_RECONNECT
+from xwebhook.x_api.event_types import AAA_PARITY
 
-PARITY = 17
+PARITY = len(AAA_PARITY)  # the XAA subscriptions an applied AAA account gets
 
 
 def xaa_of(emulator, user_id):

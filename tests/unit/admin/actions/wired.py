@@ -1,5 +1,5 @@
 """The admin function wired to the connect tests' world (tests/unit/connect/conftest.py): the same in-memory
-stores and X's emulator, for the accounts actions (tests/unit/admin/accounts/) and their upkeep
+stores and X's emulator, for the accounts actions (tests/unit/admin/actions/) and their upkeep
 (tests/unit/accounts/upkeep/)."""
 
 from datetime import UTC, datetime

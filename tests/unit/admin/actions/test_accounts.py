@@ -1,5 +1,5 @@
 """The accounts actions (invite, accounts, disconnect), against X's emulator (their upkeep by ensure and
-status: tests/unit/accounts/test_upkeep.py).
+status: tests/unit/accounts/upkeep/).
 
 Accounts are connected through the real sign-in against the emulator (conftest.py), then the admin
 function works on the same stores.
@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.fakes import admin_services
-from tests.unit.admin.accounts.wired import connect, make_admin, token_values
+from tests.unit.admin.actions.wired import connect, make_admin, token_values
 from tests.unit.connect.conftest import ALICE, BOB
 from xwebhook.accounts.models import Account
 from xwebhook.admin.actions.ensure import ensure
@@ -127,7 +127,7 @@ def test_accounts_lists_every_account_without_a_token(world, admin, emulator):
 
 def test_disconnect_deletes_the_subscriptions_revokes_the_tokens_and_the_account(world, admin, emulator):
     account = connect(world, ALICE)
-    assert len(emulator.xaa_subscriptions) == 17
+    assert len(emulator.xaa_subscriptions) == len(AAA_PARITY)  # what an invite subscribes by default
     result = admin.handle({"action": "disconnect", "user_id": ALICE})
     assert result["ok"] and result["deleted"] is True
     assert set(result["did"]["xaa_subscriptions"].values()) == {"deleted"}

@@ -1,5 +1,5 @@
-"""An in-memory WebhooksApi (and its XaaApi) for the reconciler and the actions: X's state as plain data,
-scripted failures."""
+"""X's API as its ports (x_api/endpoints.py's WebhooksApi and x_api/xaa.py's XaaApi) in memory, for ensure, the
+actions and migrate: X's state as plain data, scripted failures; and an X credentials secret."""
 
 from dataclasses import replace
 

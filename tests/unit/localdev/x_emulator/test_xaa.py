@@ -2,71 +2,21 @@
 per-app rate limit, duplicates, who may create what, and one activity delivered in both families."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler
 
 import pytest
-import requests
 from requests_oauthlib import OAuth1
 
 from localdev.x_emulator import XEmulator
-from tests.local_server import LocalServer
-from xwebhook.receive.signing import verify_signature
+from tests.unit.localdev.x_emulator.conftest import OTHER, OWNER, SUBS, USERS
 
 SECRET = "xaa-emulator-secret"
-OWNER = "2244994945"
-OTHER = "783214"
-USERS = {OWNER: ("owner-token", "owner-token-secret"), OTHER: ("other-token", "other-token-secret")}
 APP = {"Authorization": "Bearer app-bearer"}
-SUBS = "/2/activity/subscriptions"
-
-
-class Recorder:
-    """A webhook that answers CRCs are not needed for (webhooks are added valid) and records signed POSTs."""
-
-    def __init__(self):
-        self.posts = []
-        self._lock = threading.Lock()
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                signed = verify_signature(SECRET.encode(), body, self.headers.get("x-twitter-webhooks-signature"))
-                with recorder._lock:
-                    recorder.posts.append(json.loads(body) if signed else "unsigned")
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._server = LocalServer(Handler)
-        self.url = f"http://127.0.0.1:{self._server.port}/webhook"
-
-    def close(self):
-        self._server.close()
 
 
 @pytest.fixture
 def emu():
     with XEmulator(consumer_key="ck", consumer_secret=SECRET, bearer_token="app-bearer", users=USERS) as emulator:
         yield emulator
-
-
-@pytest.fixture
-def hook(emu):
-    recorder = Recorder()
-    recorder.webhook_id = emu.add_webhook(recorder.url)["id"]
-    yield recorder
-    recorder.close()
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        yield session
 
 
 def oauth1(user_id=OWNER):
@@ -412,13 +362,6 @@ def test_an_activity_for_an_unsubscribed_account_is_delivered_nowhere(emu, hook)
 
 
 # ---- the control plane -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def control(emu, http):
-    """The session with the per-run token the control plane (/_emulator/...) asks for."""
-    http.headers.update(emu.control_headers())
-    return http
 
 
 def test_the_control_plane_switches_xaa_readings_and_refuses_unknown_ones(emu, control):

@@ -7,18 +7,7 @@ from localdev.x_contract import OPERATIONS
 from localdev.x_contract.extract import load
 from localdev.x_emulator import api_v2, oauth, referee
 from localdev.x_emulator.routing import DOCUMENT
-
-# The make_emu, receiver, clock and http fixtures of the emulator's own tests.
-from tests.unit.localdev.test_x_emulator import (  # noqa: F401
-    BEARER,
-    OTHER,
-    OWNER,
-    clock,
-    http,
-    make_emu,
-    receiver,
-    user,
-)
+from tests.unit.localdev.x_emulator.conftest import BEARER, OTHER, OWNER, user
 
 ALL_SCOPES = ("tweet.read", "users.read", "dm.read", "dm.write", "like.read", "offline.access")
 # X's v2 routes the emulator serves that X's document does not describe: the OAuth 2.0 endpoints and pages.
@@ -30,7 +19,7 @@ OUTSIDE_DOCUMENT = {
 
 
 @pytest.fixture
-def emu(make_emu):  # noqa: F811
+def emu(make_emu):
     emulator = make_emu()
     emulator.add_oauth2_token(OWNER, "owner-oauth2", ALL_SCOPES)
     return emulator
@@ -61,7 +50,7 @@ def test_the_v2_routes_outside_xs_document_are_only_the_oauth_endpoints():
 # ---- what the document refuses --------------------------------------------------------------------------------
 
 
-def test_an_aaa_subscribe_without_the_json_body_xs_document_requires_is_refused(emu, receiver, http):  # noqa: F811
+def test_an_aaa_subscribe_without_the_json_body_xs_document_requires_is_refused(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     response = http.post(f"{emu.base_url}/2/account_activity/webhooks/{webhook['id']}/subscriptions/all", auth=user())
     assert response.status_code == 400
@@ -69,7 +58,7 @@ def test_an_aaa_subscribe_without_the_json_body_xs_document_requires_is_refused(
     assert emu.subscriptions == {}
 
 
-def test_the_refusal_is_xs_invalid_request_problem(emu, receiver, http):  # noqa: F811
+def test_the_refusal_is_xs_invalid_request_problem(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     response = http.post(f"{emu.base_url}/2/account_activity/webhooks/{webhook['id']}/subscriptions/all", auth=user())
     assert response.headers["Content-Type"] == "application/problem+json"
@@ -77,33 +66,33 @@ def test_the_refusal_is_xs_invalid_request_problem(emu, receiver, http):  # noqa
     assert (body["type"], body["title"]) == ("https://api.x.com/2/problems/invalid-request", "Invalid Request")
 
 
-def test_an_event_type_outside_xs_enum_is_refused(emu, http):  # noqa: F811
+def test_an_event_type_outside_xs_enum_is_refused(emu, http):
     body = {"event_type": "oauth.revoke", "filter": {"user_id": OWNER}}
     response = http.post(emu.base_url + "/2/activity/subscriptions", json=body, headers=BEARER)
     assert response.status_code == 400
     assert "'oauth.revoke' is not one of the 42 values" in response.json()["errors"][0]["message"]
 
 
-def test_a_tag_longer_than_xs_document_allows_is_refused(emu, http):  # noqa: F811
+def test_a_tag_longer_than_xs_document_allows_is_refused(emu, http):
     body = {"event_type": "post.create", "filter": {"user_id": OWNER}, "tag": "t" * 201}
     response = http.post(emu.base_url + "/2/activity/subscriptions", json=body, headers=BEARER)
     assert response.status_code == 400 and response.json()["errors"][0]["message"].startswith("$.tag:")
 
 
-def test_a_webhook_id_breaking_xs_pattern_is_refused(emu, http):  # noqa: F811
+def test_a_webhook_id_breaking_xs_pattern_is_refused(emu, http):
     response = http.put(emu.base_url + "/2/webhooks/not-a-number", headers=BEARER)
     assert response.status_code == 400
     assert response.json()["errors"][0]["parameters"] == {"webhook_id": ["not-a-number"]}
 
 
-def test_a_replay_date_breaking_xs_pattern_is_refused(emu, receiver, http):  # noqa: F811
+def test_a_replay_date_breaking_xs_pattern_is_refused(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     body = {"webhook_id": webhook["id"], "from_date": "2026-12-01", "to_date": "202612010000"}
     response = http.post(emu.base_url + "/2/webhooks/replay", json=body, headers=BEARER)
     assert response.status_code == 400 and response.json()["errors"][0]["message"].startswith("$.from_date:")
 
 
-def test_each_problem_of_a_request_is_its_own_error_item(emu, http):  # noqa: F811
+def test_each_problem_of_a_request_is_its_own_error_item(emu, http):
     body = {"event_type": "post.create", "filter": {"user_id": OWNER}, "tag": "", "colour": "blue"}
     response = http.post(emu.base_url + "/2/activity/subscriptions", json=body, headers=BEARER)
     assert len(response.json()["errors"]) == 2
@@ -112,14 +101,14 @@ def test_each_problem_of_a_request_is_its_own_error_item(emu, http):  # noqa: F8
 # ---- who may call: the document's security requirements ------------------------------------------------------
 
 
-def test_the_apps_bearer_token_is_refused_where_the_document_wants_a_user(emu, receiver, http):  # noqa: F811
+def test_the_apps_bearer_token_is_refused_where_the_document_wants_a_user(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     url = f"{emu.base_url}/2/account_activity/webhooks/{webhook['id']}/subscriptions/all"
     response = http.post(url, json={}, headers=BEARER)
     assert response.status_code == 403 and response.json()["title"] == "Unsupported Authentication"
 
 
-def test_an_oauth2_token_without_dm_write_cannot_subscribe_to_aaa(emu, receiver, http):  # noqa: F811
+def test_an_oauth2_token_without_dm_write_cannot_subscribe_to_aaa(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     emu.add_oauth2_token(OTHER, "no-dm-write", ("tweet.read", "users.read", "dm.read", "offline.access"))
     url = f"{emu.base_url}/2/account_activity/webhooks/{webhook['id']}/subscriptions/all"
@@ -129,23 +118,23 @@ def test_an_oauth2_token_without_dm_write_cannot_subscribe_to_aaa(emu, receiver,
     assert emu.subscriptions.get(webhook["id"], set()) == set()
 
 
-def test_an_oauth2_token_with_the_documents_scopes_subscribes_to_aaa(emu, receiver, http):  # noqa: F811
+def test_an_oauth2_token_with_the_documents_scopes_subscribes_to_aaa(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     url = f"{emu.base_url}/2/account_activity/webhooks/{webhook['id']}/subscriptions/all"
     assert http.post(url, json={}, headers=oauth2()).json() == {"data": {"subscribed": True}}
 
 
-def test_users_me_wants_tweet_read_as_well_as_users_read(emu, http):  # noqa: F811
+def test_users_me_wants_tweet_read_as_well_as_users_read(emu, http):
     emu.add_oauth2_token(OTHER, "users-read-only", ("users.read", "offline.access"))
     refused = http.get(emu.base_url + "/2/users/me", headers=oauth2("users-read-only"))
     assert refused.status_code == 403 and "tweet.read" in refused.json()["detail"]
 
 
-def test_users_me_takes_oauth1_user_context_as_the_document_allows(emu, http):  # noqa: F811
+def test_users_me_takes_oauth1_user_context_as_the_document_allows(emu, http):
     assert http.get(emu.base_url + "/2/users/me", auth=user()).json()["data"]["id"] == OWNER
 
 
-def test_a_user_cannot_delete_an_xaa_subscription_the_document_wants_the_apps_token(emu, http):  # noqa: F811
+def test_a_user_cannot_delete_an_xaa_subscription_the_document_wants_the_apps_token(emu, http):
     response = http.delete(emu.base_url + "/2/activity/subscriptions/123", auth=user())
     assert (
         response.status_code == 403
@@ -156,7 +145,7 @@ def test_a_user_cannot_delete_an_xaa_subscription_the_document_wants_the_apps_to
 # ---- every route's answers against the document -------------------------------------------------------------
 
 
-def _each_operation(emu, receiver, http):  # noqa: F811
+def _each_operation(emu, receiver, http):
     """One successful call of each operation of the extract; (method, document path, response) each."""
     base = emu.base_url
     calls = []
@@ -232,18 +221,18 @@ def _problems(method, path, response):
     )
 
 
-def test_every_operation_is_called_once_by_the_route_walk(emu, receiver, http):  # noqa: F811
+def test_every_operation_is_called_once_by_the_route_walk(emu, receiver, http):
     called = {(method, path) for method, path, _ in _each_operation(emu, receiver, http)}
     assert called == {(method, path) for method, path, _ in OPERATIONS}
 
 
-def test_every_routes_successful_answer_validates_against_the_documents_response_schema(emu, receiver, http):  # noqa: F811
+def test_every_routes_successful_answer_validates_against_the_documents_response_schema(emu, receiver, http):
     for method, path, response in _each_operation(emu, receiver, http):
         assert response.status_code == 200, (method, path, response.text)
         assert _problems(method, path, response) == [], (method, path)
 
 
-def test_every_routes_not_found_answer_is_xs_resource_not_found_problem(emu, http):  # noqa: F811
+def test_every_routes_not_found_answer_is_xs_resource_not_found_problem(emu, http):
     for method, url, path in [
         ("put", "/2/webhooks/123", "/2/webhooks/{webhook_id}"),
         ("delete", "/2/activity/subscriptions/123", "/2/activity/subscriptions/{subscription_id}"),
@@ -258,7 +247,7 @@ def test_every_routes_not_found_answer_is_xs_resource_not_found_problem(emu, htt
         assert _problems(method, path, response) == []
 
 
-def test_an_answer_that_breaks_the_document_is_caught(emu, receiver, http, monkeypatch):  # noqa: F811
+def test_an_answer_that_breaks_the_document_is_caught(emu, receiver, http, monkeypatch):
     from localdev.x_emulator.routing import Response
 
     def broken(emu, request):
@@ -272,7 +261,7 @@ def test_an_answer_that_breaks_the_document_is_caught(emu, receiver, http, monke
     assert "Additional properties are not allowed ('colour' was unexpected)" in found[0][3]
 
 
-def test_an_answer_in_a_reading_outside_the_document_is_not_counted_against_it(emu, http):  # noqa: F811
+def test_an_answer_in_a_reading_outside_the_document_is_not_counted_against_it(emu, http):
     emu.xaa_shape = "list"
     body = {"event_type": "post.create", "filter": {"user_id": OWNER}}
     assert http.post(emu.base_url + "/2/activity/subscriptions", json=body, headers=BEARER).status_code == 200
