@@ -77,12 +77,14 @@ def test_status_admin_ensure_and_replay_through_the_local_invoke_endpoint(emulat
     assert json.loads(replayed.stdout)["action"] == "replay"
 
 
-def test_admin_actions_the_function_lacks_exit_5_with_a_clear_message(emulated_run):
+def test_an_admin_action_nobody_knows_is_a_bad_argument_naming_the_functions_actions(emulated_run):
     missing = xwebhook(emulated_run, "admin", "rotate_everything")  # an action no admin function has
-    assert missing.returncode == 5
-    assert "has no 'rotate_everything' action" in missing.stderr
-    as_json = xwebhook(emulated_run, "--json", "admin", "rotate_everything")
-    assert as_json.returncode == 5 and json.loads(as_json.stdout)["exit_code"] == 5
+    assert missing.returncode == 2
+    assert "no admin action 'rotate_everything'." in missing.stderr
+    assert "the admin function's actions: status, register," in missing.stderr  # the deployed function's list
+    as_json = xwebhook(emulated_run, "admin", "rotate_everything", "--json")
+    assert as_json.returncode == 2
+    assert json.loads(as_json.stdout)["exit_code"] == 2
 
 
 def test_accounts_and_invite_are_the_admin_functions_actions(emulated_run):
