@@ -19,7 +19,7 @@ from xwebhook.cli import errors
 from xwebhook.cli.command_line import GLOBAL_HELP, Group, Options, command
 from xwebhook.cli.errors import CliError
 from xwebhook.cli.output import code, console, emit_json, esc, next_step, say
-from xwebhook.cli.words import did_you_mean, plural
+from xwebhook.cli.words import did_you_mean, iso_epoch, local_time, plural
 
 __all__ = ["EPILOG", "Options", "cli", "command", "console", "emit_json", "esc", "main", "say"]
 
@@ -302,7 +302,8 @@ def _summary(document):
     event_type = attributes.get("event_type") or body.get("event_type") or "?"
     user = attributes.get("for_user_id") or body.get("for_user_id") or "-"
     source = attributes.get("source") or body.get("source") or "?"
-    when = (document.get("sent_at") or "")[11:19]
+    sent = iso_epoch(document.get("sent_at"))
+    when = local_time(sent) if sent is not None else ""
     return when, event_type, source, user, body.get("event_id") or document["message_id"], body.get("activity_id")
 
 
@@ -360,7 +361,7 @@ def tail(options, follow, types, users, dlq, consume, show_body, show_activity, 
             emit_json(document)
         else:
             when, event_type, source, user, event_id, activity_id = _summary(document)
-            line = f"{when or '--:--:--'}  [bold]{esc(f'{event_type:<24}')}[/] {esc(f'{source:<4}')} user "
+            line = f"{when or '--:--:--':<12}  [bold]{esc(f'{event_type:<24}')}[/] {esc(f'{source:<4}')} user "
             line += f"{esc(f'{user:<20}')} [dim]{esc(event_id)}[/]"
             if show_activity:
                 line += f"  activity {esc(activity_id or '-')}"

@@ -20,7 +20,7 @@ from click.core import ParameterSource
 
 from xwebhook.cli import errors
 from xwebhook.cli.errors import CliError
-from xwebhook.cli.output import console, emit_json, esc
+from xwebhook.cli.output import console, emit_json, esc, show
 
 ARGV = "xwebhook.argv"  # ctx.meta key: the words the command line was given (for --json on a usage error)
 
@@ -60,9 +60,9 @@ def command(function):
             if options is not None and options.json:
                 emit_json({"error": exc.message, "exit_code": exc.code, **exc.details})
             else:
-                console(stderr=True).print(f"[bold red]xwebhook:[/] {esc(exc.message)}")
-                for line in exc.hints:
-                    console(stderr=True).print(f"  {line}")
+                err = console(stderr=True)
+                for line in [f"[bold red]xwebhook:[/] {esc(exc.message)}", *(f"  {hint}" for hint in exc.hints)]:
+                    show(err, line)
             sys.exit(exc.code)
         except KeyboardInterrupt:
             sys.exit(errors.INTERRUPTED)

@@ -162,13 +162,15 @@ def _migration_row(webhook):
     counts = {state: count for state, count in (migration.get("counts") or {}).items() if count}
     if not counts:
         return None
-    states = listing(f"{count:,} {STATE_WORDS.get(state, state)}" for state, count in counts.items())
+    if len(counts) == 1:
+        ((state, count),) = counts.items()
+        states = f"{plural(count, 'account')} {STATE_WORDS.get(state, state)}"
+    else:
+        parts = listing(f"{count:,} {STATE_WORDS.get(state, state)}" for state, count in counts.items())
+        states = f"{plural(sum(counts.values()), 'account')}: {parts}"
     days = migration.get("days_left")
     ends = f"; AAA ends in {plural(days, 'day')}" if isinstance(days, int) else ""
-    return (
-        "move to XAA",
-        f"{plural(sum(counts.values()), 'account')}: {esc(states)}{ends} [dim](xwebhook migrate status)[/]",
-    )
+    return ("move to XAA", f"{esc(states)}{ends} [dim](xwebhook migrate status)[/]")
 
 
 def summary(report, target, all_outputs=False):
