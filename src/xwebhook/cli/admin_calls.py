@@ -43,18 +43,20 @@ def normalised(action):
     return action.strip().lower().replace("-", "_")
 
 
-def check_event_types(fields):
-    """A field naming an event type X does not have is a bad argument, with the types meant."""
-    for field in TYPE_FIELDS:
+def check_event_types(fields, labels=None):
+    """A field naming an event type X does not have is a bad argument, with the types meant. `labels` names
+    the fields as the person typed them (`{"floor": "--floor"}`)."""
+    labels = labels or {field: field for field in TYPE_FIELDS}
+    for field, label in labels.items():
         value = fields.get(field)
-        names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        names = value if isinstance(value, list | tuple) else [value] if isinstance(value, str) else []
         for name in names:
             if name == "default" and field == "event_types":
                 continue  # the event_types action's "back to the default set"
             if isinstance(name, str) and not suggest.known_event_type(name):
                 meant = suggest.event_types(name)
                 raise CliError(
-                    f"{field}: {name!r} is not an X Activity API event type.{did_you_mean(meant)}",
+                    f"{label}: {name!r} is not an X Activity API event type.{did_you_mean(meant)}",
                     errors.USAGE,
                     hints=["every type: " + code("xwebhook send --list") + " (the xaa/ ones)"],
                 )

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from xwebhook.cli import errors
+from xwebhook.cli.admin_calls import check_event_types
 from xwebhook.cli.app import EPILOG, command, console, emit_json, esc
 from xwebhook.cli.command_line import Group
 from xwebhook.cli.errors import CliError
@@ -157,6 +158,7 @@ def plan(options, users, users_file, floor, fit_out, report_dir):
     What each AAA account needs at X, whether it fits under the cap (and the `fit` way out), how long X's
     rate limit makes it take, what XAA would cost. Exit 0."""
     user_ids = _ids(users, users_file)
+    check_event_types({"floor": floor}, {"floor": "--floor"})
     fields = {
         "mode": "plan",
         **({"user_ids": user_ids} if user_ids else {}),
@@ -479,6 +481,7 @@ def fit(options, users, users_file, report_dir, dry_run, floor, source):
     Stores each account's event-type set: the types it produced in the count window (plus --floor), or
     the sets of a CSV you edited (user_id, event_types space-separated; `plan --fit-out` writes one)."""
     user_ids = _ids(users, users_file)
+    check_event_types({"floor": floor}, {"floor": "--floor"})
     fields = {"mode": "fit", "dry_run": dry_run}
     if source:
         fields["sets"] = _sets_from(source)

@@ -93,3 +93,12 @@ def test_a_kind_send_does_not_have_suggests_the_kinds_meant(cli):
     assert result.exit_code == 2
     assert "xwebhook: no sample or XAA type 'like'. Did you mean 'like.create' or 'favorite'?" in said(result.stderr)
     assert "`xwebhook send --list`" in said(result.stderr)
+
+
+def test_a_mistyped_floor_type_of_migrate_is_a_bad_argument_named_as_typed(cli):
+    result, target = cli("migrate", "plan", "--floor", "dm.recieved")
+    assert result.exit_code == 2
+    assert "--floor: 'dm.recieved' is not an X Activity API event type. Did you mean 'dm.received'" in said(
+        result.stderr
+    )
+    assert target.asked == []
