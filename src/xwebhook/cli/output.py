@@ -67,7 +67,8 @@ _HANG = re.compile(r" *- (?=\S)| *\S.{0,18}?  +(?=\S)")
 def show(out, part):
     """One part of a summary on `out`. A line of markup is wrapped at the terminal's width, its continuation
     lines under its value (after a label and two spaces) or as indented as the line; a line holding a word
-    too long to wrap (a URL, an ARN) is printed whole, never folded, so that it can be copied."""
+    too long to wrap (a URL, an ARN) is printed whole, never folded, so that it can be copied (and without
+    its indentation when that makes it fit)."""
     if not isinstance(part, str):
         out.print(part)
         return
@@ -79,6 +80,8 @@ def show(out, part):
     head, body = text[:hang], text[hang:]
     longest = max((len(word) for word in body.plain.split()), default=0)
     if hang + longest >= out.width or not body.plain:
+        if hang and not label and len(body.plain) < out.width:  # a URL that fits once unindented
+            text = body
         out.print(text, soft_wrap=True)
         return
     for number, line in enumerate(body.wrap(out, out.width - hang)):

@@ -35,6 +35,11 @@ def test_a_line_holding_a_url_longer_than_the_width_is_printed_whole():
     assert lines == [f"  {URL} and some words after it"]
 
 
+def test_an_indented_url_that_fits_once_unindented_loses_its_indentation():
+    url = "http://127.0.0.1:3000/connect?invite=zOwAt-Qgh9bdFmjwJQackA.cqb_VuFrR7DGVWt2J-I"  # 79 characters
+    assert shown(f"  {url}") == [url]
+
+
 def test_an_arn_is_printed_as_it_is_never_as_an_emoji():
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-api-credentials-Ab12"
     assert shown(f"  {arn}") == [f"  {arn}"]
