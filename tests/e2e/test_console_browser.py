@@ -470,3 +470,19 @@ def test_copies_sqs_dropped_show_as_duplicates_not_enqueued_once_counted(browser
     finally:
         page.close()
         served.stop()
+
+
+def test_an_invite_on_a_stack_without_x_keys_says_beside_its_url_why_it_cannot_sign_in_yet(local_run, browser):
+    page = open_console(browser, local_run)
+    try:
+        page.wait_for_selector("#invite-area:not([hidden])", timeout=WAIT_MS)
+        page.locator("#invite-button").click()
+        problem = page.locator("#invite-area .sign-in-problem")
+        problem.wait_for(timeout=WAIT_MS)
+        text = problem.text_content()
+        assert "This stack cannot start a sign-in yet: the X credentials secret has no oauth2_client_id" in text
+        assert "make run X_EMULATOR=1" in text
+        assert page.locator("#invite-area .invite-url").text_content().startswith(local_run.state["gateway_url"])
+    finally:
+        page.context.close()
+    assert page.script_errors == []

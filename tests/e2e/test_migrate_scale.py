@@ -103,7 +103,7 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
             + f"{OWNER},post.create\n"
         )
         fitted = steps.run(scaled, "migrate fit --from fit.csv", "migrate", "fit", "--from", str(fit_csv), env=env)
-        assert f"{COUNT + 1} account(s) got a set" in fitted.stdout
+        assert f"{COUNT + 1} accounts got a set" in fitted.stdout
         again = json.loads(
             steps.run(scaled, "migrate plan --json (after fit)", "--json", "migrate", "plan", env=env).stdout
         )
@@ -170,7 +170,7 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
     subscribed = steps.run(
         scaled, "send --as-x (a subscribed type)", "send", "--as-x", "post.create", "--user", ACTIVE[0]
     )
-    assert "X delivered it 1 time(s): 200" in subscribed.stdout
+    assert "X delivered it once: 200" in subscribed.stdout
     assert len(wait_for(scaled, 1)) == 1
 
     # cutover: verified by the XAA events seen, or the grace period (0 h here) for quiet accounts
@@ -191,7 +191,7 @@ def test_500_accounts_move_to_xaa_in_waves_and_stay_where_they_are_put(scaled, t
     rolled = steps.run(
         scaled, "migrate rollback (3 accounts)", "migrate", "rollback", "--user", ",".join(ROLLED_BACK), env=env
     )
-    assert "3 account(s) done" in rolled.stdout
+    assert "3 accounts done" in rolled.stdout
     for run in (1, 2):
         ensured = steps.run(scaled, f"admin ensure ({run})", "--json", "admin", "ensure")
         xaa = json.loads(ensured.stdout)["xaa"]

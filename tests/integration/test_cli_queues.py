@@ -107,7 +107,7 @@ def test_in_flight_messages_are_explained(queues):
     put(sqs, url, {"n": 1})
     sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)  # e.g. `aws sqs receive-message`
     note = messages.hidden_note(messages.depth(sqs, url), fifo=True)
-    assert "1 message(s) are in flight" in note and "visibility timeout" in note and "FIFO" in note
+    assert "1 message is in flight" in note and "visibility timeout" in note and "FIFO" in note
     assert messages.hidden_note({"in_flight": 0}) is None
 
 

@@ -1,105 +1,50 @@
 """The `xwebhook` command: thin Click commands over the modules beside this one.
 
-Each command resolves its target (target.py), calls one piece of logic, and prints the result: rich text
-for a person, or one JSON document (`--json`; `tail --json` prints one per line) for a script. Errors are
-one line on stderr (a JSON object on stdout with --json) and a documented exit code (errors.py).
+Each command resolves its target (target.py), calls one piece of logic, and says what happened: a short
+summary for a person (what happened, what to do next), or one JSON document for a script (`--json`, before
+or after the command's name; `tail --json` prints one per line). Both come from `say(summary, document)`
+(output.py). Errors are one line on stderr with what to do (a JSON object on stdout with --json) and a
+documented exit code (errors.py); bad arguments exit 2, with "did you mean" where a name was mistyped.
+
+command_line.py holds what every command shares (Options, the `command` decorator, the Group that gives
+each command the global options); this module re-exports them for commands defined elsewhere.
 """
 
-import functools
 import json
 import sys
 
 import click
 
 from xwebhook.cli import errors
+from xwebhook.cli.command_line import GLOBAL_HELP, Group, Options, command
 from xwebhook.cli.errors import CliError
+from xwebhook.cli.output import code, console, emit_json, esc, next_step, say
+from xwebhook.cli.words import did_you_mean, iso_epoch, local_time, plural
+
+__all__ = ["EPILOG", "Options", "cli", "command", "console", "emit_json", "esc", "main", "say"]
 
 EPILOG = "Exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in errors.EXIT_CODES.items()) + "."
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
-class Options:
-    def __init__(self, stack, region, state_file, as_json):
-        self.stack = stack
-        self.region = region
-        self.state_file = state_file
-        self.json = as_json
-        self._target = None
-
-    def target(self):
-        if self._target is None:
-            from xwebhook.cli import target
-
-            self._target = target.resolve(self.stack, self.region, self.state_file)
-        return self._target
-
-    def has_target(self):
-        try:
-            self.target()
-        except errors.NoTarget:
-            return False
-        return True
-
-
-def console(stderr=False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
-
-
-def esc(value):
-    """A value from the stack or X, printed as it is (never read as rich markup)."""
-    from rich.markup import escape
-
-    return escape(str(value))
-
-
-def emit_json(document):
-    click.echo(json.dumps(document, indent=None, ensure_ascii=False, default=str))
-
-
-def command(function):
-    """Run a command body: CliError -> its message and exit code; Ctrl-C -> 130."""
-
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        options = click.get_current_context().find_object(Options)
-        try:
-            code = function(*args, **kwargs)
-        except CliError as exc:
-            if options is not None and options.json:
-                emit_json({"error": exc.message, "exit_code": exc.code, **exc.details})
-            else:
-                console(stderr=True).print(f"[bold red]xwebhook:[/] {esc(exc.message)}")
-            sys.exit(exc.code)
-        except KeyboardInterrupt:
-            sys.exit(errors.INTERRUPTED)
-        sys.exit(code or 0)
-
-    return run
-
-
-@click.group(context_settings=CONTEXT, epilog=EPILOG)
-@click.option("--stack", envvar="XWEBHOOK_STACK", help="a deployed stack's name (default: the running local stack)")
-@click.option("--region", envvar="AWS_REGION", help="the deployed stack's region (default: your AWS configuration's)")
-@click.option("--state-file", type=click.Path(dir_okay=False), help="the local stack's state file (.local/stack.json)")
-@click.option("--json", "as_json", is_flag=True, help="print JSON for scripts instead of text")
+@click.group(cls=Group, context_settings=CONTEXT, epilog=EPILOG)
+@click.option("--stack", envvar="XWEBHOOK_STACK", metavar="NAME", help=GLOBAL_HELP["stack"])
+@click.option("--region", envvar="AWS_REGION", help=GLOBAL_HELP["region"])
+@click.option("--state-file", type=click.Path(dir_okay=False), help=GLOBAL_HELP["state_file"])
+@click.option("--json", "as_json", is_flag=True, help=GLOBAL_HELP["as_json"])
 @click.version_option(package_name="xwebhook")
 @click.pass_context
 def cli(ctx, stack, region, state_file, as_json):
     """Operate an xwebhook receiver: the local one (`make run`) or a deployed stack (--stack NAME).
 
     \b
-      xwebhook status                 stack outputs, webhook validity, accounts, queues, last ensure
-      xwebhook send post.create       a signed delivery, as X sends it
-      xwebhook tail --follow          events as they arrive (never taken from your consumers)
-      xwebhook crc-check URL          X's CRC, with the cause of a failure named
-      xwebhook redrive                dead letters back to the events queue
-      xwebhook replay --from -2h      X delivers a window again
-      xwebhook accounts / invite      connected accounts, and an invite to connect one
-      xwebhook migrate ...            AAA -> XAA for many accounts: plan, apply, status, cutover, ...
-      xwebhook admin ACTION [K=V]     any admin action
-      xwebhook console --stack NAME   deliveries, events and health of a deployed stack, in a browser
+    First steps, on `make run X_EMULATOR=1`:
+      xwebhook status                  is the webhook valid, the queue and DLQ
+      xwebhook admin ensure            register and subscribe what is missing
+      xwebhook send --as-x favorite    X delivers an event
+      xwebhook tail                    the events on the queue
+
+    --stack, --region, --state-file and --json go before or after a command's name.
     """
     ctx.obj = Options(stack, region, state_file, as_json)
 
@@ -152,7 +97,7 @@ def _secret(options, given):
 @click.pass_obj
 @command
 def crc_check(options, url, secret, timeout, insecure):
-    """Run X's Challenge-Response Check against URL (default: the stack's webhook) and name what is wrong.
+    """Run X's CRC against the stack's webhook (or URL), naming what is wrong.
 
     Causes: unreachable, tls, timeout, redirect, status, not-json, no-token, no-prefix, bad-format,
     wrong-secret, slow (over X's 3 s). Exit 0 when X would accept the answer, 1 when not.
@@ -170,17 +115,12 @@ def crc_check(options, url, secret, timeout, insecure):
         report = check_crc(url, _secret(options, secret), timeout=timeout, ssl_context=context)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
-    if options.json:
-        emit_json(report.as_dict())
-        return 0 if report.ok else errors.FAILED
-    out = console()
     latency = f"{report.latency_ms:.0f} ms" if report.latency_ms is not None else "no answer"
     verdict = "[bold green]X would accept it[/]" if report.ok else "[bold red]X would reject it[/]"
-    out.print(f"CRC {esc(url)}: {report.status or '-'} in {latency} (X waits {X_DEADLINE_SECONDS:g} s): {verdict}")
-    for code, detail in report.causes:
-        out.print(f"  [red]{code}[/]: {esc(detail)}")
-    for note in report.notes:
-        out.print(f"  [dim]note: {esc(note)}[/]")
+    lines = [f"CRC {esc(url)}: {report.status or '-'} in {latency} (X waits {X_DEADLINE_SECONDS:g} s): {verdict}"]
+    lines += [f"  [red]{cause}[/]: {esc(detail)}" for cause, detail in report.causes]
+    lines += [f"  [dim]note: {esc(note)}[/]" for note in report.notes]
+    say(lines, report.as_dict())
     return 0 if report.ok else errors.FAILED
 
 
@@ -210,13 +150,14 @@ def crc_check(options, url, secret, timeout, insecure):
 def send(
     options, kinds, url, count, every, family, user_id, same_ids, forge, unsigned, secret, concurrency, as_x, list_kinds
 ):
-    """Sign deliveries as X does and POST them: any AAA kind or XAA type by name, or a JSON file.
+    """Sign deliveries as X does and POST them: any AAA kind or XAA type, or a file.
 
     \b
       xwebhook send                         an AAA favorite and an XAA post.create
       xwebhook send dm.received -n 5        five, each with new event ids
       xwebhook send ./delivery.json         a file, signed as it is
       xwebhook send --forge favorite        expect 401
+      xwebhook send --as-x favorite         X (the emulator) delivers it
 
     Exit 0 when every answer is the expected one (200, or 401 for --forge/--unsigned), 1 otherwise.
     """
@@ -226,13 +167,15 @@ def send(
 
     if list_kinds:
         names = deliveries.known_kinds()
-        emit_json(names) if options.json else click.echo("\n".join(names))
+        say("\n".join(names), names)
         return 0
     if forge and unsigned:
         raise click.UsageError("--forge and --unsigned are exclusive")
     items = []
     files = [k for k in kinds if k.endswith(".json") or Path(k).is_file()]
     named = [k for k in kinds if k not in files]
+    for kind in named:
+        _known_kind(deliveries, kind)
     try:
         chosen = deliveries.resolve_kinds(named, every, family) if (named or every or family or not files) else []
         sources = [(name, deliveries.delivery_bytes(name)) for name in chosen]
@@ -247,12 +190,15 @@ def send(
     if as_x:
         state = options.target().state or {}
         if not state.get("emulator_url"):
-            raise errors.Unsupported("--as-x needs the local stack started with X_EMULATOR=1 (make run X_EMULATOR=1)")
+            raise errors.Unsupported(
+                "--as-x needs X's API emulated",
+                hints=["start the local stack with " + code("make run X_EMULATOR=1")],
+            )
         try:
             results = deliveries.deliver_as_x(state["emulator_url"], state["emulator_control_token"], items, said_as_x)
         except deliveries.SendError as exc:
             raise errors.Unreachable(str(exc)) from None
-        return _sent(options, state["emulator_url"], results, "X-delivered", 200)
+        return _sent(options, state["emulator_url"], results, "as_x", 200)
     key = None if unsigned else deliveries.FORGING_SECRET if forge else _secret(options, secret)
     if key is None and not unsigned:
         raise errors.NoTarget("no consumer secret: pass --secret, set X_CONSUMER_SECRET, or run `make run`/--stack")
@@ -262,30 +208,88 @@ def send(
     def said(result):
         if not options.json:
             colour = "green" if result.as_expected else "red"
-            name, answer = esc(f"{result.name:<34}"), esc(result.answer)
-            out.print(f"POST {name} [{colour}]{result.status or '-'}[/] {answer} ({result.ms:.0f} ms)")
+            name, words = esc(f"{result.name:<28}"), esc(answer_words(result.answer))
+            out.print(f"POST {name} [{colour}]{result.status or '-'}[/] {words} ({result.ms:.0f} ms)")
 
     results = deliveries.deliver(sender, items, key, expected, concurrency, said)
     return _sent(options, url, results, "forged" if forge else "unsigned" if unsigned else "signed", expected)
+
+
+def _known_kind(deliveries, kind):
+    """A kind `send` does not know is a bad argument, with the kinds meant."""
+    from xwebhook.cli import suggest
+
+    available = deliveries.known_kinds()
+    if kind in available or any(name.split("/", 1)[1] == kind for name in available):
+        return
+    raise CliError(
+        f"no sample or XAA type {kind!r}.{did_you_mean(suggest.kinds(kind))}",
+        errors.USAGE,
+        hints=["every kind: " + code("xwebhook send --list")],
+    )
+
+
+def answer_words(text):
+    """Ingest's JSON answer in words: "1 event: 1 sent", "1 event: 1 duplicate (dropped)", "refused: why"."""
+    try:
+        answer = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+    if not isinstance(answer, dict):
+        return text
+    if "events" in answer:
+        words = f"{plural(answer['events'], 'event')}: {answer.get('sent', 0)} sent"
+        if answer.get("duplicates"):
+            words += f", {plural(answer['duplicates'], 'duplicate')} dropped"
+        return words
+    return f"refused: {answer['error']}" if answer.get("error") else text
 
 
 def said_as_x(result):
     options = click.get_current_context().find_object(Options)
     if not options.json:
         colour = "green" if result.as_expected else "red"
-        console().print(f"X -> {esc(f'{result.name:<34}')} [{colour}]{result.status or '-'}[/] {esc(result.answer)}")
+        console().print(f"X -> {esc(f'{result.name:<28}')} [{colour}]{result.status or '-'}[/] {esc(result.answer)}")
+
+
+DELIVERY_WORDS = {
+    "signed": ("signed delivery", "signed deliveries"),
+    "forged": ("forged delivery", "forged deliveries"),
+    "unsigned": ("unsigned delivery", "unsigned deliveries"),
+}
 
 
 def _sent(options, url, results, what, expected):
     unexpected = [r for r in results if not r.as_expected]
-    if options.json:
-        emit_json(
-            {"url": url, "sent": len(results), "unexpected": len(unexpected), "results": [r.as_dict() for r in results]}
-        )
+    good = len(results) - len(unexpected)
+    if what == "as_x":
+        lines = [f"X delivered {good} of {plural(len(results), 'event')} to the webhook."]
+        if any("no XAA subscription covers" in r.answer for r in unexpected):
+            lines.append(
+                "  X delivers an XAA type only to a subscription: "
+                + code("xwebhook admin xaa_create event_type=TYPE user_id=ID")
+                + ", or send an AAA kind for the subscribed app owner: "
+                + code("xwebhook send --as-x favorite")
+            )
     else:
-        tail = f", [red]{len(unexpected)} did not[/]" if unexpected else ""
-        good = len(results) - len(unexpected)
-        console().print(f"{len(results)} {what} deliveries to {esc(url)}: {good} answered {expected}{tail}")
+        one, many = DELIVERY_WORDS[what]
+        answered = (
+            f"[red]{good} answered {expected}, {len(unexpected)} did not[/]"
+            if unexpected
+            else f"answered {expected}"
+            if len(results) == 1
+            else f"all answered {expected}"
+        )
+        lines = [f"{plural(len(results), one, many)} to {esc(url)}: {answered}."]
+    if not unexpected and expected == 200:
+        lines.append(next_step("xwebhook tail", why="the events on the queue"))
+    document = {
+        "url": url,
+        "sent": len(results),
+        "unexpected": len(unexpected),
+        "results": [r.as_dict() for r in results],
+    }
+    say(lines, document)
     return errors.FAILED if unexpected else 0
 
 
@@ -298,8 +302,21 @@ def _summary(document):
     event_type = attributes.get("event_type") or body.get("event_type") or "?"
     user = attributes.get("for_user_id") or body.get("for_user_id") or "-"
     source = attributes.get("source") or body.get("source") or "?"
-    when = (document.get("sent_at") or "")[11:19]
+    sent = iso_epoch(document.get("sent_at"))
+    when = local_time(sent) if sent is not None else ""
     return when, event_type, source, user, body.get("event_id") or document["message_id"], body.get("activity_id")
+
+
+def _check_types(types):
+    """A --type that is no glob and no event type xwebhook knows is most likely mistyped: say so on stderr (the
+    set is open, X adds types: the filter still applies)."""
+    from xwebhook.cli import suggest
+
+    for name in types:
+        if any(mark in name for mark in "*?[") or suggest.known_message_type(name):
+            continue
+        meant = did_you_mean(suggest.message_type_suggestions(name))
+        console(stderr=True).print(f"[yellow]no event type {esc(name)!r} that xwebhook knows of.{esc(meant)}[/]")
 
 
 @cli.command(epilog=EPILOG)
@@ -319,7 +336,7 @@ def _summary(document):
 @click.pass_obj
 @command
 def tail(options, follow, types, users, dlq, consume, show_body, show_activity, queue_url):
-    """Show the events on the queue, and with --follow those that arrive, filtered by type and account.
+    """Show the events on the queue (and with --follow those that arrive), taken from no consumer.
 
     It never takes a message from your consumers. On the local stack it reads the AWS endpoint's tap:
     nothing is received. On AWS, where reading means receiving, it peeks: visibility timeout 0, never
@@ -330,6 +347,8 @@ def tail(options, follow, types, users, dlq, consume, show_body, show_activity, 
     """
     from xwebhook.cli import messages
 
+    if not options.json:
+        _check_types(types)
     target = options.target()
     url = queue_url or (target.dlq_url if dlq else target.queue_url)
     out = console()
@@ -342,7 +361,7 @@ def tail(options, follow, types, users, dlq, consume, show_body, show_activity, 
             emit_json(document)
         else:
             when, event_type, source, user, event_id, activity_id = _summary(document)
-            line = f"{when or '--:--:--'}  [bold]{esc(f'{event_type:<24}')}[/] {esc(f'{source:<4}')} user "
+            line = f"{when or '--:--:--':<12}  [bold]{esc(f'{event_type:<24}')}[/] {esc(f'{source:<4}')} user "
             line += f"{esc(f'{user:<20}')} [dim]{esc(event_id)}[/]"
             if show_activity:
                 line += f"  activity {esc(activity_id or '-')}"
@@ -358,74 +377,39 @@ def tail(options, follow, types, users, dlq, consume, show_body, show_activity, 
     except BrokenPipeError:
         return 0
     if not options.json and not follow:
-        console(stderr=True).print(f"[dim]{shown} message(s)[/]")
+        console(stderr=True).print(f"[dim]{_tail_count(shown, dlq, types or users)}[/]")
     return 0
+
+
+def _tail_count(shown, dlq, filtered):
+    where = "on the dead-letter queue" if dlq else "on the queue"
+    if shown:
+        return f"{plural(shown, 'message')} {where}" + (" (filtered)" if filtered else "")
+    if filtered:
+        return f"no message {where} passes the filters"
+    return f"no message {where}" + ("" if dlq else " (xwebhook send puts one there)")
 
 
 # --- status ----------------------------------------------------------------------------------------------------
 
 
-def _age(seconds):
-    if seconds is None:
-        return "-"
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-
-
 @cli.command(epilog=EPILOG)
+@click.option("--outputs", "all_outputs", is_flag=True, help="also list every output of the stack")
 @click.pass_obj
 @command
-def status(options):
-    """Stack outputs, the webhook's validity, accounts, migration states, queue and DLQ depth and age, what
-    ensure last did.
+def status(options, all_outputs):
+    """One look at the stack: the webhook, accounts, queues, the last ensure.
 
-    Exit 0 when healthy (a valid webhook, an empty dead-letter queue, no account stuck in the move to XAA),
-    1 when not, naming what is wrong.
+    The webhook's validity and subscriptions, connected accounts, the accounts per migration state, queue
+    and DLQ depth and the age of their oldest message, what ensure last did; --outputs adds the stack's
+    outputs. Exit 0 when healthy (a valid webhook, an empty dead-letter queue, no account stuck in the move
+    to XAA), 1 when not, naming what is wrong and what to do.
     """
     from xwebhook.cli import status as status_logic
 
     target = options.target()
     report = status_logic.gather(target)
-    if options.json:
-        emit_json(report)
-        return 0 if report["healthy"] else errors.FAILED
-    out = console()
-    out.print(f"[bold]{esc(target.describe())}[/]")
-    width = max((len(name) for name in report["outputs"]), default=0)
-    for name, value in sorted(report["outputs"].items()):
-        out.print(f"  {name:<{width}}  {esc(value)}")
-    webhook = report["webhook"]
-    hook = webhook.get("webhook") or {}
-    if webhook.get("ok"):
-        valid = "[green]valid[/]" if hook.get("valid") else "[red]not valid[/]" if hook else "[red]not registered[/]"
-        subscribed = webhook.get("subscription_count")
-        out.print(
-            f"webhook   {valid} {esc(hook.get('id', ''))} {esc(hook.get('url', ''))}  subscribed accounts: {subscribed}"
-        )
-    else:
-        out.print(f"webhook   [red]unknown[/]: {esc(webhook.get('error'))}")
-    accounts = report["accounts"]
-    if accounts.get("ok"):
-        listed = accounts.get("accounts") or []
-        names = ", ".join(str(a.get("user_id") or a.get("username") or a) for a in listed[:10])
-        out.print(f"accounts  {len(listed)}: {esc(names)}")
-    else:
-        out.print(f"accounts  [dim]{esc(accounts.get('error'))}[/]")
-    for label, queue in (("queue", report["queues"]["events"]), ("DLQ", report["queues"]["dead_letters"])):
-        if queue.get("error"):
-            out.print(f"{label:<9} [red]{esc(queue['error'])}[/]")
-        else:
-            oldest = _age(queue["oldest_age_seconds"])
-            counts = f"{queue['visible']} waiting, {queue['in_flight']} in flight, oldest {oldest}"
-            out.print(f"{label:<9} {counts} [dim]({esc(queue['age_source'])})[/]")
-    migration = webhook.get("xaa") or {}
-    if migration.get("counts"):
-        states = ", ".join(f"{state} {count}" for state, count in migration["counts"].items() if count)
-        out.print(f"migration {esc(states or 'no AAA account')} [dim](xwebhook migrate status)[/]")
-    last = report["last_ensure"]
-    unknown = "[dim]unknown (this admin function keeps no ensure state)[/]"
-    out.print(f"ensure    last run: {esc(json.dumps(last, default=str)) if last else unknown}")
-    for problem in report["problems"]:
-        out.print(f"[red]problem[/]   {esc(problem)}")
+    say(status_logic.summary(report, target, all_outputs), report)
     return 0 if report["healthy"] else errors.FAILED
 
 
@@ -437,8 +421,11 @@ def status(options):
 @click.pass_obj
 @command
 def redrive(options, count):
-    """Move dead letters back to the events queue (SQS's message move task on AWS; receive-send-delete where
-    the endpoint lacks it, or with --count). Exit 1 when messages were left behind."""
+    """Move dead letters back to the events queue.
+
+    SQS's message move task on AWS; receive-send-delete where the endpoint lacks it, or with --count.
+    Exit 1 when messages were left behind.
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from xwebhook.cli import redrive as redrive_logic
@@ -449,6 +436,9 @@ def redrive(options, count):
         result = redrive_logic.redrive(sqs, target.dlq_url, target.queue_url, count)
         emit_json(result)
         return 0 if result["moved"] >= result["total"] else errors.FAILED
+    if not count and not redrive_logic.waiting(sqs, target.dlq_url):
+        say(["The dead-letter queue is empty: nothing to move."])
+        return 0
     columns = (TextColumn("redrive"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console(stderr=True), transient=False) as progress:
         task = progress.add_task("redrive", total=None)
@@ -459,8 +449,13 @@ def redrive(options, count):
             count,
             lambda moved, total: progress.update(task, completed=moved, total=total),
         )
-    moved = f"moved {result['moved']} of {result['total']} message(s) to {target.queue_url} ({result['method']})"
-    console().print(esc(moved))
+    moved = f"moved {result['moved']} of {plural(result['total'], 'message')} back to {target.queue_url}"
+    lines = [esc(f"{moved} ({result['method']})")]
+    if result["moved"] < result["total"]:
+        lines.append(f"[red]{plural(result['total'] - result['moved'], 'message')} left on the dead-letter queue[/]")
+    else:
+        lines.append(next_step("xwebhook tail", why="they are on the queue again, for your consumers"))
+    say(lines)
     return 0 if result["moved"] >= result["total"] else errors.FAILED
 
 
@@ -468,12 +463,12 @@ def redrive(options, count):
 
 
 def _admin(options, action, fields):
-    result = options.target().invoke_admin(action, fields)
-    if options.json:
-        emit_json(result)
-    else:
-        console().print_json(json.dumps(result, default=str))
-    return 0 if result.get("ok") else errors.FAILED
+    from xwebhook.cli import admin_calls
+    from xwebhook.cli.summaries import summary
+
+    result = admin_calls.call(options, action, fields)
+    say(summary(result, options.target()), result)
+    return admin_calls.admin_exit(result)
 
 
 @cli.command(epilog=EPILOG)
@@ -482,25 +477,37 @@ def _admin(options, action, fields):
 @click.pass_obj
 @command
 def admin(options, action, fields):
-    """Invoke the admin function with ACTION (status, ensure, register, subscribe, xaa_create, ...).
+    """Run an action of the admin function by name: ensure, status, subscribe and more.
 
     \b
       xwebhook admin ensure
       xwebhook admin subscribe user_id=783214
-      xwebhook admin xaa_create '{"event_type": "post.create", "user_id": "783214"}'
+      xwebhook admin xaa_create event_type=post.create user_id=783214
+      xwebhook admin xaa_create '{"event_type": "post.create", "user_id": "1"}'
 
-    Prints the function's answer once. Exit 0 when it says ok, 1 when not, 5 for an action it does not know.
+    \b
+    Actions: status, register, revalidate, ensure, delete, subscribe, unsubscribe,
+    subscriptions, replay, xaa_create, xaa_list, xaa_update, xaa_delete, invite,
+    accounts, disconnect, migrate, event_types (docs/operations.md).
+
+    Prints a summary of the function's answer (--json: the answer). Exit 0 when it says ok, 1 when not,
+    2 for a mistyped action or bad fields, 5 for an action this CLI knows but the deployed function does not.
     """
     return _admin(options, action, _fields(fields))
 
 
 @cli.command(epilog=EPILOG)
 @click.option("--from", "start", required=True, help="ISO 8601, yyyymmddhhmm, or relative: -90m, -2h (X keeps 24 h)")
-@click.option("--to", "end", help="the window's end (default: now)")
+@click.option("--to", "end", help="the window's end (default: now, the current minute included)")
 @click.pass_obj
 @command
 def replay(options, start, end):
-    """Ask X to deliver a window's events again (admin `replay`); ingest skips those already queued."""
+    """Ask X to deliver a window's events again; ingest drops those already queued.
+
+    X's window is whole minutes, both ends included: `--from -10m` reaches the current minute, so an
+    event delivered a moment ago is replayed (and dropped as a duplicate). Exit 2 for a window X would
+    refuse (a bad time, older than 24 h, in the future).
+    """
     return _admin(options, "replay", {"from": start, **({"to": end} if end else {})})
 
 
@@ -509,7 +516,9 @@ def replay(options, start, end):
 @click.pass_obj
 @command
 def accounts(options, fields):
-    """The connected accounts (admin `accounts`). Exit 5 when the admin function has no such action."""
+    """The connected accounts: handle, status, subscriptions.
+
+    Exit 5 when the admin function has no such action (deployed before it existed)."""
     return _admin(options, "accounts", _fields(fields))
 
 
@@ -518,8 +527,15 @@ def accounts(options, fields):
 @click.pass_obj
 @command
 def invite(options, fields):
-    """An invite link for an account owner to connect their account (admin `invite`). Exit 5 when the
-    admin function has no such action."""
+    """An invite link for an account owner to connect their X account.
+
+    \b
+      xwebhook invite                          one use, 24 h
+      xwebhook invite expires_in=7d uses=10    ten accounts, a week
+      xwebhook invite user_id=783214           only that account may use it
+
+    It says when this stack cannot start a sign-in yet (no X keys for it) and what to do. Exit 5 when the
+    admin function has no such action (deployed before it existed)."""
     return _admin(options, "invite", _fields(fields))
 
 

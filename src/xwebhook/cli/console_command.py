@@ -1,10 +1,10 @@
 """`xwebhook console [--stack NAME]`: the console, for a deployed stack, served from this machine.
 
-With --stack (here or before the command) it serves the page on 127.0.0.1 and reads the stack with your
-own AWS credentials: the deliveries from ingest's CloudWatch log, the queues by peeking as `tail` does,
-admin `status` (cli/console/stack_source.py). It only reads, and no page is ever deployed. Without a
-stack it prints the running local stack's console URL (`make run` serves that one, with send buttons and
-resend).
+With --stack (before or after the command's name, as every global option) it serves the page on 127.0.0.1
+and reads the stack with your own AWS credentials: the deliveries from ingest's CloudWatch log, the queues
+by peeking as `tail` does, admin `status` (cli/console/stack_source.py). It only reads, and no page is ever
+deployed. Without a stack it prints the running local stack's console URL (`make run` serves that one, with
+send buttons and resend).
 """
 
 import re
@@ -35,8 +35,6 @@ def since_seconds(text):
 @click.command(
     "console", epilog=EPILOG, short_help="deliveries, events and health of a deployed stack, in your browser"
 )
-@click.option("--stack", "stack_name", help="a deployed stack's name (as `xwebhook --stack NAME console`)")
-@click.option("--region", "region_name", help="the stack's region (default: your AWS configuration's)")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="loopback port (0: any)"
 )
@@ -44,15 +42,15 @@ def since_seconds(text):
 @click.option("--open", "open_page", is_flag=True, help="open the page in your web browser")
 @click.pass_obj
 @command
-def console_command(options, stack_name, region_name, port, since, open_page):
+def console_command(options, port, since, open_page):
     """The console for a deployed stack, on http://127.0.0.1:PORT/ until Ctrl-C: each delivery ingest logged
     (time, status, the signature's verdict, events enqueued and duplicates, the reason of a refusal), the
     events on the queue and the DLQ (peeked at as `tail` peeks: nothing taken from your consumers), the
     webhook's validity and the last ensure (admin `status`), queue depths and accounts.
 
     \b
-      xwebhook console --stack xwebhook           the stack deployed as `xwebhook`
-      xwebhook console                            the running local stack's console URL
+      xwebhook console --stack xwebhook   the stack deployed as `xwebhook`
+      xwebhook console                    the running local stack's console URL
 
     It reads with your AWS credentials (logs:FilterLogEvents, sqs:ReceiveMessage and GetQueueAttributes,
     lambda:InvokeFunction of the admin function, cloudformation:DescribeStacks) and writes nothing.
@@ -60,9 +58,6 @@ def console_command(options, stack_name, region_name, port, since, open_page):
     from xwebhook.cli import target as targets
 
     seconds = since_seconds(since)
-    if stack_name or region_name:
-        options.stack = stack_name or options.stack
-        options.region = region_name or options.region
     target = options.target()
     if target.local:
         url = (target.state or {}).get("console_url")

@@ -22,15 +22,23 @@ EXIT_CODES = {
 
 
 class CliError(Exception):
-    """An error the CLI prints as one line (or a JSON object with --json) and exits with `code`."""
+    """An error the CLI prints as one line (or a JSON object with --json) and exits with `code`.
+
+    `hints` are what to do about it: lines of rich markup printed under the message (values in them passed
+    through output.esc), and a "hints" list in plain text in the JSON object."""
 
     code = FAILED
 
-    def __init__(self, message, code=None, **details):
+    def __init__(self, message, code=None, hints=(), **details):
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        self.hints = list(hints)
+        if self.hints:
+            from xwebhook.cli.output import plain
+
+            details = {**details, "hints": [plain(hint) for hint in self.hints]}
         self.details = details
 
 
@@ -44,3 +52,12 @@ class Unreachable(CliError):
 
 class Unsupported(CliError):
     code = UNSUPPORTED
+
+
+class UnknownAction(Unsupported):
+    """The admin function does not know the action. `known`: the actions it listed in its answer."""
+
+    def __init__(self, message, action, known=(), **details):
+        super().__init__(message, **details)
+        self.action = action
+        self.known = list(known)

@@ -19,6 +19,8 @@ import fnmatch
 import json
 import time
 
+from xwebhook.cli.words import plural
+
 
 class PeekBudgetSpent(RuntimeError):
     """Peeking again could move a message to the dead-letter queue."""
@@ -261,8 +263,10 @@ def hidden_note(counts, fifo=False):
     """Why messages a reader did not get are still on the queue (None when there are none)."""
     if not counts["in_flight"]:
         return None
+    are = "is" if counts["in_flight"] == 1 else "are"
     note = (
-        f"{counts['in_flight']} message(s) are in flight: another reader received them and has not deleted them "
+        f"{plural(counts['in_flight'], 'message')} {are} in flight: another reader received them and has not "
+        "deleted them "
         f"(a consumer at work, an `aws sqs receive-message`, a peek that was interrupted). They stay hidden until "
         f"their visibility timeout runs out ({counts['visibility_timeout']} s, the queue's VisibilityTimeout, unless "
         "the reader chose another) and then come back"

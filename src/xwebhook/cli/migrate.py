@@ -17,7 +17,8 @@ endpoint: the same calls). This side decides the waves and keeps the run's repor
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+
+from xwebhook.cli.words import local_time
 
 X_RATE_LIMIT = 500  # X's documented calls per 15 minutes per app on each XAA subscription endpoint
 DEFAULT_MAX_CALLS = 500  # X calls one invocation is given at most (the admin function stops itself in time too)
@@ -34,14 +35,6 @@ DONE_STATES = {"apply": ("overlap", "cut_over", "xaa_only"), "cutover": ("cut_ov
 
 class DriverError(Exception):
     """The run cannot go on: the admin function refused it or could not be reached."""
-
-
-def local_time(epoch):
-    """An epoch as the operator's local time: "14:05:09 CET", with the date when it is not today."""
-    moment = datetime.fromtimestamp(epoch).astimezone()
-    today = datetime.now().astimezone().date()
-    shown = moment.strftime("%H:%M:%S %Z")
-    return shown if moment.date() == today else moment.strftime("%Y-%m-%d ") + shown
 
 
 @dataclass

@@ -12,10 +12,13 @@ from pathlib import Path
 import click
 
 from xwebhook.cli import errors
+from xwebhook.cli.admin_calls import check_event_types
 from xwebhook.cli.app import EPILOG, command, console, emit_json, esc
+from xwebhook.cli.command_line import Group
 from xwebhook.cli.errors import CliError
-from xwebhook.cli.migrate import DEFAULT_MAX_CALLS, Driver, DriverError, Quiet, local_time
+from xwebhook.cli.migrate import DEFAULT_MAX_CALLS, Driver, DriverError, Quiet
 from xwebhook.cli.migrate_report import RunReport, directory
+from xwebhook.cli.words import local_time, plural
 
 STATES = ("not_started", "applying", "overlap", "cut_over", "rolled_back", "xaa_only")
 SHOWN = 20  # accounts listed one by one in a person's output (--json and the report hold every one)
@@ -75,20 +78,17 @@ def report_option(function):
     )(function)
 
 
-@click.group(epilog=EPILOG)
+@click.group(cls=Group, epilog=EPILOG)
 def migrate():
     """Move accounts from the Account Activity API (ends 2027-01-01) to the X Activity API, in waves.
 
     \b
-      xwebhook migrate plan                 what each account needs, the cap, the cost; changes nothing
-      xwebhook migrate apply --wait         XAA on for every AAA account (AAA kept: the overlap), in waves
-      xwebhook migrate status               accounts per state; exit 1 while accounts are stuck
-      xwebhook migrate cutover              AAA off for each account whose XAA events were seen
-      xwebhook migrate rollback --user ID   back to AAA (it stays so until apply names it again)
-      xwebhook migrate fit                  smaller event-type sets from what each account produced
-      xwebhook migrate reconnect            invite URLs for owners who must sign in with OAuth 2.0 (CSV)
-
-    The runbook: docs/migrate.md.
+    In this order (the runbook: docs/migrate.md):
+      xwebhook migrate plan            changes nothing; says if fit or reconnect
+      xwebhook migrate apply --wait    is needed first
+      xwebhook migrate status          exit 1 while accounts are stuck
+      xwebhook migrate cutover
+      xwebhook migrate rollback --user ID    the way back for one account
     """
 
 
@@ -131,7 +131,7 @@ def _attention_table(entries, title, limit=SHOWN):
 def _more(entries, limit=SHOWN):
     if len(entries) > limit:
         console().print(
-            f"[dim]... and {len(entries) - limit} more account(s) (--json, or the report, has every one)[/]"
+            f"[dim]... and {plural(len(entries) - limit, 'more account')} (--json, or the report, has every one)[/]"
         )
 
 
@@ -139,7 +139,7 @@ def _header(options, document):
     days = document.get("days_left")
     ends = document.get("aaa_ends", "2027-01-01")
     target = options.target()
-    console().print(f"[bold]{esc(target.describe())}[/]  AAA ends {esc(ends)}: {days} day(s) left")
+    console().print(f"[bold]{esc(target.describe())}[/]  AAA ends {esc(ends)}: {plural(days, 'day')} left")
 
 
 # --- plan and status -----------------------------------------------------------------------------------------
@@ -153,9 +153,12 @@ def _header(options, document):
 @click.pass_obj
 @command
 def plan(options, users, users_file, floor, fit_out, report_dir):
-    """What each AAA account needs at X, whether it fits under the cap (and the `fit` way out), how long X's
-    rate limit makes it take, what XAA would cost. Changes nothing. Exit 0."""
+    """What the move needs: per account, the cap, the time, the cost. Changes nothing.
+
+    What each AAA account needs at X, whether it fits under the cap (and the `fit` way out), how long X's
+    rate limit makes it take, what XAA would cost. Exit 0."""
     user_ids = _ids(users, users_file)
+    check_event_types({"floor": floor}, {"floor": "--floor"})
     fields = {
         "mode": "plan",
         **({"user_ids": user_ids} if user_ids else {}),
@@ -227,25 +230,27 @@ def _print_cap(result):
     colour = {"fits": "green", "fit_fits": "yellow"}.get(cap["verdict"], "red")
     out.print(
         f"cap       {cap['cap']:,} subscriptions (used {cap['used']:,}, room {cap['room']:,}); "
-        f"{cap['needed']:,} to make, {cap['accounts_fitting']} account(s) fit as they are"
+        f"{cap['needed']:,} to make, {plural(cap['accounts_fitting'], 'account')} fit as they are"
     )
     out.print(f"          [{colour}]{esc(cap['advice'])}[/]")
     if cap.get("fit"):
         fit = cap["fit"]
         quiet = f"; {fit['quiet_accounts']} quiet (no event: the floor only)" if fit["quiet_accounts"] else ""
         out.print(
-            f"fit       {fit['needed']} subscription(s) from the types each produced in {fit['window_hours']} h{quiet}"
+            f"fit       {plural(fit['needed'], 'subscription')} from the types each produced in "
+            f"{fit['window_hours']} h{quiet}"
         )
     if rate["calls"]:
         hours, minutes = divmod(rate["at_least_minutes"], 60)
         out.print(
-            f"X's limit {rate['limit']}: the {rate['calls']:,} creates apply would make now take {rate['windows']} "
-            f"window(s), at least {hours} h {minutes} min (about {rate['accounts_per_window']} accounts a window)"
+            f"X's limit {rate['limit']}: the {rate['calls']:,} creates apply would make now take "
+            f"{plural(rate['windows'], 'window')}, at least {hours} h {minutes} min "
+            f"(about {rate['accounts_per_window']} accounts a window)"
         )
     if total["accounts_estimated"]:
         out.print(
             f"cost      ${total['low_usd']:,.2f}-${total['high_usd']:,.2f} a month at X's prices "
-            f"({total['accounts_estimated']} account(s) estimated, {total['accounts_unknown']} unknown)"
+            f"({plural(total['accounts_estimated'], 'account')} estimated, {total['accounts_unknown']} unknown)"
         )
 
 
@@ -255,8 +260,10 @@ def _print_cap(result):
 @click.pass_obj
 @command
 def status(options, users, users_file, show_all):
-    """Accounts per state as X has them, and those needing attention (the stuck ones first). Changes
-    nothing. Exit 1 while any account is stuck (half made, or cut over with subscriptions missing)."""
+    """Accounts per state, and those needing attention. Changes nothing.
+
+    The accounts per state as X has them, and those needing attention (the stuck ones first). Exit 1 while
+    any account is stuck (half made, or cut over with subscriptions missing)."""
     user_ids = _ids(users, users_file)
     result = _invoke(options)({"mode": "status", **({"user_ids": user_ids} if user_ids else {})})
     if not result.get("ok"):
@@ -275,7 +282,7 @@ def status(options, users, users_file, show_all):
         _more(attention, limit)
     if result["stuck"]:
         named = ", ".join(result["stuck"][:10]) + (" ..." if len(result["stuck"]) > 10 else "")
-        out.print(f"[bold red]{len(result['stuck'])} account(s) stuck:[/] {esc(named)}")
+        out.print(f"[bold red]{plural(len(result['stuck']), 'account')} stuck:[/] {esc(named)}")
     out.print(f"next: {esc(result['next'])}")
     return code
 
@@ -293,7 +300,7 @@ class Shown(Quiet):
         self.done = 0
 
     def planned(self, mode, total, calls):
-        self.err.print(f"migrate {mode}: {total} account(s) to do, about {calls} X call(s)")
+        self.err.print(f"migrate {mode}: {plural(total, 'account')} to do, about {plural(calls, 'X call')}")
         if self.err.is_terminal and total:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -308,7 +315,7 @@ class Shown(Quiet):
             self.progress.start()
 
     def wave(self, number, accounts, calls):
-        text = f"wave {number}: {accounts} account(s), up to {calls} X call(s)"
+        text = f"wave {number}: {plural(accounts, 'account')}, up to {plural(calls, 'X call')}"
         if self.progress is not None:
             self.progress.update(self.task, description=text)
         else:
@@ -379,8 +386,8 @@ def _print_outcome(options, outcome, report, dry_run):
     )
     verb = "would be done" if dry_run else "done"
     out.print(
-        f"{len(outcome.done)} account(s) {verb}, {len(outcome.failed)} failed or refused, {len(outcome.skipped)} "
-        f"left as they are, in {outcome.waves} wave(s)"
+        f"{plural(len(outcome.done), 'account')} {verb}, {len(outcome.failed)} failed or refused, "
+        f"{len(outcome.skipped)} left as they are, in {plural(outcome.waves, 'wave')}"
     )
     if outcome.failed:
         out.print(_attention_table(outcome.failed, "not done"))
@@ -388,7 +395,7 @@ def _print_outcome(options, outcome, report, dry_run):
     if outcome.stuck:
         out.print(f"[bold red]stuck:[/] {esc(', '.join(outcome.stuck[:10]))} (xwebhook migrate status)")
     if outcome.stopped:
-        out.print(f"[yellow]stopped:[/] {esc(outcome.stopped)} ({len(outcome.left)} account(s) left)")
+        out.print(f"[yellow]stopped:[/] {esc(outcome.stopped)} ({plural(len(outcome.left), 'account')} left)")
     out.print(f"[dim]report: {esc(report.path)} (and .csv)[/]")
 
 
@@ -420,9 +427,11 @@ def _waiting(function):
 @click.pass_obj
 @command
 def apply(options, users, users_file, report_dir, dry_run, wait, new_run, max_calls):
-    """XAA on for every AAA account (or --user ones), AAA kept: the overlap. Waves sized to X's rate
-    limit and the cap; accounts whole or not at all. Exit 0 when every account is in the overlap, 1 when
-    some failed or were refused, 6 when the run stopped at X's rate limit (run it again, or --wait)."""
+    """XAA on for every AAA account, AAA kept (the overlap), in waves.
+
+    Every AAA account, or the --user ones. Waves sized to X's rate limit and the cap; accounts whole or not
+    at all. Exit 0 when every account is in the overlap, 1 when some failed or were refused, 6 when the run
+    stopped at X's rate limit (run it again, or --wait)."""
     return _drive(options, "apply", users, users_file, report_dir, dry_run, wait, max_calls, new_run=new_run)
 
 
@@ -434,7 +443,9 @@ def apply(options, users, users_file, report_dir, dry_run, wait, new_run, max_ca
 @click.pass_obj
 @command
 def cutover(options, users, users_file, report_dir, dry_run, wait, new_run, force, wave):
-    """AAA off for each account in the overlap whose XAA events were seen (or whose grace period passed).
+    """AAA off for each account whose XAA events were seen.
+
+    Each account in the overlap whose XAA events were seen (or whose grace period passed).
     Exit 0 when each was cut over, 1 when some were refused (not verified: wait, or --force)."""
     return _drive(
         options, "cutover", users, users_file, report_dir, dry_run, wait, wave=wave, force=force, new_run=new_run
@@ -449,7 +460,9 @@ def cutover(options, users, users_file, report_dir, dry_run, wait, new_run, forc
 @click.pass_obj
 @command
 def rollback(options, users, users_file, report_dir, dry_run, wait, new_run, every, wave):
-    """Back to AAA: the XAA subscriptions this stack made go, a cut-over account is subscribed to AAA again
+    """Back to AAA for the accounts named (or --all).
+
+    The XAA subscriptions this stack made go, a cut-over account is subscribed to AAA again
     first. It stays so (ensure follows it) until apply names the account again."""
     if not (users or users_file or every):
         raise click.UsageError("name the accounts to roll back (--user, --users-file), or --all")
@@ -463,9 +476,12 @@ def rollback(options, users, users_file, report_dir, dry_run, wait, new_run, eve
 @click.pass_obj
 @command
 def fit(options, users, users_file, report_dir, dry_run, floor, source):
-    """Store each account's event-type set: the types it produced in the count window (plus --floor), or
+    """Smaller event-type sets, from what each account produced.
+
+    Stores each account's event-type set: the types it produced in the count window (plus --floor), or
     the sets of a CSV you edited (user_id, event_types space-separated; `plan --fit-out` writes one)."""
     user_ids = _ids(users, users_file)
+    check_event_types({"floor": floor}, {"floor": "--floor"})
     fields = {"mode": "fit", "dry_run": dry_run}
     if source:
         fields["sets"] = _sets_from(source)
@@ -486,7 +502,8 @@ def fit(options, users, users_file, report_dir, dry_run, floor, source):
         before = sum(len(entry["before"]) for entry in accounts if entry.get("ok"))
         verb = "would get" if dry_run else "got"
         out.print(
-            f"{sum(1 for e in accounts if e.get('ok'))} account(s) {verb} a set: {kept:,} types, {before:,} before"
+            f"{plural(sum(1 for e in accounts if e.get('ok')), 'account')} {verb} a set: {kept:,} types, "
+            f"{before:,} before"
         )
         refused = [entry for entry in accounts if not entry.get("ok")]
         if refused:
@@ -520,7 +537,9 @@ def _sets_from(path):
 @click.pass_obj
 @command
 def reconnect(options, users, users_file, report_dir, dry_run, without_oauth2, expires_in, out_path):
-    """An invite bound to each account whose owner must sign in with OAuth 2.0 (X refused its OAuth 1.0a
+    """Invite URLs (a CSV) for owners who must sign in with OAuth 2.0.
+
+    An invite bound to each account whose owner must sign in with OAuth 2.0 (X refused its OAuth 1.0a
     tokens, a scope is missing, its tokens stopped working), reused until used or expired, as a CSV to send:
     user id, handle, invite URL, expiry. The URLs let an X account connect: keep the file private."""
     user_ids = _ids(users, users_file)
@@ -540,14 +559,17 @@ def reconnect(options, users, users_file, report_dir, dry_run, without_oauth2, e
         emit_json({**result, "report": str(report.path)})
     else:
         out = console()
+        need = "needs" if len(result["accounts"]) == 1 else "need"
         if dry_run:
             would = sum(1 for row in result["accounts"] if row.get("would") == "make")
             out.print(
-                f"{len(result['accounts'])} account(s) need a sign-in: {would} invite(s) would be made, the rest reused"
+                f"{plural(len(result['accounts']), 'account')} {need} a sign-in: "
+                f"{plural(would, 'invite')} would be made, the rest reused"
             )
         else:
             out.print(
-                f"{len(result['accounts'])} account(s) need a sign-in: {result['made']} invite(s) made, "
+                f"{plural(len(result['accounts']), 'account')} {need} a sign-in: "
+                f"{plural(result['made'], 'invite')} made, "
                 f"{result['reused']} reused"
             )
             out.print(f"CSV (user id, handle, invite URL, expiry): {esc(out_path or report.csv_path)}")

@@ -13,6 +13,7 @@ import hashlib
 import time
 
 from xwebhook.cli.errors import CliError
+from xwebhook.cli.words import plural
 
 
 def _arn(sqs, queue_url):
@@ -111,7 +112,8 @@ def _receive_send_delete(sqs, dlq_url, queue_url, total, progress):
             )
             reasons = "; ".join(f"{item.get('Code')}: {item.get('Message')}" for item in answer.get("Failed", []))
             raise CliError(
-                f"the queue refused {len(failed)} message(s), left on the DLQ: {reasons}", moved=moved + len(done)
+                f"the queue refused {plural(len(failed), 'message')}, left on the DLQ: {reasons}",
+                moved=moved + len(done),
             )
         moved += len(done)
         progress(moved, total)

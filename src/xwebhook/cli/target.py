@@ -18,12 +18,13 @@ import os
 import re
 
 from xwebhook.cli import local_state
-from xwebhook.cli.errors import CliError, NoTarget, Unreachable, Unsupported
+from xwebhook.cli.errors import CliError, NoTarget, UnknownAction, Unreachable, Unsupported
 from xwebhook.cli.local_endpoint import QueueTap, queue_name
 
 STACK_ENV = "XWEBHOOK_STACK"
 INVOKE_READ_TIMEOUT = 240  # seconds: the admin function's Timeout (180) and its cold start, with room
 UNKNOWN_ACTION = re.compile(r"unknown action")
+KNOWN_ACTIONS = re.compile(r"; one of: ([\w, ]+)$")  # the admin function's answer lists the actions it knows
 
 
 def aws_failure(exc, doing):
@@ -139,7 +140,7 @@ class Target:
     def invoke_admin(self, action, fields=None):
         """The admin function's answer to {"action": action, **fields} (a dict with `action` and `ok`).
 
-        Unsupported when the admin function does not know the action; Unreachable when it cannot be invoked.
+        UnknownAction when the admin function does not know the action; Unreachable when it cannot be invoked.
         """
         function = self.output("AdminFunctionName")
         payload = json.dumps({**(fields or {}), "action": action}).encode()
@@ -156,9 +157,9 @@ class Target:
             message = result.get("errorMessage") if isinstance(result, dict) else result
             raise CliError(f"{function} failed ({answer['FunctionError']}): {message}", result=result)
         if isinstance(result, dict) and not result.get("ok") and UNKNOWN_ACTION.search(str(result.get("error", ""))):
-            raise Unsupported(
-                f"the admin function has no {action!r} action (deployed before it existed?)", result=result
-            )
+            listed = KNOWN_ACTIONS.search(str(result["error"]))
+            known = [name.strip() for name in listed.group(1).split(",")] if listed else []
+            raise UnknownAction(f"the admin function has no {action!r} action", action, known, result=result)
         return result
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from xwebhook.accounts.store import AccountsUnavailable
 from xwebhook.credentials.extension import SecretUnavailable
-from xwebhook.credentials.x_credentials import CredentialsError
+from xwebhook.credentials.x_credentials import CredentialsError, MissingCredential
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,13 @@ FAILURES = {
         503, "The app could not save this sign-in", "Nothing was saved. Please try again.", restart=True
     ),
     "misconfigured": Failure(503, "Connecting accounts is not set up", "Tell the app's owner: see its connect log."),
+    "no_x_keys": Failure(
+        503,
+        "This app cannot send you to X yet",
+        "Its owner has not given it the X keys a sign-in needs, so nothing started and nothing was saved. "
+        "Tell the app's owner. (If it is your app: the connect log names the key missing from its X credentials "
+        "secret; a local stack without an X account needs X emulated: make run X_EMULATOR=1.)",
+    ),
     "off": Failure(404, "Connecting accounts is switched off", "This app does not connect accounts."),
     "not_found": Failure(404, "Not found", "There is nothing here."),
 }
@@ -117,6 +124,7 @@ FAILURES = {
 # accounts table down is worth a retry (503); a secret missing or unreadable needs the app's owner.
 RAISED = {
     AccountsUnavailable: "store_unavailable",
+    MissingCredential: "no_x_keys",  # before CredentialsError, its base: a key the sign-in needs is not set
     CredentialsError: "misconfigured",
     SecretUnavailable: "misconfigured",
 }

@@ -32,6 +32,10 @@ class CredentialsError(ReportedError):
     """A secret could not be read, or lacks a value an endpoint needs. The message names keys, never values."""
 
 
+class MissingCredential(CredentialsError):
+    """The secret was read but has no value for a key this call needs: the operator has not set it yet."""
+
+
 def user_id_from_access_token(access_token):
     """The user id an X access token belongs to ("12345-abc..." -> "12345"), or None."""
     prefix, dash, _ = (access_token or "").partition("-")
@@ -53,7 +57,7 @@ class XCredentials:
         value = getattr(self, name)
         if not value:
             where = "the consumer secret" if name == "consumer_secret" else "the X credentials secret"
-            raise CredentialsError(f"{where} has no {name}; it is needed for this call")
+            raise MissingCredential(f"{where} has no {name}; it is needed for this call")
         return value
 
     def owner_tokens(self):

@@ -341,7 +341,8 @@ def deliver_as_x(emulator_url, control_token, deliveries, on_result=None):
         elif None in sent:
             text = "the webhook is not valid (xwebhook admin ensure)"
         else:
-            text = f"X delivered it {len(sent)} time(s): {', '.join(map(str, sent))}"
+            times = "once" if len(sent) == 1 else "twice" if len(sent) == 2 else f"{len(sent)} times"
+            text = f"X delivered it {times}: {', '.join(map(str, sent))}"
         result = Delivered(name, status, text, round((time.perf_counter() - started) * 1000, 1), 200)
         if on_result:
             on_result(result)

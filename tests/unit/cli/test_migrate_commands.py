@@ -61,7 +61,7 @@ def stuck_status(fields):
 def test_status_exits_1_naming_the_stuck_accounts(run):
     result, _ = run(stuck_status, "migrate", "status")
     assert result.exit_code == 1
-    assert "1 account(s) stuck: 1" in result.output
+    assert "1 account stuck: 1" in result.output
     assert "half made: 3 of 17" in result.output
 
 
@@ -84,7 +84,7 @@ def test_apply_stopped_at_xs_limit_exits_6_and_says_when_to_run_it_again(run):
     result, _ = run(admin, "migrate", "apply")
     assert result.exit_code == 6
     assert "resets at" in result.output
-    assert "29 account(s) done" in result.output
+    assert "29 accounts done" in result.output
 
 
 def test_reconnect_writes_the_invites_csv_for_the_owners_and_keeps_it_private(run, tmp_path):
@@ -106,7 +106,7 @@ def test_reconnect_writes_the_invites_csv_for_the_owners_and_keeps_it_private(ru
     out = tmp_path / "invites.csv"
     result, target = run(answer, "migrate", "reconnect", "--out", str(out))
     assert result.exit_code == 0
-    assert "1 invite(s) made, 0 reused" in result.output
+    assert "1 account needs a sign-in: 1 invite made, 0 reused" in result.output
     (row,) = csv.DictReader(out.open())
     assert list(row) == ["user_id", "screen_name", "invite_url", "expires_at", "why"]
     assert row["invite_url"].startswith("https://hooks.example.com/connect?invite=")
@@ -128,7 +128,7 @@ def test_fit_from_a_csv_sends_each_accounts_set(run, tmp_path):
     result, target = run(answer, "migrate", "fit", "--from", str(sets))
     assert result.exit_code == 0
     assert target.asked[0][1]["sets"] == {"1": ["post.create", "dm.received"], "2": "default"}
-    assert "2 account(s) got a set" in result.output
+    assert "2 accounts got a set" in result.output
 
 
 def test_user_ids_that_are_not_x_ids_are_refused_before_anything_is_asked(run):
@@ -184,7 +184,7 @@ def test_plan_prints_the_cap_and_writes_its_report_and_the_fit_sets_to_edit(run,
     result, target = run(a_plan, "migrate", "plan", "--fit-out", str(fit_out))
     assert result.exit_code == 0
     assert "every account fits" in result.output
-    assert "the 17 creates apply would make now take 1 window(s)" in result.output
+    assert "the 17 creates apply would make now take 1 window," in result.output
     (row,) = csv.DictReader(fit_out.open())
     assert row["event_types"] == "post.create dm.received"
     (report,) = (tmp_path / "reports").glob("*-plan-*.csv")

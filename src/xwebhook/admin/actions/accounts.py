@@ -7,16 +7,23 @@ from typing import Annotated
 from pydantic import Field
 
 from xwebhook.accounts import apis, invites, upkeep
-from xwebhook.accounts.models import DISCONNECTING, NEEDS_RECONNECT
+from xwebhook.accounts.models import DISCONNECTING, NEEDS_RECONNECT, OAUTH1, OAUTH2
 from xwebhook.accounts.store import AccountsUnavailable, put_changed
 from xwebhook.admin.errors import AdminError
 from xwebhook.admin.models import ActionInput, NoInput, NumericId
 from xwebhook.admin.result import succeeded
+from xwebhook.credentials.x_credentials import CredentialsError
 from xwebhook.utc import iso
 from xwebhook.x_api.errors import XApiError, XError
 from xwebhook.x_api.event_types import canonical, not_for_accounts, scopes_for
 
 NOT_CONFIGURED = "accounts are not configured: the admin function has no ACCOUNTS_TABLE"
+# The X credentials each sign-in starts and finishes with (connect/flow.py, x_api/oauth2.py, x_api/oauth1.py).
+SIGN_IN_KEYS = {
+    OAUTH2: ("oauth2_client_id", "oauth2_client_secret"),
+    OAUTH1: ("consumer_key", "consumer_secret"),
+}
+FLOW_NAMES = {OAUTH2: "OAuth 2.0", OAUTH1: "OAuth 1.0a"}
 
 
 def _services(admin):
@@ -95,7 +102,26 @@ def invite(admin, request):
     )
     if settings.mode == "open":
         result["note"] = "CONNECT_MODE is open: anyone may connect without an invite"
+    problem = _sign_in_problem(admin, flows)
+    if problem:
+        result["sign_in_problem"] = problem
     return result
+
+
+def _sign_in_problem(admin, flows):
+    """Why the invite's sign-in cannot start yet (the X keys one of its flows needs are missing), or None.
+    The invite is made all the same: the keys may be put in the secret before the link is opened; until
+    then the link opens connect's "not set up" page (503), so the operator is told now."""
+    try:
+        credentials = admin.credentials()
+    except CredentialsError as exc:
+        return str(exc)
+    missing = []
+    for flow in flows:
+        absent = [key for key in SIGN_IN_KEYS.get(flow, ()) if not getattr(credentials, key, "")]
+        if absent:
+            missing.append(f"{', '.join(absent)} ({FLOW_NAMES.get(flow, flow)} sign-in)")
+    return f"the X credentials secret has no {'; no '.join(missing)}" if missing else None
 
 
 def _aaa_by_oauth2(services, user_id):
