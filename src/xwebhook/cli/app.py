@@ -100,6 +100,7 @@ def cli(ctx, stack, region, state_file, as_json):
       xwebhook migrate ...            AAA -> XAA for many accounts: plan, apply, status, cutover, ...
       xwebhook admin ACTION [K=V]     any admin action
       xwebhook console --stack NAME   deliveries, events and health of a deployed stack, in a browser
+      xwebhook doctor [--stack NAME]  the whole chain checked, each failure with its fix
       xwebhook dev                    the dev loop: the local stack, X emulated, registered (make dev)
     """
     ctx.obj = Options(stack, region, state_file, as_json)
@@ -531,10 +532,12 @@ def main():
 def _register_migrate():
     from xwebhook.cli.console_command import console_command
     from xwebhook.cli.dev import dev_command
+    from xwebhook.cli.doctor_command import doctor_command
     from xwebhook.cli.migrate_commands import migrate
 
     cli.add_command(migrate)
     cli.add_command(console_command)
+    cli.add_command(doctor_command)
     cli.add_command(dev_command)
 
 
