@@ -3,8 +3,9 @@ it reset: the local stack keeps no state between runs (moto and X's emulator hol
 the run's consumer secret and KMS key are new each time), so a restart forgets the webhook registered at the
 emulator, its subscriptions, the connected accounts and what waited on the queues.
 
-`make run` and `make dev` record it every few seconds and once more as they stop (a stack that was killed
-leaves the last record), and read it before they start:
+`make run` and `make dev` record it every 2 seconds and once more as they stop (moto runs in a session of its
+own, so Ctrl-C leaves it up for that last record; a stack that was killed leaves the one before), and read
+it before they start:
 
     this restart reset: webhook 1146... at X's emulator with 3 subscriptions, 2 connected accounts
     (1600000000, 1600000001), 4 messages on the events queue (the local stack keeps no state between runs).
@@ -19,7 +20,7 @@ import threading
 from pathlib import Path
 
 FILE_NAME = "last-run.json"
-EVERY_SECONDS = 5.0
+EVERY_SECONDS = 2.0  # also a record at the stop; this bounds what a stack that was killed leaves unsaid
 ACCOUNT_PREFIX = "account#"
 
 
@@ -33,13 +34,13 @@ def snapshot(state, emulator=None):
 
     held = {"emulator": emulator is not None, "webhooks": [], "subscriptions": 0, "accounts": []}
     if emulator is not None:
-        emulated = emulator.state()
-        held["webhooks"] = [
-            {"id": hook["id"], "url": hook.get("url"), "valid": bool(hook.get("valid"))}
-            for hook in emulated["webhooks"].values()
-        ]
-        held["subscriptions"] = sum(len(users) for users in emulated["subscriptions"].values())
-        held["subscriptions"] += len(emulated.get("xaa_subscriptions") or {})
+        with emulator._lock:  # its records, not state(): that one copies every delivery it made
+            held["webhooks"] = [
+                {"id": hook["id"], "url": hook.get("url"), "valid": bool(hook.get("valid"))}
+                for hook in emulator.webhooks.values()
+            ]
+            held["subscriptions"] = sum(len(users) for users in emulator.subscriptions.values())
+            held["subscriptions"] += len(emulator.xaa_subscriptions)
     table = (state.get("functions") or {}).get("admin", {}).get("ACCOUNTS_TABLE")
     if table:
         accounts = []

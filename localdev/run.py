@@ -349,7 +349,9 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None, d
     with contextlib.ExitStack() as cleanup:
         console.write(f"starting the AWS endpoint (moto) on 127.0.0.1:{settings.aws_port or 'any port'} ...\n")
         console.flush()
-        moto = MotoServer(port=settings.aws_port, log_path=log_dir / "moto.log")
+        # Its own session: Ctrl-C reaches this process, whose clean-up records what the stack held (last_run)
+        # and then stops moto.
+        moto = MotoServer(port=settings.aws_port, log_path=log_dir / "moto.log", own_session=True)
         cleanup.callback(moto.stop)
         moto.start()
 

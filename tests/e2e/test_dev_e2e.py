@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from localdev.accounts import seed
-from localdev.testing import DEV_SECRET, run_local_stack, wait_until
+from localdev.testing import DEV_SECRET, REPO, run_local_stack, wait_until
 from tests.e2e.conftest import xwebhook
 
 READY = "xwebhook dev: ready"
@@ -130,3 +130,28 @@ def test_xwebhook_dev_starts_make_dev_from_the_cli(tmp_path):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(30)
+
+
+def test_ctrl_c_in_a_terminal_still_leaves_the_record_of_what_the_stack_held(tmp_path):
+    # A terminal's Ctrl-C interrupts every process of the foreground group at once: make dev's and its children's.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "AWS_", "XWEBHOOK_"))}
+    environment.update({"PORT": "0", "AWS_PORT": "0", "EXTENSION_PORT": "0", "EMULATOR_PORT": "0", "CONSOLE_PORT": "0"})
+    environment.update({"X_CONSUMER_SECRET": DEV_SECRET, "PYTHONUNBUFFERED": "1"})
+    output, state_file = tmp_path / "output.txt", tmp_path / "stack.json"
+    with open(output, "wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "localdev.dev", "--state-file", str(state_file)],
+            cwd=REPO,
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until(lambda: READY in output.read_text() or process.poll() is not None, 90, what="make dev ready")
+        running = type("Running", (), {"state_file": state_file})()
+        assert xwebhook(running, "send", "--as-x", "favorite").returncode == 0
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # at once, before the next periodic record
+        process.wait(30)
+    assert json.loads((tmp_path / "last-run.json").read_text())["queue"] == 1
