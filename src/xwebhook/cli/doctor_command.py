@@ -46,7 +46,7 @@ def doctor_command(options, stack_name, region_name, secret, revalidate, wait_se
     \b
       xwebhook doctor                        the running local stack (make dev)
       xwebhook doctor --stack xwebhook       a deployed stack, read with your AWS credentials
-      xwebhook doctor --secret "$SECRET"     also check the stack holds your app's consumer secret
+      X_CONSUMER_SECRET=... xwebhook doctor  also check the stack holds your app's consumer secret
 
     Exit 0 when every check holds, 1 when one does not (each failure is printed with its fix).
     """
