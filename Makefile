@@ -1,4 +1,5 @@
 # xwebhook: every command a newcomer needs. The first target that needs it creates .venv.
+#   make dev     the dev loop: the local stack with X's API emulated, the webhook registered and subscribed
 #   make run     local receiver on an embedded AWS endpoint (moto server), no AWS account, no Docker
 #   make test    the whole suite: ruff, template lint and checkov, the docs site, unit, integration and
 #                end-to-end tests, then sam build and the built artifacts (tests/built)
@@ -22,11 +23,11 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help console awscli venv run send queue consume admin accounts emulator x-contract events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
+.PHONY: help console awscli venv dev run send queue consume admin accounts emulator x-contract events test browser unit integration e2e built lint checkov docs docs-serve format bench load cost build runtime-sdk validate lock lock-checkov clean
 
 # List the targets (this text): every target with the comment above it.
 help:
-	@echo "xwebhook: make TARGET [ARGS='...']. First time: make run X_EMULATOR=1 (creates .venv), then see README.md."
+	@echo "xwebhook: make TARGET [ARGS='...']. First time: make dev (creates .venv), then see README.md."
 	@awk '/^# / { if (text == "") text = substr($$0, 3); next } \
 	  /^[a-z][a-z0-9-]*:/ && text != "" { split($$0, t, ":"); printf "  make %-12s %s\n", t[1], text } \
 	  { text = "" }' $(MAKEFILE_LIST)
@@ -41,6 +42,11 @@ $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	$(PY) -m pip install --disable-pip-version-check --progress-bar on -c requirements/constraints.txt -e '.[dev]'
 	@echo "$(VENV) is ready: $(VENV)/bin/xwebhook is the CLI."
 	@touch $@
+
+# The dev loop in one command: the local stack with X's API emulated, the webhook registered (a real CRC)
+# and the app owner subscribed, ready for xwebhook send/tail and the console; a restart says what it reset.
+dev: venv
+	$(PY) -m localdev.dev $(ARGS)
 
 # The receiver, locally, and its console: webhook on PORT (3000), console on CONSOLE_PORT (3001).
 # The main job: receiver on http://127.0.0.1:$${PORT:-3000}/webhook, AWS endpoint on 127.0.0.1:$${AWS_PORT:-4566}.

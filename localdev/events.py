@@ -73,11 +73,14 @@ def crc_event(token=CRC_TOKEN, name="crc", raw_query=None):
     )
 
 
-def delivery_event(body, signature=None, base64_body=False, name="delivery", content_type="application/json"):
-    """POST /webhook with `body` bytes and, when given, the signature header."""
+def delivery_event(
+    body, signature=None, base64_body=False, name="delivery", content_type="application/json", headers=()
+):
+    """POST /webhook with `body` bytes and, when given, the signature header (and other `headers`)."""
     extra = [("content-type", content_type), ("content-length", str(len(body)))]
     if signature is not None:
         extra.append((SIGNATURE_HEADER, signature))
+    extra.extend(headers)
     return http_api_event(
         "POST",
         "/webhook",
@@ -133,6 +136,15 @@ def signed_delivery_event(body, secret=DEV_SECRET, **options):
     return delivery_event(body, sign(body, secret), **options)
 
 
+def synthetic_delivery_event(body, secret=DEV_SECRET, marker_secret=None, **options):
+    """A signed delivery with the synthetic marker (receive/synthetic.py) made with `marker_secret` (default:
+    the same secret: a marker ingest takes)."""
+    from xwebhook.receive.synthetic import HEADER, marker
+
+    header = (HEADER, marker((marker_secret or secret).encode(), body))
+    return delivery_event(body, sign(body, secret), headers=[header], **options)
+
+
 def oversize_body(limit=MAX_BODY_BYTES):
     """A valid AAA delivery a little over `limit` bytes (its padding is in an unknown field)."""
     document = json.loads(sample_bytes("aaa/favorite"))
@@ -169,6 +181,12 @@ def build_events():
     events["delivery-unsigned.json"] = (delivery_event(favorite, None, name="delivery-unsigned"), 401)
     events["delivery-forged-signature.json"] = (
         signed_delivery_event(favorite, secret=FORGING_SECRET, name="delivery-forged-signature"),
+        401,
+    )
+    post = sample_bytes("xaa/post.create")
+    events["delivery-synthetic.json"] = (synthetic_delivery_event(post, name="delivery-synthetic"), 200)
+    events["delivery-synthetic-bad-marker.json"] = (
+        synthetic_delivery_event(post, marker_secret=FORGING_SECRET, name="delivery-synthetic-bad-marker"),
         401,
     )
     events["delivery-oversize.json"] = (signed_delivery_event(oversize_body(), name="delivery-oversize"), 413)

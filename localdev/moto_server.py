@@ -95,8 +95,11 @@ def wait_until(condition, timeout, interval=0.05, what="condition"):
 
 
 class MotoServer:
-    def __init__(self, port=0, host=LOCALHOST, log_path=None, startup_timeout=30.0, python=None):
+    def __init__(self, port=0, host=LOCALHOST, log_path=None, startup_timeout=30.0, python=None, own_session=False):
+        """`own_session`: the server in a session of its own, out of the terminal's reach: Ctrl-C stops the
+        process that started it, which still reads the server before it stops it (`make run`'s last record)."""
         require_localhost(host)
+        self.own_session = own_session
         self.host = host
         self.requested_port = port
         self.port = None
@@ -147,6 +150,7 @@ class MotoServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,
+            start_new_session=self.own_session,
         )
         try:
             wait_until(self._ready, self.startup_timeout, what=f"moto server on port {self.port} answering")

@@ -11,7 +11,9 @@
   6. the local console on 127.0.0.1:$CONSOLE_PORT (3001): a page with deliveries, live events, webhook health,
      queues, accounts and send buttons, and the Lambda Invoke API for the admin function;
 then .local/stack.json for `xwebhook`, `make send`, `make queue` and `make admin`, and one line per
-request until Ctrl-C.
+request until Ctrl-C. The template's alarms are put on the AWS endpoint too (localdev.alarms, for
+`xwebhook doctor`), and .local/last-run.json keeps what the stack holds, so that the next start says what
+a restart reset (localdev.last_run). `make dev` (localdev.dev) is this with X's emulator, registered.
 
 Settings (environment): X_CONSUMER_SECRET (else a dev secret is generated and printed),
 X_CONSUMER_KEY, X_BEARER_TOKEN, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET, X_CLIENT_ID, X_CLIENT_SECRET (the
@@ -54,8 +56,8 @@ def _port(env, name, default):
     return port
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="make run", description=__doc__.split("\n\n")[0])
+def parse_args(argv=None, prog="make run", description=None):
+    parser = argparse.ArgumentParser(prog=prog, description=description or __doc__.split("\n\n")[0])
     parser.add_argument("--state-file", help="where to write the stack state (default .local/stack.json)")
     parser.add_argument("--template", help="the SAM template (default infra/template.yaml)")
     parser.add_argument("--stack-name", default=os.environ.get("STACK_NAME") or "xwebhook-local")
@@ -280,6 +282,20 @@ def start_console(settings, stack_name, provisioned, gateway, function_log, clea
     return server
 
 
+def create_alarms(template, provisioner, endpoint, region, stack_name, console):
+    """The template's alarms on the local endpoint (localdev.alarms: moto keeps them, `xwebhook doctor`
+    evaluates them); their names. One that cannot be evaluated locally is said, not fatal."""
+    from localdev.alarms import create_alarms as put_alarms
+    from localdev.template import TemplateError
+
+    cloudwatch = stack.aws_client({"aws_endpoint": endpoint, "region": region}, "cloudwatch")
+    try:
+        return put_alarms(template, provisioner.evaluator, cloudwatch, stack_name)
+    except TemplateError as exc:
+        console.write(f"note: the template's alarms are not created locally: {exc}\n")
+        return []
+
+
 def start_metric_filters(template, provisioner, endpoint, region):
     """The template's metric filters over the functions' log lines, into the local CloudWatch (moto), so the
     alarms' metrics and the admin function's recovery (DeliveriesFailed) work against `make run`."""
@@ -305,8 +321,12 @@ def _watch_parent(stop_event):
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
-    """Start everything, write the state file, serve until interrupted (or `stop_event` is set)."""
+def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None, dev=None):
+    """Start everything, write the state file, serve until interrupted (or `stop_event` is set).
+
+    `dev` (localdev.dev, `make dev`): called with (state, settings, what the last run held) once everything
+    serves, instead of printing the banner; it registers the webhook and prints what is ready."""
+    from localdev import last_run
     from localdev.extension_stub import ExtensionStub
     from localdev.gateway import Gateway
     from localdev.moto_server import MotoServer
@@ -317,6 +337,8 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
     with contextlib.suppress(stack.StackNotRunning):
         running = stack.read_state(state_file)
         raise RunError(f"a local stack is already running (pid {running.get('pid')}, {_relative(state_file)})")
+    last_run_file = last_run.path_for(state_file)
+    previous = last_run.read(last_run_file)
     template = load_template(args.template)
     settings.check_ports()
     log_dir = state_file.parent
@@ -327,7 +349,9 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
     with contextlib.ExitStack() as cleanup:
         console.write(f"starting the AWS endpoint (moto) on 127.0.0.1:{settings.aws_port or 'any port'} ...\n")
         console.flush()
-        moto = MotoServer(port=settings.aws_port, log_path=log_dir / "moto.log")
+        # Its own session: Ctrl-C reaches this process, whose clean-up records what the stack held (last_run)
+        # and then stops moto.
+        moto = MotoServer(port=settings.aws_port, log_path=log_dir / "moto.log", own_session=True)
         cleanup.callback(moto.stop)
         moto.start()
 
@@ -366,7 +390,18 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
 
         metric_filters = start_metric_filters(template, provisioner, moto.endpoint, settings.region)
         cleanup.callback(metric_filters.stop)
+        alarms = create_alarms(template, provisioner, moto.endpoint, settings.region, args.stack_name, console)
         served = set(provisioned.routes.values())
+        # The metrics the local stack records: those of the filters on the gateway's functions' log lines.
+        local_metrics = sorted(
+            {
+                transformation.get("MetricName")
+                for name in served
+                for metric_filter in metric_filters.filters.get(name, [])
+                for transformation in metric_filter.transformations
+            }
+            - {None}
+        )
         gateway = Gateway(
             {name: env for name, env in provisioned.functions.items() if name in served},
             port=settings.gateway_port,
@@ -402,14 +437,26 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
             "outputs": provisioned.outputs,
             "functions": provisioned.functions,
             "consumer_secret_source": settings.consumer_secret_source,
+            "alarms": alarms,
+            "local_metrics": local_metrics,
             "logs": {
                 "moto": str(log_dir / "moto.log"),
                 "functions": str(function_log) if function_log else None,
             },
         }
+        if dev is None:  # said before the state file exists: a reader of the state file finds the line written
+            said = last_run.reset_line(previous)
+            if said:
+                console.write(said + "\n")
+                console.flush()
         stack.write_state(state, state_file)
         cleanup.callback(stack.remove_state, state_file)
-        console.write(banner(state, settings, provisioned, function_log and _relative(function_log), state_file))
+        recorder = last_run.Recorder(last_run_file, state, emulator).start()
+        cleanup.callback(recorder.stop)  # before the servers stop: the last record reads them
+        if dev is not None:
+            dev(state, settings, previous)
+        else:
+            console.write(banner(state, settings, provisioned, function_log and _relative(function_log), state_file))
         console.flush()
         if ready:
             ready(state)
@@ -429,19 +476,23 @@ def run(args, env=os.environ, console=sys.stdout, ready=None, stop_event=None):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    return started(lambda: run(parse_args(argv)), "make run")
+
+
+def started(start, prog):
+    """Run `start()`; a problem the user can fix is one line on stderr and exit 2, Ctrl-C is 130."""
     try:
-        return run(args)
+        return start()
     except KeyboardInterrupt:
         return 130
     except (RunError, PortInUse, ServerFailed) as exc:
-        sys.stderr.write(f"make run: {exc}\n")
+        sys.stderr.write(f"{prog}: {exc}\n")
         return 2
     except Exception as exc:
         from localdev.provision import ProvisionError
 
         if isinstance(exc, ProvisionError):
-            sys.stderr.write(f"make run: cannot provision the template: {exc}\n")
+            sys.stderr.write(f"{prog}: cannot provision the template: {exc}\n")
             return 2
         raise
 

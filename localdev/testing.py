@@ -272,8 +272,9 @@ def _child_environment(extra):
 
 
 @contextlib.contextmanager
-def run_local_stack(directory, env=None, args=(), startup_timeout=90.0):
-    """Start `python -m localdev.run` on free ports with its state file in `directory`; stop it after.
+def run_local_stack(directory, env=None, args=(), startup_timeout=90.0, module="localdev.run", ready_text=None):
+    """Start `python -m localdev.run` (or `module`: localdev.dev is `make dev`) on free ports with its state
+    file in `directory`; stop it after. With `ready_text`, also wait for the output to hold it.
 
     Yields a RunningStack whose `state` is the parsed state file (written once everything is up).
     """
@@ -286,7 +287,7 @@ def run_local_stack(directory, env=None, args=(), startup_timeout=90.0):
             [
                 sys.executable,
                 "-m",
-                "localdev.run",
+                module,
                 "--state-file",
                 str(state_file),
                 "--exit-with-parent",
@@ -303,8 +304,8 @@ def run_local_stack(directory, env=None, args=(), startup_timeout=90.0):
 
         def started():
             if process.poll() is not None:
-                raise RuntimeError(f"`make run` exited with {process.returncode}:\n{running.output()}")
-            return state_file.exists()
+                raise RuntimeError(f"`{module}` exited with {process.returncode}:\n{running.output()}")
+            return state_file.exists() and (ready_text is None or ready_text in running.output())
 
         wait_until(started, startup_timeout, interval=0.1, what="the local stack writing its state file")
         running.state = stack_state.read_state(state_file)

@@ -11,6 +11,9 @@ account) in the batch, so an account's events are never handled out of order; ot
 go on. Those held back count a receive too: if one message keeps failing, its group's next messages in
 the same batches may reach the dead-letter queue with it (redrive them once the cause is fixed).
 
+Messages marked `synthetic` (a test delivery `xwebhook doctor` sent through the whole chain, not an event X
+delivered) are skipped: logged and deleted, never handed to `handle`.
+
 Deploy it with the stack (`DeployExampleConsumer=true`), or run it locally on `make run`'s queue with
 `make consume`. Replace `handle` (and HANDLERS) with your own work; keep it idempotent: SQS delivers at
 least once, and a batch can be retried.
@@ -74,6 +77,11 @@ def record_handler(record):
             problem=str(exc),
         )
         raise
+    if message.synthetic:
+        # A synthetic delivery's message (`xwebhook doctor` checks the chain with one): not an event X
+        # delivered. Done without handling; the batch deletes it like any other.
+        logger.info("synthetic message skipped", message_id=record.message_id, event_id=message.event_id)
+        return
     handle(message)
 
 

@@ -11,15 +11,18 @@ from xwebhook.http_api import body_text, header, json_response, raw_body
 from xwebhook.log_line import level_for, record, write
 from xwebhook.receive.errors import FAILURES
 from xwebhook.receive.ingest import IngestOutcome
-from xwebhook.receive.settings import SIGNATURE_HEADER, IngestSettings
+from xwebhook.receive.settings import SIGNATURE_HEADER, SYNTHETIC_HEADER, IngestSettings
 from xwebhook.receive.wiring import build_ingestor
 
 ingestor = build_ingestor(IngestSettings.from_env())
+_NONE = {}
 
 
 def handler(event, context):
     try:
-        outcome = ingestor.ingest(raw_body(event), header(event, SIGNATURE_HEADER), body_text(event))
+        # X never sends the synthetic marker: one dict look-up by its lower-case name (HTTP API lower-cases).
+        marker = (event.get("headers") or _NONE).get(SYNTHETIC_HEADER)
+        outcome = ingestor.ingest(raw_body(event), header(event, SIGNATURE_HEADER), body_text(event), marker)
     except Exception as exc:  # every failure answers as FAILURES says; one it does not name is a bug (500)
         outcome = IngestOutcome.failed(exc, FAILURES)
     line = record(level_for(outcome.status), "delivery", context)
@@ -30,6 +33,8 @@ def handler(event, context):
     line["duplicates"] = outcome.duplicates
     line["event_types"] = outcome.event_types
     line["aws_calls"] = outcome.sqs_calls + outcome.dedup_calls
+    if outcome.synthetic:  # a synthetic delivery (xwebhook doctor): its messages are marked
+        line["synthetic"] = True
     if outcome.status != 200:  # why, for the caller (reason) and for the operator (detail)
         line["reason"], line["detail"] = outcome.reason, outcome.detail
     write(line, orjson.dumps)

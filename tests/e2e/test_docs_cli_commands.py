@@ -12,6 +12,7 @@ import pytest
 from localdev.testing import DEV_SECRET, run_local_stack
 from tests.e2e.conftest import xwebhook
 from tests.e2e.test_cli_e2e import replayed_job
+from tests.e2e.test_dev_e2e import READY as DEV_READY
 from xwebhook.cli.app import cli
 from xwebhook.cli.command_line import parse
 
@@ -26,7 +27,7 @@ SHELL = {"|", "||", "&&", ";", ">", ">>", "2>&1"}  # where the xwebhook command'
 EXPECTED = {
     "README.md": 9,  # the first five minutes
     "docs/cli.md": 14,  # what the commands say: the first five minutes, without X, mistakes, --json
-    "docs/deploy.md": 1,  # the stack's outputs
+    "docs/deploy.md": 2,  # the stack's outputs, doctor after a deploy
     "docs/local.md": 2,  # send, tail --follow
     "docs/migrate.md": 14,  # the runbook, and the local try-out
 }
@@ -84,29 +85,30 @@ def said(result):
 
 # What each command of the README says (its exit code, and words of its summary), in the README's order.
 SAYS = {
-    "status": (1, ["webhook not registered", "Not healthy (1 problem):", "xwebhook admin ensure"]),
-    "admin ensure": (0, ["ensure: ok. The webhook", ": valid (id", "did: register: ok; subscribe"]),
-    "crc-check": (0, [": 200 in ", "X would accept it"]),
+    "status": (0, ["valid (id", "subscribed 1 account", "Healthy."]),
     "send --as-x favorite": (0, ["X delivered it once: 200", "X delivered 1 of 1 event to the webhook."]),
     "send dm.received -n 3": (0, ["3 signed deliveries to ", "all answered 200.", "1 event: 1 sent"]),
     "tail": (0, ["favorite", "dm.received", "4 messages on the queue"]),
     "replay --from -10m": (0, ["X is replaying", "(11 whole minutes, the current one included): job "]),
     "tail --type favorite": (0, ["1 message on the queue (filtered)"]),
+    "crc-check": (0, [": 200 in ", "X would accept it"]),
+    "doctor": (0, ["checks hold"]),
     "invite": (0, ["Invite: 1 use, expires ", "/connect?invite=", "Send it to the account's owner"]),
 }
 
 
 @pytest.fixture(scope="module")
 def fresh_emulated_run(tmp_path_factory):
-    """A stack of its own, as `make run X_EMULATOR=1` starts it: nothing registered yet."""
-    env = {"X_CONSUMER_SECRET": DEV_SECRET, "X_EMULATOR": "1"}
-    with run_local_stack(tmp_path_factory.mktemp("first-five-minutes"), env=env) as running:
+    """A stack of its own, as `make dev` starts it: X emulated, the webhook registered, the app owner subscribed."""
+    env = {"X_CONSUMER_SECRET": DEV_SECRET}
+    directory = tmp_path_factory.mktemp("first-five-minutes")
+    with run_local_stack(directory, env=env, module="localdev.dev", ready_text=DEV_READY) as running:
         yield running
 
 
 def test_the_first_five_minutes_start_the_stack_with_x_emulated():
     starts, _ = first_five_minutes()
-    assert starts == ["make run X_EMULATOR=1"]  # what fresh_emulated_run starts
+    assert starts == ["make dev"]  # what fresh_emulated_run starts
 
 
 def test_the_readmes_first_five_minutes_run_in_order_and_say_what_the_readme_says(fresh_emulated_run):

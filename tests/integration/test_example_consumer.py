@@ -7,7 +7,7 @@ import json
 import pytest
 
 from localdev import consume
-from localdev.events import signed_delivery_event
+from localdev.events import signed_delivery_event, synthetic_delivery_event
 from localdev.testing import invoke
 from tests.conftest import DEV_SECRET, sample_bytes
 
@@ -121,6 +121,25 @@ def test_on_a_fifo_queue_an_accounts_later_events_wait_for_its_failed_one(stack_
     first_batch = batches[0]
     assert [json.loads(m["Body"])["event_id"] for m in first_batch.failed] == favorites
     assert [json.loads(m["Body"])["event_type"] for m in first_batch.processed] == ["post.create"]
+
+
+def test_a_synthetic_message_is_done_without_being_handled_while_xs_events_are_handled(
+    stack_factory, consumer, monkeypatch
+):
+    # Given a synthetic delivery (as xwebhook doctor sends one, through the real ingest handler) and X's post
+    stack = stack_factory()
+    answer = invoke(stack.load("ingest"), synthetic_delivery_event(sample_bytes("xaa/like.create"), DEV_SECRET))
+    assert answer["statusCode"] == 200, answer
+    enqueue_samples(stack, ["xaa/post.create"])
+    handled = []
+    monkeypatch.setattr(consumer, "handle", lambda message: handled.append(message.event_type))
+    batches = event_source(stack, consumer).drain(deadline_seconds=30)
+    # Then only X's event reached `handle`, and both left the queue as processed
+    assert handled == ["post.create"]
+    assert sorted(json.loads(m["Body"])["event_type"] for b in batches for m in b.processed) == [
+        "like.create",
+        "post.create",
+    ]
 
 
 def test_a_consumer_that_raises_fails_the_whole_batch_and_loses_nothing(stack_factory, consumer):

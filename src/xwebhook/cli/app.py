@@ -38,11 +38,11 @@ def cli(ctx, stack, region, state_file, as_json):
     """Operate an xwebhook receiver: the local one (`make run`) or a deployed stack (--stack NAME).
 
     \b
-    First steps, on `make run X_EMULATOR=1`:
+    First steps, on `make dev` (the local stack, X emulated, registered):
       xwebhook status                  is the webhook valid, the queue and DLQ
-      xwebhook admin ensure            register and subscribe what is missing
       xwebhook send --as-x favorite    X delivers an event
       xwebhook tail                    the events on the queue
+      xwebhook doctor                  the whole chain checked, each failure's fix
 
     --stack, --region, --state-file and --json go before or after a command's name.
     """
@@ -545,10 +545,14 @@ def main():
 
 def _register_migrate():
     from xwebhook.cli.console_command import console_command
+    from xwebhook.cli.dev import dev_command
+    from xwebhook.cli.doctor_command import doctor_command
     from xwebhook.cli.migrate_commands import migrate
 
     cli.add_command(migrate)
     cli.add_command(console_command)
+    cli.add_command(doctor_command)
+    cli.add_command(dev_command)
 
 
 _register_migrate()  # after everything migrate_commands and console_command take from this module is defined

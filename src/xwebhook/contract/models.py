@@ -2,7 +2,9 @@
 
     from xwebhook.contract import parse_message
     message = parse_message(sqs_record_body)      # AaaMessage | XaaMessage, by `source`
-    if message.source == "xaa" and message.event_type == "post.create":
+    if message.synthetic:                         # a test delivery (xwebhook doctor), not from X: skip it
+        pass
+    elif message.source == "xaa" and message.event_type == "post.create":
         text = message.event.payload["text"]
 
 Where the two differ, on purpose: the schema is exact (a field it does not list is an error, so the
@@ -15,7 +17,16 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 RECEIVED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z")
@@ -45,6 +56,10 @@ class _Common(BaseModel):
     event_type: NonEmpty = Field(description="favorite, tweet_create, post.create, dm.received, ... (an open set)")
     for_user_id: NonEmpty | None = Field(description="the subscribed account the event is for, or None")
     received_at: datetime = Field(description="when the receiver accepted the delivery (UTC)")
+    synthetic: StrictBool = Field(
+        default=False,
+        description="True only for a synthetic delivery's message (xwebhook doctor's): not from X, skip it",
+    )
 
     @field_validator("received_at", mode="before")
     @classmethod

@@ -11,6 +11,8 @@
   publisher    SqsEventPublisher: SendMessageBatch, sized first, partial failures retried
   dedup        DynamoDedupStore: activities delivered in the last 30 h (items the admin function reads)
   ingest       DeliveryIngestor: size -> signature -> parse -> split -> dedup -> SQS -> answer
+  synthetic    the marker of a synthetic delivery (xwebhook doctor's) and its messages' marks; loaded only
+               for a delivery that carries one
   wiring       build_ingestor: the ingest function's composition root
 
 Every module here is paid for at a cold start (bench/ measures each): no imports in this file.

@@ -30,6 +30,11 @@ class SignatureMismatch(IngestFailure):
     """A signature that is not the body's under the consumer secret (re-read once if it may have rotated)."""
 
 
+class SyntheticMarkerMismatch(IngestFailure):
+    """An x-xwebhook-synthetic header that is not the body's marker under the consumer secret (synthetic.py):
+    refused rather than enqueued unmarked or marked, so a real event is never hidden from consumers."""
+
+
 class BadDelivery(IngestFailure, ValueError):
     """A signed delivery that can never be stored as it is: not JSON, not an object, no event."""
 
@@ -72,6 +77,7 @@ FAILURES = (
     (BodyTooLarge, 413, None),
     (SignatureMissing, 401, None),
     (SignatureMismatch, 401, None),
+    (SyntheticMarkerMismatch, 401, None),
     (MessageTooLarge, 413, None),
     (BadDelivery, 400, None),  # not JSON, not an object, no event, nesting too deep
     (BadRequest, 400, None),  # a body marked base64 that is not (http_api.raw_body)

@@ -120,11 +120,16 @@ class SqsEventPublisher:
             batches.append(current)
         return batches
 
-    def publish(self, messages):
+    def publish(self, messages, synthetic=False):
         """Send every message; returns the number of SQS calls made. Raises PublishError, whose `accepted`
         lists the messages SQS did take before the rest failed (ingest records them: on a standard queue,
-        nothing else would keep X's retry from sending them again)."""
+        nothing else would keep X's retry from sending them again). `synthetic`: each message gets the
+        `synthetic` attribute (receive/synthetic.py; their sizes already count it)."""
         batches = self.batches(messages)
+        if synthetic:
+            from xwebhook.receive.synthetic import mark_entries
+
+            mark_entries(batches)
         if len(batches) == 1:  # the common delivery: no pool, no bookkeeping on success
             result = self._send_batch(batches[0])
             if not result[2]:

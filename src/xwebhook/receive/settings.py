@@ -11,6 +11,8 @@ from xwebhook.env import ConfigError, number, text
 
 # HTTP API (payload 2.0) lower-cases header names; X's header as it arrives here.
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
+# The marker of a synthetic delivery (synthetic.py), which X never sends.
+SYNTHETIC_HEADER = "x-xwebhook-synthetic"
 
 # SQS's largest message since 2025 (and the queue's MaximumMessageSize in the template).
 SQS_MAX_MESSAGE_BYTES = 1024 * 1024

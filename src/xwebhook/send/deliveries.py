@@ -263,10 +263,11 @@ class Sender:
                     raise
         raise SendError("unreachable")
 
-    def post(self, body, signature_value=None):
+    def post(self, body, signature_value=None, extra_headers=None):
         headers = {"Content-Type": "application/json", "User-Agent": "xwebhook-send"}
         if signature_value is not None:
             headers[SIGNATURE_HEADER] = signature_value
+        headers.update(extra_headers or {})
         query = f"?{self.parsed.query}" if self.parsed.query else ""
         return self.request("POST", self.path + query, body, headers)
 

@@ -124,6 +124,7 @@ BAD_MESSAGES = {
     "an XAA event that is not an object": dict(good_xaa_message(), event=["post.create"]),
     "an XAA event_uuid that is a number": good_xaa_message(event_uuid=2080761390344937796),
     "an XAA filter that is not an object": good_xaa_message(filter="1111111111111111111"),
+    "synthetic as text": good_message(synthetic="true"),
 }
 
 
@@ -168,6 +169,15 @@ def test_the_schema_refuses_an_undocumented_field_and_the_models_ignore_it():
     body = good_message(added_later="x")
     assert schema_errors(body)
     assert not hasattr(parse_message(json.dumps(body)), "added_later")
+
+
+def test_a_message_of_xs_deliveries_is_not_synthetic_for_the_models():
+    assert parse_message(json.dumps(good_message())).synthetic is False
+
+
+def test_synthetic_is_true_or_absent_for_the_schema():
+    assert schema_errors(good_message(synthetic=True)) == []
+    assert schema_errors(good_message(synthetic=False))
 
 
 def test_aaa_only_fields_are_refused_on_an_xaa_message_by_the_schema():

@@ -25,6 +25,7 @@ ENV = {
         (errors.BodyTooLarge("body exceeds 100 bytes"), 413),
         (errors.SignatureMissing("x-twitter-webhooks-signature header is missing"), 401),
         (errors.SignatureMismatch("signature does not match the body"), 401),
+        (errors.SyntheticMarkerMismatch("x-xwebhook-synthetic does not match the body"), 401),
         (errors.BadDelivery("body is not JSON (UTF-8, RFC 8259)"), 400),
         (errors.EmptyDelivery("delivery holds no event"), 400),
         (errors.TooDeep("JSON nests deeper than 512 levels"), 400),
@@ -90,7 +91,7 @@ class Raising:
     def __init__(self, failure):
         self.failure = failure
 
-    def ingest(self, body, signature, text=None):
+    def ingest(self, body, signature, text=None, synthetic=None):
         raise self.failure
 
     def get(self):
