@@ -60,6 +60,10 @@ def test_the_settings_page_says_how_many_parameters_the_template_has(parameters)
     assert f"template's {len(parameters)} parameters" in (DOCS / "settings.md").read_text()
 
 
+def test_samconfigs_note_on_guided_deploy_counts_the_templates_parameters(parameters):
+    assert f"questions with the {len(parameters)} parameters" in (REPO / "samconfig.toml").read_text()
+
+
 def test_the_settings_page_lists_every_template_parameter(parameters):
     text = (DOCS / "settings.md").read_text().split("## Function environment")[0]
     assert [name for name in parameters if f"`{name}`" not in text] == []
