@@ -114,7 +114,8 @@ def test_function_sees_only_its_build_folder_layers_and_the_runtime_sdk(built_wo
 def test_function_answers_a_minimal_event(built_world, function):
     answer = built_world.invoke(function.logical_id, minimal_event(function))
     if function.routes:
-        assert isinstance(answer, dict) and isinstance(answer.get("statusCode"), int), answer
+        assert isinstance(answer, dict), answer
+        assert isinstance(answer.get("statusCode"), int), answer
         assert answer["statusCode"] < 500, answer
     else:
         assert answer is None or isinstance(answer, (dict, list)), answer
@@ -165,7 +166,8 @@ def test_a_function_added_to_the_template_is_found_and_run_without_the_suite_kno
     found = built_functions(scratch)
     assert set(found) == set(built_world.built) | {"HelloFunction"}
     hello = found["HelloFunction"]
-    assert hello.routes == [("GET", "/hello/{name}")] and hello.layers == found["CrcFunction"].layers
+    assert hello.routes == [("GET", "/hello/{name}")]
+    assert hello.layers == found["CrcFunction"].layers
     provisioned = Provisioner(
         template, moto_server.endpoint, stack_name=f"hello-{id(tmp_path) % 10000}", extension_port=extension_stub.port
     ).provision()

@@ -106,7 +106,8 @@ def test_an_invite_for_another_account_clicked_by_a_connected_owner_leaves_their
         trap = make_admin(running, "invite", {"flows": [flow], "user_id": BOB})
         page = chromium_page()
         answer = sign_in(page, trap["invite_url"], ALICE)
-        assert answer.status == 403 and page.title() == "This invitation is for another X account"
+        assert answer.status == 403
+        assert page.title() == "This invitation is for another X account"
         assert x_says_who(running, flow, tokens) == ALICE  # her connection still works at X
         assert tokens_of(stored(running, ALICE), flow) == tokens
         assert account(running, ALICE)["status"] == "active"
@@ -163,14 +164,18 @@ def test_a_revoke_from_before_a_reconnect_delivered_after_it_leaves_the_account_
     result = make_admin(running, "ensure")
     assert result["accounts"]["ok"], result["accounts"]
     after = account(running, BOB)
-    assert after["status"] == "active" and after["xaa_subscriptions"] == again["xaa_subscriptions"]
-    assert tokens_of(stored(running, BOB), "oauth2") == tokens and x_says_who(running, "oauth2", tokens) == BOB
+    assert after["status"] == "active"
+    assert after["xaa_subscriptions"] == again["xaa_subscriptions"]
+    assert tokens_of(stored(running, BOB), "oauth2") == tokens
+    assert x_says_who(running, "oauth2", tokens) == BOB
     # A revoke made after the reconnect still revokes.
     wait_past(_epoch(again["connected_at"]) + 1.1)
     deliver_revoke(running, BOB, time.time(), "xaa")
     make_admin(running, "ensure")
     revoked = account(running, BOB)
-    assert revoked["status"] == "revoked" and revoked["flows"] == [] and revoked["xaa_subscriptions"] == {}
+    assert revoked["status"] == "revoked"
+    assert revoked["flows"] == []
+    assert revoked["xaa_subscriptions"] == {}
 
 
 # --- 4. a refused revoke is a failed disconnect -----------------------------------------------------------------
@@ -187,15 +192,19 @@ def test_a_disconnect_x_refuses_fails_with_xs_reason_and_keeps_the_account_to_ru
         {"method": "POST", "path_prefix": "/2/oauth2/revoke", "status": 401, "count": 2, "body": INVALID_CLIENT},
     )
     result = make_admin(running, "disconnect", {"user_id": ALICE})
-    assert result["ok"] is False and "run disconnect again" in result["error"]
+    assert result["ok"] is False
+    assert "run disconnect again" in result["error"]
     step = result["did"]["oauth2_access_token"]
-    assert (step["outcome"], step["x_status"]) == ("failed", 401) and "invalid_client" in step["reason"]
+    assert (step["outcome"], step["x_status"]) == ("failed", 401)
+    assert "invalid_client" in step["reason"]
     kept = account(running, ALICE)
-    assert kept["status"] == "disconnecting" and "invalid_client" in kept["reason"]
+    assert kept["status"] == "disconnecting"
+    assert "invalid_client" in kept["reason"]
     assert x_says_who(running, "oauth2", tokens) == ALICE  # the grant is alive at X, and the table says so
     assert "disconnecting" in json.dumps(make_admin(running, "status")["accounts"]["attention"])
     again = make_admin(running, "disconnect", {"user_id": ALICE})  # the secret fixed: run it again
-    assert again["ok"] and again["deleted"]
+    assert again["ok"]
+    assert again["deleted"]
     assert again["did"]["oauth2_access_token"] == {"outcome": "revoked"}
     assert x_says_who(running, "oauth2", tokens) == 401
     assert ALICE not in [a["user_id"] for a in make_admin(running, "accounts")["accounts"]]

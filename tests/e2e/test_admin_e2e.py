@@ -82,7 +82,8 @@ def test_register_subscribe_deliver_replay_and_keep_the_webhook_valid(world, que
 
     # register: X's CRC GET travels through the gateway to the real crc function
     registered = invoke(admin, {"action": "register"})
-    assert registered["ok"] is True and registered["created"] is True, registered
+    assert registered["ok"] is True, registered
+    assert registered["created"] is True, registered
     webhook_id = registered["webhook"]["id"]
     assert registered["webhook"]["valid"] is True
     assert [entry["outcome"] for entry in emulator.crc_log] == ["ok"]
@@ -90,7 +91,8 @@ def test_register_subscribe_deliver_replay_and_keep_the_webhook_valid(world, que
 
     # subscribe the app owner (OAuth 1.0a as the owner, checked by the emulator)
     subscribed = invoke(admin, {"action": "subscribe"})
-    assert subscribed["ok"] is True and subscribed["user_id"] == OWNER_ID
+    assert subscribed["ok"] is True
+    assert subscribed["user_id"] == OWNER_ID
     assert emulator.subscriptions[webhook_id] == {OWNER_ID}
 
     # X delivers signed events; they happened two minutes ago, so a replay "up to now" covers them
@@ -105,9 +107,11 @@ def test_register_subscribe_deliver_replay_and_keep_the_webhook_valid(world, que
 
     # replay the window: X sends every delivery again, then a replay_job_status event
     replay = invoke(admin, {"action": "replay", "from": "-10m"})
-    assert replay["ok"] is True and replay["webhook_id"] == webhook_id, replay
+    assert replay["ok"] is True, replay
+    assert replay["webhook_id"] == webhook_id, replay
     job = emulator.wait_replay(replay["job_id"])
-    assert job["job_state"] == "Complete" and job["delivered"] == len(DELIVERIES)
+    assert job["job_state"] == "Complete"
+    assert job["delivered"] == len(DELIVERIES)
     replayed = [d for d in emulator.deliveries if d["replay"]]
     assert [d["status"] for d in replayed] == [200] * (len(DELIVERIES) + 1)
     # ingest answered each replayed delivery: every event already delivered, nothing enqueued again
@@ -126,7 +130,8 @@ def test_register_subscribe_deliver_replay_and_keep_the_webhook_valid(world, que
 
     # the scheduled ensure revalidates it (PUT -> CRC through the gateway) and says so in its metric
     ensured = invoke(admin, {"action": "ensure"})
-    assert ensured["ok"] is True and ensured["webhook_valid"] is True, ensured
+    assert ensured["ok"] is True, ensured
+    assert ensured["webhook_valid"] is True, ensured
     assert [(step["step"], step["ok"]) for step in ensured["did"]] == [("revalidate", True)]
     assert emulator.webhooks[webhook_id]["valid"] is True
     assert webhook_valid_metric(capsys.readouterr().out) == [1.0]
@@ -136,8 +141,10 @@ def test_register_subscribe_deliver_replay_and_keep_the_webhook_valid(world, que
     emulator.invalidate(webhook_id)
     emulator.consumer_secret = "rotated-at-x-only"
     failing = invoke(admin, {"action": "ensure"})
-    assert failing["ok"] is False and failing["webhook_valid"] is False
-    assert "is still invalid" in failing["error"] and "CrcValidationFailed" in failing["error"]
+    assert failing["ok"] is False
+    assert failing["webhook_valid"] is False
+    assert "is still invalid" in failing["error"]
+    assert "CrcValidationFailed" in failing["error"]
     assert emulator.webhooks[webhook_id]["valid"] is False
     assert webhook_valid_metric(capsys.readouterr().out) == [0.0]
     assert [entry["outcome"] for entry in emulator.crc_log][-1] == "invalid"
@@ -151,8 +158,10 @@ def test_scheduled_rule_event_runs_ensure_from_nothing(world, capsys):
         (__import__("pathlib").Path(__file__).parents[2] / "events/admin-ensure-scheduled-event.json").read_text()
     )
     result = invoke(admin, event)
-    assert result["action"] == "ensure" and result["ok"] is True, result
+    assert result["action"] == "ensure", result
+    assert result["ok"] is True, result
     assert [step["step"] for step in result["did"]] == ["register", "subscribe"]
     webhook_id = result["webhook"]["id"]
-    assert emulator.webhooks[webhook_id]["valid"] is True and emulator.subscriptions[webhook_id] == {OWNER_ID}
+    assert emulator.webhooks[webhook_id]["valid"] is True
+    assert emulator.subscriptions[webhook_id] == {OWNER_ID}
     assert webhook_valid_metric(capsys.readouterr().out) == [1.0]

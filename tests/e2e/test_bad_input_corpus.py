@@ -204,11 +204,14 @@ def problems_with(expect, status, headers, answer, messages, sent):
 
 def test_the_corpus_is_large_and_covers_every_category():
     names = [case["name"] for case in CASES]
-    assert len(names) == len(set(names)) and len(names) >= 40
+    assert len(names) == len(set(names))
+    assert len(names) >= 40
     categories = {case["category"] for case in CASES}
     assert categories >= {"signature", "size", "encoding", "numbers", "structure", "content-type", "route", "crc"}
     for case in CASES:
-        assert case["why"] and "expect" in case and case["request"]["method"], case["name"]
+        assert case["why"], case["name"]
+        assert "expect" in case, case["name"]
+        assert case["request"]["method"], case["name"]
 
 
 @pytest.mark.parametrize("case", [_param(case) for case in CASES])

@@ -94,17 +94,21 @@ def logs(running):
 
 def test_an_invite_from_make_admin_connects_an_account_in_a_real_browser(running, page):
     invite = make_admin(running, "invite", {"expires_in": "1h"})
-    assert invite["ok"] and invite["invite_url"].startswith(running.state["gateway_url"] + "/connect?invite=")
+    assert invite["ok"]
+    assert invite["invite_url"].startswith(running.state["gateway_url"] + "/connect?invite=")
     assert invite["callback_url"] == running.state["outputs"]["ConnectCallbackUrl"]
     page.goto(invite["invite_url"])
     assert page.url.startswith(running.state["emulator_url"] + "/i/oauth2/authorize?")  # X's page, not ours
     answer = on_x_page(page, ALICE)
-    assert answer.status == 200 and page.title() == "Connected as @alice_dev"
+    assert answer.status == 200
+    assert page.title() == "Connected as @alice_dev"
     assert "subscribed to 17 event types" in page.inner_text("body")
 
     accounts = make_admin(running, "accounts")
     (alice,) = [a for a in accounts["accounts"] if a["user_id"] == ALICE]
-    assert alice["status"] == "active" and alice["flows"] == ["oauth2"] and len(alice["xaa_subscriptions"]) == 17
+    assert alice["status"] == "active"
+    assert alice["flows"] == ["oauth2"]
+    assert len(alice["xaa_subscriptions"]) == 17
     webhook_id = make_admin(running, "status")["webhook"]["id"]
     at_x = x_state(running)["xaa_subscriptions"]
     assert set(alice["xaa_subscriptions"].values()) <= set(at_x)
@@ -113,7 +117,8 @@ def test_an_invite_from_make_admin_connects_an_account_in_a_real_browser(running
         assert at_x[subscription_id]["filter"] == {"user_id": ALICE}
 
     tokens = every_token(running)
-    assert tokens and not [token for token in tokens if token in logs(running)]
+    assert tokens
+    assert not [token for token in tokens if token in logs(running)]
     assert not [token for token in tokens if token in json.dumps(accounts) + page.content()]
 
 
@@ -154,7 +159,8 @@ def test_oauth1_connects_an_account_on_the_account_activity_api(running, page):
     page.goto(invite["invite_url"])
     assert "/oauth/authorize?oauth_token=" in page.url
     on_x_page(page, BOB)
-    assert page.title() == "Connected as @bob_dev" and "Account Activity API: subscribed" in page.inner_text("body")
+    assert page.title() == "Connected as @bob_dev"
+    assert "Account Activity API: subscribed" in page.inner_text("body")
     webhook_id = make_admin(running, "status")["webhook"]["id"]
     assert BOB in x_state(running)["subscriptions"][webhook_id]
     assert not [token for token in every_token(running) if token in logs(running)]
@@ -165,16 +171,19 @@ def test_cancel_on_x_page_says_so_and_keeps_nothing(running, page):
     invite = make_admin(running, "invite", {"user_id": "2244994945"})
     page.goto(invite["invite_url"])
     answer = on_x_page(page, "2244994945", decision="cancel")
-    assert answer.status == 200 and page.title() == "You cancelled the sign-in"
+    assert answer.status == 200
+    assert page.title() == "You cancelled the sign-in"
     assert make_admin(running, "accounts")["count"] == before
 
 
 def test_a_wrong_invite_is_a_403_page(running, page):
     invite = make_admin(running, "invite")
     answer = page.goto(invite["invite_url"][:-3] + "AAA")
-    assert answer.status == 403 and page.title() == "This invitation link is not valid"
+    assert answer.status == 403
+    assert page.title() == "This invitation link is not valid"
     answer = page.goto(running.state["gateway_url"] + "/connect")
-    assert answer.status == 403 and page.title() == "An invitation is needed"
+    assert answer.status == 403
+    assert page.title() == "An invitation is needed"
 
 
 def test_a_replayed_callback_stores_no_second_account(running, page):
@@ -193,7 +202,8 @@ def test_disconnect_removes_the_account_its_subscriptions_and_its_tokens(running
     (item,) = [item for item in stored_items(running) if item["pk"]["S"] == f"account#{ALICE}"]
     stored = {name: value["S"] for name, value in item["oauth2"]["M"].items() if name.endswith("_token")}
     result = make_admin(running, "disconnect", {"user_id": ALICE})
-    assert result["ok"] and result["deleted"]
+    assert result["ok"]
+    assert result["deleted"]
     at_x = x_state(running)
     assert not set(alice["xaa_subscriptions"].values()) & set(at_x["xaa_subscriptions"])
     assert stored["access_token"] not in at_x["oauth"]["access_tokens"]

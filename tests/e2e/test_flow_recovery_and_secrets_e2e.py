@@ -204,7 +204,8 @@ def test_x_deliveries_while_the_queue_was_gone_got_a_503(flow):
 
 def test_ensure_replayed_the_outage_on_its_own_and_every_event_arrived_exactly_once(flow):
     recovery = flow.record["recovering"]["recovery"]
-    assert recovery["ok"] is True and recovery["started"]["why"] == "ingest 5xx", recovery
+    assert recovery["ok"] is True, recovery
+    assert recovery["started"]["why"] == "ingest 5xx", recovery
     assert flow.record["recovering"]["metrics"]["AutoReplayJobs"] == 1
     bodies = flow.record["queued_after"]
     events = Counter(canonical(body["event"] for body in bodies if body["event_type"] == "favorite"))
@@ -216,7 +217,8 @@ def test_ensure_replayed_the_outage_on_its_own_and_every_event_arrived_exactly_o
 def test_the_next_ensure_replays_nothing_and_status_shows_what_was_done(flow):
     assert "started" not in flow.record["recovered"]["recovery"]
     shown = flow.record["final_status"]
-    assert shown["last_ensure"]["ok"] is True and shown["last_ensure"]["webhook_valid"] is True
+    assert shown["last_ensure"]["ok"] is True
+    assert shown["last_ensure"]["webhook_valid"] is True
     replayed = shown["recovery"]["replayed"]
     assert [entry["why"] for entry in replayed] == ["ingest 5xx", "replay action"]
     assert replayed[0]["job_id"] == flow.record["recovering"]["recovery"]["started"]["job_id"]
@@ -257,9 +259,11 @@ def everything_the_flow_left(flow):
 
 def test_the_flow_left_logs_worth_scanning(flow):
     places = everything_the_flow_left(flow)
-    assert '"message":"delivery"' in places["functions"] and '"message":"crc"' in places["functions"]
+    assert '"message":"delivery"' in places["functions"]
+    assert '"message":"crc"' in places["functions"]
     assert "admin ensure" in places["admin log lines"]
-    assert "POST /webhook 503" in places["make run output"] and len(flow.recorder.answers) >= 8
+    assert "POST /webhook 503" in places["make run output"]
+    assert len(flow.recorder.answers) >= 8
     assert "moto" in places  # its log is scanned too (quiet unless moto fails)
 
 

@@ -92,7 +92,8 @@ def deliver(emulator, stack, activities):
     sent = 0
     for kind, user_id, details, order in activities:
         outcomes = emulator.activity(kind, user_id, order, **details)
-        assert outcomes and all(outcome["status"] == 200 for outcome in outcomes), outcomes
+        assert outcomes, outcomes
+        assert all(outcome["status"] == 200 for outcome in outcomes), outcomes
         sent += len(outcomes)
     expected = len(activities) if CROSS_FAMILY_DEDUP else sent
     return message_bodies(wait_for_messages(stack, expected, timeout=15)), sent
@@ -121,17 +122,21 @@ def test_aaa_accounts_move_to_xaa_with_a_plan_an_overlap_a_cutover_and_a_way_bac
 
     # three AAA accounts: ensure registers the webhook (CRC through the gateway) and subscribes them
     ensured = run(admin, "ensure")
-    assert ensured["webhook_valid"] is True and ensured["ok"] is True, ensured
+    assert ensured["webhook_valid"] is True, ensured
+    assert ensured["ok"] is True, ensured
     webhook_id = ensured["webhook"]["id"]
     assert emulator.subscriptions[webhook_id] == {OWNER, BOB, CAROL}
 
     # plan: what each needs, what it would cost, what XAA will not deliver; nothing changes at X
     plan = run(admin, "migrate", mode="plan")
-    assert plan["ok"] is True and plan["changes_nothing"] is True and emulator.xaa_subscriptions == {}
+    assert plan["ok"] is True
+    assert plan["changes_nothing"] is True
+    assert emulator.xaa_subscriptions == {}
     accounts = by_user(plan)
     assert set(accounts) == {OWNER, BOB, CAROL}
     assert all(entry["subscriptions"]["needed"] == PARITY and not entry["refusals"] for entry in accounts.values())
-    assert plan["cap"]["to_create"] == 3 * PARITY and plan["xaa_gaps"] == list(event_types.XAA_GAPS)
+    assert plan["cap"]["to_create"] == 3 * PARITY
+    assert plan["xaa_gaps"] == list(event_types.XAA_GAPS)
     if not CROSS_FAMILY_DEDUP:
         assert "has no by_user index" in accounts[OWNER]["counts"]["unknown"]
 
@@ -153,11 +158,13 @@ def test_aaa_accounts_move_to_xaa_with_a_plan_an_overlap_a_cutover_and_a_way_bac
         # event_uuid and the AAA copy is a second message (docs/messages.md "Identity": a duplicate, never a loss)
         keys = Counter(natural_key(body) for body in bodies)
         follows = {key for key in keys if key[0] == "follow"}
-        assert len(keys) == len(ACTIVITIES) and follows
+        assert len(keys) == len(ACTIVITIES)
+        assert follows
         assert {key: n for key, n in keys.items() if key not in follows} == dict.fromkeys(keys.keys() - follows, 1)
         assert all(copies[(key, "aaa")] == copies[(key, "xaa")] == 1 for key in follows)
     else:
-        assert len(bodies) == sent and set(copies.values()) == {1}
+        assert len(bodies) == sent
+        assert set(copies.values()) == {1}
         assert Counter(source for _key, source in copies) == {"aaa": len(ACTIVITIES), "xaa": len(ACTIVITIES)}
     assert {body["for_user_id"] for body in bodies} == {OWNER, BOB}
 
@@ -173,7 +180,8 @@ def test_aaa_accounts_move_to_xaa_with_a_plan_an_overlap_a_cutover_and_a_way_bac
         assert {e["verified"]["how"] for e in cut["accounts"]} == {"xaa_seen"}, cut
     else:
         refused = run(admin, "migrate", mode="cutover", user_ids=[OWNER, BOB])
-        assert refused["ok"] is False and all(e["refused"] for e in refused["accounts"])
+        assert refused["ok"] is False
+        assert all(e["refused"] for e in refused["accounts"])
         assert emulator.subscriptions[webhook_id] == {OWNER, BOB, CAROL}
         cut = run(admin, "migrate", mode="cutover", user_ids=[OWNER, BOB], force=True)
     assert cut["ok"] is True, cut
@@ -181,20 +189,26 @@ def test_aaa_accounts_move_to_xaa_with_a_plan_an_overlap_a_cutover_and_a_way_bac
 
     # XAA only now: a new activity arrives once, as XAA; ensure keeps AAA off and the XAA set in place
     after, sent = deliver(emulator, stack, [("post", OWNER, {"post_id": "1900000000000000009"}, "aaa_first")])
-    assert sent == 1 and [(b["source"], b["event_type"]) for b in after] == [("xaa", "post.create")]
+    assert sent == 1
+    assert [(b["source"], b["event_type"]) for b in after] == [("xaa", "post.create")]
     ensured = run(admin, "ensure")
-    assert ensured["ok"] is True and not any(step["step"] == "subscribe" for step in ensured["did"]), ensured
-    assert ensured["xaa"]["did"] == [] and ensured["xaa"]["present"] == 2 * PARITY
+    assert ensured["ok"] is True, ensured
+    assert not any(step["step"] == "subscribe" for step in ensured["did"]), ensured
+    assert ensured["xaa"]["did"] == []
+    assert ensured["xaa"]["present"] == 2 * PARITY
     assert emulator.subscriptions[webhook_id] == {CAROL}
 
     # the way back, on another account: apply CAROL, then roll it back
     assert run(admin, "migrate", mode="apply", user_ids=[CAROL])["ok"] is True
     assert len(emulator.xaa_subscriptions) == 3 * PARITY
     rolled = run(admin, "migrate", mode="rollback", user_ids=[CAROL])
-    assert rolled["ok"] is True and len(by_user(rolled)[CAROL]["deleted"]) == PARITY, rolled
+    assert rolled["ok"] is True, rolled
+    assert len(by_user(rolled)[CAROL]["deleted"]) == PARITY, rolled
     assert len(emulator.xaa_subscriptions) == 2 * PARITY
     assert not any(s["filter"]["user_id"] == CAROL for s in emulator.xaa_subscriptions.values())
     back, _ = deliver(emulator, stack, [("dm", CAROL, {"dm_id": "1900000000000000010"}, "xaa_first")])
     assert [(b["source"], b["event_type"]) for b in back] == [("aaa", "direct_message")]
     again = run(admin, "ensure")
-    assert again["ok"] is True and again["xaa"]["did"] == [] and len(emulator.xaa_subscriptions) == 2 * PARITY
+    assert again["ok"] is True
+    assert again["xaa"]["did"] == []
+    assert len(emulator.xaa_subscriptions) == 2 * PARITY

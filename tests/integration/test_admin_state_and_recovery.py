@@ -146,7 +146,8 @@ def test_the_real_admin_remembers_ensure_in_ssm_and_replays_a_5xx_window_from_cl
     )
     assert stored["recovery"]["replayed"][0]["job_id"] == job["job_id"]
     shown = invoke(admin, {"action": "status"})
-    assert shown["last_ensure"]["ok"] is True and shown["last_ensure"]["webhook_id"] == hook["id"]
+    assert shown["last_ensure"]["ok"] is True
+    assert shown["last_ensure"]["webhook_id"] == hook["id"]
     assert shown["recovery"]["replayed"][0]["why"] == "ingest 5xx"
     # And a second run replays nothing more
     emulated_x.wait_replay(job["job_id"])

@@ -47,7 +47,8 @@ def test_a_peek_shows_waiting_messages_once_and_leaves_them_to_the_consumer(queu
     first = peeker.poll()
     again = peeker.poll()  # nothing new is waiting: no receive at all
 
-    assert sorted(json.loads(m["Body"])["n"] for m in first) == [1, 2] and again == []
+    assert sorted(json.loads(m["Body"])["n"] for m in first) == [1, 2]
+    assert again == []
     consumed = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
     assert sorted(json.loads(m["Body"])["n"] for m in consumed) == [1, 2]
     assert {m["Attributes"]["ApproximateReceiveCount"] for m in consumed} == {"2"}  # the peek cost one receive each
@@ -107,7 +108,9 @@ def test_in_flight_messages_are_explained(queues):
     put(sqs, url, {"n": 1})
     sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)  # e.g. `aws sqs receive-message`
     note = messages.hidden_note(messages.depth(sqs, url), fifo=True)
-    assert "1 message is in flight" in note and "visibility timeout" in note and "FIFO" in note
+    assert "1 message is in flight" in note
+    assert "visibility timeout" in note
+    assert "FIFO" in note
     assert messages.hidden_note({"in_flight": 0}) is None
 
 
@@ -120,7 +123,8 @@ def test_redrive_moves_every_dead_letter_back_keeping_groups_and_attributes(queu
     result = redrive.redrive(sqs, dlq, url, progress=lambda moved, total: seen.append((moved, total)))
 
     assert result == {"moved": 13, "total": 13, "method": "receive-send-delete"}  # moto has no move task
-    assert seen[0] == (0, 13) and seen[-1] == (13, 13)
+    assert seen[0] == (0, 13)
+    assert seen[-1] == (13, 13)
     assert messages.depth(sqs, dlq)["visible"] == 0
     back = []
     while batch := sqs.receive_message(
@@ -168,4 +172,5 @@ def test_on_aws_redrive_uses_the_message_move_task_and_reports_its_progress():
     sqs, seen = MoveTaskSqs(), []
     result = redrive.redrive(sqs, "dlq", "queue", progress=lambda m, t: seen.append((m, t)), poll_seconds=0)
     assert result == {"moved": 40, "total": 40, "method": "message-move-task"}
-    assert sqs.started == ("arn:dlq", "arn:queue") and seen == [(0, 40), (20, 40), (40, 40)]
+    assert sqs.started == ("arn:dlq", "arn:queue")
+    assert seen == [(0, 40), (20, 40), (40, 40)]

@@ -65,16 +65,21 @@ def test_an_invite_from_the_admin_function_starts_a_sign_in_in_the_connect_funct
     location = answer["headers"]["location"]
     assert location.startswith(x.base_url + "/i/oauth2/authorize?")
     query = parse_qs(urlsplit(location).query)
-    assert query["redirect_uri"] == ["https://hooks.example.com/connect/callback"] and query["client_id"] == [CLIENT_ID]
+    assert query["redirect_uri"] == ["https://hooks.example.com/connect/callback"]
+    assert query["client_id"] == [CLIENT_ID]
     (cookie,) = answer["cookies"]
     assert {"HttpOnly", "Secure", "SameSite=Lax", "Path=/connect"} <= {p.strip() for p in cookie.split(";")}
     assert "default-src 'none'" in answer["headers"]["content-security-policy"]
     assert answer["headers"]["referrer-policy"] == "no-referrer"
     (line,) = lines
-    assert line["message"] == "connect" and line["outcome"] == "redirected" and line["status"] == 302
+    assert line["message"] == "connect"
+    assert line["outcome"] == "redirected"
+    assert line["status"] == 302
     shown = json.dumps(lines)
     signature = parse_qs(url.query)["invite"][0].split(".")[1]
-    assert signature not in shown and query["state"][0] not in shown and query["code_challenge"][0] not in shown
+    assert signature not in shown
+    assert query["state"][0] not in shown
+    assert query["code_challenge"][0] not in shown
     assert line["invite_id"] == result["invite_id"]
 
 
@@ -82,15 +87,19 @@ def test_the_accounts_table_unreachable_is_a_503_page(stack, x):
     token = parse_qs(urlsplit(invoke(stack.load("admin"), {"action": "invite"})["invite_url"]).query)["invite"][0]
     connect = stack.load("connect", ACCOUNTS_TABLE="not-this-stacks-table")
     answer, (line,) = logged(connect, connect_event("/connect", f"invite={token}", name="it-down"))
-    assert answer["statusCode"] == 503 and answer["headers"]["content-type"].startswith("text/html")
-    assert line["outcome"] == "store_unavailable" and "ResourceNotFoundException" in line["detail"]
+    assert answer["statusCode"] == 503
+    assert answer["headers"]["content-type"].startswith("text/html")
+    assert line["outcome"] == "store_unavailable"
+    assert "ResourceNotFoundException" in line["detail"]
     assert "ResourceNotFoundException" not in answer["body"]
 
 
 def test_a_bad_setting_is_a_503_page_naming_the_variable_in_the_log(stack):
     connect = stack.load("connect", X_WEB_BASE_URL="ftp://x.com")
     answer, (line,) = logged(connect, connect_event("/connect", "", name="it-bad"))
-    assert answer["statusCode"] == 503 and line["outcome"] == "misconfigured" and "X_WEB_BASE_URL" in line["detail"]
+    assert answer["statusCode"] == 503
+    assert line["outcome"] == "misconfigured"
+    assert "X_WEB_BASE_URL" in line["detail"]
 
 
 @pytest.mark.parametrize("variable", ["X_API_BASE_URL", "X_WEB_BASE_URL"])
@@ -98,7 +107,8 @@ def test_an_edited_environment_cannot_send_the_client_secret_or_a_sign_in_over_p
     token = parse_qs(urlsplit(invoke(stack.load("admin"), {"action": "invite"})["invite_url"]).query)["invite"][0]
     connect = stack.load("connect", **{variable: "http://api.x.example"})
     answer, (line,) = logged(connect, connect_event("/connect", f"invite={token}", name="it-plain-http"))
-    assert answer["statusCode"] == 503 and line["outcome"] == "misconfigured"
+    assert answer["statusCode"] == 503
+    assert line["outcome"] == "misconfigured"
     assert f"{variable} must be https, or http only to a loopback host" in line["detail"]
     assert "location" not in answer["headers"]  # no browser is sent to sign in over http
 
@@ -106,10 +116,12 @@ def test_an_edited_environment_cannot_send_the_client_secret_or_a_sign_in_over_p
 def test_connect_mode_off_provisions_no_connect_function_and_no_routes(stack_factory):
     off = stack_factory(parameters={"ConnectMode": "off"})
     assert "connect" not in off.provisioned.functions
-    assert ("GET", "/connect") not in off.provisioned.routes and ("GET", "/webhook") in off.provisioned.routes
+    assert ("GET", "/connect") not in off.provisioned.routes
+    assert ("GET", "/webhook") in off.provisioned.routes
     assert "ConnectCallbackUrl" not in off.provisioned.outputs
     result = invoke(off.load("admin"), {"action": "invite"})
-    assert not result["ok"] and "CONNECT_MODE is off" in result["error"]
+    assert not result["ok"]
+    assert "CONNECT_MODE is off" in result["error"]
 
 
 def test_the_admin_function_emits_accounts_need_reconnect_and_never_logs_an_invite_url(stack, x, capsys, caplog):
@@ -118,14 +130,17 @@ def test_the_admin_function_emits_accounts_need_reconnect_and_never_logs_an_invi
     capsys.readouterr()
     invited = invoke(admin, {"action": "invite"})
     ensured = invoke(admin, {"action": "ensure"})
-    assert invited["ok"] and ensured["ok"], ensured
+    assert invited["ok"], ensured
+    assert ensured["ok"], ensured
     # (other parts add their own figures: the recovery's depend on what earlier tests left in moto's CloudWatch)
     assert ensured["metrics"]["AccountsNeedingReconnect"] == 0
     emitted = capsys.readouterr().out  # the EMF metric lines
     records = [r for r in caplog.records if r.name == "xwebhook"]  # the log lines (Powertools)
     printed = emitted + caplog.text + json.dumps([getattr(r, "result", None) for r in records])
-    assert invited["invite_url"] not in printed and invited["invite_url"].split("invite=")[1] not in printed
-    assert records[0].result["invite_url"] == "<not logged>" and records[0].result["invite_id"] == invited["invite_id"]
+    assert invited["invite_url"] not in printed
+    assert invited["invite_url"].split("invite=")[1] not in printed
+    assert records[0].result["invite_url"] == "<not logged>"
+    assert records[0].result["invite_id"] == invited["invite_id"]
     metrics = [json.loads(line)["_aws"] for line in emitted.splitlines() if '"_aws"' in line]
     names = {m["Name"] for aws in metrics for block in aws["CloudWatchMetrics"] for m in block["Metrics"]}
     assert {"WebhookValid", "AccountsNeedingReconnect"} <= names

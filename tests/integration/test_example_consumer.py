@@ -115,7 +115,8 @@ def test_on_a_fifo_queue_an_accounts_later_events_wait_for_its_failed_one(stack_
     favorites = [event_id for event_id in order if ":favorite:" in event_id]
     # Then the account's favorites were handled in their queue order, the failed one first
     (first,) = failed_once
-    assert favorites[0] == first and len(favorites) == 3
+    assert favorites[0] == first
+    assert len(favorites) == 3
     assert favorites == sorted(favorites)  # favorite_multi's ids ...540, ...541, ...542
     # and the later favorites of that batch came back with it, unprocessed, while the other account went on
     first_batch = batches[0]
@@ -154,7 +155,8 @@ def test_a_consumer_that_raises_fails_the_whole_batch_and_loses_nothing(stack_fa
         return consumer.handler(event, context)
 
     batches = event_source(stack, consumer, handler=broken_then_fixed).drain(deadline_seconds=30)
-    assert batches[0].error == "RuntimeError: bug" and not batches[0].processed
+    assert batches[0].error == "RuntimeError: bug"
+    assert not batches[0].processed
     assert len(processed_event_ids(batches)) == 2
 
 
@@ -172,7 +174,8 @@ def test_make_consume_drains_the_running_stacks_queue_and_says_what_happened(sta
     out, err = capsys.readouterr()
     assert "ok    favorite" in out
     assert "receive 5 of 5: the next one moves it to the dead-letter queue" in out
-    assert "1 processed" in err and "1 on the DLQ" in err
+    assert "1 processed" in err
+    assert "1 on the DLQ" in err
 
 
 def test_make_consume_says_when_no_stack_is_running(tmp_path, capsys):

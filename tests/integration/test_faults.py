@@ -234,14 +234,16 @@ def test_a_dependency_fault_is_a_503_and_x_retry_after_recovery_stores_each_even
     # Then, once the dependency is back, X's retry (the same signed body) is accepted ...
     receive.recover()
     retried_status, retried = receive.post(body)
-    assert retried_status == 200 and retried["events"] == len(events), retried
+    assert retried_status == 200, retried
+    assert retried["events"] == len(events), retried
     # ... and every event is on the queue exactly once, whatever reached SQS during the fault
     consumed = receive.consumed()
     assert Counter(consumed) == Counter(events), fault
     # And a later copy (a replay) is acknowledged without a second message
     # (a fresh event skips the dedup read: SQS FIFO's deduplication drops the copy, docs/messages.md "Exactly once")
     again_status, again = receive.post(body)
-    assert again_status == 200 and again["events"] == len(events)
+    assert again_status == 200
+    assert again["events"] == len(events)
     assert receive.consumed() == []
     assert receive.consumed() == []
 
@@ -250,7 +252,8 @@ def test_a_partial_batch_failure_once_is_retried_inside_the_delivery(receive):
     body, events = receive.delivery()
     rule = receive.proxies["sqs"].add(PartialBatch(fail=2), target=SEND_BATCH, count=1)
     status, answer = receive.post(body)
-    assert (status, answer["sent"]) == (200, len(events)) and rule.hits == 1
+    assert (status, answer["sent"]) == (200, len(events))
+    assert rule.hits == 1
     assert Counter(receive.consumed()) == Counter(events)
 
 
@@ -268,7 +271,8 @@ def test_the_crc_answers_503_never_a_guess_while_secrets_manager_is_down(receive
     assert http_request(receive.gateway.url, "GET", "/webhook?crc_token=abc") == (503, SECRET_FAILED)
     receive.reset()
     status, answer = http_request(receive.gateway.url, "GET", "/webhook?crc_token=abc")
-    assert status == 200 and answer["response_token"].startswith("sha256=")
+    assert status == 200
+    assert answer["response_token"].startswith("sha256=")
 
 
 def test_on_a_standard_queue_a_partial_failure_and_x_retry_still_store_each_event_once(moto_server, template, tmp_path):
@@ -372,7 +376,8 @@ def test_x_unavailable_is_ok_false_with_the_reason_then_the_action_succeeds(x, f
     before = len(x_reached(proxy))
     inject(proxy)
     result = invoke(admin, {"action": action})
-    assert result["ok"] is False and reason in result["error"], result
+    assert result["ok"] is False, result
+    assert reason in result["error"], result
     assert len(x_reached(proxy)) - before == attempts  # bounded retries, no loop
     if action == "ensure":
         assert result["webhook_valid"] is False  # WebhookValid 0: the alarm sees it
@@ -394,8 +399,10 @@ def test_x_rate_limit_is_ok_false_with_when_to_try_again_and_no_retry(x):
     proxy.add(Status(429, body, headers), path_prefix="/2/webhooks/replay")
     before = len(x_reached(proxy))
     result = invoke(admin, {"action": "replay", "from": "-30m"})
-    assert result["ok"] is False and "X rate limit reached for replay; it resets at" in result["error"]
-    assert result["rate_limit_reset_epoch"] == reset and 590 <= result["retry_after_seconds"] <= 600
+    assert result["ok"] is False
+    assert "X rate limit reached for replay; it resets at" in result["error"]
+    assert result["rate_limit_reset_epoch"] == reset
+    assert 590 <= result["retry_after_seconds"] <= 600
     assert result["x_error"] == {"status": 429, "rate_limit_limit": 100}
     assert len(x_reached(proxy)) - before == 2  # list webhooks, then one replay call: never retried
     proxy.clear()

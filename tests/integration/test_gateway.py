@@ -56,7 +56,8 @@ def test_a_signed_post_lands_on_the_queue_and_is_printed(local_stack, gateway_fo
     out = io.StringIO()
     gateway = gateway_for(out=out)
     status, _, body = signed_post(gateway, sample_bytes("aaa/favorite_multi"))
-    assert status == 200 and json.loads(body)["sent"] == 3
+    assert status == 200
+    assert json.loads(body)["sent"] == 3
     assert len(local_stack.drain()) == 3
     line = out.getvalue().strip()
     assert line.split()[1:6] == ["POST", "/webhook", "200", "sent=3", "kept=3"]
@@ -128,7 +129,8 @@ def test_concurrent_senders_get_every_event_on_the_queue_exactly_once(local_stac
     # Then all are accepted, each event is on the queue once, and no more instances ran than allowed
     assert statuses == [200] * len(deliveries)
     received = sorted(b["event_id"] for b in message_bodies(local_stack.drain()))
-    assert received == expected and len(set(expected)) == len(expected)
+    assert received == expected
+    assert len(set(expected)) == len(expected)
     assert gateway.pools["ingest"].cold_starts <= 3
 
 
@@ -166,7 +168,8 @@ def test_function_logs_never_hold_the_secret(local_stack, gateway_for, tmp_path)
     signed_post(gateway, sample_bytes("aaa/favorite"), "forged")
     gateway.stop()
     logs = (tmp_path / "functions.log").read_text()
-    assert '"message":"crc"' in logs and '"message":"delivery"' in logs
+    assert '"message":"crc"' in logs
+    assert '"message":"delivery"' in logs
     assert DEV_SECRET not in logs
 
 
@@ -197,7 +200,8 @@ def test_a_chunked_body_with_a_negative_or_malformed_chunk_size_is_400_and_nothi
     status_line, _ = raw_exchange(gateway, request_bytes)
 
     assert status_line == "HTTP/1.1 400 Bad Request"
-    assert gateway.pools["ingest"].cold_starts == 0 and local_stack.peek_count() == 0
+    assert gateway.pools["ingest"].cold_starts == 0
+    assert local_stack.peek_count() == 0
 
 
 def test_a_well_formed_chunked_body_still_reaches_the_function(local_stack, gateway_for):
@@ -224,7 +228,8 @@ def test_request_paths_are_printed_escaped_so_they_cannot_drive_the_terminal(gat
     from localdev.moto_server import wait_until
 
     line = wait_until(out.getvalue, 5, what="the request's line")  # printed once the answer is sent
-    assert "\x1b" not in line and "\x07" not in line
+    assert "\x1b" not in line
+    assert "\x07" not in line
     assert "/webhook\\x1b]0;owned\\x07\\x1b[2J 404" in line
 
 

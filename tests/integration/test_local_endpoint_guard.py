@@ -25,7 +25,8 @@ def plain(url, headers=None, method="GET"):
 
 def test_an_unsigned_request_is_refused_with_a_reason(moto_server):  # noqa: F811
     status, _, body = plain(moto_server.endpoint + "/?Action=ListSecrets")
-    assert status == 403 and "unsigned request" in json.loads(body)["error"]
+    assert status == 403
+    assert "unsigned request" in json.loads(body)["error"]
 
 
 def test_a_cross_origin_request_is_refused_even_when_signed(moto_server):  # noqa: F811
@@ -46,7 +47,8 @@ def test_a_cors_preflight_gets_no_permission(moto_server):  # noqa: F811
         {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         method="OPTIONS",
     )
-    assert status == 403 and "access-control-allow-origin" not in {name.lower() for name in headers}
+    assert status == 403
+    assert "access-control-allow-origin" not in {name.lower() for name in headers}
 
 
 def test_a_request_for_another_host_name_is_refused(moto_server):  # noqa: F811
@@ -55,7 +57,8 @@ def test_a_request_for_another_host_name_is_refused(moto_server):  # noqa: F811
     request.add_unredirected_header("Host", f"rebound.example:{moto_server.port}")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)  # noqa: S310
-    assert refused.value.code == 403 and "is not this local endpoint" in json.loads(refused.value.read())["error"]
+    assert refused.value.code == 403
+    assert "is not this local endpoint" in json.loads(refused.value.read())["error"]
 
 
 def test_boto3_with_any_credentials_still_works(moto_server):  # noqa: F811
@@ -103,7 +106,8 @@ def test_the_tap_shows_sent_messages_without_receiving_them(moto_server, queues)
     added, last = tap.added(after=start, wait=2)
     held, _ = tap.held()
 
-    assert [m["body"] for m in added] == ["one", "two"] and last == start + 2
+    assert [m["body"] for m in added] == ["one", "two"]
+    assert last == start + 2
     assert added[0]["message_attributes"]["event_type"]["StringValue"] == "favorite"
     assert [(m["body"], m["receive_count"], m["visible"]) for m in held] == [("one", 0, True), ("two", 0, True)]
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
@@ -121,7 +125,8 @@ def test_the_tap_sees_messages_moved_to_the_dead_letter_queue(moto_server, queue
 
     added, _ = tap.added(after=start, wait=2)
 
-    assert [m["body"] for m in added] == ["doomed"] and added[0]["queue"] == "guard-tap-dlq"
+    assert [m["body"] for m in added] == ["doomed"]
+    assert added[0]["queue"] == "guard-tap-dlq"
 
 
 def test_the_tap_long_polls_until_a_message_arrives_or_the_wait_ends(moto_server, queues):  # noqa: F811

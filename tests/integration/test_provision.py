@@ -49,7 +49,8 @@ def test_queues_are_created_as_the_template_defines_them(stack_factory, which):
     dead_letters = queue_attributes(stack, "EventsDeadLetterQueue")
     spec = template["Resources"]["EventsQueue"]["Properties"]
     # FIFO, with the template's sizes, and a redrive policy pointing at the dead-letter queue's ARN
-    assert stack.queue_url.endswith(".fifo") and events["FifoQueue"] == "true"
+    assert stack.queue_url.endswith(".fifo")
+    assert events["FifoQueue"] == "true"
     assert events["MaximumMessageSize"] == str(spec["MaximumMessageSize"])
     assert events["SqsManagedSseEnabled"] == "true"
     redrive = json.loads(events["RedrivePolicy"])
@@ -155,7 +156,8 @@ def test_dedup_table_has_the_key_and_ttl_of_the_template(local_stack):
     table = dynamodb.describe_table(TableName=local_stack.table)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "event_id", "KeyType": "HASH"}]
     ttl = dynamodb.describe_time_to_live(TableName=local_stack.table)["TimeToLiveDescription"]
-    assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
+    assert ttl["AttributeName"] == "expires_at"
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
 
 
 def test_outputs_are_evaluated_with_the_local_webhook_url(stack_factory):
@@ -173,10 +175,12 @@ def test_provisioning_twice_reuses_resources_and_updates_given_values(moto_serve
     first = Provisioner(template, moto_server.endpoint, **options).provision()
     try:
         # A dev secret was generated the first time and is kept the second time when none is given
-        assert first.consumer_secret_source == "generated" and first.generated_consumer_secret
+        assert first.consumer_secret_source == "generated"
+        assert first.generated_consumer_secret
         second = Provisioner(template, moto_server.endpoint, **options).provision()
         assert second.resources == first.resources
-        assert second.consumer_secret_source == "existing" and second.generated_consumer_secret is None
+        assert second.consumer_secret_source == "existing"
+        assert second.generated_consumer_secret is None
         # A secret given later replaces the stored value
         third = Provisioner(template, moto_server.endpoint, consumer_secret="given", **options).provision()
         assert third.resources == first.resources

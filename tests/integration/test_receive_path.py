@@ -131,7 +131,8 @@ def test_a_base64_encoded_body_is_verified_over_its_decoded_bytes(local_stack):
     ingest = local_stack.load("ingest")
     body = sample_bytes("aaa/tweet_create")
     status, answer = post(ingest, body, base64_body=True)
-    assert status == 200 and answer["sent"] == 1
+    assert status == 200
+    assert answer["sent"] == 1
     assert message_bodies(local_stack.drain())[0]["event_id"] == expected_messages("aaa/tweet_create")[0].event_id
 
 
@@ -342,8 +343,10 @@ def test_a_delivery_nested_too_deep_is_a_400_and_leaves_nothing(local_stack):
     ingest = local_stack.load("ingest")
     body = ('{"for_user_id":"1","x_events":[' + "[" * 50000 + "]" * 50000 + "]}").encode()
     status, answer = post(ingest, body)
-    assert status == 400 and "nests deeper" in answer["error"]
-    assert local_stack.peek_count() == 0 and dedup_items(local_stack) == 0
+    assert status == 400
+    assert "nests deeper" in answer["error"]
+    assert local_stack.peek_count() == 0
+    assert dedup_items(local_stack) == 0
 
 
 @pytest.mark.parametrize("first", ["aaa", "xaa"])

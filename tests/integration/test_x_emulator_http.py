@@ -65,7 +65,8 @@ def test_cli_takes_credentials_from_the_environment():
     finally:
         code = stop(process)
 
-    assert with_env_bearer.status_code == 200 and with_other_bearer.status_code == 401
+    assert with_env_bearer.status_code == 200
+    assert with_other_bearer.status_code == 401
     assert count.status_code == 404  # authenticated as the owner; webhook 1 does not exist
     assert state["owner_id"] == "1111"
     assert code == 0

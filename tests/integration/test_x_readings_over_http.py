@@ -71,7 +71,8 @@ def test_a_last_page_that_is_not_full_is_the_end(emulator):
     emulator.xaa_token_at = "none"
     fill(emulator, 3)
     listing = webhooks(emulator).xaa.list_all(max_results=4)
-    assert listing.full_page_without_token is False and "warning" not in listing.report()
+    assert listing.full_page_without_token is False
+    assert "warning" not in listing.report()
 
 
 def test_a_full_page_whose_total_says_it_is_all_is_the_end(emulator):
@@ -149,7 +150,8 @@ def test_an_aaa_subscribe_with_oauth2_is_refused_without_dm_write(emulator):
     subscriptions = AccountSubscriptions(api._client, api, lambda: CREDENTIALS)
     with pytest.raises(XApiError) as caught:
         subscriptions.subscribe_aaa(emulator.webhook_id, account)
-    assert caught.value.status == 403 and "dm.write" in caught.value.reason
+    assert caught.value.status == 403
+    assert "dm.write" in caught.value.reason
 
 
 def test_an_aaa_subscribe_with_oauth1_sends_the_body_xs_document_requires(emulator):

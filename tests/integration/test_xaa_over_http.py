@@ -69,9 +69,13 @@ def test_ensure_reaches_the_desired_state_through_pages_in_every_shape_and_then_
     made = len(TYPES) + len(TYPES) + 1  # OWNER's, OTHER's and 42's post.create: in two of X's pages of 4
     assert len(emulator.xaa_subscriptions) == made
     again = admin.handle({"action": "ensure"})
-    assert again["ok"] is True and again["xaa"]["did"] == [] and again["xaa"]["present"] == made
+    assert again["ok"] is True
+    assert again["xaa"]["did"] == []
+    assert again["xaa"]["present"] == made
     listing = again["xaa"]["listing"]
-    assert listing["pages"] == 2 and listing["listed"] == made and listing["next_token_at"] == [token_at]
+    assert listing["pages"] == 2
+    assert listing["listed"] == made
+    assert listing["next_token_at"] == [token_at]
     assert listing["x_total"] == made
 
 
@@ -84,13 +88,15 @@ def test_subscriptions_of_an_account_that_leaves_are_deleted_across_pages_and_ot
     report = admin.handle({"action": "ensure"})["xaa"]
     assert sorted(d["step"] for d in report["did"]) == ["delete"] * 3
     assert ours_at_x(emulator) == sorted([(t, OWNER_ID) for t in TYPES] + [("post.create", "77")])
-    assert theirs["subscription_id"] in emulator.xaa_subscriptions and webhook_id
+    assert theirs["subscription_id"] in emulator.xaa_subscriptions
+    assert webhook_id
 
 
 def test_the_cap_setting_fits_whole_accounts_and_says_which_did_not_fit(emulator, receiver):
     admin = wired(emulator, receiver, [stored(OWNER_ID), stored(OTHER_ID)], subscription_cap=5)
     result = admin.handle({"action": "ensure"})
-    assert result["ok"] is False and "do not fit under the XAA subscription cap" in result["error"]
+    assert result["ok"] is False
+    assert "do not fit under the XAA subscription cap" in result["error"]
     assert result["xaa"]["unfit"][0]["user_id"] == OWNER_ID  # OTHER (783214) sorts first and fits whole
     assert ours_at_x(emulator) == sorted((t, OTHER_ID) for t in TYPES)
 
@@ -99,8 +105,10 @@ def test_x_refusing_at_its_own_cap_stops_the_creates(emulator, receiver):
     emulator.xaa_subscription_limit = 2
     admin = wired(emulator, receiver, [stored(OWNER_ID)])
     report = admin.handle({"action": "ensure"})["xaa"]
-    assert report["ok"] is False and "cap" in report["error"]
-    assert len(emulator.xaa_subscriptions) == 2 and len(xaa_requests(emulator, "POST")) == 3
+    assert report["ok"] is False
+    assert "cap" in report["error"]
+    assert len(emulator.xaa_subscriptions) == 2
+    assert len(xaa_requests(emulator, "POST")) == 3
 
 
 def test_a_429_stops_ensure_and_the_next_run_waits_for_xs_reset_then_resumes(emulator, receiver):
@@ -109,16 +117,19 @@ def test_a_429_stops_ensure_and_the_next_run_waits_for_xs_reset_then_resumes(emu
     admin = wired(emulator, receiver, [stored(OWNER_ID), stored(OTHER_ID)])
     stopped = admin.handle({"action": "ensure"})
     report = stopped["xaa"]
-    assert report["ok"] is False and "rate limit reached for create XAA subscription" in report["error"]
+    assert report["ok"] is False
+    assert "rate limit reached for create XAA subscription" in report["error"]
     assert [d.get("pending", False) for d in report["did"]] == [False] * 4 + [True] * 2
     reset = report["rate_limit_reset_epoch"]
     assert admin.services.state.load()[STATE_KEY] == {"create XAA subscription": reset}
     posts = len(xaa_requests(emulator, "POST"))
     held = admin.handle({"action": "ensure"})["xaa"]
-    assert "not called before then" in held["error"] and len(xaa_requests(emulator, "POST")) == posts
+    assert "not called before then" in held["error"]
+    assert len(xaa_requests(emulator, "POST")) == posts
     emulator.advance_clock(reset - emulator.now() + 1)
     resumed = admin.handle({"action": "ensure"})["xaa"]
-    assert resumed["ok"] is True and len(emulator.xaa_subscriptions) == 6
+    assert resumed["ok"] is True
+    assert len(emulator.xaa_subscriptions) == 6
 
 
 @pytest.mark.parametrize("names_it", [True, False])
@@ -131,7 +142,8 @@ def test_a_subscription_x_already_has_is_adopted_on_its_duplicate_error(emulator
     admin = wired(emulator, receiver, [stored(OWNER_ID, ("post.create",))])
     report = admin.handle({"action": "ensure"})["xaa"]
     (step,) = report["did"]
-    assert step["adopted"] is True and step["subscription_id"] == handmade["subscription_id"], step
+    assert step["adopted"] is True, step
+    assert step["subscription_id"] == handmade["subscription_id"], step
     assert emulator.xaa_subscriptions[handmade["subscription_id"]]["tag"] == f"xwebhook:{OWNER_ID}"
     assert len(emulator.xaa_subscriptions) == 1
     assert admin.services.accounts.get(OWNER_ID).xaa_subscriptions == {"post.create": handmade["subscription_id"]}
@@ -181,7 +193,8 @@ def test_a_refused_oauth2_token_falls_back_to_the_accounts_oauth1_tokens(emulato
     admin = wired(emulator, receiver, [owner])
     report = admin.handle({"action": "ensure"})["xaa"]
     (step,) = report["did"]
-    assert step["ok"] is True and step["credential"] == "oauth1"
+    assert step["ok"] is True
+    assert step["credential"] == "oauth1"
     assert step["refused"] == [{"credential": "oauth2", "status": 401, "reason": "Unauthorized"}]
     assert admin.services.accounts.get(OWNER_ID).xaa_auth == {"dm.received": "oauth1"}
 
@@ -195,4 +208,5 @@ def test_a_full_page_with_no_token_is_said_in_ensure_and_status_never_taken_sile
     assert again["full_page_without_token"] is True
     assert "the list may go on" in again["warning"]
     status = admin.handle({"action": "status"})["xaa"]["listing"]
-    assert status["full_page_without_token"] is True and "no next-page token" in status["warning"]
+    assert status["full_page_without_token"] is True
+    assert "no next-page token" in status["warning"]

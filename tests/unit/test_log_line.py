@@ -21,10 +21,13 @@ def test_log_line_is_one_json_object_per_call_with_powertools_key_names():
     assert first["function_request_id"] == "req-1"
     assert (first["level"], first["message"], first["service"]) == ("INFO", "delivery", "xwebhook")
     assert (first["status"], first["types"], first["none"], first["ok"]) == (200, ["a", 'q"uote'], None, True)
-    assert first["timestamp"].endswith("Z") and len(first["timestamp"]) == len("2026-11-28T03:40:00.000Z")
-    assert second["level"] == "ERROR" and second["cold_start"] is False
+    assert first["timestamp"].endswith("Z")
+    assert len(first["timestamp"]) == len("2026-11-28T03:40:00.000Z")
+    assert second["level"] == "ERROR"
+    assert second["cold_start"] is False
     assert second["detail"] == "{'not': 'a scalar'}"
-    assert level_for(404) == "WARNING" and level_for(200) == "INFO"
+    assert level_for(404) == "WARNING"
+    assert level_for(200) == "INFO"
 
 
 def test_ingest_log_line_is_the_same_object_with_orjson_and_falls_back_for_what_orjson_refuses():

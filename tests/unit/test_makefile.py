@@ -37,4 +37,5 @@ def test_the_install_announces_itself_and_shows_pip_progress():
     assert result.returncode == 0, result.stderr
     assert "installing the pinned dependencies" in result.stdout
     install = next(line for line in result.stdout.splitlines() if "pip install" in line)
-    assert "--quiet" not in install and "--progress-bar on" in install
+    assert "--quiet" not in install
+    assert "--progress-bar on" in install

@@ -14,7 +14,8 @@ from xwebhook.accounts.store import AccountsUnavailable
 def test_attribute_values_round_trip_without_losing_types():
     value = {"s": "x", "i": 3, "f": 1.5, "big": 1767225600.25, "t": True, "n": None, "l": [1, "a"], "m": {"k": [2.0]}}
     assert from_attribute(to_attribute(value)) == value
-    assert to_attribute(2.0) == {"N": "2.0"} and from_attribute({"N": "2.0"}) == 2.0
+    assert to_attribute(2.0) == {"N": "2.0"}
+    assert from_attribute({"N": "2.0"}) == 2.0
     with pytest.raises(TypeError):
         to_attribute(object())
 
@@ -67,7 +68,8 @@ def test_revokes_are_read_from_the_signals_index_latest_per_user(dedup_table):
         client.put_item(TableName=name, Item=item)
     signals = DynamoRevokeSignals(Table(name, client))
     assert signals.revokes_since(500) == {"111": 1_500.0, "222": 1_200.0}
-    assert SIGNALS_INDEX in signals.source and name in signals.source
+    assert SIGNALS_INDEX in signals.source
+    assert name in signals.source
 
 
 def test_a_revoke_is_dated_by_when_the_owner_revoked_not_by_when_it_was_delivered(dedup_table):
@@ -91,7 +93,9 @@ def test_revokes_are_read_across_pages(dedup_table):
     call = table.call
     table.call = lambda operation, *args, **kwargs: pages.append(kwargs) or call(operation, *args, **kwargs)
     found = DynamoRevokeSignals(table).revokes_since(0)
-    assert len(found) == 6 and len(pages) >= 2 and "ExclusiveStartKey" in pages[1]
+    assert len(found) == 6
+    assert len(pages) >= 2
+    assert "ExclusiveStartKey" in pages[1]
 
 
 def test_a_dedup_table_without_the_signals_index_makes_revokes_unknown_not_an_outage(moto_server):

@@ -27,7 +27,8 @@ def test_an_invite_token_carries_its_id_and_a_signature_that_only_our_key_makes(
 
 def test_invite_and_cookie_keys_differ_and_short_secrets_are_refused():
     keys = SigningKeys("s" * 40)
-    assert keys.invite != keys.cookie and "s" * 40 not in repr(keys)
+    assert keys.invite != keys.cookie
+    assert "s" * 40 not in repr(keys)
     with pytest.raises(SecretUnavailable, match="shorter than 32"):
         signing_keys_from_value("too-short")
 
@@ -67,7 +68,8 @@ def test_a_token_that_outlives_the_margin_is_left_alone():
     store = MemoryAccountStore()
     account = stored(store, expires_at=5_000.0)
     refresher = TokenRefresher(store, oauth2=None, clock=Clock())
-    assert refresher.fresh(account, within_seconds=300) is account and not refresher.due(account, 300)
+    assert refresher.fresh(account, within_seconds=300) is account
+    assert not refresher.due(account, 300)
     assert refresher.due(account, 4_000)
 
 
@@ -98,7 +100,8 @@ def test_a_refresher_waiting_on_another_gets_the_others_pair():
         store.replace_oauth2("111", "r1", OAuth2Tokens("a2", "r2", 8_200.0))
 
     refreshed = TokenRefresher(store, oauth2=None, clock=Clock(), sleep=other_finishes).refresh(account)
-    assert refreshed.how == "refreshed_elsewhere" and refreshed.account.oauth2.refresh_token == "r2"
+    assert refreshed.how == "refreshed_elsewhere"
+    assert refreshed.account.oauth2.refresh_token == "r2"
 
 
 def test_an_account_disconnected_while_waiting_is_gone():

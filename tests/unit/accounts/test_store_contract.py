@@ -32,7 +32,9 @@ def invite(invite_id="inv-1", **changes):
 
 def test_a_new_account_is_stored_with_version_one(store):
     saved = store.put(account())
-    assert saved.version == 1 and store.get("111") == saved and store.all() == [saved]
+    assert saved.version == 1
+    assert store.get("111") == saved
+    assert store.all() == [saved]
 
 
 def test_every_field_comes_back_as_it_was_stored(store):
@@ -122,7 +124,8 @@ def test_delete_removes_and_is_idempotent(store):
     store.put(account())
     store.delete("111")
     store.delete("111")
-    assert store.get("111") is None and store.all() == []
+    assert store.get("111") is None
+    assert store.all() == []
 
 
 def test_public_view_has_no_token():
@@ -140,7 +143,8 @@ def test_storing_with_an_invite_spends_one_use(stores):
     invites.put(invite(uses=2))
     accounts.put(account("111"), use_invite="inv-1")
     accounts.put(account("222"), use_invite="inv-1")
-    assert invites.get("inv-1").used == 2 and [a.user_id for a in accounts.all()] == ["111", "222"]
+    assert invites.get("inv-1").used == 2
+    assert [a.user_id for a in accounts.all()] == ["111", "222"]
 
 
 @pytest.mark.parametrize("changes", [{"used": 1}, {"expires_at": 999.0}])
@@ -149,7 +153,8 @@ def test_an_invite_used_up_or_expired_stores_nothing(stores, changes):
     invites.put(invite(**changes))
     with pytest.raises(InviteUsedUp):
         accounts.put(account(), use_invite="inv-1")
-    assert accounts.get("111") is None and invites.get("inv-1") == invite(**changes)
+    assert accounts.get("111") is None
+    assert invites.get("inv-1") == invite(**changes)
 
 
 def test_a_withdrawn_invite_stores_nothing(stores):
@@ -186,7 +191,8 @@ def test_two_sign_ins_racing_for_the_last_use_store_one_account(atomic_stores):
         thread.start()
     for thread in threads:
         thread.join(10)
-    assert sorted(outcomes) == ["stored", "used up"] and len(accounts.all()) == 1
+    assert sorted(outcomes) == ["stored", "used up"]
+    assert len(accounts.all()) == 1
     assert invites.get("inv-1").used == 1
 
 
@@ -197,7 +203,8 @@ def test_invites_come_back_as_stored_and_are_not_accounts(stores):
     accounts, invites, _ = stores
     made = invite(user_id="111", note="for the support team", created_at=900.0)
     invites.put(made)
-    assert invites.get("inv-1") == made and invites.get("nope") is None
+    assert invites.get("inv-1") == made
+    assert invites.get("nope") is None
     assert accounts.all() == []
     invites.put(replace(made, expires_at=9_000.0))  # a reconnect invite renewed in place
     assert invites.get("inv-1").expires_at == 9_000.0

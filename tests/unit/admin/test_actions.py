@@ -34,7 +34,8 @@ def x_calls(emulator, method=None, fragment=""):
 def test_status_with_nothing_registered_says_what_ensure_would_do(admin, receiver):
     result = admin.handle({"action": "status"})
     assert result["ok"] is True
-    assert result["webhook"] is None and result["webhook_url"] == receiver.url
+    assert result["webhook"] is None
+    assert result["webhook_url"] == receiver.url
     assert [(step["step"], step.get("user_id")) for step in result["ensure_would"]] == [
         ("register", None),
         ("subscribe", OWNER_ID),
@@ -49,9 +50,11 @@ def test_status_reports_our_webhook_subscriptions_and_other_webhooks(emulator, a
         emulator.webhook_limit = 2
         emulator.add_webhook("https://elsewhere.example.com/webhook", valid=False)
     result = admin.handle({"action": "status"})
-    assert result["webhook"]["id"] == webhook_id and result["webhook"]["valid"] is True
+    assert result["webhook"]["id"] == webhook_id
+    assert result["webhook"]["valid"] is True
     assert result["webhook"]["created_at"]
-    assert result["subscribed_user_ids"] == [OWNER_ID] and result["subscription_count"] == 1
+    assert result["subscribed_user_ids"] == [OWNER_ID]
+    assert result["subscription_count"] == 1
     assert result["ensure_would"] == [
         {"step": "subscribe", "why": f"user {OTHER_ID} is not subscribed", "user_id": OTHER_ID}
     ]
@@ -64,12 +67,16 @@ def test_status_reports_our_webhook_subscriptions_and_other_webhooks(emulator, a
 
 def test_register_runs_a_crc_and_a_second_register_changes_nothing(emulator, admin, receiver):
     first = admin.handle({"action": "register"})
-    assert first["ok"] is True and first["created"] is True and first["webhook"]["valid"] is True
+    assert first["ok"] is True
+    assert first["created"] is True
+    assert first["webhook"]["valid"] is True
     assert receiver.crc_count == 1
     second = admin.handle({"action": "register"})
-    assert second["ok"] is True and second["created"] is False
+    assert second["ok"] is True
+    assert second["created"] is False
     assert second["webhook"]["id"] == first["webhook"]["id"]
-    assert len(emulator.webhooks) == 1 and receiver.crc_count == 1
+    assert len(emulator.webhooks) == 1
+    assert receiver.crc_count == 1
 
 
 def test_register_reports_x_reason_when_the_crc_fails(emulator, admin, receiver, flavour):
@@ -78,7 +85,8 @@ def test_register_reports_x_reason_when_the_crc_fails(emulator, admin, receiver,
     assert result["ok"] is False
     assert result["error"].startswith("X refused register (HTTP ")
     if flavour == "v2":
-        assert "CrcValidationFailed" in result["error"] and result["x_error"]["status"] == 400
+        assert "CrcValidationFailed" in result["error"]
+        assert result["x_error"]["status"] == 400
     else:
         assert "214: Webhook URL does not meet the requirements" in result["error"]
         assert result["x_error"]["errors"][0]["code"] == 214
@@ -100,7 +108,8 @@ def test_revalidate_that_fails_says_so_and_the_webhook_stays_invalid(emulator, a
     result = admin.handle({"action": "revalidate", "webhook_id": webhook_id})
     assert result["ok"] is False
     if flavour == "v2":  # v2 answers 200 {"data": {"valid": false}} with the CRC problem in `errors`
-        assert result["valid"] is False and "CrcValidationFailed" in result["error"]
+        assert result["valid"] is False
+        assert "CrcValidationFailed" in result["error"]
     else:  # v1.1 refuses the PUT
         assert "214" in result["error"]
     assert emulator.webhooks[webhook_id]["valid"] is False
@@ -108,7 +117,8 @@ def test_revalidate_that_fails_says_so_and_the_webhook_stays_invalid(emulator, a
 
 def test_revalidate_without_a_webhook_says_register_first(admin):
     result = admin.handle({"action": "revalidate"})
-    assert result["ok"] is False and "run register or ensure" in result["error"]
+    assert result["ok"] is False
+    assert "run register or ensure" in result["error"]
 
 
 def test_delete_removes_the_webhook(emulator, admin):
@@ -124,7 +134,8 @@ def test_delete_removes_the_webhook(emulator, admin):
 
 def test_delete_of_an_unknown_id_reports_x_refusal(admin, flavour):
     result = admin.handle({"action": "delete", "webhook_id": "123"})
-    assert result["ok"] is False and result["x_error"]["status"] == 404
+    assert result["ok"] is False
+    assert result["x_error"]["status"] == 404
     assert ("WebhookIdInvalid" if flavour == "v2" else "34:") in result["error"]
 
 
@@ -156,22 +167,26 @@ def test_subscribe_a_user_whose_tokens_are_given_and_never_echo_them(emulator, a
     webhook_id = registered(emulator, admin)
     token, secret = STRANGER_TOKENS
     result = admin.handle({"action": "subscribe", "access_token": token, "access_token_secret": secret})
-    assert result["ok"] is True and result["user_id"] == STRANGER_ID
+    assert result["ok"] is True
+    assert result["user_id"] == STRANGER_ID
     assert emulator.subscriptions[webhook_id] == {STRANGER_ID}
-    assert token not in str(result) and secret not in str(result)
+    assert token not in str(result)
+    assert secret not in str(result)
 
 
 def test_subscribe_a_user_without_tokens_is_a_clear_error(emulator, admin):
     registered(emulator, admin)
     result = admin.handle({"action": "subscribe", "user_id": "555"})
-    assert result["ok"] is False and "no tokens for user 555" in result["error"]
+    assert result["ok"] is False
+    assert "no tokens for user 555" in result["error"]
 
 
 def test_subscribe_refuses_an_invalid_webhook_without_asking_x(emulator, admin):
     webhook_id = registered(emulator, admin)
     emulator.invalidate(webhook_id)
     result = admin.handle({"action": "subscribe"})
-    assert result["ok"] is False and "is invalid: run revalidate" in result["error"]
+    assert result["ok"] is False
+    assert "is invalid: run revalidate" in result["error"]
     assert x_calls(emulator, "POST", "subscriptions") == []
 
 
@@ -217,8 +232,10 @@ def test_subscriptions_lists_user_ids_and_x_counts(emulator, admin):
     emulator.add_subscription(webhook_id, OWNER_ID)
     emulator.add_subscription(webhook_id, OTHER_ID)
     result = admin.handle({"action": "subscriptions"})
-    assert result["ok"] is True and result["webhook_id"] == webhook_id
-    assert sorted(result["user_ids"]) == sorted([OWNER_ID, OTHER_ID]) and result["count"] == 2
+    assert result["ok"] is True
+    assert result["webhook_id"] == webhook_id
+    assert sorted(result["user_ids"]) == sorted([OWNER_ID, OTHER_ID])
+    assert result["count"] == 2
     assert result["app"]["provisioned_count"] == "10"
 
 
@@ -229,7 +246,8 @@ def test_ensure_from_nothing_registers_and_subscribes_then_does_nothing(emulator
     # Given a fresh app; When ensure runs
     first = admin.handle({"action": "ensure"})
     # Then the webhook is registered (through a real CRC) and every configured user subscribed
-    assert first["ok"] is True and first["webhook_valid"] is True
+    assert first["ok"] is True
+    assert first["webhook_valid"] is True
     webhook_id = first["webhook"]["id"]
     assert [(step["step"], step["ok"]) for step in first["did"]] == [
         ("register", True),
@@ -240,7 +258,8 @@ def test_ensure_from_nothing_registers_and_subscribes_then_does_nothing(emulator
     # And running it again changes nothing at X (idempotent)
     changes = len(x_calls(emulator, "POST")) + len(x_calls(emulator, "PUT"))
     second = admin.handle({"action": "ensure"})
-    assert second["ok"] is True and second["did"] == []
+    assert second["ok"] is True
+    assert second["did"] == []
     assert len(x_calls(emulator, "POST")) + len(x_calls(emulator, "PUT")) == changes
 
 
@@ -249,7 +268,8 @@ def test_ensure_revalidates_an_invalid_webhook_then_subscribes_the_missing_user(
     emulator.add_subscription(webhook_id, OWNER_ID)
     emulator.invalidate(webhook_id)
     result = admin.handle({"action": "ensure"})
-    assert result["ok"] is True and result["webhook_valid"] is True
+    assert result["ok"] is True
+    assert result["webhook_valid"] is True
     assert result["found"]["webhook"]["valid"] is False
     assert [(step["step"], step.get("user_id")) for step in result["did"]] == [
         ("revalidate", None),
@@ -264,7 +284,8 @@ def test_ensure_reports_loudly_when_the_webhook_stays_invalid_and_subscribes_nob
     emulator.invalidate(webhook_id)
     receiver.crc_mode = "wrong"
     result = admin.handle({"action": "ensure"})
-    assert result["ok"] is False and result["webhook_valid"] is False
+    assert result["ok"] is False
+    assert result["webhook_valid"] is False
     assert result["error"].startswith(f"the webhook for {admin.settings.webhook_url} is still invalid")
     assert all(step.get("skipped") for step in result["did"] if step["step"] == "subscribe")
     assert x_calls(emulator, "POST", "subscriptions") == []
@@ -273,14 +294,18 @@ def test_ensure_reports_loudly_when_the_webhook_stays_invalid_and_subscribes_nob
 def test_ensure_when_the_crc_is_down_at_registration(emulator, admin, receiver):
     receiver.crc_mode = "down"
     result = admin.handle({"action": "ensure"})
-    assert result["ok"] is False and result["webhook_valid"] is False and result["webhook"] is None
-    assert "is not registered" in result["error"] and "CRC" in result["error"]
+    assert result["ok"] is False
+    assert result["webhook_valid"] is False
+    assert result["webhook"] is None
+    assert "is not registered" in result["error"]
+    assert "CRC" in result["error"]
 
 
 def test_ensure_with_subscribing_off_only_keeps_the_webhook(emulator, receiver, flavour):
     admin = make_admin(emulator.base_url, receiver.url, flavour, ensure_subscribe=False)
     result = admin.handle({"action": "ensure"})
-    assert result["ok"] is True and [step["step"] for step in result["did"]] == ["register"]
+    assert result["ok"] is True
+    assert [step["step"] for step in result["did"]] == ["register"]
     assert not any(emulator.subscriptions.values())
 
 
@@ -289,7 +314,8 @@ def test_ensure_names_an_owner_whose_user_id_cannot_be_told(emulator, receiver):
     emulator.users[OWNER_ID] = ("opaque-owner-token", "owner-token-secret")
     admin = make_admin(emulator.base_url, receiver.url, "v2", credentials_json=credentials)
     result = admin.handle({"action": "ensure"})
-    assert result["webhook_valid"] is True and result["ok"] is False
+    assert result["webhook_valid"] is True
+    assert result["ok"] is False
     assert "set owner_user_id" in result["error"]
 
 
@@ -310,10 +336,13 @@ def test_replay_asks_x_for_the_window_and_x_delivers_again(emulator, admin, rece
     assert emulator.deliver({"for_user_id": OWNER_ID, "favorite_events": [{"id": "f1"}]}) == 200
     emulator.advance_clock(120)  # the delivery is two minutes old
     result = admin.handle({"action": "replay", "from_date": _minutes_ago(emulator, 10)})
-    assert result["ok"] is True and result["webhook_id"] == webhook_id and result["job_id"]
+    assert result["ok"] is True
+    assert result["webhook_id"] == webhook_id
+    assert result["job_id"]
     assert result["to_date"] == _minutes_ago(emulator, 0)
     job = emulator.wait_replay(result["job_id"])
-    assert job["job_state"] == "Complete" and job["delivered"] == 1
+    assert job["job_state"] == "Complete"
+    assert job["delivered"] == 1
     assert receiver.deliveries.count(receiver.deliveries[0]) == 2  # the original and its replay
 
 
@@ -326,7 +355,8 @@ def _minutes_ago(emulator, minutes):
 def test_replay_outside_the_window_is_refused_before_asking_x(emulator, v2_admin):
     registered(emulator, v2_admin)
     result = v2_admin.handle({"action": "replay", "from": "2020-01-01T00:00Z", "to": "2020-01-01T01:00Z"})
-    assert result["ok"] is False and "outside X's 24 h replay window" in result["error"]
+    assert result["ok"] is False
+    assert "outside X's 24 h replay window" in result["error"]
     assert x_calls(emulator, fragment="replay") == []
 
 
@@ -339,8 +369,10 @@ def test_a_replay_with_far_off_dates_is_bad_input_and_logs_no_traceback(emulator
     admin.logger = type("Logger", (), {"exception": lambda self, *args, **kwargs: logged.append(args)})()
     for start in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
         result = admin.handle({"action": "replay", "from": start})
-        assert result["ok"] is False and result["error"].startswith("bad input: from is out of range"), result
-    assert logged == [] and emulator.requests == []
+        assert result["ok"] is False, result
+        assert result["error"].startswith("bad input: from is out of range"), result
+    assert logged == []
+    assert emulator.requests == []
 
 
 @pytest.mark.parametrize("subscription_id", ["..", "/", "%2e%2e", ".", "1/../2"])
@@ -365,7 +397,8 @@ def test_xaa_delete_of_an_id_with_path_meaning_never_reaches_x(emulator, v2_admi
 )
 def test_ids_that_are_no_x_ids_are_bad_input_for_every_action(emulator, v2_admin, event, field):
     result = v2_admin.handle(event)
-    assert result["ok"] is False and result["error"] == f"bad input: {field}: must be an X id (1 to 19 digits 0-9)"
+    assert result["ok"] is False
+    assert result["error"] == f"bad input: {field}: must be an X id (1 to 19 digits 0-9)"
     assert emulator.requests == []
 
 
@@ -381,18 +414,23 @@ def test_xaa_subscriptions_create_list_update_delete(emulator, admin, flavour):
                 action, {"subscription_id": "1", "tag": "t"}
             )
             result = admin.handle({"action": action, **fields})
-            assert result["ok"] is False and "exist in X API v2 only" in result["error"]
+            assert result["ok"] is False
+            assert "exist in X API v2 only" in result["error"]
         assert x_calls(emulator, fragment="/2/activity") == []
         return
     created = admin.handle({"action": "xaa-create", "event_type": "post.create", "user_id": OWNER_ID, "tag": "mine"})
     assert created["ok"] is True
     subscription = created["subscription"]
-    assert subscription["event_type"] == "post.create" and subscription["filter"] == {"user_id": OWNER_ID}
-    assert subscription["webhook_id"] == webhook_id and subscription["tag"] == "mine"
+    assert subscription["event_type"] == "post.create"
+    assert subscription["filter"] == {"user_id": OWNER_ID}
+    assert subscription["webhook_id"] == webhook_id
+    assert subscription["tag"] == "mine"
     listed = admin.handle({"action": "xaa_list"})
-    assert listed["count"] == 1 and listed["subscriptions"][0]["subscription_id"] == subscription["subscription_id"]
+    assert listed["count"] == 1
+    assert listed["subscriptions"][0]["subscription_id"] == subscription["subscription_id"]
     updated = admin.handle({"action": "xaa_update", "subscription_id": subscription["subscription_id"], "tag": "new"})
-    assert updated["ok"] is True and updated["subscription"]["tag"] == "new"
+    assert updated["ok"] is True
+    assert updated["subscription"]["tag"] == "new"
     deleted = admin.handle({"action": "xaa_delete", "subscription_id": subscription["subscription_id"]})
     assert deleted == {
         "action": "xaa_delete",
@@ -406,7 +444,8 @@ def test_xaa_subscriptions_create_list_update_delete(emulator, admin, flavour):
 def test_xaa_create_reports_x_refusal(emulator, v2_admin):
     registered(emulator, v2_admin)
     result = v2_admin.handle({"action": "xaa_create", "event_type": "not.a.type", "keyword": "x"})
-    assert result["ok"] is False and result["x_error"]["status"] == 400
+    assert result["ok"] is False
+    assert result["x_error"]["status"] == 400
     assert "$.event_type: 'not.a.type' is not one of the 42 values the document allows" in result["error"]
 
 
@@ -417,9 +456,11 @@ def test_rate_limit_tells_when_to_try_again(emulator, admin, flavour):
     path = "/2/webhooks" if flavour == "v2" else "/1.1/account_activity"
     emulator.fail_next("GET", path, 429, headers={"x-rate-limit-reset": str(int(emulator.now()) + 300)})
     result = admin.handle({"action": "status"})
-    assert result["ok"] is False and "rate limit reached for list webhooks" in result["error"]
+    assert result["ok"] is False
+    assert "rate limit reached for list webhooks" in result["error"]
     assert 295 <= result["retry_after_seconds"] <= 300
-    assert result["rate_limit_reset"].endswith("Z") and result["x_error"]["status"] == 429
+    assert result["rate_limit_reset"].endswith("Z")
+    assert result["x_error"]["status"] == 429
     assert len(x_calls(emulator)) == 1  # no retry
 
 
@@ -440,5 +481,6 @@ def test_wrong_bearer_token_is_x_refusal(emulator, receiver, flavour):
         emulator.base_url, receiver.url, flavour, credentials_json=CREDENTIALS_JSON.replace("test-bearer", "nope")
     )
     result = admin.handle({"action": "status"})
-    assert result["ok"] is False and result["x_error"]["status"] == 401
+    assert result["ok"] is False
+    assert result["x_error"]["status"] == 401
     assert "nope" not in str(result)

@@ -119,7 +119,8 @@ def test_register_refused_but_listed_afterwards_counts_as_registered():
     api.list_webhooks = list_after_the_race
     outcome = apply(api, None, frozenset())
     assert outcome.valid
-    assert outcome.did[0]["ok"] is True and outcome.did[0]["note"] == "already registered"
+    assert outcome.did[0]["ok"] is True
+    assert outcome.did[0]["note"] == "already registered"
     assert "error" not in outcome.did[0]
     assert api.subscribed == set(WANTED)
 
@@ -150,7 +151,8 @@ def test_revalidation_refused_by_x_is_recorded_with_x_reason():
     api = FakeApi(webhook=INVALID, fail={"validate_webhook": XApiError("revalidate", 403, "214: Webhook URL ...")})
     outcome = apply(api, INVALID, frozenset(), subscribe=False)
     assert not outcome.valid
-    assert outcome.did[0]["ok"] is False and "214" in outcome.did[0]["error"]
+    assert outcome.did[0]["ok"] is False
+    assert "214" in outcome.did[0]["error"]
 
 
 def test_one_failed_subscription_does_not_stop_the_next():
@@ -167,4 +169,5 @@ def test_one_failed_subscription_does_not_stop_the_next():
     outcome = apply(api, VALID, frozenset())
     assert calls == [OWNER_ID, OTHER_ID]
     assert [step["ok"] for step in outcome.did] == [False, True]
-    assert outcome.valid and len(outcome.failed_steps) == 1
+    assert outcome.valid
+    assert len(outcome.failed_steps) == 1

@@ -30,4 +30,5 @@ def test_every_action_has_an_event_and_the_schedule_too():
     named = {requested_action(json.loads(path.read_text()), ACTIONS)[0] for path in ADMIN_EVENTS}
     assert named == set(ACTIONS)
     scheduled = json.loads((EVENTS / "admin-ensure-scheduled-event.json").read_text())
-    assert scheduled["source"] == "aws.events" and "action" not in scheduled
+    assert scheduled["source"] == "aws.events"
+    assert "action" not in scheduled

@@ -35,7 +35,8 @@ def webhook_valid_values(lines):
     for line in lines:
         metrics = line.get("_aws", {}).get("CloudWatchMetrics", [])
         if any(m["Name"] == "WebhookValid" for block in metrics for m in block["Metrics"]):
-            assert metrics[0]["Namespace"] == "XWebhook" and ["service"] in metrics[0]["Dimensions"]
+            assert metrics[0]["Namespace"] == "XWebhook"
+            assert ["service"] in metrics[0]["Dimensions"]
             assert line["service"] == "xwebhook"
             value = line["WebhookValid"]
             values.extend(value if isinstance(value, list) else [value])
@@ -52,18 +53,21 @@ def test_ensure_through_the_handler_registers_subscribes_and_emits_webhook_valid
 ):
     app = load_function("admin", admin_env(emulator, receiver, extension))
     result = app.handler({"action": "ensure"}, Context())
-    assert result["ok"] is True and result["webhook_valid"] is True
+    assert result["ok"] is True
+    assert result["webhook_valid"] is True
     assert emulator.subscriptions[result["webhook"]["id"]] == {OWNER_ID, OTHER_ID}
     lines = output_lines(capsys)
     assert webhook_valid_values(lines) == [1]
     [log] = logged(caplog)
-    assert log.levelname == "INFO" and log.getMessage() == "admin ensure"
+    assert log.levelname == "INFO"
+    assert log.getMessage() == "admin ensure"
     assert log.result["did"][0]["step"] == "register"
     json.dumps(result)  # the answer Lambda serialises
     # Secrets are read through the extension with the session token, and never printed or logged
     assert set(extension.reads) == {"consumer-secret", "x-credentials"}
     printed = json.dumps(lines) + json.dumps(log.result) + caplog.text
-    assert CONSUMER_SECRET not in printed and "owner-token-secret" not in printed
+    assert CONSUMER_SECRET not in printed
+    assert "owner-token-secret" not in printed
 
 
 def test_ensure_that_cannot_make_the_webhook_valid_emits_0_and_logs_an_error(
@@ -73,10 +77,12 @@ def test_ensure_that_cannot_make_the_webhook_valid_emits_0_and_logs_an_error(
     webhook = emulator.add_webhook(receiver.url, valid=False)
     receiver.crc_mode = "wrong"
     result = app.handler({"action": "ensure"}, Context())
-    assert result["ok"] is False and result["webhook_valid"] is False
+    assert result["ok"] is False
+    assert result["webhook_valid"] is False
     assert webhook_valid_values(output_lines(capsys)) == [0]
     [error] = logged(caplog, "ERROR")
-    assert error.getMessage() == "admin ensure: the webhook is not valid" and error.result["webhook_valid"] is False
+    assert error.getMessage() == "admin ensure: the webhook is not valid"
+    assert error.result["webhook_valid"] is False
     assert emulator.webhooks[webhook["id"]]["valid"] is False
 
 
@@ -96,7 +102,8 @@ def test_other_actions_emit_no_metric(emulator, receiver, extension, capsys):
 def test_unreadable_secrets_are_an_error_and_a_0(emulator, receiver, extension, capsys):
     app = load_function("admin", admin_env(emulator, receiver, extension, X_CREDENTIALS_SECRET_ID="missing"))
     result = app.handler({"action": "ensure"}, Context())
-    assert result["ok"] is False and result["webhook_valid"] is False
+    assert result["ok"] is False
+    assert result["webhook_valid"] is False
     assert result["error"].startswith("cannot read the X credentials secret: secrets extension answered 400")
     assert webhook_valid_values(output_lines(capsys)) == [0]
     assert emulator.requests == []
@@ -111,7 +118,8 @@ def test_a_bad_setting_is_reported_by_every_invocation(emulator, receiver, exten
         "error": "configuration: X_API_FLAVOUR must be one of v2, enterprise, premium, got 'v3'",
     }
     ensure = app.handler({"action": "ensure"}, None)
-    assert ensure["ok"] is False and ensure["webhook_valid"] is False
+    assert ensure["ok"] is False
+    assert ensure["webhook_valid"] is False
     assert webhook_valid_values(output_lines(capsys)) == [0]
 
 
@@ -119,7 +127,8 @@ def test_a_bad_setting_is_reported_by_every_invocation(emulator, receiver, exten
 def test_bad_invocations_get_an_error_never_a_traceback(emulator, receiver, extension, event, capsys):
     app = load_function("admin", admin_env(emulator, receiver, extension))
     result = app.handler(event, None)
-    assert result["ok"] is False and result["error"].startswith("bad input: ")
+    assert result["ok"] is False
+    assert result["error"].startswith("bad input: ")
     assert "Traceback" not in capsys.readouterr().out
 
 
@@ -134,12 +143,14 @@ def test_an_unexpected_exception_is_logged_and_answered_briefly(emulator, receiv
     result = app.handler({"action": "status"}, None)
     assert result == {"action": "status", "ok": False, "error": "internal error (KeyError); see the log"}
     [error] = logged(caplog, "ERROR")
-    assert error.getMessage() == "admin action failed unexpectedly" and error.exc_info[0] is KeyError
+    assert error.getMessage() == "admin action failed unexpectedly"
+    assert error.exc_info[0] is KeyError
 
 
 def test_retries_stop_when_the_invocation_runs_out_of_time(emulator, receiver, extension):
     app = load_function("admin", admin_env(emulator, receiver, extension))
     emulator.fail_next("GET", "/2/webhooks", 503, count=3)
     result = app.handler({"action": "status"}, Context(seconds_left=3.0))
-    assert result["ok"] is False and "after 1 attempt(s)" in result["error"]
+    assert result["ok"] is False
+    assert "after 1 attempt(s)" in result["error"]
     assert len(emulator.requests) == 1

@@ -16,9 +16,12 @@ BASE_ENV = {
 def test_defaults():
     settings = AdminSettings.from_env(BASE_ENV)
     assert settings.x_api_base_url == "https://api.x.com"
-    assert settings.flavour == "v2" and settings.premium_env_name == ""
-    assert settings.ensure_subscribe is True and settings.timeout_seconds == 10.0
-    assert settings.secret.secret_id == "xwebhook/consumer-secret" and settings.secret.extension_port == 2773
+    assert settings.flavour == "v2"
+    assert settings.premium_env_name == ""
+    assert settings.ensure_subscribe is True
+    assert settings.timeout_seconds == 10.0
+    assert settings.secret.secret_id == "xwebhook/consumer-secret"
+    assert settings.secret.extension_port == 2773
 
 
 @pytest.mark.parametrize(
@@ -43,7 +46,8 @@ def test_every_setting_is_read():
     settings = AdminSettings.from_env(env)
     assert settings.x_api_base_url == "http://127.0.0.1:8080"
     assert (settings.flavour, settings.premium_env_name) == ("premium", "prod")
-    assert settings.ensure_subscribe is False and settings.timeout_seconds == 2.5
+    assert settings.ensure_subscribe is False
+    assert settings.timeout_seconds == 2.5
     assert settings.secret.extension_port == 2999
 
 

@@ -21,7 +21,8 @@ def token_calls(emulator):
 
 def nothing_kept(world, emulator):
     assert world.accounts.all() == []
-    assert emulator.xaa_subscriptions == {} and emulator.subscribers(emulator.webhook["id"]) == []
+    assert emulator.xaa_subscriptions == {}
+    assert emulator.subscribers(emulator.webhook["id"]) == []
     assert all(invite.used == 0 for invite in world.invites.invites.values())
 
 
@@ -58,19 +59,23 @@ def test_an_oauth2_sign_in_stores_the_account_and_subscribes_each_event_type(wor
         "active",
         ("oauth2",),
     )
-    assert account.oauth2.refresh_token and "dm.read" in account.oauth2.scopes
+    assert account.oauth2.refresh_token
+    assert "dm.read" in account.oauth2.scopes
     assert set(account.xaa_subscriptions) == set(AAA_PARITY) == set(account.event_types)
     made = emulator.xaa_subscriptions
     assert set(made) == set(account.xaa_subscriptions.values())
     for subscription in made.values():
         assert subscription["webhook_id"] == emulator.webhook["id"]
-        assert subscription["filter"] == {"user_id": ALICE} and subscription["tag"] == f"xwebhook:{ALICE}"
+        assert subscription["filter"] == {"user_id": ALICE}
+        assert subscription["tag"] == f"xwebhook:{ALICE}"
     for event_type, auth in account.xaa_auth.items():
         assert auth == ("oauth2" if xaa_type(event_type).privacy == PRIVATE else "bearer")
     kinds = {r[2] for r in xaa_creates(emulator)}
     assert kinds == {"oauth2", "bearer"}
-    assert "Connected as @alice_dev" in answer.body and f"subscribed to {len(AAA_PARITY)} event types" in answer.body
-    assert answer.log["xaa_subscribed"] == len(AAA_PARITY) and answer.log["xaa_failed"] == 0
+    assert "Connected as @alice_dev" in answer.body
+    assert f"subscribed to {len(AAA_PARITY)} event types" in answer.body
+    assert answer.log["xaa_subscribed"] == len(AAA_PARITY)
+    assert answer.log["xaa_failed"] == 0
     (invite,) = world.invites.invites.values()
     assert invite.used == 1
     assert COOKIE not in browser.cookies  # spent with the callback
@@ -80,15 +85,19 @@ def test_no_token_reaches_the_page_or_the_log_line(world, emulator):
     answer, back = world.browser().sign_in(invite=world.invite())
     shown = answer.body + json.dumps(answer.log) + json.dumps(back)
     issued = secrets_in(world, emulator) - {back.get("code")}
-    assert issued and not any(value in shown for value in issued)
+    assert issued
+    assert not any(value in shown for value in issued)
     assert back["code"] not in answer.body + json.dumps(answer.log)
 
 
 def test_an_oauth1_sign_in_stores_the_tokens_and_subscribes_on_the_account_activity_api(world, emulator):
     answer, _ = world.browser().sign_in(invite=world.invite(), flow="oauth1", user_id=BOB)
-    assert answer.status == 200 and "Account Activity API: subscribed" in answer.body
+    assert answer.status == 200
+    assert "Account Activity API: subscribed" in answer.body
     account = world.accounts.get(BOB)
-    assert account.flows == ("oauth1",) and account.aaa and account.aaa_subscribed
+    assert account.flows == ("oauth1",)
+    assert account.aaa
+    assert account.aaa_subscribed
     assert emulator.users[BOB] == (account.oauth1.access_token, account.oauth1.access_token_secret)
     assert emulator.subscribers(emulator.webhook["id"]) == [BOB]
     assert emulator.xaa_subscriptions == {}
@@ -97,20 +106,24 @@ def test_an_oauth1_sign_in_stores_the_tokens_and_subscribes_on_the_account_activ
 def test_open_mode_connects_without_an_invite(make_world):
     world = make_world(mode="open", event_types=("post.create",))
     answer, _ = world.browser().sign_in()
-    assert answer.status == 200 and world.accounts.get(ALICE).event_types == ("post.create",)
+    assert answer.status == 200
+    assert world.accounts.get(ALICE).event_types == ("post.create",)
 
 
 def test_a_hostile_screen_name_is_escaped_on_the_page(world, emulator):
     emulator.oauth.accounts[ALICE] = "<script>alert(1)</script>"
     answer, _ = world.browser().sign_in(invite=world.invite())
-    assert "<script>" not in answer.body and "&lt;script&gt;" in answer.body
+    assert "<script>" not in answer.body
+    assert "&lt;script&gt;" in answer.body
 
 
 def test_a_type_x_refuses_is_reported_and_the_others_are_subscribed(world, emulator):
     emulator.fail_next("POST", "/2/activity/subscriptions", 403, count=1)
     answer, _ = world.browser().sign_in(invite=world.invite(event_types=("post.create",)))
-    assert answer.status == 200 and "Not done: your posts (post.create)" in answer.body
-    assert world.accounts.get(ALICE).xaa_subscriptions == {} and answer.log["xaa_failed"] == 1
+    assert answer.status == 200
+    assert "Not done: your posts (post.create)" in answer.body
+    assert world.accounts.get(ALICE).xaa_subscriptions == {}
+    assert answer.log["xaa_failed"] == 1
     answer, _ = world.browser().sign_in(invite=world.invite(event_types=("post.create", "dm.received")))
     assert set(world.accounts.get(ALICE).xaa_subscriptions) == {"post.create", "dm.received"}
 
@@ -118,8 +131,10 @@ def test_a_type_x_refuses_is_reported_and_the_others_are_subscribed(world, emula
 def test_without_a_valid_webhook_the_account_is_stored_and_nothing_subscribed(world, emulator):
     emulator.invalidate(emulator.webhook["id"])
     answer, _ = world.browser().sign_in(invite=world.invite())
-    assert answer.status == 200 and "webhook is not ready yet" in answer.body
-    assert world.accounts.get(ALICE).xaa_subscriptions == {} and emulator.xaa_subscriptions == {}
+    assert answer.status == 200
+    assert "webhook is not ready yet" in answer.body
+    assert world.accounts.get(ALICE).xaa_subscriptions == {}
+    assert emulator.xaa_subscriptions == {}
 
 
 # --- reconnecting ------------------------------------------------------------------------------------------
@@ -132,8 +147,11 @@ def test_reconnecting_keeps_the_stored_subscriptions_and_makes_none_twice(world,
     world.accounts.put(stored.with_changes(status=NEEDS_RECONNECT, reason="invalid_grant"))
     answer, _ = world.browser().sign_in(invite=world.invite())
     account = world.accounts.get(ALICE)
-    assert answer.status == 200 and account.status == "active" and account.reason == ""
-    assert account.xaa_subscriptions == before and len(emulator.xaa_subscriptions) == len(AAA_PARITY)
+    assert answer.status == 200
+    assert account.status == "active"
+    assert account.reason == ""
+    assert account.xaa_subscriptions == before
+    assert len(emulator.xaa_subscriptions) == len(AAA_PARITY)
     assert account.oauth2.access_token != stored.oauth2.access_token
 
 
@@ -191,7 +209,9 @@ def test_reconnecting_after_a_revoke_keeps_no_old_token(world):
     )
     world.browser().sign_in(invite=world.invite(), flow="oauth1")
     account = world.accounts.get(ALICE)
-    assert account.status == "active" and account.oauth2 is None and account.xaa_subscriptions == {}
+    assert account.status == "active"
+    assert account.oauth2 is None
+    assert account.xaa_subscriptions == {}
 
 
 # --- the owner said no -----------------------------------------------------------------------------------
@@ -201,7 +221,8 @@ def test_cancel_on_the_oauth2_page_says_so_and_keeps_nothing(world, emulator):
     answer, back = world.browser().sign_in(invite=world.invite(), decision="cancel")
     assert back["error"] == "access_denied"
     refused(answer, "access_denied", 200)
-    assert "You cancelled the sign-in" in answer.body and "Start again" in answer.body
+    assert "You cancelled the sign-in" in answer.body
+    assert "Start again" in answer.body
     nothing_kept(world, emulator)
 
 
@@ -242,7 +263,8 @@ def test_a_state_other_than_the_cookies_is_400_and_the_real_sign_in_still_finish
     started = browser.start(invite=world.invite())
     back = browser.x_decides(started.location)
     refused(browser.callback({**back, "state": "A" * 43}), "state_mismatch", 400)
-    assert world.accounts.all() == [] and token_calls(emulator) == []
+    assert world.accounts.all() == []
+    assert token_calls(emulator) == []
     browser.cookies = {}  # the refusal cleared it; a browser that kept it may still finish
     browser._keep(started)
     assert browser.callback(back).status == 200
@@ -299,7 +321,8 @@ def test_a_replayed_callback_makes_no_second_account_or_subscription(world, emul
     subscriptions, calls = dict(emulator.xaa_subscriptions), len(token_calls(emulator))
     browser.cookies = dict(cookies)  # the attacker replays the same request, cookie and all
     refused(browser.callback(back), "state_unknown", 400)
-    assert len(world.accounts.all()) == 1 and emulator.xaa_subscriptions == subscriptions
+    assert len(world.accounts.all()) == 1
+    assert emulator.xaa_subscriptions == subscriptions
     assert len(token_calls(emulator)) == calls
     assert next(iter(world.invites.invites.values())).used == 1
 
@@ -312,7 +335,8 @@ def test_x_token_endpoint_failing_is_502_try_again_and_nothing_kept(world, emula
     back = browser.to_x_and_back(invite=world.invite())
     emulator.fail_next("POST", "/2/oauth2/token", 503)
     answer = refused(browser.callback(back), "token_endpoint_down", 502)
-    assert "try again" in answer.body and "Start again" in answer.body
+    assert "try again" in answer.body
+    assert "Start again" in answer.body
     nothing_kept(world, emulator)
     assert len(token_calls(emulator)) == 1  # a code is single use: never sent twice
 
@@ -363,7 +387,8 @@ def test_an_account_outside_the_allowlist_is_403_and_its_tokens_revoked(make_wor
     answer, _ = world.browser().sign_in(invite=world.invite(), user_id=ALICE)
     refused(answer, "user_not_allowed", 403)
     nothing_kept(world, emulator)
-    assert emulator.oauth.access_tokens == {} and len(emulator.oauth.revoked) == 2
+    assert emulator.oauth.access_tokens == {}
+    assert len(emulator.oauth.revoked) == 2
     answer, _ = world.browser().sign_in(invite=world.invite(), user_id=BOB)
     assert answer.status == 200
 
@@ -397,8 +422,10 @@ def test_a_store_that_cannot_be_written_is_503_and_the_tokens_are_given_back(wor
     world.accounts.put = down
     answer, _ = world.browser().sign_in(invite=world.invite(), flow=flow)
     refused(answer, "store_unavailable", 503)
-    assert emulator.xaa_subscriptions == {} and emulator.subscribers(emulator.webhook["id"]) == []
-    assert emulator.oauth.access_tokens == {} and ALICE not in emulator.users
+    assert emulator.xaa_subscriptions == {}
+    assert emulator.subscribers(emulator.webhook["id"]) == []
+    assert emulator.oauth.access_tokens == {}
+    assert ALICE not in emulator.users
 
 
 def test_misconfigured_connect_answers_503_naming_the_variable_in_the_log_only():
@@ -406,8 +433,10 @@ def test_misconfigured_connect_answers_503_naming_the_variable_in_the_log_only()
 
     flow = flow_from_env({"CONNECT_MODE": "invite"})
     for answer in (flow.start({}), flow.finish({}, [])):
-        assert answer.status == 503 and answer.log["outcome"] == "misconfigured"
-        assert "PUBLIC_BASE_URL" in answer.log["detail"] and "PUBLIC_BASE_URL" not in answer.body
+        assert answer.status == 503
+        assert answer.log["outcome"] == "misconfigured"
+        assert "PUBLIC_BASE_URL" in answer.log["detail"]
+        assert "PUBLIC_BASE_URL" not in answer.body
 
 
 def test_settings_reject_what_they_cannot_use(emulator):
@@ -424,7 +453,8 @@ def test_settings_reject_what_they_cannot_use(emulator):
     }
     settings = ConnectSettings.from_env(base)
     assert settings.accounts.callback_url == "https://hooks.example.com/connect/callback"
-    assert settings.oauth2_authorize_base == "https://x.com" and settings.oauth1_authorize_base == "https://api.x.com"
+    assert settings.oauth2_authorize_base == "https://x.com"
+    assert settings.oauth1_authorize_base == "https://api.x.com"
     for name, value, words in [
         ("CONNECT_MODE", "closed", "CONNECT_MODE"),
         ("CONNECT_EVENT_TYPES", "post.create,tweet.nope", "tweet.nope"),
@@ -544,4 +574,5 @@ def test_a_refused_sign_in_of_someone_with_no_account_still_gives_back_what_x_is
     answer, _ = world.browser().sign_in(invite=world.invite(), flow=flow, user_id=ALICE)
     refused(answer, "user_not_allowed", 403)
     assert answer.log["give_back"] == ("revoked" if flow == "oauth2" else "invalidated")
-    assert ALICE not in emulator.users and emulator.oauth.access_tokens == {}
+    assert ALICE not in emulator.users
+    assert emulator.oauth.access_tokens == {}

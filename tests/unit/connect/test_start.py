@@ -24,7 +24,8 @@ def cookie_state(answer):
 
 def test_an_invite_starts_an_oauth2_sign_in_with_pkce_and_the_scopes_of_its_event_types(world, emulator):
     answer = world.browser().start(invite=world.invite())
-    assert answer.status == 302 and answer.log["outcome"] == "redirected"
+    assert answer.status == 302
+    assert answer.log["outcome"] == "redirected"
     assert answer.location.startswith(emulator.base_url + "/i/oauth2/authorize?")
     query = query_of(answer.location)
     state = cookie_state(answer)
@@ -39,7 +40,8 @@ def test_an_invite_starts_an_oauth2_sign_in_with_pkce_and_the_scopes_of_its_even
         "code_challenge_method": "S256",
     }
     assert {"offline.access", "users.read", "dm.read", "like.read"} <= set(query["scope"].split())
-    assert pending.flow == "oauth2" and pending.event_types == AAA_PARITY
+    assert pending.flow == "oauth2"
+    assert pending.event_types == AAA_PARITY
 
 
 def test_the_sign_in_cookie_is_short_lived_signed_httponly_secure_and_lax(world):
@@ -49,7 +51,9 @@ def test_the_sign_in_cookie_is_short_lived_signed_httponly_secure_and_lax(world)
     assert name_value.startswith(COOKIE + "=")
     assert set(attributes) == {"Max-Age=600", "Path=/connect", "HttpOnly", "Secure", "SameSite=Lax"}
     state, expires, signature = name_value.split("=", 1)[1].split(".")
-    assert len(state) == 43 and len(signature) == 43 and int(expires) == int(world.clock() + 600)
+    assert len(state) == 43
+    assert len(signature) == 43
+    assert int(expires) == int(world.clock() + 600)
 
 
 def test_the_scopes_follow_the_invites_event_types(world):
@@ -64,7 +68,8 @@ def test_oauth1_gets_a_request_token_for_our_callback_and_sends_the_browser_to_a
     (token,) = parse_qs(urlsplit(answer.location).query)["oauth_token"]
     assert emulator.oauth.request_tokens[token]["callback"] == CALLBACK
     (pending,) = world.sign_ins.pending.values()
-    assert pending.flow == "oauth1" and pending.request_token == token
+    assert pending.flow == "oauth1"
+    assert pending.request_token == token
     assert pending.request_token_secret == emulator.oauth.request_tokens[token]["secret"]
 
 
@@ -97,15 +102,18 @@ def test_nothing_in_the_request_decides_where_the_browser_goes(world, emulator):
         return_to="//evil.example",
         state="attacker-state",
     )
-    assert answer.status == 302 and answer.location.startswith(emulator.base_url + "/i/oauth2/authorize?")
+    assert answer.status == 302
+    assert answer.location.startswith(emulator.base_url + "/i/oauth2/authorize?")
     query = query_of(answer.location)
-    assert query["redirect_uri"] == CALLBACK and query["state"] != "attacker-state"
+    assert query["redirect_uri"] == CALLBACK
+    assert query["state"] != "attacker-state"
     assert "evil" not in answer.location
 
 
 def refused(answer, reason, status):
     assert (answer.status, answer.log["outcome"]) == (status, reason), answer.log
-    assert answer.location is None and answer.cookies == []
+    assert answer.location is None
+    assert answer.cookies == []
     assert "<h1>" in answer.body
     return answer
 
@@ -169,7 +177,8 @@ def test_a_callback_x_does_not_confirm_is_502_and_starts_nothing(emulator, clock
     emulator.oauth.callbacks = {"https://somewhere.else/connect/callback"}
     world = World(emulator, connect_settings(emulator), clock)
     answer = refused(world.browser().start(invite=world.invite(), flow="oauth1"), "callback_not_confirmed", 502)
-    assert "callback URL exactly" in answer.body and world.sign_ins.pending == {}
+    assert "callback URL exactly" in answer.body
+    assert world.sign_ins.pending == {}
 
 
 def test_x_down_when_asked_for_a_request_token_is_502(world, emulator):
@@ -184,4 +193,5 @@ def test_an_unreachable_table_is_503(world):
 
     world.sign_ins.put = down
     answer = refused(world.browser().start(invite=world.invite()), "store_unavailable", 503)
-    assert "EndpointConnectionError" in answer.log["detail"] and "EndpointConnectionError" not in answer.body
+    assert "EndpointConnectionError" in answer.log["detail"]
+    assert "EndpointConnectionError" not in answer.body

@@ -57,14 +57,18 @@ def test_a_cookie_with_its_expiry_moved_on_does_not_verify():
 
 def test_states_are_random_and_the_table_key_is_their_digest():
     states = {new_state() for _ in range(100)}
-    assert len(states) == 100 and all(re.fullmatch(r"[A-Za-z0-9_-]{43}", s) for s in states)
+    assert len(states) == 100
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", s) for s in states)
     state = next(iter(states))
-    assert key_of(state) != state and len(key_of(state)) == 64
+    assert key_of(state) != state
+    assert len(key_of(state)) == 64
 
 
 def test_every_failure_has_a_status_a_title_and_advice():
     for name, failure in FAILURES.items():
-        assert 200 <= failure.status < 600 and failure.title and failure.advice, name
+        assert 200 <= failure.status < 600, name
+        assert failure.title, name
+        assert failure.advice, name
     assert FAILURES["access_denied"].status == 200
     assert {name for name, f in FAILURES.items() if f.status == 403} >= {
         "invite_missing",
@@ -76,9 +80,16 @@ def test_every_failure_has_a_status_a_title_and_advice():
 
 def test_pages_escape_everything_and_load_nothing():
     page = pages.page('<b>"T"</b>', ["<script>x</script>"], ["<i>"], link=("go", 'https://h/c?a=1&b="2"'))
-    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;i&gt;" in page
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "&lt;i&gt;" in page
     assert 'href="https://h/c?a=1&amp;b=&quot;2&quot;"' in page
-    assert "src=" not in page and "<link" not in page and "<form" not in page
+    assert "src=" not in page
+    assert "<link" not in page
+    assert "<form" not in page
     csp = pages.HEADERS["content-security-policy"]
-    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp
-    assert pages.HEADERS["referrer-policy"] == "no-referrer" and pages.HEADERS["cache-control"] == "no-store"
+    assert "default-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src" not in csp
+    assert pages.HEADERS["referrer-policy"] == "no-referrer"
+    assert pages.HEADERS["cache-control"] == "no-store"

@@ -154,7 +154,8 @@ def test_the_refusal_names_the_field_but_never_quotes_the_message():
         parse_message(json.dumps(body))
     assert "event_id" in str(caught.value)
     assert "private" not in str(caught.value)
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
 
 
 def test_activity_id_is_taken_when_the_receiver_writes_it():

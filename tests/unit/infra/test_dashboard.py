@@ -133,7 +133,8 @@ def functions_created(template, parameters):
 @pytest.mark.parametrize("parameters", PARAMETER_SETS, ids=str)
 def test_the_dashboard_body_is_json_widgets_in_the_stacks_region(template, parameters):
     dashboard = rendered(template, **parameters)
-    assert dashboard.widgets("text") and len(dashboard.widgets()) >= 12
+    assert dashboard.widgets("text")
+    assert len(dashboard.widgets()) >= 12
     assert len(dashboard.text) < 100_000  # CloudWatch's limit on a dashboard body
     for widget in dashboard.body["widgets"]:
         assert {"type", "width", "height", "properties"} <= set(widget)
@@ -292,7 +293,8 @@ def test_the_crc_filters_count_answers_and_name_the_reason(template, crc_lines):
     for name in ("CrcRejected", "CrcFailed"):
         (status, line) = next(pair for pair in crc_lines if name in matching(filters, pair[1], "CrcLogGroup"))
         dimensions = {key: select(line, selector) for key, selector in filters[name][1].items()}
-        assert dimensions == {"service": "xwebhook", "reason": line["reason"]} and line["reason"], status
+        assert dimensions == {"service": "xwebhook", "reason": line["reason"]}, status
+        assert line["reason"], status
 
 
 @pytest.fixture
@@ -358,9 +360,11 @@ def test_a_delivery_of_two_types_counts_all_its_events_under_the_first(template,
     (item,) = follow["follow_events"]
     follow["follow_events"] = [item, dict(item, type="unfollow")]
     line = post_delivery(json.dumps(follow).encode())
-    assert line["event_types"] == ["follow.follow", "follow.unfollow"] and line["sent"] == 2
+    assert line["event_types"] == ["follow.follow", "follow.unfollow"]
+    assert line["sent"] == 2
     _, dimensions, value, _ = metric_filters(template)["EventsByType"]
-    assert select(line, dimensions["event_type"]) == "follow.follow" and select(line, value) == 2
+    assert select(line, dimensions["event_type"]) == "follow.follow"
+    assert select(line, value) == 2
 
 
 def test_a_delivery_of_only_duplicates_adds_no_events_by_type(template):

@@ -319,8 +319,10 @@ def test_http_api_is_throttled_and_logs_without_query_or_headers(template):
     assert set(api["DefaultRouteSettings"]) >= {"ThrottlingRateLimit", "ThrottlingBurstLimit"}
     log_format = api["AccessLogSettings"]["Format"]
     json.loads(log_format)  # one JSON object per request
-    assert "crc_token" not in log_format and "querystring" not in log_format.lower()
-    assert "signature" not in log_format.lower() and "$context.path" not in log_format
+    assert "crc_token" not in log_format
+    assert "querystring" not in log_format.lower()
+    assert "signature" not in log_format.lower()
+    assert "$context.path" not in log_format
     assert referenced_ids(api["AccessLogSettings"]["DestinationArn"]) == {"HttpApiAccessLogs"}
 
 
@@ -433,7 +435,8 @@ def test_no_policy_statement_has_a_wildcard_action_or_resource(template, replay_
             if resource == "*" and set(as_list(statement["Action"])) <= NO_RESOURCE_LEVEL_ACTIONS:
                 continue
             assert not (isinstance(resource, str) and "*" in resource), statement
-        assert "NotAction" not in statement and "NotResource" not in statement
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
 
 
 @pytest.mark.parametrize("replay_dedup", ["enabled", "disabled"])
@@ -481,7 +484,8 @@ def test_admin_reads_only_the_dedup_indexes_by_user_and_signals_and_only_with_th
 def test_admin_sees_the_dedup_table_as_ingest_writes_it(template):
     admin = function_environment(template, "AdminFunction")
     ingest = function_environment(template, "IngestFunction")
-    assert admin["DEDUP_TABLE"] == ingest["DEDUP_TABLE"] and admin["DEDUP_TTL_HOURS"] == ingest["DEDUP_TTL_HOURS"]
+    assert admin["DEDUP_TABLE"] == ingest["DEDUP_TABLE"]
+    assert admin["DEDUP_TTL_HOURS"] == ingest["DEDUP_TTL_HOURS"]
 
 
 def test_the_xaa_parameters_defaults_are_the_admin_settings_defaults(template):
@@ -669,7 +673,8 @@ def test_deliveries_failed_alarm(template):
 
 def test_replay_lost_alarm_watches_what_the_recovery_emits(template):
     alarm = alarm_on(template, "ReplayMinutesLost")
-    assert alarm["Namespace"] == "XWebhook" and alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
+    assert alarm["Namespace"] == "XWebhook"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "xwebhook"}]
     assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("GreaterThanThreshold", 0, "Sum")
     assert alarm["TreatMissingData"] == "notBreaching"
 

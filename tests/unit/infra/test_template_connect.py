@@ -95,7 +95,9 @@ def test_the_account_administers_the_accounts_key_but_cannot_use_it_through_iam(
 )
 def test_cloudformation_can_still_manage_the_accounts_key_through_the_accounts_iam(template, action):  # noqa: F811
     admin = key_statements(template)["AccountAdministersTheKeyThroughIam"]
-    assert admin["Principal"] == ROOT and "Condition" not in admin and allows(admin["Action"], action)
+    assert admin["Principal"] == ROOT
+    assert "Condition" not in admin
+    assert allows(admin["Action"], action)
 
 
 def test_only_connect_and_admin_reach_the_accounts_table_its_key_and_the_signing_key(template):  # noqa: F811
@@ -184,7 +186,8 @@ def test_the_connect_function_has_no_scan_or_query(template):  # noqa: F811
 
 def test_the_signing_key_is_generated_by_cloudformation_never_given(template):  # noqa: F811
     secret = props(template, "ConnectSigningKeySecret")
-    assert "SecretString" not in secret and secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in secret
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
     assert secret["GenerateSecretString"]["ExcludePunctuation"] is True
 
 
@@ -206,7 +209,8 @@ def test_the_callback_url_is_the_public_base_plus_connect_callback(template):  #
     assert custom.resolve(env["PUBLIC_BASE_URL"]) == "https://hooks.example.com"
     assert custom.condition("HasPublicConnectBaseUrl")
     pattern = template["Parameters"]["PublicConnectBaseUrl"]["AllowedPattern"]
-    assert re.fullmatch(pattern, "https://hooks.example.com/x") and not re.fullmatch(pattern, "https://h.example/")
+    assert re.fullmatch(pattern, "https://hooks.example.com/x")
+    assert not re.fullmatch(pattern, "https://h.example/")
     admin = function_environment(template, "AdminFunction")
     assert admin["PUBLIC_BASE_URL"] == env["PUBLIC_BASE_URL"]
 
@@ -235,7 +239,8 @@ def test_the_reconnect_alarm_watches_what_ensure_emits(template):  # noqa: F811
         "AccountsNeedingReconnect",
         "Maximum",
     )
-    assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Threshold"] == 0
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["Threshold"] == 0
     assert alarm["TreatMissingData"] == "notBreaching"
 
 

@@ -50,9 +50,11 @@ def test_prints_the_result_once_on_stdout_and_exits_0(state_file, emulator, invo
     assert make_admin.main(["ensure", ""]) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)  # nothing but the result
-    assert result["action"] == "ensure" and result["ok"] is True
+    assert result["action"] == "ensure"
+    assert result["ok"] is True
     assert OWNER_ID in emulator.subscriptions[result["webhook"]["id"]]
-    assert captured.out.count('"action": "ensure"') == 1 and '"action"' not in captured.err  # once, not twice
+    assert captured.out.count('"action": "ensure"') == 1  # once, not twice
+    assert '"action"' not in captured.err
     _, log = invoke_endpoint
     assert '"WebhookValid"' in log.read_text()  # the function's metrics and log lines went to its log
 
@@ -61,14 +63,16 @@ def test_args_become_fields_and_a_failed_action_exits_1_naming_the_log(state_fil
     assert make_admin.main(["unsubscribe", '{"user_id": "12"}']) == 1
     captured = capsys.readouterr()
     result = json.loads(captured.out)
-    assert result["action"] == "unsubscribe" and "run register or ensure" in result["error"]
+    assert result["action"] == "unsubscribe"
+    assert "run register or ensure" in result["error"]
     assert "functions.log" in captured.err
 
 
 def test_an_action_the_function_does_not_know_prints_its_answer_and_exits_1(state_file, capsys):
     assert make_admin.main(["no_such_action", ""]) == 1
     result = json.loads(capsys.readouterr().out)
-    assert result["ok"] is False and "unknown action 'no_such_action'" in result["error"]
+    assert result["ok"] is False
+    assert "unknown action 'no_such_action'" in result["error"]
 
 
 @pytest.mark.parametrize("args", ["[1]", "{nope", '"text"'])

@@ -60,7 +60,8 @@ def call(proxy, path="/", body=b"{}", headers=None):
 
 def test_without_faults_requests_pass_through_to_the_upstream_as_its_own_host(proxy, upstream):
     status, _, body = call(proxy, "/2/webhooks?x=1", headers={"Host": "api.example"})
-    assert status == 200 and json.loads(body) == {"path": "/2/webhooks?x=1", "host": upstream.url.split("//")[1]}
+    assert status == 200
+    assert json.loads(body) == {"path": "/2/webhooks?x=1", "host": upstream.url.split("//")[1]}
     assert proxy.requests == [("POST", "/2/webhooks?x=1", None)]
 
 
@@ -77,7 +78,8 @@ def test_rules_match_on_target_service_and_path_and_apply_count_times(proxy, ups
     sqs = {"X-Amz-Target": "AmazonSQS.SendMessage", "Authorization": SIGV4.format("sqs")}
     assert [call(proxy, headers=sqs)[0] for _ in range(3)] == [503, 503, 200]
     assert call(proxy, headers={"Authorization": SIGV4.format("dynamodb")})[0] == 500
-    assert call(proxy, "/2/webhooks/1")[0] == 404 and call(proxy, "/2/users")[0] == 200
+    assert call(proxy, "/2/webhooks/1")[0] == 404
+    assert call(proxy, "/2/users")[0] == 200
     assert proxy.requests[3] == ("POST", "/", "dynamodb")
     proxy.clear()
     assert call(proxy, headers={"Authorization": SIGV4.format("dynamodb")})[0] == 200
@@ -85,7 +87,8 @@ def test_rules_match_on_target_service_and_path_and_apply_count_times(proxy, ups
 
 def test_aws_errors_carry_the_json_protocol_shape():
     error = aws_error("RequestThrottled", "Request is throttled.", sqs=True)
-    assert error.status == 400 and json.loads(error.body)["__type"] == "com.amazonaws.sqs#RequestThrottled"
+    assert error.status == 400
+    assert json.loads(error.body)["__type"] == "com.amazonaws.sqs#RequestThrottled"
     assert error.headers["x-amzn-query-error"] == "RequestThrottled;Sender"
     assert aws_error("InternalFailure", "x", 500, sqs=True).headers["x-amzn-query-error"] == "InternalFailure;Receiver"
 
@@ -97,7 +100,8 @@ def test_a_partial_batch_hides_entries_from_the_upstream_and_answers_them_failed
         proxy, body=json.dumps({"Entries": entries}).encode(), headers={"X-Amz-Target": "AmazonSQS.SendMessageBatch"}
     )
     answer = json.loads(body)
-    assert status == 200 and [e["Id"] for e in answer["Successful"]] == ["2"]
+    assert status == 200
+    assert [e["Id"] for e in answer["Successful"]] == ["2"]
     assert [(f["Id"], f["SenderFault"], f["Code"]) for f in answer["Failed"]] == [
         ("0", False, "InternalError"),
         ("1", False, "InternalError"),
@@ -113,7 +117,8 @@ def test_a_reset_is_seen_as_a_dropped_connection(proxy):
 
 def test_a_delay_then_a_fault_keeps_the_request_from_the_upstream(proxy, upstream):
     proxy.add(Delay(0.2, then=Status(504, b"late")))
-    assert call(proxy)[0] == 504 and upstream.seen == []
+    assert call(proxy)[0] == 504
+    assert upstream.seen == []
 
 
 def test_refused_connections_come_back_on_the_same_port(proxy):
@@ -122,7 +127,8 @@ def test_refused_connections_come_back_on_the_same_port(proxy):
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
     proxy.accept_connections()
-    assert proxy.port == port and call(proxy)[0] == 200
+    assert proxy.port == port
+    assert call(proxy)[0] == 200
 
 
 def test_every_local_server_binds_127_0_0_1_only():

@@ -102,7 +102,8 @@ def test_a_result_with_status_code_maps_to_the_response():
         }
     )
     assert status == 401
-    assert ("content-type", "application/json") in headers and ("set-cookie", "a=1") in headers
+    assert ("content-type", "application/json") in headers
+    assert ("set-cookie", "a=1") in headers
     assert body == b'{"error": "x"}'
     assert http_answer({"statusCode": 200, "body": "aGk=", "isBase64Encoded": True})[2] == b"hi"
 

@@ -101,7 +101,8 @@ def test_a_failed_delivery_line_becomes_deliveries_failed_with_the_service_dimen
 
 def test_lambda_timeout_lines_become_deliveries_timed_out(filters):
     entries = by_name(filters.data("ingest", "2026-11-27T15:30:12Z 8f1c Task timed out after 10.00 seconds\n", WHEN))
-    assert set(entries) == {"DeliveriesTimedOut"} and entries["DeliveriesTimedOut"]["Dimensions"] == []
+    assert set(entries) == {"DeliveriesTimedOut"}
+    assert entries["DeliveriesTimedOut"]["Dimensions"] == []
 
 
 def test_an_accepted_delivery_counts_its_events_and_duplicates(filters):
@@ -193,4 +194,5 @@ def test_the_sink_sums_one_minute_of_lines_per_metric_and_puts_them_in_one_call(
 def test_a_cloudwatch_that_refuses_costs_the_metrics_never_the_function(filters):
     sink = MetricFilterSink(filters, RecordingCloudWatch(fail=True))
     sink("ingest", line(status=503))
-    assert sink.flush() == 0 and sink.errors == 1
+    assert sink.flush() == 0
+    assert sink.errors == 1

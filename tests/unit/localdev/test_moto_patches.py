@@ -109,7 +109,8 @@ def test_a_long_poll_wakes_for_a_message_added_while_it_waits(backend, in_turn):
     time.sleep(0.3)
     backend.send_message("patches-poll", "late")
     poll.join(timeout=12)
-    assert not poll.is_alive() and [m.body for m in answers[0]] == ["late"]
+    assert not poll.is_alive()
+    assert [m.body for m in answers[0]] == ["late"]
 
 
 def test_undo_puts_moto_back(in_turn):

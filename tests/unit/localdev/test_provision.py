@@ -120,7 +120,8 @@ def test_the_gateways_routes_are_the_http_api_events_of_the_functions_the_templa
 
 def test_a_function_whose_condition_is_false_has_no_routes_and_no_environment():
     result = routed(parameters={"Mode": "off"})
-    assert result.routes == {("GET", "/webhook"): "crc"} and "connect" not in result.functions
+    assert result.routes == {("GET", "/webhook"): "crc"}
+    assert "connect" not in result.functions
 
 
 def test_a_route_the_local_gateway_cannot_serve_exactly_is_refused():

@@ -7,7 +7,8 @@ from localdev.queue_fate import DeliveryFate
 
 def test_the_tap_reads_back_the_key_of_the_invocation_whose_trace_header_botocore_sent():
     header = trace_header("a request id", now=1_800_000_000)
-    assert header.startswith("Root=1-6b49d200-") and header.endswith(";Sampled=0")
+    assert header.startswith("Root=1-6b49d200-")
+    assert header.endswith(";Sampled=0")
     assert tapped_key(header) == trace_key("a request id")
 
 

@@ -12,7 +12,8 @@ def test_state_is_written_privately_read_back_and_removed_by_its_owner(tmp_path)
     stack.write_state({"aws_endpoint": "http://127.0.0.1:1"}, path)
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     state = stack.read_state(path)
-    assert state["pid"] == os.getpid() and state["aws_endpoint"] == "http://127.0.0.1:1"
+    assert state["pid"] == os.getpid()
+    assert state["aws_endpoint"] == "http://127.0.0.1:1"
     stack.remove_state(path, pid=os.getpid() + 1)  # not ours: left alone
     assert path.exists()
     stack.remove_state(path)

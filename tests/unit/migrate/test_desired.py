@@ -29,7 +29,9 @@ def test_an_active_account_wants_one_subscription_per_event_type_of_its_set():
         ("post.create", {"user_id": ALICE}),
         ("dm.received", {"user_id": ALICE}),
     ]
-    assert steps.delete == [] and steps.repoint == [] and steps.room == SETTINGS.subscription_cap - 2
+    assert steps.delete == []
+    assert steps.repoint == []
+    assert steps.room == SETTINGS.subscription_cap - 2
 
 
 def test_aaa_parity_is_one_subscription_per_type_and_like_splits_per_direction_when_asked():
@@ -46,7 +48,8 @@ def test_aaa_parity_is_one_subscription_per_type_and_like_splits_per_direction_w
 def test_what_x_already_has_is_kept_and_nothing_is_created_twice():
     present = [ours("1", "post.create", ALICE), ours("2", "dm.received", ALICE)]
     steps = plan([alice()], present)
-    assert steps.create == [] and steps.changes == 0
+    assert steps.create == []
+    assert steps.changes == 0
     assert [s.id for _, s in steps.keep] == ["1", "2"]
 
 
@@ -70,7 +73,8 @@ def test_subscriptions_that_are_not_ours_are_never_changed_and_keyword_filters_n
     foreign = Subscription("7", "post.create", {"user_id": "42"}, "someone-else", "111")
     keyword = Subscription("8", "news.new", {"keyword": "space"}, "xw:news", HOOK.id)
     steps = plan([], [foreign, keyword])
-    assert steps.delete == [] and steps.repoint == []
+    assert steps.delete == []
+    assert steps.repoint == []
 
 
 @pytest.mark.parametrize(
@@ -85,7 +89,9 @@ def test_ownership_decides_which_subscriptions_are_ours(ownership, tagged_elsewh
 
 def test_ours_pointing_elsewhere_is_repointed_not_recreated():
     steps = plan([alice(event_types=("post.create",))], [ours("1", "post.create", ALICE, webhook_id="111")])
-    assert [s.id for _, s in steps.repoint] == ["1"] and steps.create == [] and steps.delete == []
+    assert [s.id for _, s in steps.repoint] == ["1"]
+    assert steps.create == []
+    assert steps.delete == []
 
 
 def test_an_untagged_one_on_our_webhook_is_adopted_by_x_duplicate_by_default_or_repointed_when_the_webhook_counts():
@@ -150,7 +156,8 @@ def test_a_private_type_without_a_usable_credential_is_blocked_with_the_reason()
 def test_migrate_may_plan_sets_other_than_the_stored_ones_and_no_deletes():
     present = [ours("1", "post.delete", ALICE)]
     steps = plan([alice()], present, wanted={ALICE: ("post.create",)}, deletions=False)
-    assert [c.want.event_type for c in steps.create] == ["post.create"] and steps.delete == []
+    assert [c.want.event_type for c in steps.create] == ["post.create"]
+    assert steps.delete == []
 
 
 # auth ---------------------------------------------------------------------------------------------------
@@ -184,7 +191,8 @@ def test_the_order_is_a_setting_for_when_x_turns_out_to_want_oauth1():
 def test_an_oauth2_token_that_cannot_serve_says_why(tokens, status, why):
     v = view(account(ALICE, oauth2=tokens, status=status))
     (option,) = [o for o in auth.options(v, "dm.received", SETTINGS, T) if o.kind == "oauth2"]
-    assert option.credential is None and option.problem == why
+    assert option.credential is None
+    assert option.problem == why
 
 
 def test_the_secrets_oauth1_tokens_stand_in_for_an_account_that_has_none_and_never_show():
@@ -192,8 +200,10 @@ def test_the_secrets_oauth1_tokens_stand_in_for_an_account_that_has_none_and_nev
 
     v = view(account(OWNER), "secret", UserTokens(OWNER, "owner-token-value", "owner-secret-value"))
     (option,) = auth.usable(auth.options(v, "dm.received", SETTINGS, T))
-    assert option.kind == "oauth1" and option.credential.tokens.access_token == "owner-token-value"
-    assert "owner-token-value" not in repr(option) and "owner-secret-value" not in repr(v)
+    assert option.kind == "oauth1"
+    assert option.credential.tokens.access_token == "owner-token-value"
+    assert "owner-token-value" not in repr(option)
+    assert "owner-secret-value" not in repr(v)
 
 
 def test_news_new_in_an_accounts_set_is_blocked_never_given_the_accounts_user_id_filter():
@@ -211,7 +221,8 @@ def test_news_new_in_an_accounts_set_is_blocked_never_given_the_accounts_user_id
 def test_an_alias_in_an_accounts_set_is_wanted_under_the_canonical_name_x_lists():
     present = [ours("1", "chat.conversation.join", ALICE)]
     steps = plan([alice(event_types=("chat.conversation_join",))], present)
-    assert steps.create == [] and [s.id for _, s in steps.keep] == ["1"]
+    assert steps.create == []
+    assert [s.id for _, s in steps.keep] == ["1"]
 
 
 def test_a_token_lacking_one_of_a_types_two_scopes_is_not_offered():

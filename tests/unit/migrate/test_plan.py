@@ -42,13 +42,17 @@ def owner_view(**changes):
 def test_each_aaa_account_needs_the_aaa_parity_set_and_the_plan_changes_nothing():
     document = the_plan([owner_view(), view(account(ALICE, oauth2=oauth2()), aaa_subscribed=False)])
     (entry,) = document["accounts"]  # ALICE is not on AAA: not part of the migration
-    assert entry["user_id"] == OWNER and entry["state"] == "not_started" and entry["source"] == "secret"
+    assert entry["user_id"] == OWNER
+    assert entry["state"] == "not_started"
+    assert entry["source"] == "secret"
     assert entry["event_types"] == "default"  # the AAA parity types, said once rather than per account
-    assert entry["subscriptions"]["needed"] == PARITY and entry["subscriptions"]["to_create"] == PARITY
+    assert entry["subscriptions"]["needed"] == PARITY
+    assert entry["subscriptions"]["to_create"] == PARITY
     public = sum(1 for name in event_types.AAA_PARITY if event_types.CATALOGUE[name].privacy == "public")
     private = PARITY - public  # with the account's OAuth 1.0a tokens: ⚠ X may refuse oauth1
     assert entry["subscriptions"]["credentials"] == {"bearer": public, "oauth1": private}
-    assert document["changes_nothing"] is True and document["days_left"] == 30
+    assert document["changes_nothing"] is True
+    assert document["days_left"] == 30
     assert document["xaa_gaps"] == list(event_types.XAA_GAPS)
     cap = document["cap"]
     fits = (CAP, 0, PARITY, CAP - PARITY, [])  # the cap, none used, one account's set, the room left, no one out
@@ -60,9 +64,11 @@ def test_what_x_would_refuse_is_said_per_account_with_the_reconnect_need():
     no_tokens = view(account("5", aaa=True, aaa_subscribed=True), "x", aaa_subscribed=True)
     (entry,) = the_plan([no_tokens])["accounts"]
     private = [r["event_type"] for r in entry["refusals"]]
-    assert "dm.received" in private and "post.create" not in private
+    assert "dm.received" in private
+    assert "post.create" not in private
     assert entry["subscriptions"]["credentials"] == {"bearer": 2}  # the public ones, with the app's token
-    assert entry["reconnect"]["needed"] is True and "no OAuth 2.0 token" in entry["reconnect"]["why"]
+    assert entry["reconnect"]["needed"] is True
+    assert "no OAuth 2.0 token" in entry["reconnect"]["why"]
 
 
 def test_an_oauth2_token_missing_a_scope_needs_a_reconnect_too():
@@ -75,7 +81,8 @@ def test_an_oauth2_token_missing_a_scope_needs_a_reconnect_too():
         "block.block",
         "block.unblock",
     }
-    assert entry["reconnect"]["needed"] is True and "lacks scopes" in entry["reconnect"]["why"]
+    assert entry["reconnect"]["needed"] is True
+    assert "lacks scopes" in entry["reconnect"]["why"]
 
 
 def test_accounts_over_the_cap_are_named_and_x_refusals_seen_before_are_repeated():
@@ -89,7 +96,8 @@ def test_accounts_over_the_cap_are_named_and_x_refusals_seen_before_are_repeated
         "why": "X refused it before",
         "refused": [{"credential": "oauth1", "status": 403}],
     } in first["refusals"]
-    assert second["subscriptions"]["does_not_fit"] == PARITY and second["subscriptions"]["to_create"] == 0
+    assert second["subscriptions"]["does_not_fit"] == PARITY
+    assert second["subscriptions"]["to_create"] == 0
     assert document["cap"]["does_not_fit"] == [OTHER]
     assert document["cap"]["verdict"] == "does_not_fit"  # no counts: no fit to propose
     assert "no fit can be proposed" in document["cap"]["advice"]
@@ -117,7 +125,8 @@ def test_the_estimate_prices_aaa_counts_as_the_xaa_types_they_stand_for_with_a_r
     )
     estimate = plans.estimate(counts, 24)
     # per day: posts 10 x 0.005, follows 1 x 0.010, DMs 0 (sent) .. 4 x 0.010 (received); deletes free
-    assert estimate["basis"] == "aaa" and estimate["window_hours"] == 24
+    assert estimate["basis"] == "aaa"
+    assert estimate["window_hours"] == 24
     assert estimate["low_usd"] == pytest.approx(30 * (0.05 + 0.01))
     assert estimate["high_usd"] == pytest.approx(30 * (0.05 + 0.01 + 0.04))
     assert estimate["not_priced_events_per_month"] == {"favorite": 180}  # X publishes no price for likes
@@ -137,7 +146,8 @@ def test_the_plan_carries_counts_and_estimates_or_says_they_are_unknown():
     assert known["counts"] == {"window_hours": 24, "aaa": {"tweet_create": 2}, "xaa": {}}
     assert known["estimate"]["high_usd"] == pytest.approx(0.3)
     document = the_plan([owner_view()])
-    assert document["accounts"][0]["counts"] == {"unknown": "no table"} and document["accounts"][0]["estimate"] is None
+    assert document["accounts"][0]["counts"] == {"unknown": "no table"}
+    assert document["accounts"][0]["estimate"] is None
     assert document["estimate_total"]["accounts_unknown"] == 1
 
 
@@ -174,7 +184,8 @@ def test_a_quiet_account_is_verified_once_the_grace_period_passes():
 
 def test_aaa_events_arriving_without_any_xaa_one_never_verify_the_account():
     result = plans.verification(applied_view(100), Counts({("aaa", "direct_message"): 3}), SETTINGS, T)
-    assert result["verified"] is False and "XAA is not reaching us" in result["why"]
+    assert result["verified"] is False
+    assert "XAA is not reaching us" in result["why"]
 
 
 def test_not_applied_is_never_verified():

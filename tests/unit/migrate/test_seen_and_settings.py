@@ -38,37 +38,42 @@ def test_counts_are_read_from_the_by_user_index_page_by_page():
     )
     counts = DynamoSeenEvents(client, "dedup").counts("42", 1000)
     assert counts.by_type == {("aaa", "favorite"): 2, ("xaa", "like.create"): 1}
-    assert counts.total("xaa") == 1 and counts.of("aaa") == {"favorite": 2}
+    assert counts.total("xaa") == 1
+    assert counts.of("aaa") == {"favorite": 2}
     first, second = client.requests
-    assert first["IndexName"] == "by_user" and first["TableName"] == "dedup"
+    assert first["IndexName"] == "by_user"
+    assert first["TableName"] == "dedup"
     assert first["KeyConditionExpression"] == "for_user_id = :user AND received_at >= :since"
     assert first["ExpressionAttributeValues"] == {":user": {"S": "42"}, ":since": {"N": "1000"}}
-    assert first["ExpressionAttributeNames"] == {"#source": "source"} and "ExclusiveStartKey" not in first
+    assert first["ExpressionAttributeNames"] == {"#source": "source"}
+    assert "ExclusiveStartKey" not in first
     assert second["ExclusiveStartKey"] == {"k": {"S": "1"}}
 
 
 def test_counts_stop_at_the_page_limit_and_say_they_are_a_lower_bound():
     page = {"Items": [item("aaa", "favorite")], "LastEvaluatedKey": {"k": {"S": "1"}}}
     counts = DynamoSeenEvents(ScriptedQuery([page, page, page]), "dedup", max_pages=2).counts("42", 0)
-    assert counts.total() == 2 and counts.truncated is True and counts.as_dict()["truncated"] is True
+    assert counts.total() == 2
+    assert counts.truncated is True
+    assert counts.as_dict()["truncated"] is True
 
 
 def test_a_table_without_the_index_makes_counts_unknown_and_is_not_asked_again():
     missing = ClientError({"Error": {"Code": "ValidationException", "Message": "no index"}}, "Query")
     client = ScriptedQuery(error=missing)
     seen = DynamoSeenEvents(client, "dedup")
-    assert seen.counts("1", 0) is None and seen.counts("2", 0) is None
-    assert len(client.requests) == 1 and "has no by_user index" in seen.unknown_reason
+    assert seen.counts("1", 0) is None
+    assert seen.counts("2", 0) is None
+    assert len(client.requests) == 1
+    assert "has no by_user index" in seen.unknown_reason
 
 
 def test_a_passing_outage_makes_counts_unknown_for_that_call_only():
     down = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "Query")
     client = ScriptedQuery(error=down)
     seen = DynamoSeenEvents(client, "dedup")
-    assert (
-        seen.counts("1", 0) is None
-        and "could not be read (ProvisionedThroughputExceededException)" in seen.unknown_reason
-    )
+    assert seen.counts("1", 0) is None
+    assert "could not be read (ProvisionedThroughputExceededException)" in seen.unknown_reason
     client.error, client.pages = None, [{"Items": []}]
     assert seen.counts("1", 0).total() == 0
 
@@ -81,7 +86,8 @@ def test_the_client_is_made_at_the_first_query_not_before():
     seen.counts("1", 0)
     assert made == [1]
     unknown = seen_events(XaaSettings(), lambda: pytest.fail("no table, no client"))
-    assert isinstance(unknown, NoSeenEvents) and unknown.counts("1", 0) is None
+    assert isinstance(unknown, NoSeenEvents)
+    assert unknown.counts("1", 0) is None
 
 
 # settings -----------------------------------------------------------------------------------------------------
@@ -89,8 +95,10 @@ def test_the_client_is_made_at_the_first_query_not_before():
 
 def test_the_defaults_are_aaa_parity_the_self_serve_cap_and_x_documented_auth():
     settings = XaaSettings.from_env({})
-    assert settings.default_event_types == event_types.AAA_PARITY and settings.subscription_cap == 1500
-    assert settings.public_auth == ("bearer", "oauth2", "oauth1") and settings.private_auth == ("oauth2", "oauth1")
+    assert settings.default_event_types == event_types.AAA_PARITY
+    assert settings.subscription_cap == 1500
+    assert settings.public_auth == ("bearer", "oauth2", "oauth1")
+    assert settings.private_auth == ("oauth2", "oauth1")
     assert (settings.ownership, settings.directions, settings.grace_hours, settings.count_hours) == (
         "tag",
         "omit",
@@ -118,11 +126,12 @@ def test_every_setting_is_read_and_validated():
     )
     assert settings.default_event_types == ("post.create", "dm.received")
     assert (settings.subscription_cap, settings.tag_prefix, settings.ownership) == (75000, "my-stack", "both")
-    assert settings.private_auth == ("oauth1", "oauth2") and settings.public_auth == ("bearer",)
-    assert settings.auth_order("dm.received") == ("oauth1", "oauth2") and settings.auth_order("post.create") == (
-        "bearer",
-    )
-    assert settings.count_window_hours == 72 and settings.tag_for("42") == "my-stack:42"
+    assert settings.private_auth == ("oauth1", "oauth2")
+    assert settings.public_auth == ("bearer",)
+    assert settings.auth_order("dm.received") == ("oauth1", "oauth2")
+    assert settings.auth_order("post.create") == ("bearer",)
+    assert settings.count_window_hours == 72
+    assert settings.tag_for("42") == "my-stack:42"
 
 
 @pytest.mark.parametrize(

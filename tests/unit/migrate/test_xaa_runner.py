@@ -40,7 +40,9 @@ def test_running_ensure_again_changes_nothing(world):
     ensure_xaa(admin, VALID)
     before = len(admin.api.xaa.calls)
     again = ensure_xaa(admin, VALID)
-    assert again["ok"] is True and again["did"] == [] and again["present"] == 2
+    assert again["ok"] is True
+    assert again["did"] == []
+    assert again["present"] == 2
     assert admin.api.xaa.calls[before:] == [("list",)]
 
 
@@ -48,7 +50,8 @@ def test_x_refusing_the_oauth2_token_falls_back_to_oauth1_and_remembers_it(world
     admin = world([alice()], xaa=FakeXaa(refuse={("dm.received", "oauth2"): 403}))
     report = ensure_xaa(admin, VALID)
     (created,) = [d for d in report["did"] if d["event_type"] == "dm.received"]
-    assert created["ok"] is True and created["credential"] == "oauth1"
+    assert created["ok"] is True
+    assert created["credential"] == "oauth1"
     assert created["refused"] == [{"credential": "oauth2", "status": 403, "reason": "Forbidden"}]
     assert admin.services.accounts.get(ALICE).xaa_auth["dm.received"] == "oauth1"
     # the next subscription of that type starts with what worked
@@ -60,7 +63,8 @@ def test_x_refusing_the_oauth2_token_falls_back_to_oauth1_and_remembers_it(world
 def test_every_credential_refused_is_reported_and_recorded_for_status(world):
     admin = world([alice()], xaa=FakeXaa(refuse={("dm.received", "oauth2"): 403, ("dm.received", "oauth1"): 401}))
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and "X refused every credential tried (oauth2, oauth1)" in report["error"]
+    assert report["ok"] is False
+    assert "X refused every credential tried (oauth2, oauth1)" in report["error"]
     refused = admin.services.accounts.get(ALICE).migration["refused"]["dm.received"]
     assert [item["credential"] for item in refused] == ["oauth2", "oauth1"]
 
@@ -71,8 +75,10 @@ def test_a_duplicate_adopts_the_subscription_x_names_and_tags_it(world):
     admin = world([alice(event_types=("post.create",))], xaa=xaa)
     report = ensure_xaa(admin, VALID)  # not ours (no tag): planned as a create, X says duplicate
     (step,) = report["did"]
-    assert step["adopted"] is True and step["subscription_id"] == "77", step
-    assert xaa.subscriptions["77"].tag == f"xw:{ALICE}" and xaa.subscriptions["77"].webhook_id == HOOK.id
+    assert step["adopted"] is True, step
+    assert step["subscription_id"] == "77", step
+    assert xaa.subscriptions["77"].tag == f"xw:{ALICE}"
+    assert xaa.subscriptions["77"].webhook_id == HOOK.id
     assert admin.services.accounts.get(ALICE).xaa_subscriptions == {"post.create": "77"}
 
 
@@ -90,14 +96,16 @@ def test_a_duplicate_without_an_id_is_found_by_listing_again_and_others_on_other
     xaa.list_all = list_all
     report = ensure_xaa(admin, VALID)
     (step,) = report["did"]
-    assert step["ok"] is False and "not ours, so it is left alone" in step["error"]
+    assert step["ok"] is False
+    assert "not ours, so it is left alone" in step["error"]
     assert xaa.subscriptions["78"] == foreign
 
 
 def test_x_saying_the_cap_is_reached_stops_every_further_create(world):
     admin = world([alice(), account(OTHER, oauth1=oauth1(), event_types=("post.create",))], xaa=FakeXaa(cap=1))
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and "cap" in report["error"]
+    assert report["ok"] is False
+    assert "cap" in report["error"]
     assert [d["ok"] for d in report["did"]] == [True, False, False]
     assert [c[0] for c in admin.api.xaa.calls].count("create") == 2  # the third was never tried
 
@@ -106,7 +114,8 @@ def test_a_429_stops_the_run_lists_the_rest_as_pending_and_the_next_run_waits_fo
     state = MemoryState()
     admin = world([alice()], xaa=FakeXaa(limit_after={"create XAA subscription": 1}), state=state)
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and report["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert report["ok"] is False
+    assert report["rate_limit_reset_epoch"] == RESET_EPOCH
     assert [(d["event_type"], d["ok"], d.get("pending")) for d in report["did"]] == [
         ("post.create", True, None),
         ("dm.received", False, True),
@@ -114,19 +123,22 @@ def test_a_429_stops_the_run_lists_the_rest_as_pending_and_the_next_run_waits_fo
     assert state.get(STATE_KEY) == {"create XAA subscription": RESET_EPOCH}
     calls = len(admin.api.xaa.calls)
     held = ensure_xaa(admin, VALID)  # still before the reset: create is not called at all
-    assert held["did"][0]["pending"] is True and "not called before then" in held["error"]
+    assert held["did"][0]["pending"] is True
+    assert "not called before then" in held["error"]
     assert [c[0] for c in admin.api.xaa.calls[calls:]] == ["list"]
     admin.api.xaa.limit_after.clear()
     clock.now = clock.now.fromtimestamp(RESET_EPOCH + 1, NOW.tzinfo)
     resumed = ensure_xaa(admin, VALID)
-    assert resumed["ok"] is True and [d["event_type"] for d in resumed["did"]] == ["dm.received"]
+    assert resumed["ok"] is True
+    assert [d["event_type"] for d in resumed["did"]] == ["dm.received"]
 
 
 def test_a_429_on_the_list_is_reported_and_remembered(world):
     state = MemoryState()
     admin = world([alice()], xaa=FakeXaa(limit_after={"list XAA subscriptions": 0}), state=state)
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and report["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert report["ok"] is False
+    assert report["rate_limit_reset_epoch"] == RESET_EPOCH
     assert state.get(STATE_KEY) == {"list XAA subscriptions": RESET_EPOCH}
 
 
@@ -136,8 +148,10 @@ def test_revoking_an_account_deletes_its_subscriptions_and_forgets_them(world):
     store = admin.services.accounts
     store.put(store.get(ALICE).with_changes(status=REVOKED))
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is True and [d["step"] for d in report["did"]] == ["delete", "delete"]
-    assert admin.api.xaa.subscriptions == {} and store.get(ALICE).xaa_subscriptions == {}
+    assert report["ok"] is True
+    assert [d["step"] for d in report["did"]] == ["delete", "delete"]
+    assert admin.api.xaa.subscriptions == {}
+    assert store.get(ALICE).xaa_subscriptions == {}
     assert not any(c[0] == "create" for c in admin.api.xaa.calls[-3:])
 
 
@@ -149,7 +163,8 @@ def test_ensure_skips_xaa_without_a_store_or_a_valid_webhook(world):
 def test_unfit_accounts_make_ensure_not_ok(world):
     admin = world([alice()], settings=replace(SETTINGS, subscription_cap=1))
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and report["unfit"][0]["user_id"] == ALICE
+    assert report["ok"] is False
+    assert report["unfit"][0]["user_id"] == ALICE
     assert admin.api.xaa.subscriptions == {}
 
 
@@ -170,7 +185,8 @@ def test_an_admin_state_that_cannot_be_read_or_written_is_said_not_fatal(world):
 
     admin = world([alice()], xaa=FakeXaa(limit_after={"create XAA subscription": 1}), state=Down())
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and report["rate_limit_reset_epoch"] == RESET_EPOCH
+    assert report["ok"] is False
+    assert report["rate_limit_reset_epoch"] == RESET_EPOCH
     assert "ServiceUnavailable" in report["rate_limits"]["state_problem"]
 
 
@@ -179,11 +195,13 @@ def test_a_run_stops_before_the_invocation_runs_out_of_time_and_the_next_one_res
     left = iter([100.0, 100.0, 9.0, 8.0])
     admin.seconds_left = lambda: next(left)
     report = ensure_xaa(admin, VALID)
-    assert report["ok"] is False and "left in this invocation" in report["error"]
+    assert report["ok"] is False
+    assert "left in this invocation" in report["error"]
     assert [d.get("pending", False) for d in report["did"]] == [False, False, True]
     assert len(admin.api.xaa.subscriptions) == 2
     admin.seconds_left = lambda: None  # no deadline known (a local run)
-    assert ensure_xaa(admin, VALID)["ok"] is True and len(admin.api.xaa.subscriptions) == 3
+    assert ensure_xaa(admin, VALID)["ok"] is True
+    assert len(admin.api.xaa.subscriptions) == 3
 
 
 def test_the_deadline_the_runner_sees_is_the_invocations_through_admin_and_its_client(world):

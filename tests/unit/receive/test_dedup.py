@@ -21,7 +21,8 @@ def test_remembered_activities_are_seen_with_the_families_that_delivered_them_un
     asked = [event_message("a", source="xaa"), event_message("b"), event_message("c")]
     assert dedup.seen(asked) == {"a": {"aaa"}, "b": {"xaa"}}
     dedup.remember([event_message("a", source="xaa")])  # the other family's copy: an item of its own
-    assert dedup.seen(asked)["a"] == {"aaa", "xaa"} and sorted(dynamo.items) == ["a#aaa", "a#xaa", "b#xaa"]
+    assert dedup.seen(asked)["a"] == {"aaa", "xaa"}
+    assert sorted(dynamo.items) == ["a#aaa", "a#xaa", "b#xaa"]
     clock.advance(3601)  # DynamoDB may not have deleted them yet: expiry is checked on read
     assert dedup.seen(asked) == {}
 
@@ -78,8 +79,10 @@ def test_other_events_carry_no_signal():
 
 def test_an_activity_id_too_long_for_a_key_is_stored_under_its_digest():
     long_id = "post:1:" + "9" * 3000
-    assert dedup_key(long_id).startswith("sha256:") and len(dedup_key(long_id)) <= MAX_KEY_BYTES
-    assert dedup_key("post:1:9") == "post:1:9#aaa" and dedup_key("post:1:9", "xaa") == "post:1:9#xaa"
+    assert dedup_key(long_id).startswith("sha256:")
+    assert len(dedup_key(long_id)) <= MAX_KEY_BYTES
+    assert dedup_key("post:1:9") == "post:1:9#aaa"
+    assert dedup_key("post:1:9", "xaa") == "post:1:9#xaa"
     dynamo, clock = FakeDynamo(), Clock(0.0)
     dedup = store(dynamo, clock)
     dedup.remember([event_message(long_id)])

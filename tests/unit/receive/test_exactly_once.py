@@ -187,7 +187,8 @@ def test_what_sqs_took_before_a_batch_failed_is_recorded_so_x_retry_on_a_standar
     delivery = aaa_posts(world.now - 5, 3)
     world.sqs.script = [{"1"}, {"1"}, {"1"}]  # every attempt: entry 1 refused, the others taken the first time
     assert world.deliver(delivery).status == 503
-    assert len(world.sqs.accepted) == 2 and len(world.dynamo.items) == 2
+    assert len(world.sqs.accepted) == 2
+    assert len(world.dynamo.items) == 2
     world.later(3)
     retried = world.deliver(delivery)
     assert (retried.status, retried.sent, retried.duplicates) == (200, 1, 2)

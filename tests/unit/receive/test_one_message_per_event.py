@@ -227,7 +227,8 @@ def test_the_extra_keys_of_an_aaa_post_are_not_counted_again_per_account():
     world = World()
     world.deliver(aaa(tweet(world.now - 1, author=ME, mentions=[(ME, 6)], window=(0, 20))))
     counted = [item for item in world.dynamo.items.values() if "for_user_id" in item]
-    assert len(world.dynamo.items) == 2 and len(counted) == 1
+    assert len(world.dynamo.items) == 2
+    assert len(counted) == 1
 
 
 # ---- what a post is, for one account -------------------------------------------------------------------------

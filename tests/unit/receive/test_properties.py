@@ -163,7 +163,8 @@ def test_one_message_per_event_each_valid_for_sqs_and_decoding_to_what_x_sent(de
         assert sqs_accepts_text(message.body)
         assert json.loads(message.body)["event"] == event
         for text in (message.event_id, message.activity_id, message.group_id, message.deduplication_id):
-            assert sqs_accepts_text(text) and text.isprintable()
+            assert sqs_accepts_text(text)
+            assert text.isprintable()
 
 
 @PROPERTY

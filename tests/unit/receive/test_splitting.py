@@ -532,7 +532,9 @@ def test_a_user_sqs_cannot_take_as_a_group_gets_a_digest_group():
     assert group_id("2244994945") == "2244994945"
     for odd in ("a b", "é", "x" * 129, "\ud800"):
         derived = group_id(odd)
-        assert derived.startswith("u-") and len(derived) <= 128 and derived.isascii()
+        assert derived.startswith("u-")
+        assert len(derived) <= 128
+        assert derived.isascii()
         assert derived == group_id(odd)
     assert group_id(None) == group_id("") == "unattributed"
 
@@ -540,7 +542,8 @@ def test_a_user_sqs_cannot_take_as_a_group_gets_a_digest_group():
 def test_ids_from_huge_values_stay_short():
     delivery = {"for_user_id": "9" * 5000, "direct_message_events": [{"id": "7" * 100_000}]}
     (message,) = split_delivery(delivery, AT)
-    assert len(message.event_id) < 200 and len(message.activity_id) < 200
+    assert len(message.event_id) < 200
+    assert len(message.activity_id) < 200
     assert message.event_id == split_delivery(delivery, AT)[0].event_id
 
 

@@ -66,8 +66,10 @@ def ensure(admin):
 
 def test_nothing_to_recover_replays_nothing_and_remembers_the_run(emulator, admin, store):
     first = ensure(admin)
-    assert first["ok"] is True and first["recovery"]["ok"] is True, first
-    assert "started" not in first["recovery"] and jobs(emulator) == []
+    assert first["ok"] is True, first
+    assert first["recovery"]["ok"] is True, first
+    assert "started" not in first["recovery"]
+    assert jobs(emulator) == []
     assert first["metrics"] == {"AutoReplayJobs": 0, "AutoReplayRefused": 0, "ReplayMinutesLost": 0}
     remembered = store.document
     assert remembered["recovery"]["webhook_id"] == first["webhook"]["id"]
@@ -87,7 +89,8 @@ def test_a_webhook_found_invalid_is_replayed_from_when_it_was_last_seen_valid(em
     emulator.invalidate(webhook_id)
     # When ensure runs: it revalidates the webhook, then replays the outage
     result = ensure(admin)
-    assert [step["step"] for step in result["did"]] == ["revalidate"] and result["webhook_valid"] is True
+    assert [step["step"] for step in result["did"]] == ["revalidate"]
+    assert result["webhook_valid"] is True
     started = result["recovery"]["started"]
     assert (started["from"], started["to"], started["why"]) == (
         stamp(seen_valid),
@@ -98,11 +101,13 @@ def test_a_webhook_found_invalid_is_replayed_from_when_it_was_last_seen_valid(em
     # X's to_date is inclusive: the window's last minute, one before its (exclusive) end
     last_minute = stamp(now_minute(emulator) - 1)
     assert (job["webhook_id"], job["from_date"], job["to_date"]) == (webhook_id, started["from"], last_minute)
-    assert started["job_id"] == job["job_id"] and result["metrics"]["AutoReplayJobs"] == 1
+    assert started["job_id"] == job["job_id"]
+    assert result["metrics"]["AutoReplayJobs"] == 1
     # Then the next ensure replays nothing more: once
     emulator.wait_replay(job["job_id"])
     again = ensure(admin)
-    assert "started" not in again["recovery"] and len(jobs(emulator)) == 1
+    assert "started" not in again["recovery"]
+    assert len(jobs(emulator)) == 1
     assert store.document["recovery"]["replayed"][-1]["job_id"] == job["job_id"]
 
 
@@ -111,7 +116,8 @@ def test_an_invalid_webhook_without_memory_replays_all_of_x_24_hours(emulator, r
     result = ensure(admin)
     started = result["recovery"]["started"]
     now = now_minute(emulator)
-    assert minute_of_stamp(started["from"]) == now - REACH_MINUTES + 1 and minute_of_stamp(started["to"]) == now
+    assert minute_of_stamp(started["from"]) == now - REACH_MINUTES + 1
+    assert minute_of_stamp(started["to"]) == now
     assert "not known since when" in result["recovery"]["note"]
     assert jobs(emulator)[0]["webhook_id"] == hook["id"]
 
@@ -124,7 +130,8 @@ def test_a_webhook_that_stays_invalid_keeps_its_outage_open_until_it_is_valid(em
     emulator.invalidate(webhook_id)
     receiver.crc_mode = "wrong"  # our CRC answers are wrong: revalidation fails
     failing = ensure(admin)
-    assert failing["webhook_valid"] is False and jobs(emulator) == []
+    assert failing["webhook_valid"] is False
+    assert jobs(emulator) == []
     assert failing["recovery"]["outage"]["since"] == stamp(seen_valid)
     assert admin.handle({"action": "status"})["recovery"]["webhook_invalid_since"].startswith(
         f"{stamp(seen_valid)[:4]}-"
@@ -150,7 +157,8 @@ def test_a_5xx_stretch_is_replayed_once_it_has_settled(emulator, admin, failures
     assert started["why"] == "ingest 5xx"
     # the metric still shows those minutes next run: nothing is replayed twice
     emulator.wait_replay(started["job_id"])
-    assert "started" not in ensure(admin)["recovery"] and len(jobs(emulator)) == 1
+    assert "started" not in ensure(admin)["recovery"]
+    assert len(jobs(emulator)) == 1
 
 
 def test_a_5xx_stretch_that_is_still_going_on_waits_for_x_retries(emulator, admin, failures):
@@ -158,7 +166,8 @@ def test_a_5xx_stretch_that_is_still_going_on_waits_for_x_retries(emulator, admi
     now = now_minute(emulator)
     failures.minutes = [now - 3, now - 2, now - 1]
     result = ensure(admin)
-    assert "started" not in result["recovery"] and jobs(emulator) == []
+    assert "started" not in result["recovery"]
+    assert jobs(emulator) == []
     assert result["recovery"]["ingest_failing"]["since"] == stamp(now - 3)
     emulator.advance_clock((SETTLE_MINUTES + 1) * 60)
     started = ensure(admin)["recovery"]["started"]
@@ -182,11 +191,13 @@ def test_a_window_a_person_replayed_is_not_replayed_again(emulator, admin, failu
     ensure(admin)
     now = now_minute(emulator)
     manual = admin.handle({"action": "replay", "from": stamp(now - 90), "to": stamp(now - 10)})
-    assert manual["ok"] is True and "state_error" not in manual
+    assert manual["ok"] is True
+    assert "state_error" not in manual
     emulator.wait_replay(manual["job_id"])
     failures.minutes = [now - 50]
     result = ensure(admin)
-    assert "started" not in result["recovery"] and len(jobs(emulator)) == 1
+    assert "started" not in result["recovery"]
+    assert len(jobs(emulator)) == 1
 
 
 def test_x_rate_limit_stops_replays_until_its_reset(emulator, admin, failures, store):
@@ -195,7 +206,8 @@ def test_x_rate_limit_stops_replays_until_its_reset(emulator, admin, failures, s
     failures.minutes = [now - 30]
     emulator.fail_next("POST", "/2/webhooks/replay", 429)  # reset 60 s ahead on the emulator's clock
     limited = ensure(admin)
-    assert "rate limit" in limited["recovery"]["waiting"] and jobs(emulator) == []
+    assert "rate limit" in limited["recovery"]["waiting"]
+    assert jobs(emulator) == []
     assert limited["recovery"]["pending"][0]["why"] == "ingest 5xx"
     calls_before = len(emulator.requests)
     # before the reset: not even asked
@@ -216,10 +228,12 @@ def test_one_job_at_a_time_the_second_window_waits_for_the_next_run(emulator, ad
     assert len(first["recovery"]["pending"]) == 1
     emulator.fail_next("POST", "/2/webhooks/replay", 409, body={"title": "Conflict", "detail": "job in progress"})
     busy = ensure(admin)
-    assert "still running a replay job" in busy["recovery"]["waiting"] and busy["recovery"]["ok"] is True
+    assert "still running a replay job" in busy["recovery"]["waiting"]
+    assert busy["recovery"]["ok"] is True
     emulator.wait_replay(first["recovery"]["started"]["job_id"])
     last = ensure(admin)["recovery"]
-    assert minute_of_stamp(last["started"]["from"]) == now - 30 - RETRY_LEAD_MINUTES and "pending" not in last
+    assert minute_of_stamp(last["started"]["from"]) == now - 30 - RETRY_LEAD_MINUTES
+    assert "pending" not in last
 
 
 def test_a_replay_x_refuses_is_reported_and_not_tried_again(emulator, admin, failures, store):
@@ -228,10 +242,13 @@ def test_a_replay_x_refuses_is_reported_and_not_tried_again(emulator, admin, fai
     failures.minutes = [now - 30]
     emulator.fail_next("POST", "/2/webhooks/replay", 403, body={"title": "Forbidden", "detail": "not entitled"})
     refused = ensure(admin)
-    assert refused["ok"] is False and refused["recovery"]["ok"] is False
-    assert "X refused to replay" in refused["recovery"]["error"] and "not entitled" in refused["recovery"]["error"]
+    assert refused["ok"] is False
+    assert refused["recovery"]["ok"] is False
+    assert "X refused to replay" in refused["recovery"]["error"]
+    assert "not entitled" in refused["recovery"]["error"]
     assert refused["metrics"]["AutoReplayRefused"] == 1
-    assert ensure(admin)["recovery"]["ok"] is True and jobs(emulator) == []
+    assert ensure(admin)["recovery"]["ok"] is True
+    assert jobs(emulator) == []
     assert store.document["recovery"]["refused"][0]["why"] == "ingest 5xx"
 
 
@@ -244,9 +261,11 @@ def test_what_lies_beyond_x_24_hours_is_reported_lost_and_the_rest_replayed(emul
     recovery = result["recovery"]
     now = now_minute(emulator)
     (lost,) = recovery["lost"]
-    assert minute_of_stamp(lost["from"]) == seen_valid and minute_of_stamp(lost["to"]) == now - REACH_MINUTES + 1
+    assert minute_of_stamp(lost["from"]) == seen_valid
+    assert minute_of_stamp(lost["to"]) == now - REACH_MINUTES + 1
     assert result["metrics"]["ReplayMinutesLost"] == now - REACH_MINUTES + 1 - seen_valid
-    assert recovery["ok"] is False and "older than X's 24 h replay reach" in recovery["error"]
+    assert recovery["ok"] is False
+    assert "older than X's 24 h replay reach" in recovery["error"]
     assert minute_of_stamp(recovery["started"]["from"]) == now - REACH_MINUTES + 1
     assert store.document["recovery"]["lost"][0]["from"] == lost["from"]
 
@@ -261,8 +280,10 @@ def test_without_auto_replay_or_dedup_windows_are_reported_not_replayed(emulator
     ensure(admin)
     failures.minutes = [now_minute(emulator) - 30]
     result = ensure(admin)
-    assert why in result["recovery"]["waiting"] and result["recovery"]["auto_replay"] is False
-    assert result["recovery"]["pending"] and jobs(emulator) == []
+    assert why in result["recovery"]["waiting"]
+    assert result["recovery"]["auto_replay"] is False
+    assert result["recovery"]["pending"]
+    assert jobs(emulator) == []
 
 
 def test_a_v1_flavour_says_it_has_no_replay(emulator, receiver, store):
@@ -293,15 +314,18 @@ def test_an_unreadable_metric_or_state_makes_ensure_not_ok_and_says_which(emulat
     ensure(admin)
     failures.error = MetricUnavailable("the XWebhook/DeliveriesFailed metric could not be read: AccessDenied")
     result = ensure(admin)
-    assert result["ok"] is False and result["recovery"]["error"].endswith("AccessDenied")
+    assert result["ok"] is False
+    assert result["recovery"]["error"].endswith("AccessDenied")
     assert result["webhook_valid"] is True  # WebhookValid stays 1: X's side is fine
     failures.error = None
     store.down = True
     down = ensure(admin)
-    assert down["ok"] is False and "ServiceUnavailable" in down["recovery"]["error"]
+    assert down["ok"] is False
+    assert "ServiceUnavailable" in down["recovery"]["error"]
     assert "could not be written" in down["state_error"] or "could not be read" in down["state_error"]
     shown = admin.handle({"action": "status"})
-    assert shown["ok"] is True and "could not be read" in shown["last_ensure"]["error"]
+    assert shown["ok"] is True
+    assert "could not be read" in shown["last_ensure"]["error"]
 
 
 def test_status_shows_last_ensure_and_the_recovery_memory(emulator, admin, failures):
@@ -310,23 +334,28 @@ def test_status_shows_last_ensure_and_the_recovery_memory(emulator, admin, failu
     failures.minutes = [now_minute(emulator) - 30]
     ensure(admin)
     shown = admin.handle({"action": "status"})
-    assert shown["last_ensure"]["ok"] is True and shown["last_ensure"]["webhook_valid"] is True
-    assert shown["recovery"]["auto_replay"] is True and shown["recovery"]["webhook_seen_valid_at"].endswith("Z")
-    assert shown["recovery"]["replayed"][0]["why"] == "ingest 5xx" and shown["recovery"]["replayed"][0]["job_id"]
+    assert shown["last_ensure"]["ok"] is True
+    assert shown["last_ensure"]["webhook_valid"] is True
+    assert shown["recovery"]["auto_replay"] is True
+    assert shown["recovery"]["webhook_seen_valid_at"].endswith("Z")
+    assert shown["recovery"]["replayed"][0]["why"] == "ingest 5xx"
+    assert shown["recovery"]["replayed"][0]["job_id"]
 
 
 def test_an_ensure_that_fails_outright_is_remembered_too(emulator, admin, store):
     emulator.fail_next("GET", "/2/webhooks", 401, count=1)
     result = admin.handle({"action": "ensure"})
     assert result["ok"] is False
-    assert store.document["last_ensure"]["ok"] is False and "X refused" in store.document["last_ensure"]["error"]
+    assert store.document["last_ensure"]["ok"] is False
+    assert "X refused" in store.document["last_ensure"]["error"]
 
 
 def test_without_a_state_parameter_the_part_says_it_keeps_no_memory(emulator, receiver):
     admin = make_admin(emulator.base_url, receiver.url, "v2", now=emulator.now)
     admin.ensure_parts = [("recovery", recover)]
     result = admin.handle({"action": "ensure"})
-    assert result["ok"] is True and result["recovery"]["note"] == "no ADMIN_STATE_PARAMETER: ensure keeps no memory"
+    assert result["ok"] is True
+    assert result["recovery"]["note"] == "no ADMIN_STATE_PARAMETER: ensure keeps no memory"
 
 
 # the state document ------------------------------------------------------------------------------------------
@@ -340,13 +369,15 @@ def test_the_state_fits_ssm_standard_tier_by_dropping_the_oldest_history():
     text = state.encode(document)
     assert len(text) <= state.MAX_CHARS
     kept = state.decode(text)["recovery"]["replayed"]
-    assert kept[-1]["n"] == 199 and kept[0]["n"] > 0
+    assert kept[-1]["n"] == 199
+    assert kept[0]["n"] > 0
 
 
 @pytest.mark.parametrize("text", ["", "not json", "[]", '{"v": 7, "x": 1}'])
 def test_a_state_that_is_not_ours_starts_afresh_with_a_note(text):
     document = state.decode(text)
-    assert document["v"] == 1 and "started afresh" in document["note"]
+    assert document["v"] == 1
+    assert "started afresh" in document["note"]
 
 
 def test_the_template_initial_value_is_an_empty_state():

@@ -13,7 +13,8 @@ def w(start, end, why=""):
 
 def test_a_window_reads_and_writes_x_stamps():
     minute = minute_of(datetime(2026, 11, 27, 15, 30, 42, tzinfo=UTC))
-    assert stamp(minute) == "202611271530" and minute_of_stamp("202611271530") == minute
+    assert stamp(minute) == "202611271530"
+    assert minute_of_stamp("202611271530") == minute
     window = Window(minute, minute + 90, "ingest 5xx")
     assert window.as_dict() == {"from": "202611271530", "to": "202611271700", "why": "ingest 5xx"}
     assert Window.from_dict(window.as_dict()) == window
@@ -54,7 +55,8 @@ def test_subtract_leaves_what_no_covered_window_holds():
 
 def test_split_at_cuts_a_window_that_crosses_the_edge():
     reachable, lost = split_at([w(0, 10), w(20, 40), w(50, 60)], 30)
-    assert reachable == [w(30, 40), w(50, 60)] and lost == [w(0, 10), w(20, 30)]
+    assert reachable == [w(30, 40), w(50, 60)]
+    assert lost == [w(0, 10), w(20, 30)]
 
 
 def test_stretches_lead_each_failed_minute_and_merge_neighbours():

@@ -32,7 +32,8 @@ def test_fresh_copies_get_new_event_ids(name):
     first = {m.event_id for m in split_delivery(freshen(sample(name), "0001"), "t")}
     second = {m.event_id for m in split_delivery(freshen(sample(name), "0002"), "t")}
     assert len(first) == len(original) == len(second)
-    assert not (original & first) and not (first & second)
+    assert not (original & first)
+    assert not (first & second)
 
 
 @pytest.mark.parametrize("name", all_sample_names())

@@ -69,7 +69,8 @@ def test_oauth1_user_context_signs_as_the_user():
         client(server).call(Endpoint("subscribe", "POST", "/x", USER), user_auth(credentials, credentials.owner))
     header = server.requests[0]["headers"]["Authorization"]
     assert header.startswith("OAuth ")
-    assert 'oauth_consumer_key="the-consumer-key"' in header and 'oauth_token="7-token"' in header
+    assert 'oauth_consumer_key="the-consumer-key"' in header
+    assert 'oauth_token="7-token"' in header
     assert "cs" not in header.split("oauth_signature")[0]  # secrets sign; they are never sent
 
 
@@ -116,7 +117,8 @@ def test_rate_limit_reports_the_reset_and_is_not_retried():
     assert details["retry_after_seconds"] == 420
     assert details["x_error"] == {"status": 429, "rate_limit_limit": 450}
     assert "resets at 2027-01-15T08:07:00Z (in 420 s)" in str(caught.value)
-    assert len(server.requests) == 1 and sleeps == []
+    assert len(server.requests) == 1
+    assert sleeps == []
 
 
 def test_rate_limit_without_reset_header_says_so():
@@ -143,7 +145,8 @@ def test_server_errors_exhaust_the_attempts_into_a_clear_error():
         "X API unavailable for list webhooks after 3 attempt(s): HTTP 500: Internal Server Error"
     )
     assert caught.value.details() == {"x_error": {"status": 500, "title": "Internal Server Error"}}
-    assert len(server.requests) == 3 and sleeps == [0.5, 1.0]
+    assert len(server.requests) == 3
+    assert sleeps == [0.5, 1.0]
 
 
 def test_dropped_connections_are_retried_and_named_without_headers():
@@ -151,7 +154,8 @@ def test_dropped_connections_are_retried_and_named_without_headers():
         client(server).call(LIST, BearerAuth("very-secret-bearer"))
     message = str(caught.value)
     assert message.startswith("X API unavailable for list webhooks after 3 attempt(s): ConnectionError talking to")
-    assert "very-secret-bearer" not in message and "Authorization" not in message
+    assert "very-secret-bearer" not in message
+    assert "Authorization" not in message
 
 
 def test_unreachable_host_is_a_clear_error():
@@ -169,8 +173,10 @@ def test_no_retry_when_the_invocation_is_out_of_time():
         x.set_time_left(lambda: 4.0)  # room for one shortened attempt, not for a backoff and a whole retry
         with pytest.raises(XUnavailable) as caught:
             x.call(LIST, BearerAuth("b"))
-    assert "after 1 attempt(s)" in str(caught.value) and "no time left" in str(caught.value)
-    assert sleeps == [] and len(server.requests) == 1
+    assert "after 1 attempt(s)" in str(caught.value)
+    assert "no time left" in str(caught.value)
+    assert sleeps == []
+    assert len(server.requests) == 1
 
 
 def test_no_attempt_at_all_without_time_to_answer():

@@ -74,7 +74,8 @@ def test_an_alias_is_an_accounts_type_and_reads_as_its_canonical_name():
 
 
 def test_public_types_need_no_user_token_private_ones_do():
-    assert CATALOGUE["post.create"].privacy == PUBLIC and CATALOGUE["post.mention.create"].privacy == PRIVATE
+    assert CATALOGUE["post.create"].privacy == PUBLIC
+    assert CATALOGUE["post.mention.create"].privacy == PRIVATE
     assert not event_types.needs_user_token(["post.create", "profile.update.bio"])
     assert event_types.needs_user_token(["post.create", "dm.received"])
 
@@ -89,7 +90,8 @@ def test_the_new_chat_types_are_private_with_dm_read():
 
 def test_mute_and_block_are_actor_only_and_prices_are_per_event():
     assert all(CATALOGUE[name].actor_only for name in ("mute.mute", "block.unblock"))
-    assert CATALOGUE["post.delete"].price_usd == 0.0 and CATALOGUE["follow.follow"].price_usd == 0.010
+    assert CATALOGUE["post.delete"].price_usd == 0.0
+    assert CATALOGUE["follow.follow"].price_usd == 0.010
 
 
 def test_shared_words_say_each_kind_of_thing_once():

@@ -42,7 +42,8 @@ def test_a_created_subscription_is_read_from_each_shape_x_documents(body):
         made = api(server).create("9", "post.create", {"user_id": "42"}, "t")
     assert (made.id, made.event_type, made.user_id, made.tag, made.webhook_id) == ("11", "post.create", "42", "t", "9")
     request = server.requests[0]
-    assert request["method"] == "POST" and request["path"] == "/2/activity/subscriptions"
+    assert request["method"] == "POST"
+    assert request["path"] == "/2/activity/subscriptions"
     assert request["headers"]["Authorization"] == "Bearer app-bearer"
 
 
@@ -78,7 +79,9 @@ def test_the_list_follows_the_next_page_token_wherever_x_puts_it(place):
     with ScriptedServer(script) as server:
         listing = api(server).list_all(max_results=2)
     assert [s.id for s in listing.subscriptions] == ["1", "2", "3", "4", "5"]
-    assert listing.pages == 3 and listing.total == 5 and listing.token_places == (".".join(place),)
+    assert listing.pages == 3
+    assert listing.total == 5
+    assert listing.token_places == (".".join(place),)
     assert [r["path"] for r in server.requests] == [
         "/2/activity/subscriptions?max_results=2",
         "/2/activity/subscriptions?max_results=2&pagination_token=p2",
@@ -95,7 +98,8 @@ def test_a_list_in_data_subscriptions_and_an_empty_answer_are_read_too():
 def test_the_cap_counts_what_x_says_the_app_holds_when_it_says_more_than_it_listed():
     with ScriptedServer([_page(["1", "2"], total=40)]) as server:
         listing = api(server).list_all()
-    assert listing.used == 40 and listing.report()["x_total"] == 40
+    assert listing.used == 40
+    assert listing.report()["x_total"] == 40
 
 
 def test_the_same_next_token_twice_is_an_unexpected_answer_not_an_endless_loop():
@@ -107,7 +111,8 @@ def test_unreadable_items_are_counted_not_fatal():
     body = {"data": [SUB, {"event_type": "post.create"}, "junk"]}
     with ScriptedServer([(200, {}, body)]) as server:
         listing = api(server).list_all()
-    assert [s.id for s in listing.subscriptions] == ["11"] and listing.skipped == 2
+    assert [s.id for s in listing.subscriptions] == ["11"]
+    assert listing.skipped == 2
 
 
 def _error(status, title, detail, **item):
@@ -132,12 +137,17 @@ def test_x_refusals_of_a_create_are_told_apart():
             return caught.value
 
         first, second, cap, forbidden, unauthorised, other = (attempt() for _ in range(6))
-    assert isinstance(first, DuplicateSubscription) and first.existing_id == "77"
-    assert isinstance(second, DuplicateSubscription) and second.existing_id is None
+    assert isinstance(first, DuplicateSubscription)
+    assert first.existing_id == "77"
+    assert isinstance(second, DuplicateSubscription)
+    assert second.existing_id is None
     assert isinstance(cap, SubscriptionCapReached)
-    assert isinstance(forbidden, CredentialRefused) and forbidden.credential_kind == APP
-    assert isinstance(unauthorised, CredentialRefused) and unauthorised.details()["credential"] == APP
-    assert type(other) is XApiError and other.status == 400
+    assert isinstance(forbidden, CredentialRefused)
+    assert forbidden.credential_kind == APP
+    assert isinstance(unauthorised, CredentialRefused)
+    assert unauthorised.details()["credential"] == APP
+    assert type(other) is XApiError
+    assert other.status == 400
 
 
 def test_each_credential_authenticates_the_create_its_own_way():
@@ -149,8 +159,11 @@ def test_each_credential_authenticates_the_create_its_own_way():
         xaa.create("9", "dm.received", {"user_id": "42"}, credential=oauth1)
     first, second = (r["headers"]["Authorization"] for r in server.requests)
     assert first == "Bearer user-access-token"
-    assert second.startswith("OAuth ") and 'oauth_token="42-token"' in second and 'oauth_consumer_key="ck"' in second
-    assert "user-access-token" not in repr(oauth2) and "token-secret" not in repr(oauth1)
+    assert second.startswith("OAuth ")
+    assert 'oauth_token="42-token"' in second
+    assert 'oauth_consumer_key="ck"' in second
+    assert "user-access-token" not in repr(oauth2)
+    assert "token-secret" not in repr(oauth1)
 
 
 def test_delete_is_idempotent_and_update_sends_only_tag_and_webhook():
@@ -164,7 +177,8 @@ def test_delete_is_idempotent_and_update_sends_only_tag_and_webhook():
         assert xaa.delete("11") is True
         assert xaa.delete("11") is False
         assert xaa.update("11", tag="new").tag == "new"
-    assert server.requests[2]["method"] == "PUT" and server.requests[2]["body"] == b'{"tag": "new"}'
+    assert server.requests[2]["method"] == "PUT"
+    assert server.requests[2]["body"] == b'{"tag": "new"}'
 
 
 def test_xaa_is_refused_on_v1_flavours_before_any_call():

@@ -42,7 +42,8 @@ def test_ensure_refreshes_a_token_expiring_before_the_next_run_and_stores_the_ne
 def test_ensure_leaves_a_token_alone_that_outlives_the_next_run(world, admin, emulator):
     before = connect(world, ALICE)
     result = ensure(admin, None)
-    assert world.accounts.get(ALICE).oauth2 == before.oauth2 and result["accounts"]["did"] == []
+    assert world.accounts.get(ALICE).oauth2 == before.oauth2
+    assert result["accounts"]["did"] == []
 
 
 @pytest.mark.parametrize("chain_killed_on_reuse", [False, True])
@@ -66,7 +67,8 @@ def test_two_concurrent_refreshes_spend_the_token_once_and_keep_the_newest(make_
     stored = world.accounts.get(ALICE)
     assert got[0].account.oauth2 == got[1].account.oauth2 == stored.oauth2
     events = [what for what, _ in emulator.oauth.events]
-    assert events.count("refresh") == 1 and "refresh_reuse" not in events
+    assert events.count("refresh") == 1
+    assert "refresh_reuse" not in events
     assert emulator.oauth.user_bearer(stored.oauth2.access_token) is not None
     assert stored.oauth2.refresh_token in emulator.oauth.refresh_tokens
 
@@ -100,7 +102,8 @@ def test_a_refresh_whose_store_write_loses_uses_the_stored_pair(world):
     refresher = TokenRefresher(world.accounts, GenerousX(), clock=world.clock)
     first = refresher.refresh(account)
     second = refresher.refresh(account)  # stale snapshot: its pair must not replace the stored one
-    assert second.how == "refreshed_elsewhere" and world.accounts.get(ALICE).oauth2.refresh_token == "refresh-1"
+    assert second.how == "refreshed_elsewhere"
+    assert world.accounts.get(ALICE).oauth2.refresh_token == "refresh-1"
     assert first.account.oauth2.refresh_token == "refresh-1"
 
 
@@ -110,21 +113,26 @@ def test_invalid_grant_marks_needs_reconnect_with_a_metric_and_a_reconnect_invit
     world.clock.advance(TWO_HOURS)
     result = ensure(admin, None)
     account = world.accounts.get(ALICE)
-    assert account.status == NEEDS_RECONNECT and "invalid_grant" in account.reason
-    assert result["metrics"]["AccountsNeedingReconnect"] == 1 and result["accounts"]["ok"]
+    assert account.status == NEEDS_RECONNECT
+    assert "invalid_grant" in account.reason
+    assert result["metrics"]["AccountsNeedingReconnect"] == 1
+    assert result["accounts"]["ok"]
     invite = world.invites.get(reconnect_invite_id(ALICE))
-    assert invite.user_id == ALICE and invite.uses == 1 and invite.flows[0] == "oauth2"
+    assert invite.user_id == ALICE
+    assert invite.uses == 1
+    assert invite.flows[0] == "oauth2"
     status = admin.handle({"action": "status"})
     (entry,) = status["accounts"]["attention"]
-    assert entry["status"] == NEEDS_RECONNECT and entry["reconnect_url"].startswith(
-        "https://hooks.example.com/connect?"
-    )
+    assert entry["status"] == NEEDS_RECONNECT
+    assert entry["reconnect_url"].startswith("https://hooks.example.com/connect?")
     # the owner follows it: only their account may, and afterwards all is well again
     token = parse_qs(urlsplit(entry["reconnect_url"]).query)["invite"][0]
     refused, _ = world.browser().sign_in(invite=token, user_id=BOB)
-    assert refused.status == 403 and refused.log["outcome"] == "invite_for_another_account"
+    assert refused.status == 403
+    assert refused.log["outcome"] == "invite_for_another_account"
     answer, _ = world.browser().sign_in(invite=token, user_id=ALICE)
-    assert answer.status == 200 and world.accounts.get(ALICE).status == "active"
+    assert answer.status == 200
+    assert world.accounts.get(ALICE).status == "active"
     assert ensure(admin, None)["metrics"]["AccountsNeedingReconnect"] == 0
     assert admin.handle({"action": "status"})["accounts"]["attention"] == []
 
@@ -134,8 +142,10 @@ def test_a_token_x_cannot_refresh_right_now_is_an_error_not_a_reconnect(world, a
     world.clock.advance(TWO_HOURS)
     emulator.fail_next("POST", "/2/oauth2/token", 503)
     result = ensure(admin, None)
-    assert not result["accounts"]["ok"] and "unavailable" in result["accounts"]["error"]
-    assert world.accounts.get(ALICE).status == "active" and not result["ok"]
+    assert not result["accounts"]["ok"]
+    assert "unavailable" in result["accounts"]["error"]
+    assert world.accounts.get(ALICE).status == "active"
+    assert not result["ok"]
 
 
 # --- ensure: revokes ------------------------------------------------------------------------------------------
@@ -148,11 +158,15 @@ def test_a_revoke_x_delivered_makes_the_account_revoked_and_its_tokens_are_never
     world.clock.advance(TWO_HOURS)  # its token would be due for a refresh
     result = ensure(admin, None)
     revoked = world.accounts.get(ALICE)
-    assert revoked.status == REVOKED and revoked.oauth1 is None and revoked.oauth2 is None
-    assert "revoked the app" in revoked.reason and revoked.xaa_subscriptions == {}
+    assert revoked.status == REVOKED
+    assert revoked.oauth1 is None
+    assert revoked.oauth2 is None
+    assert "revoked the app" in revoked.reason
+    assert revoked.xaa_subscriptions == {}
     assert emulator.xaa_subscriptions == {}  # deleted with the app's bearer token
     assert [what for what, _ in emulator.oauth.events].count("refresh") == 0
-    assert result["accounts"]["by_status"]["revoked"] == 1 and result["metrics"]["AccountsNeedingReconnect"] == 0
+    assert result["accounts"]["by_status"]["revoked"] == 1
+    assert result["metrics"]["AccountsNeedingReconnect"] == 0
     assert account.oauth2.refresh_token in emulator.oauth.refresh_tokens  # never spent
     later = ensure(admin, None)
     assert later["accounts"]["did"] == []
@@ -179,9 +193,11 @@ def test_subscriptions_x_could_not_delete_at_the_revoke_are_deleted_by_a_later_e
     # deletes what revoked accounts had.
     emulator.fail_next("DELETE", "/2/activity/subscriptions", 503, count=6)
     ensure(admin, None)
-    assert world.accounts.get(ALICE).status == REVOKED and len(world.accounts.get(ALICE).xaa_subscriptions) == 1
+    assert world.accounts.get(ALICE).status == REVOKED
+    assert len(world.accounts.get(ALICE).xaa_subscriptions) == 1
     ensure(admin, None)
-    assert world.accounts.get(ALICE).xaa_subscriptions == {} and emulator.xaa_subscriptions == {}
+    assert world.accounts.get(ALICE).xaa_subscriptions == {}
+    assert emulator.xaa_subscriptions == {}
 
 
 # --- ensure: AAA subscriptions ----------------------------------------------------------------------------------
@@ -201,7 +217,8 @@ def test_an_account_whose_tokens_x_refuses_needs_reconnecting(world, admin, emul
     emulator.users.pop(BOB)  # X invalidated its tokens
     result = ensure(admin, None)
     account = world.accounts.get(BOB)
-    assert account.status == NEEDS_RECONNECT and "HTTP 401" in account.reason
+    assert account.status == NEEDS_RECONNECT
+    assert "HTTP 401" in account.reason
     assert result["metrics"]["AccountsNeedingReconnect"] == 1
     assert world.invites.get(reconnect_invite_id(BOB)).flows == ("oauth1",)
 
@@ -209,8 +226,11 @@ def test_an_account_whose_tokens_x_refuses_needs_reconnecting(world, admin, emul
 def test_status_counts_the_accounts_and_shows_the_connect_urls(world, admin):
     connect(world, ALICE)
     accounts = admin.handle({"action": "status"})["accounts"]
-    assert accounts["count"] == 1 and accounts["by_status"]["active"] == 1 and accounts["attention"] == []
-    assert accounts["mode"] == "invite" and accounts["callback_url"].endswith("/connect/callback")
+    assert accounts["count"] == 1
+    assert accounts["by_status"]["active"] == 1
+    assert accounts["attention"] == []
+    assert accounts["mode"] == "invite"
+    assert accounts["callback_url"].endswith("/connect/callback")
     assert accounts["authorize_pages"]["oauth2"] == "https://x.com/i/oauth2/authorize"
 
 

@@ -26,16 +26,21 @@ TWO_HOURS = 7200
 
 def test_invite_answers_a_url_that_starts_a_sign_in(world, admin, emulator):
     result = admin.handle({"action": "invite", "expires_in": "2h", "uses": 3})
-    assert result["ok"] and result["uses"] == 3 and result["flows"] == ["oauth2", "oauth1"]
-    assert result["event_types"] == list(AAA_PARITY) and "offline.access" in result["scopes"]
+    assert result["ok"]
+    assert result["uses"] == 3
+    assert result["flows"] == ["oauth2", "oauth1"]
+    assert result["event_types"] == list(AAA_PARITY)
+    assert "offline.access" in result["scopes"]
     assert result["callback_url"] == "https://hooks.example.com/connect/callback"
     url = urlsplit(result["invite_url"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == "https://hooks.example.com/connect"
     token = parse_qs(url.query)["invite"][0]
     started = world.browser().start(invite=token)
-    assert started.status == 302 and started.location.startswith(emulator.base_url)
+    assert started.status == 302
+    assert started.location.startswith(emulator.base_url)
     invite = world.invites.get(result["invite_id"])
-    assert invite.expires_at == pytest.approx(world.clock() + 7200) and invite.used == 0
+    assert invite.expires_at == pytest.approx(world.clock() + 7200)
+    assert invite.used == 0
 
 
 def test_an_invites_scopes_are_what_connect_will_ask(world, admin):
@@ -57,7 +62,8 @@ def test_an_invite_names_the_aaa_subscribes_scopes_when_new_accounts_stay_on_aaa
 
 def test_an_invite_refuses_types_no_account_can_hold_with_xs_reason(world, admin):
     result = admin.handle({"action": "invite", "event_types": ["news.new", "oauth.revoke"]})
-    assert result["ok"] is False and "news.new filters on a keyword" in result["error"]
+    assert result["ok"] is False
+    assert "news.new filters on a keyword" in result["error"]
     assert "oauth.revoke is not a type X lets an app subscribe to" in result["error"]
 
 
@@ -65,11 +71,12 @@ def test_invite_takes_event_types_flows_and_one_account(world, admin):
     result = admin.handle(
         {"action": "invite", "event_types": ["post.create", "dm.received"], "flows": ["oauth1"], "user_id": BOB}
     )
-    assert result["ok"] and result["scopes"] == ["dm.read", "offline.access", "tweet.read", "users.read"]
+    assert result["ok"]
+    assert result["scopes"] == ["dm.read", "offline.access", "tweet.read", "users.read"]
     invite = world.invites.get(result["invite_id"])
-    assert (
-        invite.flows == ("oauth1",) and invite.user_id == BOB and invite.event_types == ("post.create", "dm.received")
-    )
+    assert invite.flows == ("oauth1",)
+    assert invite.user_id == BOB
+    assert invite.event_types == ("post.create", "dm.received")
 
 
 @pytest.mark.parametrize(
@@ -86,7 +93,9 @@ def test_invite_takes_event_types_flows_and_one_account(world, admin):
 )
 def test_invite_refuses_bad_input_saying_which_field(world, admin, fields, words):
     result = admin.handle({"action": "invite", **fields})
-    assert not result["ok"] and words in result["error"] and world.invites.invites == {}
+    assert not result["ok"]
+    assert words in result["error"]
+    assert world.invites.invites == {}
 
 
 def test_invite_with_connect_off_or_accounts_not_configured_says_so(make_world):
@@ -96,7 +105,8 @@ def test_invite_with_connect_off_or_accounts_not_configured_says_so(make_world):
     bare.services = admin_services(accounts=None)
     for action in ("invite", "accounts", "disconnect"):
         result = bare.handle({"action": action, **({"user_id": "1"} if action == "disconnect" else {})})
-        assert not result["ok"] and "ACCOUNTS_TABLE" in result["error"]
+        assert not result["ok"]
+        assert "ACCOUNTS_TABLE" in result["error"]
 
 
 def test_the_invite_url_is_not_logged():
@@ -114,12 +124,14 @@ def test_accounts_lists_every_account_without_a_token(world, admin, emulator):
     connect(world, ALICE)
     connect(world, BOB, flow="oauth1")
     result = admin.handle({"action": "accounts"})
-    assert result["ok"] and result["count"] == 2
+    assert result["ok"]
+    assert result["count"] == 2
     assert result["by_status"] == {"active": 2, "needs_reconnect": 0, "revoked": 0, "disconnecting": 0}
     assert [(a["user_id"], a["flows"]) for a in result["accounts"]] == [(ALICE, ["oauth2"]), (BOB, ["oauth1"])]
     shown = json.dumps(result)
     secrets = token_values(world, emulator)
-    assert secrets and not [value for value in secrets if value in shown]
+    assert secrets
+    assert not [value for value in secrets if value in shown]
 
 
 # --- disconnect -------------------------------------------------------------------------------------------
@@ -129,35 +141,42 @@ def test_disconnect_deletes_the_subscriptions_revokes_the_tokens_and_the_account
     account = connect(world, ALICE)
     assert len(emulator.xaa_subscriptions) == len(AAA_PARITY)  # what an invite subscribes by default
     result = admin.handle({"action": "disconnect", "user_id": ALICE})
-    assert result["ok"] and result["deleted"] is True
+    assert result["ok"]
+    assert result["deleted"] is True
     assert set(result["did"]["xaa_subscriptions"].values()) == {"deleted"}
-    assert emulator.xaa_subscriptions == {} and world.accounts.get(ALICE) is None
-    assert (
-        account.oauth2.access_token in emulator.oauth.revoked and account.oauth2.refresh_token in emulator.oauth.revoked
-    )
+    assert emulator.xaa_subscriptions == {}
+    assert world.accounts.get(ALICE) is None
+    assert account.oauth2.access_token in emulator.oauth.revoked
+    assert account.oauth2.refresh_token in emulator.oauth.revoked
     assert emulator.oauth.user_bearer(account.oauth2.access_token) is None
 
 
 def test_disconnect_of_an_oauth1_account_unsubscribes_and_invalidates_its_tokens(world, admin, emulator):
     account = connect(world, BOB, flow="oauth1")
     result = admin.handle({"action": "disconnect", "user_id": BOB})
-    assert result["ok"] and result["did"] == {
+    assert result["ok"]
+    assert result["did"] == {
         "xaa_subscriptions": {},
         "aaa": {"outcome": "unsubscribed"},
         "oauth1_tokens": {"outcome": "invalidated"},
     }
-    assert emulator.subscribers(emulator.webhook["id"]) == [] and BOB not in emulator.users
-    assert account.oauth1.access_token in emulator.oauth.revoked and world.accounts.get(BOB) is None
+    assert emulator.subscribers(emulator.webhook["id"]) == []
+    assert BOB not in emulator.users
+    assert account.oauth1.access_token in emulator.oauth.revoked
+    assert world.accounts.get(BOB) is None
 
 
 def test_disconnect_with_x_down_keeps_the_account_so_it_can_be_run_again(world, admin, emulator):
     connect(world, ALICE, event_types=("post.create", "dm.received"))
     emulator.fail_next("DELETE", "/2/activity/subscriptions", 503, count=3)
     result = admin.handle({"action": "disconnect", "user_id": ALICE})
-    assert not result["ok"] and "run disconnect again" in result["error"]
+    assert not result["ok"]
+    assert "run disconnect again" in result["error"]
     assert len(world.accounts.get(ALICE).xaa_subscriptions) == 1  # the one X did delete is forgotten
     again = admin.handle({"action": "disconnect", "user_id": ALICE})
-    assert again["ok"] and world.accounts.get(ALICE) is None and emulator.xaa_subscriptions == {}
+    assert again["ok"]
+    assert world.accounts.get(ALICE) is None
+    assert emulator.xaa_subscriptions == {}
 
 
 def test_disconnect_counts_what_x_no_longer_has_as_done(world, admin, emulator):
@@ -166,7 +185,8 @@ def test_disconnect_counts_what_x_no_longer_has_as_done(world, admin, emulator):
     emulator.oauth.access_tokens.clear()
     emulator.oauth.refresh_tokens.clear()
     result = admin.handle({"action": "disconnect", "user_id": ALICE})
-    assert result["ok"] and set(result["did"]["xaa_subscriptions"].values()) == {"gone"}
+    assert result["ok"]
+    assert set(result["did"]["xaa_subscriptions"].values()) == {"gone"}
 
 
 def test_disconnect_reports_what_x_answered_for_each_credential(world, admin, emulator):
@@ -185,19 +205,25 @@ def test_a_revoke_x_refuses_is_a_failure_and_the_account_is_kept_to_run_again(wo
     account = connect(world, ALICE, event_types=("post.create",))
     emulator.fail_next("POST", "/2/oauth2/revoke", 401, count=1, body=INVALID_CLIENT)  # the access token's
     result = admin.handle({"action": "disconnect", "user_id": ALICE})
-    assert result["ok"] is False and "run disconnect again" in result["error"]
-    assert "invalid_client" in result["error"] and result["status"] == "disconnecting"
+    assert result["ok"] is False
+    assert "run disconnect again" in result["error"]
+    assert "invalid_client" in result["error"]
+    assert result["status"] == "disconnecting"
     refused_step = result["did"]["oauth2_access_token"]
-    assert refused_step["outcome"] == "failed" and refused_step["x_status"] == 401
+    assert refused_step["outcome"] == "failed"
+    assert refused_step["x_status"] == 401
     assert "invalid_client" in refused_step["reason"]
     assert result["did"]["oauth2_refresh_token"] == {"outcome": "revoked"}
     kept = world.accounts.get(ALICE)
-    assert kept.status == "disconnecting" and "run disconnect again" in kept.reason
+    assert kept.status == "disconnecting"
+    assert "run disconnect again" in kept.reason
     assert kept.oauth2 == account.oauth2  # still there to revoke; nothing uses it meanwhile
     assert kept.xaa_subscriptions == {}  # what X did delete is forgotten
     assert emulator.oauth.user_bearer(account.oauth2.access_token) is not None  # alive at X: not "revoked"
     again = admin.handle({"action": "disconnect", "user_id": ALICE})
-    assert again["ok"] and again["deleted"] and world.accounts.get(ALICE) is None
+    assert again["ok"]
+    assert again["deleted"]
+    assert world.accounts.get(ALICE) is None
     assert emulator.oauth.user_bearer(account.oauth2.access_token) is None
 
 
@@ -206,10 +232,13 @@ def test_an_oauth1_invalidate_x_refuses_is_a_failure(world, admin, emulator):
     refusal = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
     emulator.fail_next("POST", "/1.1/oauth/invalidate_token", 401, count=1, body=refusal)
     result = admin.handle({"action": "disconnect", "user_id": BOB})
-    assert result["ok"] is False and result["did"]["oauth1_tokens"]["outcome"] == "failed"
+    assert result["ok"] is False
+    assert result["did"]["oauth1_tokens"]["outcome"] == "failed"
     assert result["did"]["aaa"] == {"outcome": "unsubscribed"}
     kept = world.accounts.get(BOB)
-    assert kept.status == "disconnecting" and kept.oauth1 == account.oauth1 and not kept.aaa_subscribed
+    assert kept.status == "disconnecting"
+    assert kept.oauth1 == account.oauth1
+    assert not kept.aaa_subscribed
     assert emulator.users[BOB] == (account.oauth1.access_token, account.oauth1.access_token_secret)
 
 
@@ -217,9 +246,11 @@ def test_oauth1_tokens_x_already_invalidated_count_as_done_by_xs_documented_answ
     account = connect(world, BOB, flow="oauth1")
     emulator.users.pop(BOB)  # X invalidated them already: it answers 401 with its error 89
     result = admin.handle({"action": "disconnect", "user_id": BOB})
-    assert result["ok"] and world.accounts.get(BOB) is None
+    assert result["ok"]
+    assert world.accounts.get(BOB) is None
     step = result["did"]["oauth1_tokens"]
-    assert (step["outcome"], step["x_status"]) == ("already_invalid", 401) and "89" in step["reason"]
+    assert (step["outcome"], step["x_status"]) == ("already_invalid", 401)
+    assert "89" in step["reason"]
     assert account.oauth1.access_token not in json.dumps(result)
 
 
@@ -244,4 +275,5 @@ def test_a_disconnecting_account_is_neither_refreshed_nor_subscribed_again_by_en
 
 def test_disconnect_of_an_unknown_account_says_so(admin):
     result = admin.handle({"action": "disconnect", "user_id": "42"})
-    assert not result["ok"] and result["error"] == "no connected account 42"
+    assert not result["ok"]
+    assert result["error"] == "no connected account 42"

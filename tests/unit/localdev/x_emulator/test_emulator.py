@@ -36,9 +36,12 @@ def test_register_runs_a_real_crc_and_creates_a_valid_webhook(emu, receiver, htt
 
     assert response.status_code == 200
     data = response.json()["data"]
-    assert data["url"] == receiver.url and data["valid"] is True and data["id"].isdigit()
+    assert data["url"] == receiver.url
+    assert data["valid"] is True
+    assert data["id"].isdigit()
     datetime.strptime(data["created_at"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    assert len(receiver.crc_tokens) == 1 and len(receiver.crc_tokens[0]) >= 32
+    assert len(receiver.crc_tokens) == 1
+    assert len(receiver.crc_tokens[0]) >= 32
     assert emu.webhooks == {data["id"]: data}
     listed = http.get(emu.base_url + "/2/webhooks", headers=BEARER).json()
     assert listed == {"data": [data], "meta": {"result_count": 1}}
@@ -69,7 +72,9 @@ def test_register_fails_when_the_crc_is_not_answered_correctly(emu, receiver, ht
     assert response.headers["Content-Type"] == "application/problem+json"
     why, detail, message = reason(response)
     assert why == "CrcValidationFailed"
-    assert detail.startswith("CrcValidationFailed:") and said in detail and receiver.url in detail
+    assert detail.startswith("CrcValidationFailed:")
+    assert said in detail
+    assert receiver.url in detail
     assert message == detail
     assert response.json()["type"] == x_errors.INVALID_REQUEST
     assert emu.webhooks == {}
@@ -83,7 +88,8 @@ def test_register_refuses_a_url_already_registered(make_emu, receiver, http):
 
     assert response.status_code == 400
     assert reason(response)[0] == "DuplicateUrlFailed"
-    assert len(emu.webhooks) == 1 and len(receiver.crc_tokens) == 1
+    assert len(emu.webhooks) == 1
+    assert len(receiver.crc_tokens) == 1
 
 
 def test_register_refuses_past_the_webhook_limit(emu, receiver, http):
@@ -93,7 +99,8 @@ def test_register_refuses_past_the_webhook_limit(emu, receiver, http):
 
     assert response.status_code == 400
     assert reason(response)[0] == "WebhookLimitExceeded"
-    assert len(emu.webhooks) == 1 and len(receiver.crc_tokens) == 1
+    assert len(emu.webhooks) == 1
+    assert len(receiver.crc_tokens) == 1
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/webhook", "no scheme at all"])
@@ -178,7 +185,8 @@ def test_delete_removes_the_webhook_and_its_subscriptions(emu, receiver, http):
     response = http.delete(f"{emu.base_url}/2/webhooks/{webhook['id']}", auth=user())
 
     assert response.json() == {"data": {"deleted": True}}
-    assert emu.webhooks == {} and emu.subscriptions == {}
+    assert emu.webhooks == {}
+    assert emu.subscriptions == {}
 
 
 # ---- authentication -------------------------------------------------------------------------------------
@@ -241,7 +249,8 @@ def test_oauth1_signature_covers_the_query(emu, receiver, http):
 
     assert response.status_code == 401
     assert response.json() == {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
-    assert receiver.crc_tokens == [] and emu.webhooks == {}
+    assert receiver.crc_tokens == []
+    assert emu.webhooks == {}
 
 
 def test_oauth1_signature_covers_form_encoded_bodies(make_emu, receiver, http):
@@ -305,9 +314,11 @@ def test_unknown_paths_and_methods(emu, http):
     wrong_method = http.patch(emu.base_url + "/2/webhooks", headers=BEARER)
     legacy = http.get(emu.base_url + "/1.1/nothing.json", headers=BEARER)
 
-    assert missing.status_code == 404 and missing.json()["title"] == "Not Found Error"
+    assert missing.status_code == 404
+    assert missing.json()["title"] == "Not Found Error"
     assert wrong_method.status_code == 405
-    assert legacy.status_code == 404 and legacy.json()["errors"][0]["code"] == 34
+    assert legacy.status_code == 404
+    assert legacy.json()["errors"][0]["code"] == 34
 
 
 # ---- Account Activity v2 subscriptions ------------------------------------------------------------------
@@ -320,8 +331,10 @@ def test_subscribing_needs_a_webhook_that_exists_and_is_valid(emu, receiver, htt
     not_valid = http.post(f"{base}/{invalid['id']}/subscriptions/all", json={}, auth=user())
     unknown = http.post(f"{base}/999/subscriptions/all", json={}, auth=user())
 
-    assert not_valid.status_code == 400 and reason(not_valid)[0] == "WebhookNotValid"
-    assert unknown.status_code == 404 and reason(unknown)[0] == "WebhookIdInvalid"
+    assert not_valid.status_code == 400
+    assert reason(not_valid)[0] == "WebhookNotValid"
+    assert unknown.status_code == 404
+    assert reason(unknown)[0] == "WebhookIdInvalid"
     assert emu.subscriptions == {}
 
 
@@ -333,10 +346,12 @@ def test_subscriptions_can_be_checked_listed_counted_and_deleted(emu, receiver, 
 
     assert http.get(base + "/all", auth=user(OWNER)).json() == {"data": {"subscribed": True}}
     listing = http.get(base + "/all/list", headers=BEARER).json()["data"]
-    assert listing["application_id"] == emu.app_id and listing["webhook_id"] == webhook_id
+    assert listing["application_id"] == emu.app_id
+    assert listing["webhook_id"] == webhook_id
     assert listing["subscriptions"] == [{"user_id": user_id} for user_id in sorted([OWNER, OTHER])]
     count = http.get(emu.base_url + "/2/account_activity/subscriptions/count", headers=BEARER).json()["data"]
-    assert count["subscriptions_count_all"] == "2" and count["provisioned_count"] == "3"
+    assert count["subscriptions_count_all"] == "2"
+    assert count["provisioned_count"] == "3"
     assert set(count) == {
         "account_name",
         "provisioned_count",
@@ -360,7 +375,8 @@ def test_subscription_limit(make_emu, receiver, http):
     refused = http.post(path, json={}, auth=user(OTHER))
     again = http.post(path, json={}, auth=user(OWNER))
 
-    assert refused.status_code == 400 and reason(refused)[0] == "SubscriptionLimitExceeded"
+    assert refused.status_code == 400
+    assert reason(refused)[0] == "SubscriptionLimitExceeded"
     assert again.status_code == 200
     assert emu.subscriptions[webhook_id] == {OWNER}
 
@@ -375,11 +391,13 @@ def test_xaa_subscriptions_crud(emu, receiver, http):
 
     created = http.post(base, json=wanted, headers=BEARER).json()
     subscription = created["data"]["subscription"]  # X's document: data.subscription
-    assert {k: subscription[k] for k in wanted} == wanted and subscription["subscription_id"].isdigit()
+    assert {k: subscription[k] for k in wanted} == wanted
+    assert subscription["subscription_id"].isdigit()
     assert http.get(base, headers=BEARER).json() == {"data": [subscription], "meta": {"total_subscriptions": 1}}
 
     updated = http.put(f"{base}/{subscription['subscription_id']}", json={"tag": "new tag"}, headers=BEARER)
-    assert updated.status_code == 200 and updated.json()["data"]["subscription"]["tag"] == "new tag"
+    assert updated.status_code == 200
+    assert updated.json()["data"]["subscription"]["tag"] == "new tag"
     assert updated.json()["data"]["total_subscriptions"] == 1  # X's document: the update answer counts them
     assert emu.xaa_subscriptions[subscription["subscription_id"]]["tag"] == "new tag"
 
@@ -435,9 +453,11 @@ def test_xaa_refuses_duplicates_and_event_type_changes(emu, http):
     changed = http.put(f"{base}/{subscription_id}", json={"event_type": "post.delete"}, headers=BEARER)
     refiltered = http.put(f"{base}/{subscription_id}", json={"filter": {"user_id": "1"}}, headers=BEARER)
 
-    assert duplicate.status_code == 400 and reason(duplicate)[0] == "DuplicateSubscription"
+    assert duplicate.status_code == 400
+    assert reason(duplicate)[0] == "DuplicateSubscription"
     assert duplicate.json()["errors"][0]["id"] == subscription_id
-    assert changed.status_code == 400 and refiltered.status_code == 400
+    assert changed.status_code == 400
+    assert refiltered.status_code == 400
     assert list(emu.xaa_subscriptions) == [subscription_id]
     assert emu.xaa_subscriptions[subscription_id]["event_type"] == "post.create"
 
@@ -457,24 +477,30 @@ def test_enterprise_flow(emu, receiver, http):
     created = http.post(base + "/webhooks.json", params={"url": receiver.url}, auth=user())
     assert created.status_code == 200
     webhook = created.json()
-    assert webhook["url"] == receiver.url and webhook["valid"] is True
-    assert {"id", "created_at", "created_timestamp"} <= webhook.keys() and len(receiver.crc_tokens) == 1
+    assert webhook["url"] == receiver.url
+    assert webhook["valid"] is True
+    assert {"id", "created_at", "created_timestamp"} <= webhook.keys()
+    assert len(receiver.crc_tokens) == 1
     assert http.get(base + "/webhooks.json", headers=BEARER).json() == [webhook]
 
     revalidated = http.put(f"{base}/webhooks/{webhook['id']}.json", auth=user())
-    assert revalidated.status_code == 204 and revalidated.content == b"" and len(receiver.crc_tokens) == 2
+    assert revalidated.status_code == 204
+    assert revalidated.content == b""
+    assert len(receiver.crc_tokens) == 2
 
     subscriptions = f"{base}/webhooks/{webhook['id']}/subscriptions"
     assert http.post(subscriptions + "/all.json", auth=user()).status_code == 204
     assert http.get(subscriptions + "/all.json", auth=user()).status_code == 204
     listing = http.get(subscriptions + "/all/list.json", headers=BEARER).json()
-    assert listing["subscriptions"] == [{"user_id": OWNER}] and listing["application_id"] == emu.app_id
+    assert listing["subscriptions"] == [{"user_id": OWNER}]
+    assert listing["application_id"] == emu.app_id
     assert http.get(base + "/subscriptions/count.json", headers=BEARER).json()["subscriptions_count_all"] == "1"
 
     # Its page: DELETE .../subscriptions/all.json signed as the subscribed user
     assert http.delete(subscriptions + "/all.json", auth=user()).status_code == 204
     gone = http.get(subscriptions + "/all.json", auth=user())
-    assert gone.status_code == 404 and gone.json()["errors"][0]["code"] == 34
+    assert gone.status_code == 404
+    assert gone.json()["errors"][0]["code"] == 34
     assert http.delete(subscriptions + "/all.json", auth=user()).status_code == 404
     # The path seen only in a rate-limit table is not served
     assert http.delete(f"{subscriptions}/{OWNER}/all.json", headers=BEARER).status_code == 404
@@ -508,7 +534,8 @@ def test_enterprise_put_with_a_wrong_token_invalidates(emu, receiver, http):
 
     response = http.put(f"{emu.base_url}/1.1/account_activity/webhooks/{webhook['id']}.json", auth=user())
 
-    assert response.status_code == 403 and response.json()["errors"][0]["code"] == 214
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == 214
     assert emu.webhooks[webhook["id"]]["valid"] is False
 
 
@@ -534,7 +561,8 @@ def test_premium_flow(emu, receiver, http):
     assert http.delete(f"{base}/dev/subscriptions/{OWNER}.json", headers=BEARER).status_code == 204
     assert http.get(base + "/dev/subscriptions.json", auth=user()).status_code == 404
     assert http.delete(f"{base}/dev/webhooks/{webhook['id']}.json", auth=user()).status_code == 204
-    assert emu.premium_envs == {"dev": None} and emu.webhooks == {}
+    assert emu.premium_envs == {"dev": None}
+    assert emu.webhooks == {}
 
 
 def test_premium_refuses_unknown_environments_and_a_second_webhook(emu, receiver, http):
@@ -562,7 +590,8 @@ def test_deliver_signs_the_exact_bytes_it_posts(emu, receiver):
 
     assert status == 200
     [post] = receiver.wait_posts(1)
-    assert post["verified"] and post["content_type"] == "application/json"
+    assert post["verified"]
+    assert post["content_type"] == "application/json"
     assert post["body"] == json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     assert [(d["webhook_id"], d["body"], d["status"]) for d in emu.deliveries] == [(webhook["id"], post["body"], 200)]
 
@@ -580,7 +609,8 @@ def test_deliver_returns_the_receivers_status_after_retries(make_emu, receiver):
     receiver.post_status = 503
 
     assert emu.deliver({"k": "v"}) == 503
-    assert len(receiver.wait_posts(3)) == 3 and emu.deliveries[0]["attempts"] == 3
+    assert len(receiver.wait_posts(3)) == 3
+    assert emu.deliveries[0]["attempts"] == 3
 
 
 def test_deliver_sends_nothing_without_a_valid_webhook(emu, receiver):
@@ -588,7 +618,8 @@ def test_deliver_sends_nothing_without_a_valid_webhook(emu, receiver):
     webhook = emu.add_webhook(receiver.url, valid=False)
     assert emu.deliver({"k": "v"}) is None
     assert emu.deliver({"k": "v"}, webhook_id=webhook["id"]) is None
-    assert receiver.posts == [] and emu.deliveries == []
+    assert receiver.posts == []
+    assert emu.deliveries == []
 
 
 def test_deliver_needs_a_webhook_id_when_several_are_valid(emu, receiver):
@@ -644,7 +675,8 @@ def test_replay_redelivers_the_window_then_reports_the_job(emu, receiver, http, 
     job_id = response.json()["data"]["job_id"]
     job = emu.wait_replay(job_id)
     # X's document: to_date is "the newest (inclusive)" timestamp: to_date's minute is replayed too
-    assert job["job_state"] == "Complete" and job["delivered"] == 3
+    assert job["job_state"] == "Complete"
+    assert job["delivered"] == 3
     replayed = receiver.wait_posts(8)[4:]
     assert [json.loads(p["body"]) for p in replayed[:3]] == [
         {"event": "inside-1"},
@@ -675,7 +707,8 @@ def test_replay_refuses_windows_outside_the_last_24_hours(emu, receiver, http, c
         "to_date": stamp(clock.now + to_offset),
     }
     response = http.post(emu.base_url + "/2/webhooks/replay", json=window, headers=BEARER)
-    assert response.status_code == 400 and response.json()["title"] == "Invalid Request"
+    assert response.status_code == 400
+    assert response.json()["title"] == "Invalid Request"
     assert emu.replay_jobs == {}
 
 
@@ -706,7 +739,8 @@ def test_only_one_replay_job_per_webhook_at_a_time(emu, receiver, http, clock):
 
     receiver.post_gate.set()
     assert first.status_code == 200
-    assert second.status_code == 409 and reason(second)[0] == "ReplayJobInProgress"
+    assert second.status_code == 409
+    assert reason(second)[0] == "ReplayJobInProgress"
     assert emu.wait_replay(first.json()["data"]["job_id"])["job_state"] == "Complete"
     assert http.post(emu.base_url + "/2/webhooks/replay", json=window, headers=BEARER).status_code == 200
 
@@ -763,9 +797,12 @@ def test_fail_next_in_v1_style_and_with_custom_status_headers_and_body(emu, http
     untouched = http.get(emu.base_url + "/2/webhooks", headers=BEARER)  # the POST fault does not match a GET
     faulted = http.post(emu.base_url + "/2/webhooks", json={"url": "http://127.0.0.1/x"}, headers=BEARER)
 
-    assert legacy.status_code == 429 and legacy.json() == {"errors": [{"code": 88, "message": "Rate limit exceeded"}]}
+    assert legacy.status_code == 429
+    assert legacy.json() == {"errors": [{"code": 88, "message": "Rate limit exceeded"}]}
     assert untouched.status_code == 200
-    assert faulted.status_code == 503 and faulted.headers["retry-after"] == "7" and faulted.json() == {"custom": True}
+    assert faulted.status_code == 503
+    assert faulted.headers["retry-after"] == "7"
+    assert faulted.json() == {"custom": True}
     assert emu.webhooks == {}
 
 
@@ -781,7 +818,8 @@ def test_the_control_plane_refuses_requests_without_the_per_run_token(emu, recei
 
     assert missing.status_code == wrong.status_code == 401
     assert "X-Emulator-Token" in missing.json()["error"]
-    assert receiver.posts == [] and emu.deliveries == []
+    assert receiver.posts == []
+    assert emu.deliveries == []
     assert http.get(control + "/health").json()["ok"] is True  # the one open route
 
 
@@ -815,7 +853,8 @@ def test_control_plane_over_http(emu, receiver, http, clock):
     assert http.post(f"{control}/webhooks/{webhook_id}/invalidate").json()["webhook"]["valid"] is False
     assert http.post(control + "/deliver", json={"payload": {"event": "y"}}).json()["status"] is None
     crc = http.post(f"{control}/webhooks/{webhook_id}/crc").json()
-    assert crc["valid"] is True and crc["crc"]["outcome"] == "ok"
+    assert crc["valid"] is True
+    assert crc["crc"]["outcome"] == "ok"
 
     fault = {"method": "GET", "path_prefix": "/2/webhooks", "status": 429}
     assert http.post(control + "/faults", json=fault).json() == {"faults": 1}
@@ -830,11 +869,13 @@ def test_control_plane_over_http(emu, receiver, http, clock):
     assert json.loads(state["deliveries"][0]["body"]) == {"event": "x"}
 
     missing = http.post(control + "/webhooks/404/crc")
-    assert missing.status_code == 404 and "404" in missing.json()["error"]
+    assert missing.status_code == 404
+    assert "404" in missing.json()["error"]
     assert http.post(control + "/faults", json={"method": "GET"}).status_code == 400
 
     assert http.post(control + "/reset").json() == {"ok": True}
-    assert emu.webhooks == {} and emu.requests == []
+    assert emu.webhooks == {}
+    assert emu.requests == []
 
 
 def test_control_plane_replay_wait_and_raw_body_delivery(emu, receiver, http, clock):
@@ -848,5 +889,6 @@ def test_control_plane_replay_wait_and_raw_body_delivery(emu, receiver, http, cl
 
     job = http.post(f"{control}/replay_jobs/{job_id}/wait", json={"timeout": 5}).json()
 
-    assert job["job_state"] == "Complete" and job["delivered"] == 1
+    assert job["job_state"] == "Complete"
+    assert job["delivered"] == 1
     assert receiver.wait_posts(3)[1]["body"] == raw.encode()

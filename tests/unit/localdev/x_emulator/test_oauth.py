@@ -76,9 +76,12 @@ def refresh(emu, refresh_token):
 
 def test_authorize_then_exchange_with_pkce_gives_a_working_pair(emu):
     answer, verifier = authorize2(emu)
-    assert answer.status_code == 302 and query(answer)["state"] == "st-1"
+    assert answer.status_code == 302
+    assert query(answer)["state"] == "st-1"
     got = exchange(emu, query(answer)["code"], verifier).json()
-    assert got["token_type"] == "bearer" and got["expires_in"] == 7200 and got["refresh_token"]
+    assert got["token_type"] == "bearer"
+    assert got["expires_in"] == 7200
+    assert got["refresh_token"]
     me = HTTP.get(emu.base_url + "/2/users/me", headers={"Authorization": f"Bearer {got['access_token']}"})
     assert me.json()["data"] == {"id": ALICE, "name": "Alice Dev", "username": "alice_dev"}
 
@@ -90,7 +93,8 @@ def test_cancel_redirects_with_access_denied_and_the_state(emu):
 
 def test_an_unregistered_redirect_uri_gets_an_error_page_never_a_redirect(emu):
     answer, _ = authorize2(emu, redirect_uri="https%3A%2F%2Fevil.example%2Fcb")
-    assert answer.status_code == 400 and "Location" not in answer.headers
+    assert answer.status_code == 400
+    assert "Location" not in answer.headers
 
 
 def test_a_wrong_verifier_a_reused_code_an_expired_code_and_a_bad_client_are_refused(emu):
@@ -103,22 +107,26 @@ def test_a_wrong_verifier_a_reused_code_an_expired_code_and_a_bad_client_are_ref
     assert exchange(emu, query(answer)["code"], verifier).json()["error"] == "invalid_grant"
     answer, verifier = authorize2(emu)
     refused = exchange(emu, query(answer)["code"], verifier, client=(CLIENT[0], "wrong"))
-    assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
 
 
 def test_a_plain_pkce_method_or_an_unknown_scope_is_invalid_request(emu):
     answer, _ = authorize2(emu, code_challenge_method="plain")
     assert query(answer)["error"] == "invalid_request"
     answer, _ = authorize2(emu, scopes=("tweet.read", "telepathy.read"))
-    assert query(answer)["error"] == "invalid_request" and "telepathy.read" in query(answer)["error_description"]
+    assert query(answer)["error"] == "invalid_request"
+    assert "telepathy.read" in query(answer)["error_description"]
 
 
 def test_refresh_rotates_and_a_spent_token_is_dead(emu):
     first = tokens(emu)
     second = refresh(emu, first["refresh_token"]).json()
-    assert second["refresh_token"] != first["refresh_token"] and second["access_token"] != first["access_token"]
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
     again = refresh(emu, first["refresh_token"])
-    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert again.status_code == 400
+    assert again.json()["error"] == "invalid_grant"
     assert refresh(emu, second["refresh_token"]).status_code == 200  # the chain lives on
 
 
@@ -168,7 +176,8 @@ def test_oauth1_three_legs_with_a_confirmed_callback(emu):
     assert form["oauth_callback_confirmed"] == ["true"]
     token, secret = form["oauth_token"][0], form["oauth_token_secret"][0]
     page = HTTP.get(emu.base_url + "/oauth/authorize", params={"oauth_token": token})
-    assert page.status_code == 200 and "@alice_dev" in page.text
+    assert page.status_code == 200
+    assert "@alice_dev" in page.text
     back = HTTP.post(
         emu.base_url + "/oauth/authorize/decide",
         data={"request": token, "user_id": ALICE, "decision": "authorize"},
@@ -180,7 +189,8 @@ def test_oauth1_three_legs_with_a_confirmed_callback(emu):
         "ck", "cs", resource_owner_key=token, resource_owner_secret=secret, verifier=callback["oauth_verifier"]
     )
     access = parse_qs(HTTP.post(emu.base_url + "/oauth/access_token", auth=auth).text)
-    assert access["user_id"] == [ALICE] and access["screen_name"] == ["alice_dev"]
+    assert access["user_id"] == [ALICE]
+    assert access["screen_name"] == ["alice_dev"]
     assert HTTP.post(emu.base_url + "/oauth/access_token", auth=auth).status_code == 401  # works once
     user = OAuth1(
         "ck", "cs", resource_owner_key=access["oauth_token"][0], resource_owner_secret=access["oauth_token_secret"][0]
@@ -191,7 +201,8 @@ def test_oauth1_three_legs_with_a_confirmed_callback(emu):
 
 def test_oauth1_refuses_an_unregistered_callback_and_an_unsigned_request(emu):
     wrong = HTTP.post(emu.base_url + "/oauth/request_token", auth=OAuth1("ck", "cs", callback_uri="https://evil/cb"))
-    assert wrong.status_code == 403 and wrong.json()["errors"][0]["code"] == 415
+    assert wrong.status_code == 403
+    assert wrong.json()["errors"][0]["code"] == 415
     assert HTTP.post(emu.base_url + "/oauth/request_token").status_code == 401
     forged = HTTP.post(emu.base_url + "/oauth/request_token", auth=OAuth1("ck", "not-cs", callback_uri=CALLBACK))
     assert forged.status_code == 401

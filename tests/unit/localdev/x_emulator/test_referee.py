@@ -76,7 +76,8 @@ def test_an_event_type_outside_xs_enum_is_refused(emu, http):
 def test_a_tag_longer_than_xs_document_allows_is_refused(emu, http):
     body = {"event_type": "post.create", "filter": {"user_id": OWNER}, "tag": "t" * 201}
     response = http.post(emu.base_url + "/2/activity/subscriptions", json=body, headers=BEARER)
-    assert response.status_code == 400 and response.json()["errors"][0]["message"].startswith("$.tag:")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("$.tag:")
 
 
 def test_a_webhook_id_breaking_xs_pattern_is_refused(emu, http):
@@ -89,7 +90,8 @@ def test_a_replay_date_breaking_xs_pattern_is_refused(emu, receiver, http):
     webhook = emu.add_webhook(receiver.url)
     body = {"webhook_id": webhook["id"], "from_date": "2026-12-01", "to_date": "202612010000"}
     response = http.post(emu.base_url + "/2/webhooks/replay", json=body, headers=BEARER)
-    assert response.status_code == 400 and response.json()["errors"][0]["message"].startswith("$.from_date:")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("$.from_date:")
 
 
 def test_each_problem_of_a_request_is_its_own_error_item(emu, http):
@@ -105,7 +107,8 @@ def test_the_apps_bearer_token_is_refused_where_the_document_wants_a_user(emu, r
     webhook = emu.add_webhook(receiver.url)
     url = f"{emu.base_url}/2/account_activity/webhooks/{webhook['id']}/subscriptions/all"
     response = http.post(url, json={}, headers=BEARER)
-    assert response.status_code == 403 and response.json()["title"] == "Unsupported Authentication"
+    assert response.status_code == 403
+    assert response.json()["title"] == "Unsupported Authentication"
 
 
 def test_an_oauth2_token_without_dm_write_cannot_subscribe_to_aaa(emu, receiver, http):
@@ -127,7 +130,8 @@ def test_an_oauth2_token_with_the_documents_scopes_subscribes_to_aaa(emu, receiv
 def test_users_me_wants_tweet_read_as_well_as_users_read(emu, http):
     emu.add_oauth2_token(OTHER, "users-read-only", ("users.read", "offline.access"))
     refused = http.get(emu.base_url + "/2/users/me", headers=oauth2("users-read-only"))
-    assert refused.status_code == 403 and "tweet.read" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert "tweet.read" in refused.json()["detail"]
 
 
 def test_users_me_takes_oauth1_user_context_as_the_document_allows(emu, http):
@@ -136,10 +140,8 @@ def test_users_me_takes_oauth1_user_context_as_the_document_allows(emu, http):
 
 def test_a_user_cannot_delete_an_xaa_subscription_the_document_wants_the_apps_token(emu, http):
     response = http.delete(emu.base_url + "/2/activity/subscriptions/123", auth=user())
-    assert (
-        response.status_code == 403
-        and response.json()["type"] == "https://api.x.com/2/problems/unsupported-authentication"
-    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "https://api.x.com/2/problems/unsupported-authentication"
 
 
 # ---- every route's answers against the document -------------------------------------------------------------

@@ -58,21 +58,25 @@ def test_a_list_longer_than_a_page_comes_in_pages_with_the_token_where_the_emula
         token = place.get(token_at.rsplit(".", 1)[-1])
         if token is None:
             break
-    assert pages == 3 and seen == list(emu.xaa_subscriptions)
+    assert pages == 3
+    assert seen == list(emu.xaa_subscriptions)
 
 
 def test_a_next_page_token_is_base32hex_of_at_least_16_characters_as_xs_document_says(emu, http):
     emu.xaa_page_size = 3
     fill(emu, 4)
     token = http.get(emu.base_url + SUBS, headers=APP).json()["meta"]["next_token"]
-    assert len(token) >= 16 and set(token) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUV")
+    assert len(token) >= 16
+    assert set(token) <= set("0123456789ABCDEFGHIJKLMNOPQRSTUV")
 
 
 def test_with_the_token_nowhere_the_list_is_one_full_page_and_nothing_says_more(emu, http):
     emu.xaa_page_size, emu.xaa_token_at = 3, "none"
     fill(emu, 7)
     body = http.get(emu.base_url + SUBS, headers=APP).json()
-    assert len(body["data"]) == 3 and set(body) == {"data", "meta"} and set(body["meta"]) == {"total_subscriptions"}
+    assert len(body["data"]) == 3
+    assert set(body) == {"data", "meta"}
+    assert set(body["meta"]) == {"total_subscriptions"}
 
 
 def test_the_list_answer_can_leave_out_the_total_too(emu, http):
@@ -92,7 +96,8 @@ def test_the_list_answer_can_leave_out_the_total_too(emu, http):
 )
 def test_a_page_size_out_of_range_or_a_made_up_token_is_refused(emu, http, params):
     response = http.get(emu.base_url + SUBS, params=params, headers=APP)
-    assert response.status_code == 400 and response.json()["title"] == "Invalid Request"
+    assert response.status_code == 400
+    assert response.json()["title"] == "Invalid Request"
 
 
 def test_a_refusal_names_the_parameter_as_x_does(emu, http):
@@ -120,7 +125,8 @@ def test_a_create_answers_in_the_shape_the_emulator_is_switched_to(emu, http, ho
 
 def test_the_default_create_answer_is_xs_documented_shape_and_nothing_else(emu, http, hook):
     body = create(http, emu, webhook_id=hook.webhook_id).json()
-    assert set(body) == {"data"} and set(body["data"]) == {"subscription"}
+    assert set(body) == {"data"}
+    assert set(body["data"]) == {"subscription"}
 
 
 # ---- the cap, the rate limit, duplicates ---------------------------------------------------------------
@@ -130,7 +136,8 @@ def test_the_cap_refuses_one_subscription_more_until_one_is_deleted(emu, http):
     emu.xaa_subscription_limit = 2
     fill(emu, 2)
     refused = create(http, emu)
-    assert refused.status_code == 400 and refused.json()["reason"] == "SubscriptionLimitExceeded"
+    assert refused.status_code == 400
+    assert refused.json()["reason"] == "SubscriptionLimitExceeded"
     first = next(iter(emu.xaa_subscriptions))
     assert http.delete(f"{emu.base_url}{SUBS}/{first}", headers=APP).status_code == 200
     assert create(http, emu).status_code == 200
@@ -170,7 +177,8 @@ def test_the_duplicate_error_takes_the_reading_the_emulator_is_switched_to(emu, 
     emu.xaa_duplicate = reading
     create(http, emu, webhook_id=hook.webhook_id)
     again = create(http, emu, webhook_id=hook.webhook_id)
-    assert again.status_code == status and again.json()["reason"] == "DuplicateSubscription"
+    assert again.status_code == status
+    assert again.json()["reason"] == "DuplicateSubscription"
 
 
 @pytest.mark.parametrize(("reading", "status", "body"), [("not-found", 404, None), ("not-deleted", 200, False)])
@@ -189,7 +197,8 @@ def test_a_duplicate_is_refused_and_names_the_existing_one_only_when_switched_to
     emu.xaa_duplicate_id = names_it
     first = create(http, emu, webhook_id=hook.webhook_id).json()["data"]["subscription"]["subscription_id"]
     again = create(http, emu, webhook_id=hook.webhook_id)
-    assert again.status_code == 400 and again.json()["reason"] == "DuplicateSubscription"
+    assert again.status_code == 400
+    assert again.json()["reason"] == "DuplicateSubscription"
     assert ("id" in again.json()["errors"][0]) is names_it
     if names_it:
         assert again.json()["errors"][0]["id"] == first
@@ -202,7 +211,8 @@ def test_a_duplicate_is_refused_and_names_the_existing_one_only_when_switched_to
 @pytest.mark.parametrize("event_type", ["dm.received", "like.create", "post.mention.create", "follow.follow"])
 def test_the_apps_bearer_token_is_refused_for_private_types(emu, http, event_type):
     refused = create(http, emu, event_type)
-    assert refused.status_code == 403 and refused.json()["title"] == "Unsupported Authentication"
+    assert refused.status_code == 403
+    assert refused.json()["title"] == "Unsupported Authentication"
     emu.xaa_bearer_private = True
     assert create(http, emu, event_type).status_code == 200
 
@@ -217,9 +227,11 @@ def test_an_oauth2_user_token_creates_private_types_of_its_own_user_with_the_sco
     assert create(http, emu, "dm.received", headers=headers).status_code == 200
     assert create(http, emu, "like.create", headers=headers).status_code == 200
     someone_else = create(http, emu, "dm.sent", OTHER, headers=headers)
-    assert someone_else.status_code == 403 and "authenticating user" in someone_else.json()["detail"]
+    assert someone_else.status_code == 403
+    assert "authenticating user" in someone_else.json()["detail"]
     no_scope = create(http, emu, "mute.mute", headers=headers)
-    assert no_scope.status_code == 403 and "mute.read" in no_scope.json()["detail"]
+    assert no_scope.status_code == 403
+    assert "mute.read" in no_scope.json()["detail"]
     assert create(http, emu, "post.create", OTHER, headers=headers).status_code == 200  # public: anyone's
 
 
@@ -254,7 +266,8 @@ def test_an_update_changes_only_tag_and_webhook(emu, http, hook):
     moved = http.put(
         f"{emu.base_url}{SUBS}/{subscription_id}", json={"webhook_id": hook.webhook_id, "tag": "x"}, headers=APP
     )
-    assert moved.status_code == 200 and moved.json()["data"]["subscription"]["webhook_id"] == hook.webhook_id
+    assert moved.status_code == 200
+    assert moved.json()["data"]["subscription"]["webhook_id"] == hook.webhook_id
     retyped = http.put(f"{emu.base_url}{SUBS}/{subscription_id}", json={"event_type": "post.delete"}, headers=APP)
     assert retyped.status_code == 400  # X's document: an update body holds tag and webhook_id only
     as_user = http.put(f"{emu.base_url}{SUBS}/{subscription_id}", json={"tag": "y"}, auth=oauth1())
@@ -281,9 +294,12 @@ def test_a_post_arrives_as_tweet_create_and_post_create_with_the_same_post_id(em
     outcomes = emu.activity("post", OWNER, post_id="1900000000000000001", text="hi")
     assert [(o["family"], o["status"]) for o in outcomes] == [("aaa", 200), ("xaa", 200)]
     aaa, xaa = hook.posts
-    assert aaa["for_user_id"] == OWNER and aaa["tweet_create_events"][0]["id_str"] == "1900000000000000001"
-    assert xaa["data"]["event_type"] == "post.create" and xaa["data"]["payload"]["id"] == "1900000000000000001"
-    assert xaa["data"]["filter"] == {"user_id": OWNER} and xaa["data"]["tag"] == f"xwebhook:{OWNER}"
+    assert aaa["for_user_id"] == OWNER
+    assert aaa["tweet_create_events"][0]["id_str"] == "1900000000000000001"
+    assert xaa["data"]["event_type"] == "post.create"
+    assert xaa["data"]["payload"]["id"] == "1900000000000000001"
+    assert xaa["data"]["filter"] == {"user_id": OWNER}
+    assert xaa["data"]["tag"] == f"xwebhook:{OWNER}"
     assert xaa["data"]["event_uuid"].lstrip("-").isdigit()
 
 
@@ -358,7 +374,8 @@ def test_an_activity_reaches_only_subscriptions_of_its_type_user_and_direction(e
 
 
 def test_an_activity_for_an_unsubscribed_account_is_delivered_nowhere(emu, hook):
-    assert emu.activity("post", OTHER) == [] and hook.posts == []
+    assert emu.activity("post", OTHER) == []
+    assert hook.posts == []
 
 
 # ---- the control plane -----------------------------------------------------------------------------------
