@@ -24,18 +24,24 @@ TIME_TEXT = re.compile(r"^(\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \S+$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def open_console(browser, running, width=1280):
+def open_page(browser, url, width=1280, timezone_id="Europe/Paris", wait_ms=WAIT_MS):
+    """A console page at `url` in a fresh context (a zone of its own, the clipboard allowed), its script errors
+    kept in page.script_errors, once its feed says live."""
     context = browser.new_context(
         viewport={"width": width, "height": 900},
-        timezone_id="Europe/Paris",
+        timezone_id=timezone_id,
         permissions=["clipboard-read", "clipboard-write"],
     )
     page = context.new_page()
     page.script_errors = []
     page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-    page.goto(running.state["console_url"] + "/")
-    page.wait_for_selector("#connection:has-text('live')", timeout=WAIT_MS)
+    page.goto(url)
+    page.wait_for_selector("#connection:has-text('live')", timeout=wait_ms)
     return page
+
+
+def open_console(browser, running, width=1280):
+    return open_page(browser, running.state["console_url"] + "/", width)
 
 
 @pytest.fixture

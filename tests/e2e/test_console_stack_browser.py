@@ -19,6 +19,7 @@ import pytest
 from localdev.testing import DEV_SECRET, run_local_stack, wait_until
 from tests.e2e.conftest import xwebhook
 from tests.e2e.test_console_browser import ISO, SCREENSHOTS, TIME_TEXT, next_to
+from tests.e2e.test_console_browser import open_page as console_page
 
 STACK = "xwebhook-deployed"
 LOG_GROUP = f"/aws/lambda/{STACK}-ingest"
@@ -100,17 +101,7 @@ def deployed(tmp_path_factory):
 
 
 def open_page(browser, url, width=1280):
-    context = browser.new_context(
-        viewport={"width": width, "height": 900},
-        timezone_id="America/New_York",
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    page = context.new_page()
-    page.script_errors = []
-    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-    page.goto(url)
-    page.wait_for_selector("#connection:has-text('live')", timeout=WAIT_MS)
-    return page
+    return console_page(browser, url, width, timezone_id="America/New_York", wait_ms=WAIT_MS)
 
 
 @pytest.fixture

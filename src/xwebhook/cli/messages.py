@@ -17,6 +17,7 @@ Three ways to read, and who they take messages from:
 
 import fnmatch
 import json
+import math
 import time
 
 from xwebhook.cli.words import plural
@@ -30,9 +31,21 @@ def _attributes(raw):
     return {name: value.get("StringValue") for name, value in (raw or {}).items() if "StringValue" in value}
 
 
+def _number(text):
+    """A JSON number beyond a double (1e400) kept as written, a string: as a float it would be Infinity, which
+    json.dumps writes and no JSON parser reads (a script's `tail --json`, the console's page)."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+def parse_json(text):
+    """A JSON document as Python, every number still JSON when written again; ValueError/TypeError as json's."""
+    return json.loads(text, parse_float=_number)
+
+
 def _body(text):
     try:
-        return json.loads(text)
+        return parse_json(text)
     except (TypeError, ValueError):
         return text
 

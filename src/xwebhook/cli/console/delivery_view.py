@@ -17,9 +17,9 @@ The page shows `sent - dropped` as enqueued where it is known (a standard queue 
 `duplicates + dropped` as duplicates; on a FIFO queue without that count it says `sent`.
 """
 
-import json
 from datetime import datetime
 
+from xwebhook.cli.messages import parse_json
 from xwebhook.receive.signing import verify_signature
 from xwebhook.receive.splitting import split_delivery
 
@@ -96,7 +96,7 @@ def events_of(body):
 
 def _json_object(text):
     try:
-        document = json.loads(text)
+        document = parse_json(text)
     except (TypeError, ValueError):
         return None
     return document if isinstance(document, dict) else None
