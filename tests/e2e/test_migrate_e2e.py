@@ -212,3 +212,20 @@ def test_aaa_accounts_move_to_xaa_with_a_plan_an_overlap_a_cutover_and_a_way_bac
     assert again["ok"] is True
     assert again["xaa"]["did"] == []
     assert len(emulator.xaa_subscriptions) == 2 * PARITY
+
+
+def test_the_fit_of_an_aaa_account_names_the_post_types_it_really_produced(world):
+    # AAA's tweet_create stands for five XAA post types; ingest records each post under the ones it is for
+    # the account (the dedup table's by_user index), so plan's fit proposes those, not all five
+    admin, emulator, stack = world
+    assert run(admin, "ensure")["ok"] is True
+    produced = [
+        ("post", CAROL, {"post_id": "1900000000000000011"}, "aaa_first"),  # her own post
+        ("reply", CAROL, {"post_id": "1900000000000000012"}, "aaa_first"),  # another account replies to her
+    ]
+    bodies, _ = deliver(emulator, stack, produced)
+    assert [body["event_type"] for body in bodies] == ["tweet_create", "tweet_create"]  # AAA only: not applied
+    carol = by_user(run(admin, "migrate", mode="plan"))[CAROL]
+    assert carol["counts"]["aaa"] == {"tweet_create/post.create": 1, "tweet_create/post.reply.create": 1}
+    assert carol["fit"]["from"] == "aaa"
+    assert sorted(carol["fit"]["event_types"]) == ["post.create", "post.reply.create"]

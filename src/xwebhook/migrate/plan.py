@@ -210,9 +210,14 @@ def verification(view, counts, settings, now_epoch, unknown_reason=None):
 
 
 def xaa_types_of(source, event_type):
-    """The XAA type(s) a message's event_type stands for (an AAA message may stand for several)."""
+    """The XAA type(s) a counted event_type stands for: an XAA type itself; an AAA post as the dedup table
+    counts it, `tweet_create/<XAA type>`, that type; another AAA kind (or a `tweet_create` counted before
+    the table named the type), every XAA type it may stand for."""
     if source == "xaa" or event_types.is_known(event_type):
         return (event_type,)
+    kind, _, named = event_type.partition("/")
+    if named:
+        return (named,) if named in event_types.AAA_KIND_TO_XAA.get(kind, ()) else ()
     return event_types.AAA_KIND_TO_XAA.get(event_type, ())
 
 
@@ -250,7 +255,8 @@ def estimate(counts, window_hours):
 
 def fit_types(view, counts, settings, floor=()):
     """(the XAA types the account produced in the count window, within its set, plus `floor`; where that
-    came from: "xaa" (its XAA events: exact), "aaa" (its AAA events: every XAA type each kind stands for),
+    came from: "xaa" (its XAA events: exact), "aaa" (its AAA events: a post's own types, every XAA type
+    another kind stands for),
     "quiet" (no event: the floor only), "unknown" (no counts: its whole set))."""
     own = event_types_for(view, settings)
     if counts is None:

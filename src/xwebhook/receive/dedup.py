@@ -12,9 +12,11 @@ family that delivered it (an activity is delivered when either family's item is 
   expires_at      (N) epoch seconds; the table's TTL attribute (DynamoDB deletes lazily: checked on read)
   received_at     (N) epoch seconds of the copy that wrote the item
   source          (S) aaa | xaa: the family (as in the key)
-  event_type      (S) that copy's event_type
-  for_user_id     (S) the subscribed account, when the event has one; on a message's first key only,
-                  so the by_user index counts each message once
+  event_type      (S) that copy's event_type; an AAA tweet_create's items name the XAA type each key
+                  stands for, `tweet_create/<type>`, so migrate's fit proposes the post types an account
+                  really produced (an item written before this: `tweet_create`, read as all five)
+  for_user_id     (S) the subscribed account, when the event has one (on each key of a post: the by_user
+                  index counts an AAA post once per XAA type it is, as XAA delivers and bills it)
   signal          (S) `revoke` on AAA user_event.revoke / XAA oauth.revoke, with
   signal_user_id  (S) the user who revoked the app, and
   signal_at       (N) when they revoked it (the revoke's own `date_time`, epoch seconds), when it says:
@@ -128,26 +130,27 @@ class DynamoDedupStore:
             else:
                 post = message.post
                 if post is None or len(post[0]) == 1:  # one key: the usual message
-                    item = self._item(message, message.dedup_key, now, True)
+                    item = self._item(message, message.dedup_key, now)
                     items[item["event_id"]["S"]] = item
                     continue
                 keys = message.dedup_keys
-            for index, key in enumerate(keys):
-                item = self._item(message, key, now, index == 0)
+            for key in keys:
+                item = self._item(message, key, now)
                 items[item["event_id"]["S"]] = item
         chunks = _chunks([items[key] for key in sorted(items)], MAX_WRITE_ITEMS)
         self.calls += sum(self._concurrently.map(self._write_chunk, chunks))
 
-    def _item(self, message, key, now, first=True):
+    def _item(self, message, key, now):
+        event_type = message.event_type
+        if message.post is not None and message.source == "aaa":  # tweet_create/post.reply.create
+            event_type += "/" + key.rpartition("/")[2]
         item = {
             "event_id": {"S": dedup_key(key, message.source)},
             "expires_at": {"N": str(now + self._ttl)},
             "received_at": {"N": str(now)},
             "source": {"S": message.source},
-            "event_type": {"S": attribute_text(message.event_type)},
+            "event_type": {"S": attribute_text(event_type)},
         }
-        if not first:  # the message's other keys: not counted again per account (by_user) or as a signal
-            return item
         if message.for_user_id:
             item["for_user_id"] = {"S": attribute_text(message.for_user_id)}
         if message.event_type in SIGNAL_TYPES:

@@ -41,6 +41,32 @@ def test_fit_proposes_the_types_each_account_produced_and_says_where_they_came_f
     assert (exact, basis) == (("dm.received",), "xaa")
 
 
+def test_an_aaa_post_counted_with_its_xaa_type_fits_that_type_only():
+    # ingest names the XAA type of each key of an AAA post (receive/dedup.py): replies to the account and
+    # its own posts, nothing else; a `tweet_create` counted before that stands for all five.
+    owner = view(account(OWNER, aaa=True), "secret", oauth1(), True)
+    named = {("aaa", "tweet_create/post.reply.create"): 3, ("aaa", "tweet_create/post.create"): 1}
+    types, basis = plans.fit_types(owner, Counts(named), SETTINGS)
+    assert basis == "aaa"
+    assert sorted(types) == ["post.create", "post.reply.create"]
+    older, _ = plans.fit_types(owner, Counts({**named, ("aaa", "tweet_create"): 1}), SETTINGS)
+    assert set(older) == set(event_types.AAA_KIND_TO_XAA["tweet_create"])
+
+
+def test_a_named_type_an_aaa_kind_cannot_stand_for_stands_for_nothing():
+    assert plans.xaa_types_of("aaa", "tweet_create/post.reply.create") == ("post.reply.create",)
+    assert plans.xaa_types_of("aaa", "tweet_create/like.create") == ()
+    assert plans.xaa_types_of("aaa", "favorite") == ("like.create",)
+
+
+def test_the_estimate_prices_each_named_post_type_as_xaa_bills_it():
+    named = Counts({("aaa", "tweet_create/post.create"): 1, ("aaa", "tweet_create/post.mention.create"): 1})
+    estimate = plans.estimate(named, 24)
+    assert estimate["not_priced_events_per_month"] == {}
+    assert estimate["events_per_month"] == round(2 * plans.DAYS_PER_MONTH)
+    assert estimate["low_usd"] == round(2 * event_types.CATALOGUE["post.create"].price_usd * plans.DAYS_PER_MONTH, 2)
+
+
 def test_a_quiet_account_gets_only_the_floor_and_an_unknown_one_keeps_its_set():
     owner = view(account(OWNER, aaa=True), "secret", oauth1(), True)
     assert plans.fit_types(owner, Counts({}), SETTINGS) == ((), "quiet")

@@ -128,7 +128,10 @@ def test_the_second_familys_copy_is_recorded_so_the_admin_function_sees_it_arriv
     assert (outcome.sent, outcome.duplicates) == (0, 1)
     assert [call for _, call in outcome.calls] == ["batch_get_item", "batch_write_item"]
     items = {key: (item["source"]["S"], item["event_type"]["S"]) for key, item in world.dynamo.items.items()}
-    assert sorted(items.values()) == [("aaa", "tweet_create"), ("xaa", "post.create")]  # each family its own
+    assert sorted(items.values()) == [
+        ("aaa", "tweet_create/post.create"),
+        ("xaa", "post.create"),
+    ]  # each family its own
 
 
 def test_both_families_are_recorded_whichever_comes_first_even_when_sqs_drops_the_second():
