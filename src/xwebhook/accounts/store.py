@@ -82,6 +82,25 @@ class AccountStore:
         raise NotImplementedError
 
 
+class ListedOnce:
+    """`store` whose `all()` is read once: for one read-only action (status), whose parts (AAA's retired
+    accounts, the accounts section, the move to XAA) each list every account; at 8,500 accounts a scan is
+    seconds. Every other call goes to `store`. Never for an action that writes: it would read its own
+    writes stale."""
+
+    def __init__(self, store):
+        self._store = store
+        self._all = None
+
+    def all(self):
+        if self._all is None:
+            self._all = self._store.all()
+        return list(self._all)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
 STORE_ATTEMPTS = 3  # a concurrent write (ensure refreshing a token, connect, a migrate run) moves the version on
 
 

@@ -7,8 +7,11 @@ Action names are case-insensitive and `-` equals `_` (xaa-create = xaa_create).
 Actions that work on "the webhook" use `webhook_id` when given, else the one X lists for WEBHOOK_URL.
 """
 
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
+from xwebhook.accounts.store import ListedOnce
 from xwebhook.admin.actions import ensure, subscriptions, webhook
 from xwebhook.admin.ensure_webhook import Observed, find_webhook
 from xwebhook.admin.errors import AdminError, BadInput
@@ -146,6 +149,21 @@ class Admin:
         """(our webhook or None, every webhook of the app)."""
         webhooks = self.api.list_webhooks()
         return find_webhook(webhooks, self.settings.webhook_url), webhooks
+
+    @contextmanager
+    def accounts_listed_once(self):
+        """For one read-only action: every part that lists the accounts gets the same listing, read once."""
+        saved = self.services
+        if saved.accounts is not None:
+            once = ListedOnce(saved.accounts)
+            connected = saved.connected
+            self.services = replace(
+                saved, accounts=once, connected=replace(connected, store=once) if connected is not None else None
+            )
+        try:
+            yield
+        finally:
+            self.services = saved
 
     def webhook_id(self, request):
         if request.webhook_id:

@@ -20,17 +20,18 @@ def status_sections(admin):
 
 
 def status(admin, _request):
-    observed, webhooks, problems = admin.observe()
-    others = [hook for hook in webhooks if hook is not observed.webhook]
-    return succeeded(
-        "status",
-        flavour=admin.settings.flavour,
-        webhook_url=admin.settings.webhook_url,
-        **admin.found(observed, others),
-        ensure_would=[step.as_dict() for step in plan_ensure(observed)],
-        problems=problems,
-        **status_sections(admin),
-    )
+    with admin.accounts_listed_once():  # read only: observe and the parts list the accounts once between them
+        observed, webhooks, problems = admin.observe()
+        others = [hook for hook in webhooks if hook is not observed.webhook]
+        return succeeded(
+            "status",
+            flavour=admin.settings.flavour,
+            webhook_url=admin.settings.webhook_url,
+            **admin.found(observed, others),
+            ensure_would=[step.as_dict() for step in plan_ensure(observed)],
+            problems=problems,
+            **status_sections(admin),
+        )
 
 
 def register(admin, _request):

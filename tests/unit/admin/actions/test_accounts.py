@@ -277,3 +277,18 @@ def test_disconnect_of_an_unknown_account_says_so(admin):
     result = admin.handle({"action": "disconnect", "user_id": "42"})
     assert not result["ok"]
     assert result["error"] == "no connected account 42"
+
+
+def test_status_lists_the_accounts_once_for_all_its_parts_and_afresh_at_each_call(world, admin):
+    connect(world)
+    listings = []
+    listed = world.accounts.all
+    world.accounts.all = lambda: listings.append("scan") or listed()
+    result = admin.handle({"action": "status"})
+    assert result["ok"] is True
+    assert result["accounts"]["count"] == 1
+    assert len(listings) == 1  # AAA's retired accounts, the accounts section, the move to XAA: one scan
+    admin.handle({"action": "status"})
+    assert len(listings) == 2  # nothing kept between invocations
+    assert admin.services.accounts is world.accounts
+    assert admin.services.connected.store is world.accounts
