@@ -365,3 +365,14 @@ def test_in_an_80_column_terminal_the_summaries_are_coloured_and_nothing_is_cut(
             assert re.fullmatch(r" *" + re.escape(url_prefix) + r"[A-Za-z0-9_.-]+", line)  # whole, on one line
         if command[0] == "replay":
             replayed_job(emulated_run, text.split(": job ")[1].split(".")[0])
+
+
+def test_doctor_in_an_80_column_terminal_marks_each_check_and_cuts_nothing(emulated_run):
+    assert xwebhook(emulated_run, "admin", "ensure").returncode == 0
+    code, text, raw = in_a_terminal(emulated_run, "doctor")
+    assert code == 0, text
+    assert "\x1b[" in raw  # coloured: rich knew it was a terminal
+    assert [line for line in text.splitlines() if len(line) > 80] == []
+    assert text.splitlines()[0].startswith("xwebhook doctor: ")
+    assert re.search(r"^all \d+ checks hold$", text, re.M), text
+    assert text.count("✓") >= 6, text

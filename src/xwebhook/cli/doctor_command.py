@@ -7,6 +7,7 @@ import click
 
 from xwebhook.cli import errors
 from xwebhook.cli.app import EPILOG, command, console, emit_json, esc
+from xwebhook.cli.output import show as show_line
 
 MARKS = {"ok": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[yellow]-[/]"}
 
@@ -61,17 +62,19 @@ def doctor_command(options, secret, revalidate, wait_seconds):
 
 
 def show(report, target):
+    """Each check on a line of its own, wrapped at the terminal's width under its summary (cli/output.py)."""
     out = console()
-    out.print(f"[bold]xwebhook doctor[/]: {esc(target.describe())}")
+    lines = [f"[bold]xwebhook doctor[/]: {esc(target.describe())}"]
     width = max(len(check["title"]) for check in report["checks"])
     for check in report["checks"]:
-        out.print(f"  {MARKS[check['status']]} {check['title']:<{width}}  {esc(check['summary'])}")
+        lines.append(f"  {MARKS[check['status']]} {check['title']:<{width}}  {esc(check['summary'])}")
         if check.get("fix"):
-            out.print(f"      [bold]fix:[/] {esc(check['fix'])}")
-        for note in check.get("notes", []):
-            out.print(f"      [dim]note: {esc(note)}[/]")
+            lines.append(f"      [bold]fix:[/]  {esc(check['fix'])}")
+        lines += [f"      [dim]note:[/]  [dim]{esc(note)}[/]" for note in check.get("notes", [])]
     if report["ok"]:
-        out.print(f"[bold green]all {len(report['checks'])} checks hold[/]")
+        lines.append(f"[bold green]all {len(report['checks'])} checks hold[/]")
     else:
         problems = report["problems"]
-        out.print(f"[bold red]{problems} check{'s' if problems != 1 else ''} of {len(report['checks'])} failed[/]")
+        lines.append(f"[bold red]{problems} check{'s' if problems != 1 else ''} of {len(report['checks'])} failed[/]")
+    for line in lines:
+        show_line(out, line)
