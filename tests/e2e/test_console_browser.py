@@ -40,6 +40,18 @@ def open_page(browser, url, width=1280, timezone_id="Europe/Paris", wait_ms=WAIT
     return page
 
 
+def press(page, row, selector):
+    """Open `row` (a delivery or an event), press its button `selector`; the result it shows, which must stand
+    next to the button pressed."""
+    row.locator("summary").first.click()
+    button = row.locator(selector)
+    button.click()
+    result = row.locator("output.result.ok")
+    result.wait_for(timeout=WAIT_MS)
+    assert next_to(page, button, result)
+    return result
+
+
 def open_console(browser, running, width=1280):
     return open_page(browser, running.state["console_url"] + "/", width)
 
@@ -109,14 +121,8 @@ def test_a_resent_delivery_that_ingest_finds_delivered_shows_as_duplicates_not_e
     # The samples' own ids and times (2018): ingest reads its dedup table for such old events.
     assert xwebhook(emulated_run, "send", "--same-ids", "aaa/favorite_multi", "--user", "8100003").returncode == 0
     original = delivery_for(console, "8100003")
-    original.locator("summary").first.click()
-    button = original.locator("button.resend")
-    button.click()
-
-    result = original.locator("output.result.ok")
-    result.wait_for(timeout=WAIT_MS)
+    result = press(console, original, "button.resend")
     assert result.text_content() == "sent again: 200 · 3 events · 0 enqueued · 3 duplicates"
-    assert next_to(console, button, result)
     copy = console.locator(f"li.delivery[data-resend-of='{original.get_attribute('data-id')}']")
     copy.wait_for(timeout=WAIT_MS)
     assert copy.locator("summary .counts").text_content() == "3 events · 0 enqueued · 3 duplicates"
@@ -177,14 +183,7 @@ def test_the_copy_button_puts_an_events_json_on_the_clipboard(emulated_run, cons
     assert xwebhook(emulated_run, "send", "xaa/dm.received", "--user", "8100006").returncode == 0
     row = events(console, "dm.received").filter(has_text="8100006").first
     row.wait_for(timeout=WAIT_MS)
-    row.locator("summary").click()
-    button = row.locator("button.copy")
-    button.click()
-
-    confirmation = row.locator("output.result.ok")
-    confirmation.wait_for(timeout=WAIT_MS)
-    assert confirmation.text_content() == "copied"
-    assert next_to(console, button, confirmation)
+    assert press(console, row, "button.copy").text_content() == "copied"
     copied = json.loads(console.evaluate("navigator.clipboard.readText()"))
     assert (copied["event_type"], copied["for_user_id"]) == ("dm.received", "8100006")
 

@@ -18,7 +18,7 @@ import pytest
 
 from localdev.testing import DEV_SECRET, run_local_stack, wait_until
 from tests.e2e.conftest import xwebhook
-from tests.e2e.test_console_browser import ISO, SCREENSHOTS, TIME_TEXT, next_to
+from tests.e2e.test_console_browser import ISO, SCREENSHOTS, TIME_TEXT, press
 from tests.e2e.test_console_browser import open_page as console_page
 
 STACK = "xwebhook-deployed"
@@ -163,12 +163,7 @@ def test_events_are_peeked_at_and_left_on_the_queue(deployed, page):
 def test_the_copy_button_copies_an_events_json(deployed, page):
     row = page.locator("li.event[data-user='9100001']")
     row.wait_for(timeout=WAIT_MS)
-    row.locator("summary").click()
-    button = row.locator("button.copy")
-    button.click()
-    confirmation = row.locator("output.result.ok")
-    confirmation.wait_for(timeout=WAIT_MS)
-    assert next_to(page, button, confirmation)
+    press(page, row, "button.copy")
     copied = json.loads(page.evaluate("navigator.clipboard.readText()"))
     assert (copied["event_type"], copied["for_user_id"]) == ("post.create", "9100001")
 
